@@ -1,0 +1,73 @@
+/**
+ * The `lambkin` command line. Exit status: 0 success, 1 function error, 2 bad usage or manifest.
+ */
+import { Command, CommanderError, Option } from "commander";
+import pc from "picocolors";
+import { ConcurrencyConfigError } from "../runtime/concurrency/concurrency-limiter.js";
+import { ServiceError } from "../runtime/errors/service-errors.js";
+import { ManifestError } from "../runtime/manifest/manifest-error.js";
+import { devCommand } from "./commands/dev.js";
+import { type InvokeFlags, invokeCommand } from "./commands/invoke.js";
+import { type LogFormat, createLogger } from "./logger.js";
+import { EXIT_USAGE, UsageError } from "./usage-error.js";
+
+const program = new Command("lambkin")
+  .description("Run AWS Lambda handlers, unchanged, on machines you own")
+  .addOption(
+    new Option("--log-format <format>", "log output on stderr")
+      .choices(["pretty", "json"])
+      .default(process.env.LAMBKIN_LOG_FORMAT === "json" ? "json" : "pretty"),
+  )
+  .exitOverride()
+  .showHelpAfterError();
+
+function serviceOptions(command: Command): Command {
+  return command
+    .option("--dir <dir>", "a service folder (serverless.yml) or a folder of services", "functions")
+    .option("--stage <stage>", "stage, as serverless --stage (default: the manifest's, else dev)")
+    .option("--region <region>", "region, as serverless --region (default: the manifest's, else us-east-1)");
+}
+
+serviceOptions(
+  program
+    .command("invoke")
+    .description("invoke a function once and print its response payload")
+    .argument("<function>", "function name, serverless.yml key or ARN")
+    .option("-d, --data <json>", "event payload as JSON text")
+    .option("-p, --path <file>", "event payload from a JSON file")
+    .option("-q, --qualifier <version>", "version ($LATEST)"),
+).action(async (reference: string, flags: InvokeFlags) => {
+  process.exitCode = await invokeCommand(reference, flags, logger());
+});
+
+serviceOptions(
+  program.command("dev").description("load every service and run invocations until stopped (npm start)"),
+).action(async (flags) => {
+  process.exitCode = await devCommand(flags, logger());
+});
+
+function logger() {
+  return createLogger(program.opts<{ logFormat: LogFormat }>().logFormat);
+}
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  process.exitCode = reportFailure(error);
+}
+
+function reportFailure(error: unknown): number {
+  if (error instanceof CommanderError) {
+    return error.exitCode === 0 ? 0 : EXIT_USAGE; // help and --version exit 0; usage mistakes 2
+  }
+  if (error instanceof ServiceError) {
+    process.stderr.write(`${pc.red(`${error.errorName}:`)} ${error.message}\n`);
+    return EXIT_USAGE;
+  }
+  if (error instanceof UsageError || error instanceof ManifestError || error instanceof ConcurrencyConfigError) {
+    process.stderr.write(`${pc.red("error:")} ${error.message}\n`);
+    return EXIT_USAGE;
+  }
+  process.stderr.write(`${pc.red("lambkin failed:")} ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return 1;
+}

@@ -1,0 +1,3 @@
+module.exports.hello = (event, context, callback) => {
+return callback(null, "Hello " + event.name);
+};

@@ -1,0 +1,5 @@
+module.exports.hello = (event, context, callback) => {
+return callback(null, JSON.stringify({
+message: "Hello lambda"
+}));
+};

@@ -1,0 +1,267 @@
+/**
+ * An execution environment: one sandboxed runtime and its Runtime API server, running one
+ * invocation at a time and reused for the next (warm start). It owns the lifecycle of
+ * LAMBDA_SEMANTICS §1.5: init ends at the runtime's first /next; the invoke phase ends with
+ * /response or /error, the function timeout (Sandbox.Timedout, environment reset), or the runtime
+ * exiting (Runtime.ExitError, environment reset). Between invocations it is frozen.
+ */
+import { randomBytes } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import type { FunctionLogSink } from "../logs/function-log-sink.js";
+import { LogTail } from "../logs/log-tail.js";
+import { endLine, reportLine, startLine, timeoutLine } from "../logs/platform-lines.js";
+import type { FunctionDefinition } from "../manifest/function-definition.js";
+import { RuntimeApiServer, type RuntimeApiListener } from "../runtime-api/runtime-api-server.js";
+import { MAX_RUNTIME_PAYLOAD_BYTES } from "../runtime-api/runtime-api-limits.js";
+import { describeRuntimeExit } from "../sandbox/exit-description.js";
+import { newLogStreamName } from "../sandbox/lambda-environment-variables.js";
+import type { RunningSandbox, SandboxExit, SandboxProvider } from "../sandbox/sandbox.js";
+import {
+  type InvocationOutcome,
+  type InvocationRequest,
+  type InvocationStatus,
+  platformErrorPayload,
+} from "./invocation.js";
+
+/** Lambda's init phase limit; past it, init goes on under the invocation's timeout (§1.5). */
+const INIT_LIMIT_MS = 10_000;
+
+export type EnvironmentState = "initializing" | "ready" | "busy" | "finishing" | "dead";
+
+interface ActiveInvocation {
+  readonly request: InvocationRequest;
+  readonly tail: LogTail;
+  readonly resolve: (outcome: InvocationOutcome) => void;
+  deliveredAt?: number;
+  timer?: NodeJS.Timeout;
+}
+
+interface Settlement {
+  readonly payload: Buffer;
+  readonly status: InvocationStatus;
+  readonly errorType?: string;
+}
+
+export class ExecutionEnvironment implements RuntimeApiListener {
+  readonly id = randomBytes(16).toString("hex");
+  state: EnvironmentState = "initializing";
+  invocations = 0;
+  lastUsedAt = Date.now();
+  private readonly server = new RuntimeApiServer(this);
+  private sandbox: RunningSandbox | undefined;
+  private active: ActiveInvocation | undefined;
+  /** The invocation between its answer and its REPORT line: late log lines still belong to it. */
+  private settling: ActiveInvocation | undefined;
+  private readonly initStartedAt = performance.now();
+  private initDurationMs: number | undefined;
+  private initReported = false;
+  private stateWaiters: ((state: "ready" | "dead") => void)[] = [];
+  private readonly deathListeners: (() => void)[] = [];
+
+  private constructor(
+    readonly fn: FunctionDefinition,
+    private readonly logs: FunctionLogSink,
+  ) {}
+
+  /** Starts the runtime; init runs in the background and ends at its first /next. */
+  static async start(
+    fn: FunctionDefinition,
+    provider: SandboxProvider,
+    logs: FunctionLogSink,
+  ): Promise<ExecutionEnvironment> {
+    const environment = new ExecutionEnvironment(fn, logs);
+    const port = await environment.server.listen(provider.runtimeApiBindHost);
+    try {
+      environment.sandbox = await provider.start({
+        fn,
+        environmentId: environment.id,
+        runtimeApiAddress: `${provider.runtimeApiAdvertisedHost}:${port}`,
+        logStreamName: newLogStreamName(environment.id),
+      });
+    } catch (error) {
+      environment.server.close();
+      throw error;
+    }
+    environment.sandbox.onOutput((stream, line) => environment.runtimeOutput(stream, line));
+    void environment.sandbox.exited.then((exit) => environment.runtimeExited(exit));
+    return environment;
+  }
+
+  invoke(request: InvocationRequest): Promise<InvocationOutcome> {
+    if (this.state !== "initializing" && this.state !== "ready") {
+      throw new Error(`environment ${this.id} cannot take an invocation while ${this.state}`);
+    }
+    this.invocations += 1;
+    return new Promise((resolve) => {
+      this.active = { request, tail: new LogTail(), resolve };
+      if (this.state === "ready") return this.dispatch();
+      // Cold start: the event waits for init; init may use its own limit, then the function timeout.
+      const budget = INIT_LIMIT_MS + this.fn.timeout * 1000 - (performance.now() - this.initStartedAt);
+      this.active.timer = setTimeout(() => this.timedOut(), Math.max(0, budget));
+    });
+  }
+
+  /** For an environment that just answered: resolves once its runtime is back in /next, or dead. */
+  whenSettled(): Promise<"ready" | "dead"> {
+    if (this.state === "ready" || this.state === "dead") return Promise.resolve(this.state);
+    return new Promise((resolve) => this.stateWaiters.push(resolve));
+  }
+
+  onDeath(listener: () => void): void {
+    this.deathListeners.push(listener);
+  }
+
+  async destroy(): Promise<void> {
+    await this.sandbox?.kill();
+  }
+
+  // ---- Runtime API events -------------------------------------------------------------------
+
+  nextRequested(): void {
+    if (this.initDurationMs === undefined) this.initDurationMs = performance.now() - this.initStartedAt;
+    if (this.active && this.active.deliveredAt === undefined) return this.dispatch();
+    this.setState("ready");
+    this.sandbox?.freeze();
+  }
+
+  response(requestId: string, body: Buffer): void {
+    if (this.active?.request.requestId !== requestId) return;
+    this.settle({ payload: body, status: "success" });
+  }
+
+  error(requestId: string, errorType: string | undefined, body: Buffer): void {
+    if (this.active?.request.requestId !== requestId) return;
+    const payload = body.length > 0 ? body : platformErrorPayload(errorType ?? "Runtime.Unknown", "");
+    this.settle({ payload, status: "error", errorType });
+  }
+
+  initError(errorType: string | undefined, body: Buffer): void {
+    // Lambda resets the environment after a failed init; the runtime exits on its own too.
+    const payload = body.length > 0 ? body : platformErrorPayload(errorType ?? "Runtime.Unknown", "");
+    if (this.active) this.settle({ payload, status: "error", errorType });
+    void this.destroy();
+  }
+
+  responseTooLarge(requestId: string, sizeBytes: number): void {
+    if (this.active?.request.requestId !== requestId) return;
+    const errorType = "Function.ResponseSizeTooLarge";
+    const message = `Response payload size (${sizeBytes} bytes) exceeded maximum allowed payload size (${MAX_RUNTIME_PAYLOAD_BYTES} bytes).`;
+    this.settle({ payload: platformErrorPayload(errorType, message), status: "error", errorType });
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------
+
+  private dispatch(): void {
+    const active = this.active;
+    if (!active) return;
+    clearTimeout(active.timer);
+    this.setState("busy");
+    this.sandbox?.thaw();
+    this.emit(active, startLine(active.request.requestId));
+    active.deliveredAt = performance.now();
+    const timeoutMs = this.fn.timeout * 1000;
+    const { request } = active;
+    this.server.deliver({
+      requestId: request.requestId,
+      payload: request.payload,
+      deadlineMs: Date.now() + timeoutMs,
+      invokedFunctionArn: request.invokedFunctionArn,
+      traceId: request.traceId,
+      clientContext: request.clientContext,
+      cognitoIdentity: request.cognitoIdentity,
+    });
+    active.timer = setTimeout(() => this.timedOut(), timeoutMs);
+  }
+
+  private timedOut(): void {
+    const active = this.active;
+    if (!active) return;
+    const { requestId } = active.request;
+    const elapsed = performance.now() - (active.deliveredAt ?? this.initStartedAt);
+    this.emit(active, timeoutLine(requestId, elapsed));
+    // The environment is reset: the next invocation gets a fresh one (§2.5).
+    void this.destroy();
+    const message = `RequestId: ${requestId} Error: Task timed out after ${this.fn.timeout.toFixed(2)} seconds`;
+    this.settle({ payload: platformErrorPayload("Sandbox.Timedout", message), status: "timeout", errorType: "Sandbox.Timedout" });
+  }
+
+  private runtimeExited(exit: SandboxExit): void {
+    const active = this.active;
+    if (active) {
+      const message = `RequestId: ${active.request.requestId} Error: ${describeRuntimeExit(exit)}`;
+      this.emit(active, message);
+      this.emit(active, "Runtime.ExitError");
+      this.settle({ payload: platformErrorPayload("Runtime.ExitError", message), status: "crash", errorType: "Runtime.ExitError" });
+    }
+    this.server.close();
+    this.setState("dead");
+    for (const listener of this.deathListeners) listener();
+  }
+
+  private settle(settlement: Settlement): void {
+    const active = this.active;
+    if (!active) return;
+    this.active = undefined;
+    this.settling = active;
+    clearTimeout(active.timer);
+    if (this.state !== "dead") this.setState("finishing");
+    if (active.deliveredAt === undefined) this.emit(active, startLine(active.request.requestId));
+    const durationMs = active.deliveredAt === undefined ? 0 : performance.now() - active.deliveredAt;
+    const initDurationMs = this.initReported ? undefined : (this.initDurationMs ?? performance.now() - this.initStartedAt);
+    this.initReported = true;
+    const maxMemoryUsedMB = this.sandbox?.peakMemoryMB() ?? 0;
+    this.lastUsedAt = Date.now();
+    // The runtime writes its log lines before it answers, but pipe and socket are read separately:
+    // let the pipe catch up so the handler's lines land before END/REPORT and in the Tail.
+    setImmediate(() =>
+      setImmediate(() => {
+        const { requestId } = active.request;
+        if (this.settling === active) this.settling = undefined;
+        this.emit(active, endLine(requestId));
+        this.emit(
+          active,
+          reportLine({
+            requestId,
+            durationMs,
+            memorySizeMB: this.fn.memorySize,
+            maxMemoryUsedMB,
+            initDurationMs,
+            timedOut: settlement.status === "timeout",
+          }),
+        );
+        active.resolve({
+          requestId,
+          payload: settlement.payload,
+          functionError: settlement.status === "success" ? undefined : "Unhandled",
+          status: settlement.status,
+          errorType: settlement.errorType,
+          durationMs,
+          initDurationMs,
+          maxMemoryUsedMB,
+          logTail: active.tail,
+        });
+      }),
+    );
+  }
+
+  private runtimeOutput(stream: "stdout" | "stderr", line: string): void {
+    const owner = this.active ?? this.settling;
+    owner?.tail.append(line);
+    this.logs.line(this.fn.name, owner?.request.requestId, line, stream);
+  }
+
+  private emit(active: ActiveInvocation, line: string): void {
+    active.tail.append(line);
+    this.logs.line(this.fn.name, active.request.requestId, line, "platform");
+  }
+
+  private setState(state: EnvironmentState): void {
+    if (this.state === "dead") return;
+    this.state = state;
+    if (state === "ready" || state === "dead") {
+      const waiters = this.stateWaiters;
+      this.stateWaiters = [];
+      for (const waiter of waiters) waiter(state);
+    }
+  }
+}

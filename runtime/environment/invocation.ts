@@ -1,0 +1,37 @@
+/**
+ * One invocation as an execution environment sees it: what it is asked (InvocationRequest) and
+ * how it ended (InvocationOutcome). The payload of an outcome is exactly what the Invoke API
+ * returns as its body; `functionError` is what it puts in X-Amz-Function-Error.
+ */
+import type { LogTail } from "../logs/log-tail.js";
+
+export interface InvocationRequest {
+  readonly requestId: string;
+  readonly payload: Buffer;
+  readonly invokedFunctionArn: string;
+  readonly traceId: string;
+  /** JSON text, already base64-decoded. */
+  readonly clientContext?: string;
+  readonly cognitoIdentity?: string;
+}
+
+export type InvocationStatus = "success" | "error" | "timeout" | "crash";
+
+export interface InvocationOutcome {
+  readonly requestId: string;
+  readonly payload: Buffer;
+  /** Set for every function error: errors the runtime reports, timeouts, crashes (§3.1: "Unhandled"). */
+  readonly functionError?: "Unhandled";
+  readonly status: InvocationStatus;
+  /** The error type for logs and metrics (header of /error, or the platform's). */
+  readonly errorType?: string;
+  readonly durationMs: number;
+  readonly initDurationMs?: number;
+  readonly maxMemoryUsedMB: number;
+  readonly logTail: LogTail;
+}
+
+/** The payload of an error raised by the platform rather than the function (§2.5). */
+export function platformErrorPayload(errorType: string, errorMessage: string): Buffer {
+  return Buffer.from(JSON.stringify({ errorType, errorMessage }));
+}

@@ -1,0 +1,132 @@
+/**
+ * The Invoker: the one path every invocation takes, whatever produced it (CLI, gateway, Invoke
+ * API, triggers). It resolves the function, validates the request, applies the concurrency caps
+ * (a synchronous call over a cap is refused at once, §4), runs the invocation in a warm or new
+ * environment and hands back the outcome. Function errors are outcomes; refusals are ServiceErrors.
+ */
+import { randomUUID } from "node:crypto";
+import type { ExecutionEnvironment } from "../environment/execution-environment.js";
+import { type InvocationOutcome, platformErrorPayload } from "../environment/invocation.js";
+import { ServiceError, functionNotFound } from "../errors/service-errors.js";
+import type { ConcurrencyLimiter } from "../concurrency/concurrency-limiter.js";
+import { LogTail } from "../logs/log-tail.js";
+import { endLine, reportLine, startLine } from "../logs/platform-lines.js";
+import type { FunctionDefinition } from "../manifest/function-definition.js";
+import type { FunctionRegistry } from "../manifest/function-registry.js";
+import type { EnvironmentPool } from "../pool/environment-pool.js";
+import { SandboxStartError } from "../sandbox/sandbox-start-error.js";
+import { functionArn } from "./function-arn.js";
+import { decodeClientContext, validatePayload } from "./invoke-request.js";
+import { newTraceId } from "./trace-id.js";
+
+export interface InvokeOptions {
+  /** `$LATEST` is the only version Lambkin runs. */
+  readonly qualifier?: string;
+  /** X-Amz-Client-Context as sent: base64 JSON. */
+  readonly clientContextBase64?: string;
+  readonly cognitoIdentity?: string;
+  readonly requestId?: string;
+}
+
+export interface InvokeResult extends InvocationOutcome {
+  readonly functionName: string;
+  readonly executedVersion: "$LATEST";
+}
+
+export class Invoker {
+  constructor(
+    private readonly registry: FunctionRegistry,
+    private readonly pool: EnvironmentPool,
+    private readonly concurrency: ConcurrencyLimiter,
+  ) {}
+
+  /** Resolves a name, key or ARN (with an optional `:$LATEST` qualifier) or throws ResourceNotFoundException. */
+  resolveFunction(reference: string, qualifier?: string): FunctionDefinition {
+    const fn = this.registry.resolve(reference);
+    const arnQualifier = qualifier ?? qualifierOf(reference);
+    if (!fn) {
+      const candidates = this.registry.ambiguity(reference);
+      const hint = candidates.length > 0 ? ` (ambiguous: ${candidates.join(", ")}; use the full name)` : "";
+      throw new ServiceError(
+        "ResourceNotFoundException",
+        `Function not found: ${functionArn({ region: this.defaultRegion(), name: bareName(reference) }, arnQualifier)}${hint}`,
+      );
+    }
+    if (arnQualifier !== undefined && arnQualifier !== "$LATEST") throw functionNotFound(functionArn(fn, arnQualifier));
+    return fn;
+  }
+
+  async invoke(reference: string, payload: Buffer | string, options: InvokeOptions = {}): Promise<InvokeResult> {
+    const fn = this.resolveFunction(reference, options.qualifier);
+    const body = validatePayload(typeof payload === "string" ? Buffer.from(payload) : payload);
+    const clientContext = decodeClientContext(options.clientContextBase64);
+    const lease = this.concurrency.tryAcquire(fn);
+    if (lease instanceof ServiceError) throw lease;
+    const requestId = options.requestId ?? randomUUID();
+    try {
+      const environment = await this.environmentFor(fn, requestId);
+      if ("payload" in environment) return { ...environment, functionName: fn.name, executedVersion: "$LATEST" };
+      try {
+        const outcome = await environment.invoke({
+          requestId,
+          payload: body,
+          invokedFunctionArn: functionArn(fn, options.qualifier),
+          traceId: newTraceId(),
+          clientContext,
+          cognitoIdentity: options.cognitoIdentity,
+        });
+        return { ...outcome, functionName: fn.name, executedVersion: "$LATEST" };
+      } finally {
+        this.pool.release(environment);
+      }
+    } finally {
+      lease.release();
+    }
+  }
+
+  private async environmentFor(fn: FunctionDefinition, requestId: string): Promise<ExecutionEnvironment | InvocationOutcome> {
+    try {
+      return await this.pool.acquire(fn);
+    } catch (error) {
+      if (!(error instanceof SandboxStartError)) throw error;
+      return startFailure(fn, requestId, error);
+    }
+  }
+
+  private defaultRegion(): string {
+    return this.registry.all()[0]?.region ?? "us-east-1";
+  }
+}
+
+/** An environment that could not start fails the invocation the way Lambda reports it. */
+function startFailure(fn: FunctionDefinition, requestId: string, error: SandboxStartError): InvocationOutcome {
+  const message = `RequestId: ${requestId} Error: ${error.message}`;
+  const tail = new LogTail();
+  for (const line of [startLine(requestId), message, error.errorType, endLine(requestId)]) tail.append(line);
+  tail.append(reportLine({ requestId, durationMs: 0, memorySizeMB: fn.memorySize, maxMemoryUsedMB: 0 }));
+  return {
+    requestId,
+    payload: platformErrorPayload(error.errorType, message),
+    functionError: "Unhandled",
+    status: "error",
+    errorType: error.errorType,
+    durationMs: 0,
+    maxMemoryUsedMB: 0,
+    logTail: tail,
+  };
+}
+
+function qualifierOf(reference: string): string | undefined {
+  const parts = reference.split(":");
+  if (reference.startsWith("arn:")) return parts[7];
+  if (parts.length === 2) return parts[1];
+  if (parts.length === 4) return parts[3]; // 123456789012:function:name:qualifier
+  return undefined;
+}
+
+function bareName(reference: string): string {
+  const parts = reference.split(":");
+  if (reference.startsWith("arn:")) return parts[6] ?? reference;
+  if (parts.length >= 3 && parts[1] === "function") return parts[2] ?? reference;
+  return parts[0] ?? reference;
+}

@@ -1,0 +1,77 @@
+/**
+ * The composition root of the runtime: loads the services, wires registry, concurrency limiter,
+ * environment pool, sandbox provider and invoker, and tears everything down on close().
+ * The gateway, the triggers and the CLI start Lambkin through this and invoke through `invoker`.
+ */
+import type { Logger } from "pino";
+import { ConcurrencyLimiter, DEFAULT_ACCOUNT_CONCURRENCY } from "./concurrency/concurrency-limiter.js";
+import { ExecutionEnvironment } from "./environment/execution-environment.js";
+import { Invoker } from "./invoker/invoker.js";
+import { type FunctionLogSink, pinoFunctionLogSink } from "./logs/function-log-sink.js";
+import { FunctionRegistry } from "./manifest/function-registry.js";
+import { type LoadedServices, loadServices } from "./manifest/load-services.js";
+import { nodeBootstrapPath } from "./package-paths.js";
+import { DEFAULT_IDLE_TIMEOUT_MS, EnvironmentPool } from "./pool/environment-pool.js";
+import { ProcessSandboxProvider } from "./sandbox/process/process-sandbox.js";
+import type { SandboxProvider } from "./sandbox/sandbox.js";
+
+export interface RuntimeOptions {
+  /** A service folder, or a folder of service folders (default: ./functions). */
+  readonly dir: string;
+  readonly stage?: string;
+  readonly region?: string;
+  readonly logger: Logger;
+  /** Where function log lines go (default: the logger). */
+  readonly functionLogs?: FunctionLogSink;
+  readonly accountConcurrency?: number;
+  readonly idleTimeoutMs?: number;
+  /** Freeze idle environments with SIGSTOP, as Lambda does (default true). */
+  readonly freezeIdle?: boolean;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface LambkinRuntime {
+  readonly services: LoadedServices;
+  readonly registry: FunctionRegistry;
+  readonly invoker: Invoker;
+  readonly pool: EnvironmentPool;
+  readonly sandbox: SandboxProvider;
+  close(): Promise<void>;
+}
+
+export async function startRuntime(options: RuntimeOptions): Promise<LambkinRuntime> {
+  const services = await loadServices(options.dir, { stage: options.stage, region: options.region, env: options.env });
+  for (const warning of services.warnings) {
+    options.logger.warn(`${warning.file}: ${warning.keyPath}: ${warning.message}`);
+  }
+  const registry = new FunctionRegistry(services.functions);
+  const concurrency = new ConcurrencyLimiter(
+    options.accountConcurrency ?? DEFAULT_ACCOUNT_CONCURRENCY,
+    services.functions,
+  );
+  const sandbox = new ProcessSandboxProvider({
+    nodeBootstrapPath: nodeBootstrapPath(),
+    freezeIdle: options.freezeIdle,
+  });
+  const functionLogs = options.functionLogs ?? pinoFunctionLogSink(options.logger);
+  const pool = new EnvironmentPool(
+    (fn) => ExecutionEnvironment.start(fn, sandbox, functionLogs),
+    options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+  );
+  const invoker = new Invoker(registry, pool, concurrency);
+  let closing: Promise<void> | undefined;
+  return {
+    services,
+    registry,
+    invoker,
+    pool,
+    sandbox,
+    close() {
+      closing ??= (async () => {
+        await pool.close();
+        await sandbox.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * FunctionDefinition: one Lambda function as Lambkin runs it, fully resolved from a service's
+ * serverless.yml (variables substituted, provider defaults applied, validated).
+ * Everything below the manifest loader (invoker, pool, sandboxes) sees only this shape.
+ */
+
+/** Runtimes Lambkin runs. nodejs24.x is async-only (callback handlers fail at init, LAMBDA_SEMANTICS §2.6). */
+export const SUPPORTED_RUNTIMES = [
+  "nodejs18.x",
+  "nodejs20.x",
+  "nodejs22.x",
+  "nodejs24.x",
+  "provided",
+  "provided.al2",
+  "provided.al2023",
+] as const;
+
+export type LambdaRuntime = (typeof SUPPORTED_RUNTIMES)[number];
+
+export function isNodeRuntime(runtime: LambdaRuntime): boolean {
+  return runtime.startsWith("nodejs");
+}
+
+export interface FunctionDefinition {
+  /** The Lambda function name: `<service>-<stage>-<key>` or the function's `name:`. */
+  readonly name: string;
+  /** The key under `functions:` in serverless.yml. */
+  readonly key: string;
+  readonly service: string;
+  readonly stage: string;
+  readonly region: string;
+  /** Absolute path of the service folder: the function's code, LAMBDA_TASK_ROOT. */
+  readonly serviceDir: string;
+  /** Absolute path of the serverless.yml it was read from (for error messages). */
+  readonly manifestPath: string;
+  /** `_HANDLER`, e.g. `src/index.handler`. For provided runtimes it is passed through as-is. */
+  readonly handler: string;
+  readonly runtime: LambdaRuntime;
+  /** Seconds, 1–900. */
+  readonly timeout: number;
+  /** MB, 128–10240. */
+  readonly memorySize: number;
+  /** MB, 512–10240 (/tmp size; used by the docker sandbox). */
+  readonly ephemeralStorageSize: number;
+  /** provider.environment merged with the function's own environment (function wins). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** undefined = draws from the account's unreserved pool; 0 = throttle everything. */
+  readonly reservedConcurrency: number | undefined;
+  /** The function's `events:` entries, resolved but uninterpreted (the gateway and triggers read them). */
+  readonly events: readonly Readonly<Record<string, unknown>>[];
+}

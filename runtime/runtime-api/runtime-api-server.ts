@@ -1,0 +1,161 @@
+/**
+ * The Runtime API (2018-06-01) of ONE execution environment (LAMBDA_SEMANTICS §1.1). Each
+ * environment gets its own server and port, so a runtime can only ever receive its own function's
+ * invocations and answer its own request ids, like the RAPID server inside a Lambda sandbox.
+ * Response and error bodies are passed on byte for byte, whatever their content type.
+ * Plain node:http rather than fastify: five routes on the hot path of every invocation.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { type InvocationDelivery, deliveryHeaders } from "./invocation-delivery.js";
+import { MAX_RUNTIME_PAYLOAD_BYTES } from "./runtime-api-limits.js";
+
+/** What the environment hears from its runtime. */
+export interface RuntimeApiListener {
+  /** The runtime asked for work. The first call ends the init phase. */
+  nextRequested(): void;
+  response(requestId: string, body: Buffer, contentType: string | undefined): void;
+  error(requestId: string, errorType: string | undefined, body: Buffer): void;
+  initError(errorType: string | undefined, body: Buffer): void;
+  /** The runtime tried to answer with more than the payload limit; the invoke fails. */
+  responseTooLarge(requestId: string, sizeBytes: number): void;
+}
+
+const PREFIX = "/2018-06-01/runtime/";
+const INVOCATION_ROUTE = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/;
+
+export class RuntimeApiServer {
+  private readonly server: Server;
+  private waitingNext: ServerResponse | undefined;
+  private pending: InvocationDelivery | undefined;
+  /** The request id the runtime may answer; undefined once answered (RAPID's state machine). */
+  private current: string | undefined;
+  private initialized = false;
+
+  constructor(private readonly listener: RuntimeApiListener) {
+    this.server = createServer((request, response) => this.route(request, response));
+    this.server.keepAliveTimeout = 0; // a frozen runtime may come back much later on the same socket
+    this.server.requestTimeout = 0; // /next is a long poll with no timeout (§1.1)
+  }
+
+  async listen(host: string): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(0, host, () => resolve());
+    });
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /** Hands an invocation to the runtime now if it is waiting in /next, else at its next call. */
+  deliver(delivery: InvocationDelivery): void {
+    this.pending = delivery;
+    if (this.waitingNext) this.flush(this.waitingNext);
+  }
+
+  close(): void {
+    this.waitingNext?.destroy();
+    this.server.closeAllConnections();
+    this.server.close();
+  }
+
+  private route(request: IncomingMessage, response: ServerResponse): void {
+    const url = request.url ?? "";
+    if (request.method === "GET" && url === `${PREFIX}invocation/next`) return this.next(response);
+    if (request.method === "POST" && url === `${PREFIX}init/error`) return this.postInitError(request, response);
+    const match = request.method === "POST" ? INVOCATION_ROUTE.exec(url) : null;
+    if (match?.[1] && match[2]) {
+      return this.postInvocation(request, response, decodeURIComponent(match[1]), match[2] as "response" | "error");
+    }
+    request.resume();
+    reply(response, 404, { errorMessage: `Not found: ${request.method} ${url}`, errorType: "NotFound" });
+  }
+
+  private next(response: ServerResponse): void {
+    this.waitingNext?.destroy(); // a runtime has one outstanding /next at a time
+    this.waitingNext = response;
+    response.once("close", () => {
+      if (this.waitingNext === response) this.waitingNext = undefined;
+    });
+    this.initialized = true;
+    if (this.pending) this.flush(response);
+    else this.listener.nextRequested();
+  }
+
+  private flush(response: ServerResponse): void {
+    const delivery = this.pending;
+    if (!delivery) return;
+    this.pending = undefined;
+    this.waitingNext = undefined;
+    this.current = delivery.requestId;
+    response.writeHead(200, deliveryHeaders(delivery));
+    response.end(delivery.payload);
+  }
+
+  private postInvocation(
+    request: IncomingMessage,
+    response: ServerResponse,
+    requestId: string,
+    kind: "response" | "error",
+  ): void {
+    if (requestId !== this.current) {
+      request.resume();
+      return reply(response, 400, { errorMessage: "Invalid request ID", errorType: "InvalidRequestID" });
+    }
+    const mode = header(request, "lambda-runtime-function-response-mode");
+    if (kind === "response" && mode !== undefined && mode.toLowerCase() !== "streaming") {
+      request.resume();
+      return reply(response, 400, {
+        errorMessage: `Invalid function response mode: ${mode}`,
+        errorType: "InvalidFunctionResponseMode",
+      });
+    }
+    this.current = undefined;
+    readLimited(request, (body, size) => {
+      if (!body) {
+        this.listener.responseTooLarge(requestId, size);
+        return reply(response, 413, {
+          errorMessage: `Exceeded maximum allowed payload size (${MAX_RUNTIME_PAYLOAD_BYTES} bytes).`,
+          errorType: "RequestEntityTooLarge",
+        });
+      }
+      reply(response, 202, { status: "OK" });
+      if (kind === "response") this.listener.response(requestId, body, header(request, "content-type"));
+      else this.listener.error(requestId, header(request, "lambda-runtime-function-error-type"), body);
+    });
+  }
+
+  private postInitError(request: IncomingMessage, response: ServerResponse): void {
+    if (this.initialized) {
+      request.resume();
+      return reply(response, 403, { errorMessage: "Invalid state transition", errorType: "InvalidStateTransition" });
+    }
+    readLimited(request, (body) => {
+      reply(response, 202, { status: "OK" });
+      this.listener.initError(header(request, "lambda-runtime-function-error-type"), body ?? Buffer.alloc(0));
+    });
+  }
+}
+
+/** Reads a body up to the payload limit; past it, keeps counting (for the error message) but not storing. */
+function readLimited(request: IncomingMessage, done: (body: Buffer | undefined, size: number) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  request.on("data", (chunk: Buffer) => {
+    size += chunk.length;
+    if (size <= MAX_RUNTIME_PAYLOAD_BYTES) chunks.push(chunk);
+  });
+  request.once("end", () => done(size <= MAX_RUNTIME_PAYLOAD_BYTES ? Buffer.concat(chunks, size) : undefined, size));
+  // An aborted post means the runtime died mid-answer; its exit fails the invocation.
+  request.once("error", () => {});
+}
+
+function header(request: IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function reply(response: ServerResponse, status: number, body: object): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
+  response.end(text);
+}

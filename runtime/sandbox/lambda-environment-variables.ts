@@ -1,0 +1,85 @@
+/**
+ * The environment variables an execution environment starts with (LAMBDA_SEMANTICS §1.4): Lambda's
+ * reserved and default variables plus the function's own, and nothing of the host's environment
+ * (serverless-offline#78: functions must not see or clobber a shared process.env).
+ */
+import { isNodeRuntime } from "../manifest/function-definition.js";
+import type { SandboxSpec } from "./sandbox.js";
+
+export interface EnvironmentPaths {
+  /** LAMBDA_TASK_ROOT: /var/task on Lambda, the service folder in the process sandbox. */
+  readonly taskRoot: string;
+  /** LAMBDA_RUNTIME_DIR: /var/runtime on Lambda, where the bootstrap lives. */
+  readonly runtimeDir: string;
+  /** Where the node binary lives (Lambda: /var/lang/bin), put first on PATH for nodejs runtimes. */
+  readonly nodeBinDir?: string;
+}
+
+/** Credentials handed to functions; local stand-in services accept any. Override with LAMBKIN_AWS_*. */
+export interface FunctionCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken: string;
+}
+
+export const LOCAL_CREDENTIALS: FunctionCredentials = {
+  accessKeyId: "LKIALAMBKINLOCAL0000",
+  secretAccessKey: "lambkin/local/secret/access/key/0000000000",
+  sessionToken: "lambkin-local-session-token",
+};
+
+const LAMBDA_PATH = "/usr/local/bin:/usr/bin/:/bin:/opt/bin";
+
+export function lambdaEnvironmentVariables(
+  spec: SandboxSpec,
+  paths: EnvironmentPaths,
+  credentials: FunctionCredentials = LOCAL_CREDENTIALS,
+): Record<string, string> {
+  const { fn } = spec;
+  const node = isNodeRuntime(fn.runtime);
+  const variables: Record<string, string> = {
+    // Unreserved defaults first: the function's own environment may override these.
+    LANG: "en_US.UTF-8",
+    TZ: ":UTC",
+    PATH: node && paths.nodeBinDir ? `${paths.nodeBinDir}:${LAMBDA_PATH}` : LAMBDA_PATH,
+    LD_LIBRARY_PATH: [
+      "/lib64",
+      "/usr/lib64",
+      paths.runtimeDir,
+      `${paths.runtimeDir}/lib`,
+      paths.taskRoot,
+      `${paths.taskRoot}/lib`,
+      "/opt/lib",
+    ].join(":"),
+    AWS_XRAY_CONTEXT_MISSING: "LOG_ERROR",
+    AWS_XRAY_DAEMON_ADDRESS: "169.254.79.129:2000",
+    ...(node ? { NODE_PATH: "/opt/nodejs/node_modules:/opt/nodejs/node20/node_modules" } : {}),
+    ...fn.environment,
+    // Reserved: the manifest loader rejects these keys in `environment`, and Lambda sets them last.
+    _HANDLER: fn.handler,
+    AWS_REGION: fn.region,
+    AWS_DEFAULT_REGION: fn.region,
+    AWS_LAMBDA_FUNCTION_NAME: fn.name,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
+    AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+    AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.name}`,
+    AWS_LAMBDA_LOG_STREAM_NAME: spec.logStreamName,
+    AWS_ACCESS_KEY: credentials.accessKeyId,
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    AWS_SESSION_TOKEN: credentials.sessionToken,
+    AWS_LAMBDA_RUNTIME_API: spec.runtimeApiAddress,
+    LAMBDA_TASK_ROOT: paths.taskRoot,
+    LAMBDA_RUNTIME_DIR: paths.runtimeDir,
+  };
+  // AWS_EXECUTION_ENV is not set for provided* runtimes (§1.4).
+  if (node) variables.AWS_EXECUTION_ENV = `AWS_Lambda_${fn.runtime}`;
+  return variables;
+}
+
+/** `2019/06/07/[$LATEST]e6f4a0c4241adcd70c262d34c0bbc85c`: one stream per environment. */
+export function newLogStreamName(hex32: string, now = new Date()): string {
+  const day = now.toISOString().slice(0, 10).replaceAll("-", "/");
+  return `${day}/[$LATEST]${hex32}`;
+}

@@ -1,0 +1,49 @@
+/**
+ * The Sandbox port: start and stop one execution environment and report on it.
+ * Adapters: `process` (a child process, the embedded default) and, later, `docker`.
+ * Everything above this port (environment, pool, invoker) is the same whichever adapter runs it.
+ */
+import type { FunctionDefinition } from "../manifest/function-definition.js";
+
+export interface SandboxSpec {
+  readonly fn: FunctionDefinition;
+  /** A unique id for this environment (also names its cgroup / container). */
+  readonly environmentId: string;
+  /** `host:port` of this environment's Runtime API, as seen from inside the environment. */
+  readonly runtimeApiAddress: string;
+  /** AWS_LAMBDA_LOG_STREAM_NAME: one per environment, as on Lambda. */
+  readonly logStreamName: string;
+}
+
+/** How a sandboxed runtime ended, in the terms Lambda reports it (Go's os/exec ProcessState). */
+export interface SandboxExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+export type OutputStream = "stdout" | "stderr";
+
+export interface RunningSandbox {
+  /** Every complete line the runtime writes, in order per stream. */
+  onOutput(listener: (stream: OutputStream, line: string) => void): void;
+  /** Resolves once the runtime (and everything it started) has exited. */
+  readonly exited: Promise<SandboxExit>;
+  /** Lambda freezes an environment between invocations; timers and background work resume on thaw. */
+  freeze(): void;
+  thaw(): void;
+  /** Peak memory of the environment so far, in MB (REPORT's "Max Memory Used"). */
+  peakMemoryMB(): number;
+  /** Ends the environment at once (SIGKILL semantics) and resolves when it is gone. */
+  kill(): Promise<void>;
+}
+
+export interface SandboxProvider {
+  readonly name: "process" | "docker";
+  /** The address the Runtime API servers listen on, on the host. */
+  readonly runtimeApiBindHost: string;
+  /** The host name environments use to reach the Runtime API servers. */
+  readonly runtimeApiAdvertisedHost: string;
+  start(spec: SandboxSpec): Promise<RunningSandbox>;
+  /** Kills every environment this provider started; safe to call more than once. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,141 @@
+// The Runtime API of one environment, spoken to over real HTTP (LAMBDA_SEMANTICS §1.1, §1.2).
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { MAX_RUNTIME_PAYLOAD_BYTES } from "../../runtime/runtime-api/runtime-api-limits.js";
+import { type RuntimeApiListener, RuntimeApiServer } from "../../runtime/runtime-api/runtime-api-server.js";
+
+type Heard = [string, ...unknown[]];
+
+function recordingListener(heard: Heard[]): RuntimeApiListener {
+  return {
+    nextRequested: () => heard.push(["next"]),
+    response: (id, body, type) => heard.push(["response", id, body.toString(), type]),
+    error: (id, type, body) => heard.push(["error", id, type, body.toString()]),
+    initError: (type, body) => heard.push(["initError", type, body.toString()]),
+    responseTooLarge: (id, size) => heard.push(["tooLarge", id, size]),
+  };
+}
+
+describe("Runtime API server", () => {
+  let heard: Heard[];
+  let server: RuntimeApiServer;
+  let base: string;
+
+  beforeEach(async () => {
+    heard = [];
+    server = new RuntimeApiServer(recordingListener(heard));
+    base = `http://127.0.0.1:${await server.listen("127.0.0.1")}/2018-06-01/runtime`;
+  });
+  afterEach(() => server.close());
+
+  const delivery = {
+    requestId: "8476a536-e9f4-11e8-9739-2dfe598c3fcd",
+    payload: Buffer.from('{"hello":"world"}'),
+    deadlineMs: 1542409706888,
+    invokedFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:fn",
+    traceId: "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1",
+    clientContext: '{"custom":{"a":1}}',
+    cognitoIdentity: '{"cognitoIdentityId":"id","cognitoIdentityPoolId":"pool"}',
+  };
+
+  it("long-polls /next and hands over the payload with every metadata header", async () => {
+    const next = fetch(`${base}/invocation/next`);
+    await waitFor(() => heard.length === 1);
+    expect(heard).toEqual([["next"]]);
+    server.deliver(delivery);
+    const response = await next;
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('{"hello":"world"}');
+    expect(Object.fromEntries([...response.headers].filter(([name]) => name.startsWith("lambda-") || name === "content-type"))).toEqual({
+      "content-type": "application/json",
+      "lambda-runtime-aws-request-id": delivery.requestId,
+      "lambda-runtime-deadline-ms": "1542409706888",
+      "lambda-runtime-invoked-function-arn": delivery.invokedFunctionArn,
+      "lambda-runtime-trace-id": delivery.traceId,
+      "lambda-runtime-client-context": delivery.clientContext,
+      "lambda-runtime-cognito-identity": delivery.cognitoIdentity,
+    });
+  });
+
+  it("passes a response through byte for byte, whatever its content type, and answers 202", async () => {
+    server.deliver(delivery);
+    await (await fetch(`${base}/invocation/next`)).text();
+    const answer = await fetch(`${base}/invocation/${delivery.requestId}/response`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "Echoing request: 'not json'",
+    });
+    expect(answer.status).toBe(202);
+    expect(await answer.json()).toEqual({ status: "OK" });
+    expect(heard).toContainEqual(["response", delivery.requestId, "Echoing request: 'not json'", "application/x-www-form-urlencoded"]);
+  });
+
+  it("refuses a second answer and an unknown request id with InvalidRequestID", async () => {
+    server.deliver(delivery);
+    await (await fetch(`${base}/invocation/next`)).text();
+    const first = await fetch(`${base}/invocation/${delivery.requestId}/response`, { method: "POST", body: "1" });
+    expect(first.status).toBe(202);
+    for (const id of [delivery.requestId, "someone-else"]) {
+      const again = await fetch(`${base}/invocation/${id}/error`, { method: "POST", body: "{}" });
+      expect(again.status).toBe(400);
+      expect(await again.json()).toEqual({ errorMessage: "Invalid request ID", errorType: "InvalidRequestID" });
+    }
+  });
+
+  it("passes /error bodies and the error-type header through", async () => {
+    server.deliver(delivery);
+    await (await fetch(`${base}/invocation/next`)).text();
+    const body = '{"errorMessage":"boom","errorType":"Error","stackTrace":[]}';
+    const answer = await fetch(`${base}/invocation/${delivery.requestId}/error`, {
+      method: "POST",
+      headers: { "Lambda-Runtime-Function-Error-Type": "Function.Boom" },
+      body,
+    });
+    expect(answer.status).toBe(202);
+    expect(heard).toContainEqual(["error", delivery.requestId, "Function.Boom", body]);
+  });
+
+  it("answers 413 RequestEntityTooLarge past 6 MiB + 100 bytes and reports the size", async () => {
+    server.deliver(delivery);
+    await (await fetch(`${base}/invocation/next`)).text();
+    const size = MAX_RUNTIME_PAYLOAD_BYTES + 1;
+    const answer = await fetch(`${base}/invocation/${delivery.requestId}/response`, {
+      method: "POST",
+      body: Buffer.alloc(size, 97),
+    });
+    expect(answer.status).toBe(413);
+    expect(await answer.json()).toEqual({
+      errorMessage: "Exceeded maximum allowed payload size (6291556 bytes).",
+      errorType: "RequestEntityTooLarge",
+    });
+    expect(heard).toContainEqual(["tooLarge", delivery.requestId, size]);
+  });
+
+  it("accepts exactly 6 MiB + 100 bytes", async () => {
+    server.deliver(delivery);
+    await (await fetch(`${base}/invocation/next`)).text();
+    const answer = await fetch(`${base}/invocation/${delivery.requestId}/response`, {
+      method: "POST",
+      body: Buffer.alloc(MAX_RUNTIME_PAYLOAD_BYTES, 97),
+    });
+    expect(answer.status).toBe(202);
+  });
+
+  it("takes /init/error during init only", async () => {
+    const early = await fetch(`${base}/init/error`, {
+      method: "POST",
+      headers: { "Lambda-Runtime-Function-Error-Type": "Runtime.ImportModuleError" },
+      body: '{"errorType":"Runtime.ImportModuleError","errorMessage":"nope"}',
+    });
+    expect(early.status).toBe(202);
+    expect(heard).toContainEqual(["initError", "Runtime.ImportModuleError", '{"errorType":"Runtime.ImportModuleError","errorMessage":"nope"}']);
+    server.deliver(delivery);
+    await (await fetch(`${base}/invocation/next`)).text();
+    const late = await fetch(`${base}/init/error`, { method: "POST", body: "{}" });
+    expect(late.status).toBe(403);
+    expect((await late.json()).errorType).toBe("InvalidStateTransition");
+  });
+});
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
