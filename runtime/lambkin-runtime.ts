@@ -8,6 +8,7 @@ import { ConcurrencyLimiter, DEFAULT_ACCOUNT_CONCURRENCY } from "./concurrency/c
 import { ExecutionEnvironment } from "./environment/execution-environment.js";
 import { Invoker } from "./invoker/invoker.js";
 import { type FunctionLogSink, pinoFunctionLogSink } from "./logs/function-log-sink.js";
+import { formatWarning } from "./manifest/manifest-error.js";
 import { FunctionRegistry } from "./manifest/function-registry.js";
 import { type LoadedServices, loadServices } from "./manifest/load-services.js";
 import { nodeBootstrapPath } from "./package-paths.js";
@@ -42,7 +43,7 @@ export interface LambkinRuntime {
 export async function startRuntime(options: RuntimeOptions): Promise<LambkinRuntime> {
   const services = await loadServices(options.dir, { stage: options.stage, region: options.region, env: options.env });
   for (const warning of services.warnings) {
-    options.logger.warn(`${warning.file}: ${warning.keyPath}: ${warning.message}`);
+    options.logger.warn(formatWarning(warning));
   }
   const registry = new FunctionRegistry(services.functions);
   const concurrency = new ConcurrencyLimiter(

@@ -25,6 +25,12 @@ import {
 
 /** Lambda's init phase limit; past it, init goes on under the invocation's timeout (§1.5). */
 const INIT_LIMIT_MS = 10_000;
+/**
+ * Lambda freezes an environment once its runtime is back in /next. Lambkin freezes it after this
+ * short grace, so back-to-back invocations skip a SIGSTOP/SIGCONT round trip (≈2× warm latency)
+ * while an environment that sits idle is frozen as on Lambda.
+ */
+const FREEZE_GRACE_MS = 10;
 
 export type EnvironmentState = "initializing" | "ready" | "busy" | "finishing" | "dead";
 
@@ -57,6 +63,7 @@ export class ExecutionEnvironment implements RuntimeApiListener {
   private initReported = false;
   private stateWaiters: ((state: "ready" | "dead") => void)[] = [];
   private readonly deathListeners: (() => void)[] = [];
+  private freezeTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     readonly fn: FunctionDefinition,
@@ -121,7 +128,7 @@ export class ExecutionEnvironment implements RuntimeApiListener {
     if (this.initDurationMs === undefined) this.initDurationMs = performance.now() - this.initStartedAt;
     if (this.active && this.active.deliveredAt === undefined) return this.dispatch();
     this.setState("ready");
-    this.sandbox?.freeze();
+    this.freezeTimer = setTimeout(() => this.sandbox?.freeze(), FREEZE_GRACE_MS);
   }
 
   response(requestId: string, body: Buffer): void {
@@ -156,6 +163,7 @@ export class ExecutionEnvironment implements RuntimeApiListener {
     if (!active) return;
     clearTimeout(active.timer);
     this.setState("busy");
+    clearTimeout(this.freezeTimer);
     this.sandbox?.thaw();
     this.emit(active, startLine(active.request.requestId));
     active.deliveredAt = performance.now();
@@ -193,6 +201,7 @@ export class ExecutionEnvironment implements RuntimeApiListener {
       this.emit(active, "Runtime.ExitError");
       this.settle({ payload: platformErrorPayload("Runtime.ExitError", message), status: "crash", errorType: "Runtime.ExitError" });
     }
+    clearTimeout(this.freezeTimer);
     this.server.close();
     this.setState("dead");
     for (const listener of this.deathListeners) listener();

@@ -1,0 +1,128 @@
+/**
+ * Builds one FunctionDefinition from its entry under `functions:`: each setting is the function's own, else the
+ * provider's, else the Serverless Framework's default (runtime nodejs20.x, timeout 6 s, memory 1024 MB,
+ * ephemeral storage 512 MB), validated against Lambda's limits.
+ */
+import type { IntrinsicEvaluator } from "./cloudformation-intrinsics.js";
+import { checkBootstrap } from "./custom-runtime-bootstrap.js";
+import { buildEnvironment } from "./environment-variables.js";
+import type { FunctionDefinition, LambdaRuntime } from "./function-definition.js";
+import { functionEvents } from "./function-events.js";
+import {
+  checkHandler,
+  checkInteger,
+  EPHEMERAL_STORAGE_SIZE,
+  type IntegerLimit,
+  MEMORY_SIZE,
+  RESERVED_CONCURRENCY,
+  TIMEOUT,
+} from "./function-settings.js";
+import {
+  describeValue,
+  type KeyPath,
+  ManifestError,
+  type ManifestWarning,
+  manifestWarning,
+} from "./manifest-error.js";
+import { checkRuntime } from "./runtime-check.js";
+import type { FunctionEntry, ServiceSettings } from "./service-settings.js";
+import { functionWarnings } from "./unsupported-features.js";
+import { isMapping, type VariableResolver } from "./variable-resolver.js";
+
+export const DEFAULT_RUNTIME: LambdaRuntime = "nodejs20.x";
+export const DEFAULT_TIMEOUT = 6;
+export const DEFAULT_MEMORY_SIZE = 1024;
+export const DEFAULT_EPHEMERAL_STORAGE_SIZE = 512;
+
+export interface ServiceContext {
+  readonly resolver: VariableResolver;
+  readonly evaluator: IntrinsicEvaluator;
+  readonly settings: ServiceSettings;
+  readonly serviceDir: string;
+  readonly warnings: ManifestWarning[];
+}
+
+/** The definition, or undefined for a function Lambkin cannot run at all (reported as a warning). */
+export async function buildFunction(
+  context: ServiceContext,
+  entry: FunctionEntry,
+  name: string,
+): Promise<FunctionDefinition | undefined> {
+  const { resolver, evaluator, settings, serviceDir, warnings } = context;
+  const { file } = resolver;
+  const at = (key: string): KeyPath => [...entry.path, key];
+  const body = resolver.shallow(entry.path);
+  if (!isMapping(body)) {
+    throw new ManifestError(
+      file,
+      entry.path,
+      `must hold the function's settings, not ${describeValue(body)}`,
+      "Give it at least a handler, e.g. handler: src/index.handler",
+    );
+  }
+  if (resolver.written(at("image")) !== undefined) {
+    warnings.push(
+      manifestWarning(
+        file,
+        at("image"),
+        "container image functions are not supported by Lambkin yet; this function is not loaded",
+      ),
+    );
+    return undefined;
+  }
+  const inherited = (key: string): { value: unknown; path: KeyPath } | undefined => {
+    for (const path of [at(key), ["provider", key]]) {
+      const value = resolver.get(path);
+      if (value !== undefined && value !== null) return { value, path };
+    }
+    return undefined;
+  };
+  const integer = (key: string, limit: IntegerLimit, fallback: number): number => {
+    const setting = inherited(key);
+    return setting ? checkInteger(setting.value, limit, file, setting.path) : fallback;
+  };
+
+  const runtimeSetting = inherited("runtime");
+  const runtime = runtimeSetting
+    ? checkRuntime(runtimeSetting.value, file, runtimeSetting.path)
+    : DEFAULT_RUNTIME;
+  const handler = checkHandler(resolver.get(at("handler")), runtime, file, at("handler"));
+  const reserved = resolver.get(at("reservedConcurrency"));
+  const environment = buildEnvironment(
+    [
+      { values: resolver.get(["provider", "environment"]), path: ["provider", "environment"] },
+      { values: resolver.get(at("environment")), path: at("environment") },
+    ],
+    evaluator,
+    file,
+  );
+  const events = functionEvents(resolver, evaluator, at("events"));
+  warnings.push(...functionWarnings(resolver, entry.path), ...events.warnings);
+  await checkBootstrap(runtime, serviceDir, file, runtimeSetting?.path ?? at("runtime"));
+
+  return {
+    name,
+    key: entry.key,
+    service: settings.service,
+    stage: settings.stage,
+    region: settings.region,
+    serviceDir,
+    manifestPath: file,
+    handler,
+    runtime,
+    timeout: integer("timeout", TIMEOUT, DEFAULT_TIMEOUT),
+    memorySize: integer("memorySize", MEMORY_SIZE, DEFAULT_MEMORY_SIZE),
+    // The Framework documents ephemeralStorageSize per function; a provider-wide value is accepted as a default too.
+    ephemeralStorageSize: integer(
+      "ephemeralStorageSize",
+      EPHEMERAL_STORAGE_SIZE,
+      DEFAULT_EPHEMERAL_STORAGE_SIZE,
+    ),
+    environment,
+    reservedConcurrency:
+      reserved === undefined || reserved === null
+        ? undefined
+        : checkInteger(reserved, RESERVED_CONCURRENCY, file, at("reservedConcurrency")),
+    events: events.events,
+  };
+}

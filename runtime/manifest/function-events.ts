@@ -1,0 +1,105 @@
+/**
+ * A function's `events:`. The types the gateway and triggers handle are kept, variables resolved and intrinsic
+ * functions computed where they can be (an sqs `arn: !GetAtt Queue.Arn` becomes the queue's ARN); every other type
+ * is reported as an event that will not fire locally.
+ */
+import { type IntrinsicEvaluator, isIntrinsic } from "./cloudformation-intrinsics.js";
+import {
+  describeValue,
+  type KeyPath,
+  ManifestError,
+  type ManifestWarning,
+  manifestWarning,
+} from "./manifest-error.js";
+import { isMapping, type VariableResolver } from "./variable-resolver.js";
+
+/** Event types Lambkin turns into invocations (API Gateway v1/v2, EventBridge schedules, SQS, S3, streams). */
+export const SUPPORTED_EVENT_TYPES: ReadonlySet<string> = new Set([
+  "http",
+  "httpApi",
+  "schedule",
+  "sqs",
+  "s3",
+  "stream",
+]);
+
+export interface FunctionEvents {
+  readonly events: Record<string, unknown>[];
+  readonly warnings: ManifestWarning[];
+}
+
+export function functionEvents(
+  resolver: VariableResolver,
+  evaluator: IntrinsicEvaluator,
+  path: KeyPath,
+): FunctionEvents {
+  const { file } = resolver;
+  const list = resolver.shallow(path);
+  const result: FunctionEvents = { events: [], warnings: [] };
+  if (list === undefined || list === null) return result;
+  if (!Array.isArray(list)) {
+    throw new ManifestError(
+      file,
+      path,
+      `must be a list of events, not ${describeValue(list)}`,
+      "Write each event as a list item, e.g. - http: GET /hello",
+    );
+  }
+  list.forEach((_, index) => {
+    const entryPath = [...path, index];
+    const entry = resolver.shallow(entryPath);
+    const [type, ...others] = isMapping(entry) ? Object.keys(entry) : [];
+    if (type === undefined || others.length > 0) {
+      throw new ManifestError(
+        file,
+        entryPath,
+        `must be one event type with its settings, not ${describeValue(entry)}`,
+        "Write e.g. - http: GET /hello",
+      );
+    }
+    if (!SUPPORTED_EVENT_TYPES.has(type)) {
+      const supported = [...SUPPORTED_EVENT_TYPES].join(", ");
+      result.warnings.push(
+        manifestWarning(
+          file,
+          [...entryPath, type],
+          `${type} events are not supported by Lambkin yet and will not fire locally (supported: ${supported})`,
+        ),
+      );
+      return;
+    }
+    const event = resolver.get(entryPath) as Record<string, unknown>;
+    result.events.push(computeIntrinsics(event, evaluator, entryPath, result.warnings, file));
+  });
+  return result;
+}
+
+/** An intrinsic that cannot be computed leaves the event as written, with a warning: the trigger may not match. */
+function computeIntrinsics(
+  event: Record<string, unknown>,
+  evaluator: IntrinsicEvaluator,
+  path: KeyPath,
+  warnings: ManifestWarning[],
+  file: string,
+): Record<string, unknown> {
+  if (!containsIntrinsic(event)) return event;
+  try {
+    return evaluator.evaluate(event, path) as Record<string, unknown>;
+  } catch (error) {
+    if (!(error instanceof ManifestError)) throw error;
+    warnings.push(
+      manifestWarning(
+        file,
+        error.keyPath,
+        `${error.problem}; the event keeps the value as written and may not fire locally`,
+      ),
+    );
+    return event;
+  }
+}
+
+function containsIntrinsic(value: unknown): boolean {
+  if (isIntrinsic(value)) return true;
+  if (Array.isArray(value)) return value.some(containsIntrinsic);
+  return isMapping(value) && Object.values(value).some(containsIntrinsic);
+}

@@ -1,0 +1,68 @@
+/**
+ * Loads the functions of one service from its serverless.yml: reads the file, resolves the settings every
+ * function shares, names each function, and builds the definitions with their warnings.
+ */
+import { dirname, resolve } from "node:path";
+import { IntrinsicEvaluator, type StackContext } from "./cloudformation-intrinsics.js";
+import { functionLogicalId } from "./cloudformation-resources.js";
+import { buildFunction, type ServiceContext } from "./function-builder.js";
+import type { FunctionDefinition } from "./function-definition.js";
+import { lambdaName } from "./function-name.js";
+import type { ManifestWarning } from "./manifest-error.js";
+import { readManifest } from "./read-manifest.js";
+import { declaredResource, functionEntries, readServiceSettings } from "./service-settings.js";
+import { providerWarnings } from "./unsupported-features.js";
+import { VariableResolver } from "./variable-resolver.js";
+
+export interface ServiceLoadOptions {
+  readonly stage?: string | undefined;
+  readonly region?: string | undefined;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+export interface LoadedService {
+  readonly functions: FunctionDefinition[];
+  readonly warnings: ManifestWarning[];
+}
+
+export async function loadService(manifestPath: string, options: ServiceLoadOptions): Promise<LoadedService> {
+  const file = resolve(manifestPath);
+  const { document, warnings } = await readManifest(file);
+  const resolver = new VariableResolver(file, document, options);
+  const settings = readServiceSettings(resolver);
+  const entries = functionEntries(resolver);
+  const names = entries.map((entry) =>
+    lambdaName(
+      settings.service,
+      settings.stage,
+      entry.key,
+      resolver.get([...entry.path, "name"]),
+      file,
+      entry.path,
+    ),
+  );
+  // `!Ref HelloLambdaFunction` is how a serverless.yml points at one of its own functions.
+  const namesByLogicalId = new Map(
+    entries.map((entry, index) => [functionLogicalId(entry.key), names[index] as string]),
+  );
+  const stack: StackContext = {
+    file,
+    region: settings.region,
+    stackName: settings.stackName,
+    resource: (logicalId) => declaredResource(resolver, logicalId),
+    functionName: (logicalId) => namesByLogicalId.get(logicalId),
+  };
+  const context: ServiceContext = {
+    resolver,
+    evaluator: new IntrinsicEvaluator(stack),
+    settings,
+    serviceDir: dirname(file),
+    warnings: [...warnings, ...providerWarnings(resolver)],
+  };
+  const functions: FunctionDefinition[] = [];
+  for (const [index, entry] of entries.entries()) {
+    const definition = await buildFunction(context, entry, names[index] as string);
+    if (definition) functions.push(definition);
+  }
+  return { functions, warnings: context.warnings };
+}

@@ -1,0 +1,52 @@
+/**
+ * loadServices: the manifest loader's entry point. Given a service folder or a folder of services, it returns every
+ * function Lambkin can run, fully resolved and validated, with the warnings about what it will not reproduce.
+ * Lambda names are unique per account and region, so two services declaring the same name are an error that names
+ * both files.
+ */
+import { discoverServices } from "./discover-services.js";
+import type { FunctionDefinition } from "./function-definition.js";
+import { loadService } from "./load-service.js";
+import { ManifestError, type ManifestWarning } from "./manifest-error.js";
+
+export interface LoadOptions {
+  /** `--stage`: overrides `provider.stage`, as `${opt:stage}` does in the Serverless Framework. */
+  readonly stage?: string | undefined;
+  /** `--region`: overrides `provider.region`. */
+  readonly region?: string | undefined;
+  /** The environment `${env:…}` reads; `process.env` by default. */
+  readonly env?: NodeJS.ProcessEnv | undefined;
+}
+
+export interface LoadedServices {
+  readonly functions: FunctionDefinition[];
+  readonly warnings: ManifestWarning[];
+}
+
+export async function loadServices(dir: string, options: LoadOptions = {}): Promise<LoadedServices> {
+  const discovered = await discoverServices(dir);
+  const serviceOptions = { stage: options.stage, region: options.region, env: options.env ?? process.env };
+  const functions: FunctionDefinition[] = [];
+  const warnings = [...discovered.warnings];
+  const byName = new Map<string, FunctionDefinition>();
+  for (const manifest of discovered.manifests) {
+    const service = await loadService(manifest, serviceOptions);
+    for (const fn of service.functions) {
+      const other = byName.get(fn.name);
+      if (other) throw duplicateName(fn, other);
+      byName.set(fn.name, fn);
+      functions.push(fn);
+    }
+    warnings.push(...service.warnings);
+  }
+  return { functions, warnings };
+}
+
+function duplicateName(fn: FunctionDefinition, other: FunctionDefinition): ManifestError {
+  return new ManifestError(
+    fn.manifestPath,
+    ["functions", fn.key],
+    `its Lambda name ${fn.name} is already taken by functions.${other.key} in ${other.manifestPath}`,
+    "Lambda names are unique per account and region: rename one of the services or set a different functions.<key>.name",
+  );
+}

@@ -1,0 +1,99 @@
+/** What Lambkin does not reproduce is reported as a warning, never dropped silently. */
+import { beforeAll, describe, expect, it } from "vitest";
+import type { LoadedServices } from "../../../runtime/manifest/load-services.js";
+import { fixture, load } from "./manifest-fixtures.js";
+
+const MANIFEST = fixture("warnings", "serverless.yml");
+
+describe("warnings", () => {
+  let loaded: LoadedServices;
+  const warningAt = (keyPath: string) => loaded.warnings.filter((warning) => warning.keyPath === keyPath);
+  beforeAll(async () => {
+    loaded = await load(fixture("warnings"));
+  });
+
+  it("warns about each unsupported setting, at its key", () => {
+    for (const key of [
+      "provisionedConcurrency",
+      "destinations",
+      "onError",
+      "layers",
+      "maximumRetryAttempts",
+      "url",
+    ]) {
+      expect(warningAt(`functions.busy.${key}`), key).toHaveLength(1);
+    }
+    expect(warningAt("provider.layers")[0]?.message).toContain("Runtime.ImportModuleError");
+    expect(warningAt("functions.busy.layers")[0]).toEqual({
+      file: MANIFEST,
+      keyPath: "functions.busy.layers",
+      message:
+        "not supported by Lambkin yet: layers are not mounted at /opt: code that imports from a layer fails with Runtime.ImportModuleError",
+    });
+  });
+
+  it("warns about an unknown architecture but not about arm64", () => {
+    expect(warningAt("functions.busy.architecture")[0]?.message).toContain(
+      "sparc is not a Lambda architecture",
+    );
+    expect(warningAt("provider.architecture")).toEqual([]);
+  });
+
+  it("skips container image functions with a warning", () => {
+    expect(loaded.functions.map((fn) => fn.key)).toEqual(["busy"]);
+    expect(warningAt("functions.containerized.image")[0]?.message).toContain(
+      "container image functions are not supported",
+    );
+  });
+
+  it("keeps the event types Lambkin handles and warns about the others", () => {
+    const types = loaded.functions[0]?.events.map((event) => Object.keys(event)[0]);
+    expect(types).toEqual(["http", "httpApi", "schedule", "sqs", "s3", "stream", "sqs"]);
+    expect(loaded.functions[0]?.events[0]).toEqual({ http: "GET /busy" });
+    for (const [index, type] of [
+      [6, "sns"],
+      [7, "eventBridge"],
+      [8, "websocket"],
+    ] as const) {
+      expect(warningAt(`functions.busy.events[${index}].${type}`)[0]?.message).toContain(
+        "will not fire locally",
+      );
+    }
+  });
+
+  it("keeps an event whose intrinsic cannot be computed as written, with a warning", () => {
+    expect(loaded.functions[0]?.events[6]).toEqual({
+      sqs: { arn: { "Fn::ImportValue": "other-stack-queue-arn" } },
+    });
+    expect(warningAt("functions.busy.events[9].sqs.arn.Fn::ImportValue")[0]?.message).toContain(
+      "may not fire locally",
+    );
+  });
+
+  it("warns about an unknown YAML tag", () => {
+    const tagWarnings = loaded.warnings.filter((warning) => warning.message.includes("!UnknownTag"));
+    expect(tagWarnings).toHaveLength(1);
+    expect(tagWarnings[0]?.message).toMatch(
+      /^YAML at line \d+, column \d+: .*Lambkin reads the value as if it had no tag$/,
+    );
+  });
+
+  it("says nothing about settings irrelevant to running code (iam, vpc, tags, plugins, package …)", () => {
+    expect(loaded.warnings.map((warning) => warning.keyPath).sort()).toEqual([
+      "",
+      "functions.busy.architecture",
+      "functions.busy.destinations",
+      "functions.busy.events[6].sns",
+      "functions.busy.events[7].eventBridge",
+      "functions.busy.events[8].websocket",
+      "functions.busy.events[9].sqs.arn.Fn::ImportValue",
+      "functions.busy.layers",
+      "functions.busy.maximumRetryAttempts",
+      "functions.busy.onError",
+      "functions.busy.provisionedConcurrency",
+      "functions.busy.url",
+      "functions.containerized.image",
+      "provider.layers",
+    ]);
+  });
+});
