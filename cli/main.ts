@@ -6,7 +6,7 @@ import pc from "picocolors";
 import { ConcurrencyConfigError } from "../runtime/concurrency/concurrency-limiter.js";
 import { ServiceError } from "../runtime/errors/service-errors.js";
 import { ManifestError } from "../runtime/manifest/manifest-error.js";
-import { devCommand } from "./commands/dev.js";
+import { type DevFlags, devCommand } from "./commands/dev.js";
 import { type InvokeFlags, invokeCommand } from "./commands/invoke.js";
 import { type LogFormat, createLogger } from "./logger.js";
 import { EXIT_USAGE, UsageError } from "./usage-error.js";
@@ -41,8 +41,12 @@ serviceOptions(
 });
 
 serviceOptions(
-  program.command("dev").description("load every service and run invocations until stopped (npm start)"),
-).action(async (flags) => {
+  program
+    .command("dev")
+    .description("serve every service's HTTP routes and the Lambda Invoke API until stopped (npm start)")
+    .option("--port <port>", "HTTP port (default: $PORT, else 3000)")
+    .option("--host <host>", "address to listen on (default: $LAMBKIN_HOST, else 127.0.0.1)"),
+).action(async (flags: DevFlags) => {
   process.exitCode = await devCommand(flags, logger());
 });
 

@@ -1,27 +1,57 @@
 /**
- * `lambkin dev` (`npm start`): loads every service and stays up, running invocations in process
- * sandboxes on embedded defaults, until SIGINT/SIGTERM, when every environment is stopped.
+ * `lambkin dev` (`npm start`): loads every service, serves the gateway (API Gateway routes and the
+ * Lambda Invoke API) and runs invocations in process sandboxes on embedded defaults, until
+ * SIGINT/SIGTERM, when the server closes and every environment is stopped.
  */
 import type { Logger } from "pino";
 import pc from "picocolors";
+import { createGateway } from "../../gateway/gateway-app.js";
 import { type LambkinRuntime, startRuntime } from "../../runtime/lambkin-runtime.js";
+import { accessKeysFromEnvironment } from "../access-keys.js";
 import { type ServiceFlags, runtimeOptions } from "../runtime-settings.js";
-import { EXIT_OK } from "../usage-error.js";
+import { EXIT_OK, UsageError } from "../usage-error.js";
 
-export async function devCommand(flags: ServiceFlags, logger: Logger): Promise<number> {
+export interface DevFlags extends ServiceFlags {
+  readonly port?: string;
+  readonly host?: string;
+}
+
+export async function devCommand(flags: DevFlags, logger: Logger): Promise<number> {
+  const port = portNumber(flags.port ?? process.env.PORT ?? "3000");
+  const host = flags.host ?? process.env.LAMBKIN_HOST ?? "127.0.0.1";
+  const accessKeys = accessKeysFromEnvironment();
   const runtime = await startRuntime(runtimeOptions(flags, logger));
+  const gateway = await createGateway({ runtime, logger, accessKeys });
+  try {
+    await gateway.listen({ port, host });
+  } catch (error) {
+    await runtime.close();
+    throw new UsageError(`cannot listen on ${host}:${port}: ${(error as Error).message}`);
+  }
   describeFunctions(runtime, logger);
-  logger.info(`ready: ${runtime.registry.all().length} functions, process sandbox — press Ctrl-C to stop`);
+  if (accessKeys.size === 0) {
+    logger.warn("no access keys configured (LAMBKIN_ACCESS_KEYS): Invoke API signatures are NOT checked");
+  } else {
+    logger.info(`Invoke API requires SigV4 signatures from ${accessKeys.size} configured access key(s)`);
+  }
+  logger.info(`ready on ${pc.bold(`http://${host}:${port}`)} — ${runtime.registry.all().length} functions — Ctrl-C to stop`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
-      logger.info(`${signal}: stopping every execution environment`);
+      logger.info(`${signal}: stopping the gateway and every execution environment`);
       resolve();
     };
     process.once("SIGINT", () => stop("SIGINT"));
     process.once("SIGTERM", () => stop("SIGTERM"));
   });
+  await gateway.close();
   await runtime.close();
   return EXIT_OK;
+}
+
+function portNumber(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0–65535 (got "${value}")`);
+  return port;
 }
 
 function describeFunctions(runtime: LambkinRuntime, logger: Logger): void {
