@@ -11,9 +11,8 @@ import { type FunctionLogSink, pinoFunctionLogSink } from "./logs/function-log-s
 import { formatWarning } from "./manifest/manifest-error.js";
 import { FunctionRegistry } from "./manifest/function-registry.js";
 import { type LoadedServices, loadServices } from "./manifest/load-services.js";
-import { nodeBootstrapPath } from "./package-paths.js";
 import { DEFAULT_IDLE_TIMEOUT_MS, EnvironmentPool } from "./pool/environment-pool.js";
-import { ProcessSandboxProvider } from "./sandbox/process/process-sandbox.js";
+import { type SandboxKind, createSandboxProvider, sandboxKindFrom } from "./sandbox/sandbox-factory.js";
 import type { SandboxProvider } from "./sandbox/sandbox.js";
 
 export interface RuntimeOptions {
@@ -26,8 +25,10 @@ export interface RuntimeOptions {
   readonly functionLogs?: FunctionLogSink;
   readonly accountConcurrency?: number;
   readonly idleTimeoutMs?: number;
-  /** Freeze idle environments with SIGSTOP, as Lambda does (default true). */
+  /** Freeze idle environments between invocations, as Lambda does (default true). */
   readonly freezeIdle?: boolean;
+  /** The Sandbox adapter (default: LAMBKIN_SANDBOX, else process). */
+  readonly sandbox?: SandboxKind;
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -50,8 +51,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
     options.accountConcurrency ?? DEFAULT_ACCOUNT_CONCURRENCY,
     services.functions,
   );
-  const sandbox = new ProcessSandboxProvider({
-    nodeBootstrapPath: nodeBootstrapPath(),
+  const sandbox = await createSandboxProvider({
+    kind: options.sandbox ?? sandboxKindFrom((options.env ?? process.env).LAMBKIN_SANDBOX),
     freezeIdle: options.freezeIdle,
   });
   const functionLogs = options.functionLogs ?? pinoFunctionLogSink(options.logger);

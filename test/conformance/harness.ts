@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { pino } from "pino";
 import type { InvokeOptions, InvokeResult } from "../../runtime/invoker/invoker.js";
 import { type LambkinRuntime, type RuntimeOptions, startRuntime } from "../../runtime/lambkin-runtime.js";
+import { sandboxKindFrom } from "../../runtime/sandbox/sandbox-factory.js";
 
 export const FIXTURES = join(import.meta.dirname, "..", "fixtures");
 
@@ -21,6 +22,7 @@ export async function startFixture(relativeDir: string, options: Partial<Runtime
     dir: join(FIXTURES, relativeDir),
     logger: pino({ level: "silent" }),
     env: {},
+    sandbox: sandboxKindFrom(process.env.LAMBKIN_SANDBOX),
     ...options,
   });
   return {
