@@ -5,14 +5,15 @@
  * (memory controller) and v2 when this process may create child groups; otherwise returns undefined
  * and the caller falls back to watching RSS.
  */
-import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export interface MemoryCgroup {
   addProcess(pid: number): void;
   /** Peak memory charged to the group, in bytes. */
   peakBytes(): number;
-  remove(): void;
+  /** Removes the group; false while processes are still in it. */
+  remove(): boolean;
 }
 
 interface CgroupLayout {
@@ -62,9 +63,28 @@ function detectLayout(): CgroupLayout | null {
   return null;
 }
 
+/** Groups left by a Lambkin that was SIGKILLed are empty once their processes died: remove them. */
+function removeLeftoverGroups(layout: CgroupLayout): void {
+  try {
+    for (const entry of readdirSync(layout.parent)) {
+      if (!entry.startsWith("lambkin-")) continue;
+      try {
+        rmdirSync(join(layout.parent, entry));
+      } catch {
+        // Still in use by another Lambkin on this host.
+      }
+    }
+  } catch {
+    // Not readable: nothing to clean.
+  }
+}
+
 /** Creates a group limited to `limitBytes`, or returns undefined when cgroups cannot be used here. */
 export function createMemoryCgroup(name: string, limitBytes: number): MemoryCgroup | undefined {
-  if (detectedLayout === undefined) detectedLayout = detectLayout();
+  if (detectedLayout === undefined) {
+    detectedLayout = detectLayout();
+    if (detectedLayout) removeLeftoverGroups(detectedLayout);
+  }
   const layout = detectedLayout;
   if (!layout) return undefined;
   const dir = join(layout.parent, name);
@@ -98,8 +118,9 @@ export function createMemoryCgroup(name: string, limitBytes: number): MemoryCgro
     remove() {
       try {
         rmdirSync(dir);
-      } catch {
-        // Still has processes (they are being killed) or already gone.
+        return true;
+      } catch (error) {
+        return (error as NodeJS.ErrnoException).code === "ENOENT";
       }
     },
   };

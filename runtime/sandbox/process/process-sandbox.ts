@@ -109,6 +109,8 @@ class ProcessEnvironment implements RunningSandbox {
         clearInterval(this.rssTimer);
         // Whatever the runtime started dies with it: Lambda resets the whole environment.
         this.signalGroup("SIGKILL");
+        // Keep the group's peak for the REPORT line of the invocation that ended with it (OOM).
+        this.peakRssBytes = Math.max(this.peakRssBytes, this.cgroup?.peakBytes() ?? 0);
         cgroupCleanup(this.cgroup);
         resolve({ code, signal });
       });
@@ -191,8 +193,8 @@ class ProcessEnvironment implements RunningSandbox {
 }
 
 function cgroupCleanup(cgroup: MemoryCgroup | undefined): void {
-  if (!cgroup) return;
-  // The group can only be removed once the killed processes are reaped.
+  if (!cgroup || cgroup.remove()) return;
+  // Processes the runtime started may take a moment to die after the group's SIGKILL.
   setTimeout(() => cgroup.remove(), 100).unref();
 }
 
