@@ -86,7 +86,9 @@ export async function buildFunction(
   const runtime = runtimeSetting
     ? checkRuntime(runtimeSetting.value, file, runtimeSetting.path)
     : DEFAULT_RUNTIME;
-  const handler = checkHandler(resolver.get(at("handler")), runtime, file, at("handler"));
+  const handler = checkHandler(resolver.get(at("handler")), runtime, file, at("handler"), (warning) =>
+    warnings.push(warning),
+  );
   const reserved = resolver.get(at("reservedConcurrency"));
   const environment = buildEnvironment(
     [

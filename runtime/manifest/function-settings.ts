@@ -4,7 +4,13 @@
  * function's own key, or `provider.…` when the value is inherited).
  */
 import { isNodeRuntime, type LambdaRuntime } from "./function-definition.js";
-import { describeValue, type KeyPath, ManifestError } from "./manifest-error.js";
+import {
+  describeValue,
+  type KeyPath,
+  ManifestError,
+  type ManifestWarning,
+  manifestWarning,
+} from "./manifest-error.js";
 
 export interface IntegerLimit {
   readonly min: number;
@@ -57,7 +63,13 @@ const HANDLER_EXAMPLE = "e.g. handler: src/index.handler (file src/index.js, exp
  * also requires `<path/module>.<export>` and rejects `..` (Runtime.MalformedHandlerName). Whether the module
  * exists is not checked: AWS only finds out at the first invoke (Runtime.ImportModuleError), and so does Lambkin.
  */
-export function checkHandler(value: unknown, runtime: LambdaRuntime, file: string, path: KeyPath): string {
+export function checkHandler(
+  value: unknown,
+  runtime: LambdaRuntime,
+  file: string,
+  path: KeyPath,
+  warn: (warning: ManifestWarning) => void,
+): string {
   if (value === undefined || value === null) {
     const example = isNodeRuntime(runtime)
       ? HANDLER_EXAMPLE
@@ -73,22 +85,27 @@ export function checkHandler(value: unknown, runtime: LambdaRuntime, file: strin
     );
   }
   if (!isNodeRuntime(runtime)) return value;
+  // AWS accepts any handler string at deploy time and the Node.js runtime rejects a malformed one at
+  // invoke (Runtime.MalformedHandlerName, RIC UserFunction.js): report it now, fail it like AWS later.
   if (value.includes("..")) {
-    throw new ManifestError(
-      file,
-      path,
-      `"${value}" contains "..", which Lambda's Node.js runtime rejects`,
-      "Give the module's path from the service folder, without ..",
+    warn(
+      manifestWarning(
+        file,
+        path,
+        `"${value}" contains "..": every invocation will fail with Runtime.MalformedHandlerName. Give the module's path from the service folder, without ..`,
+      ),
     );
-  }
-  const fileAndExport = value.slice(value.lastIndexOf("/") + 1);
-  if (!/^[^.]+\.[^.]/.test(fileAndExport) || value.endsWith(".")) {
-    throw new ManifestError(
-      file,
-      path,
-      `"${value}" is not of the form path/file.export`,
-      `Write it as ${HANDLER_EXAMPLE}`,
-    );
+  } else {
+    const fileAndExport = value.slice(value.lastIndexOf("/") + 1);
+    if (!/^[^.]+\.[^.]/.test(fileAndExport) || value.endsWith(".")) {
+      warn(
+        manifestWarning(
+          file,
+          path,
+          `"${value}" is not of the form path/file.export: every invocation will fail with Runtime.MalformedHandlerName. Write it as ${HANDLER_EXAMPLE}`,
+        ),
+      );
+    }
   }
   return value;
 }

@@ -1,4 +1,4 @@
-/** handler: required; for Node.js runtimes `path/file.export` without `..`. The file itself is not checked. */
+/** handler: required; for Node.js runtimes a malformed one (`..`, no export) is a warning: AWS fails it at invoke. */
 import { describe, expect, it } from "vitest";
 import { fixture, invalidFixtureError, invalidManifest, load } from "./manifest-fixtures.js";
 
@@ -11,15 +11,29 @@ describe("handler validation", () => {
     );
   });
 
-  it("rejects .. as Lambda's Node.js runtime does", async () => {
-    const error = await invalidFixtureError("handler-dotdot");
-    expect(error.keyPath).toBe("functions.hello.handler");
-    expect(error.problem).toContain('contains "..", which Lambda\'s Node.js runtime rejects');
+  it("warns about .. but loads the function: Lambda's Node.js runtime rejects it at invoke", async () => {
+    const { functions, warnings } = await load(fixture("invalid", "handler-dotdot"));
+    expect(functions).toHaveLength(1);
+    expect(warnings).toContainEqual(
+      expect.objectContaining({
+        keyPath: "functions.hello.handler",
+        message: expect.stringContaining(
+          'contains "..": every invocation will fail with Runtime.MalformedHandlerName',
+        ),
+      }),
+    );
   });
 
-  it("rejects a handler without an export", async () => {
-    const error = await invalidFixtureError("handler-no-export");
-    expect(error.problem).toBe('"src/index" is not of the form path/file.export');
+  it("warns about a handler without an export but loads the function", async () => {
+    const { functions, warnings } = await load(fixture("invalid", "handler-no-export"));
+    expect(functions[0]?.handler).toBe("src/index");
+    expect(warnings).toContainEqual(
+      expect.objectContaining({
+        message: expect.stringContaining(
+          '"src/index" is not of the form path/file.export: every invocation will fail with Runtime.MalformedHandlerName',
+        ),
+      }),
+    );
   });
 
   it("does not check that the handler's file exists (AWS reports that at invoke)", async () => {

@@ -1,0 +1,168 @@
+/**
+ * RAPIDClient: every HTTP exchange with the Runtime API 2018-06-01 (LAMBDA_SEMANTICS §1.1), the only
+ * door between this environment and Lambkin. Same calls and bodies as the RIC's src/RAPIDClient.js and
+ * its native client: `GET /next` (no client timeout — it may wait for as long as the environment stays
+ * idle), `POST /{id}/response`, `POST /{id}/error`, `POST /init/error` with
+ * `Lambda-Runtime-Function-Error-Type`; bodies are JSON bytes posted as `application/json`.
+ *
+ * Keep-alive connections: Node's agent unrefs a socket while it sits in the free pool, so an idle
+ * connection never keeps the event loop alive — that is what lets 'beforeExit' fire for
+ * callbackWaitsForEmptyEventLoop. Up to two sockets (the RIC's JS client has one, but its native client
+ * posts on its own connection): a crash report posted while `GET /next` is long-polling (Lambkin does not
+ * freeze idle environments) must not queue behind it forever. In the usual sequence one socket serves all.
+ *
+ * Failures: the RIC's native client ignores non-2xx answers to /response and /error; we log them and go
+ * on (413 payload too large, 400 unknown request id), except a 5xx, after which the Runtime API says the
+ * runtime must exit. A connection error means Lambkin is gone: log and exit, an environment must never
+ * outlive it.
+ */
+import { Agent, type IncomingHttpHeaders, type IncomingMessage, request } from "node:http";
+import { JSONStringifyError, toRapidResponse } from "./errors.js";
+
+const API = "/2018-06-01/runtime";
+const ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type";
+/** Exit status when the Runtime API is unreachable or answers /next, /response or /error with a 5xx. */
+export const EXIT_RUNTIME_API_FAILURE = 1;
+
+export interface Invocation {
+  bodyJson: string;
+  headers: IncomingHttpHeaders;
+}
+
+/** Runtime-side diagnostics go to stderr in aws-lambda-cpp's format (the RIC's native client logs so). */
+function logRuntimeError(message: string): void {
+  process.stderr.write(`[ERROR] [${Date.now()}] LAMBDA_RUNTIME ${message}\n`);
+}
+
+function exitRuntime(message: string): never {
+  logRuntimeError(`${message}. Exiting.`);
+  process.exit(EXIT_RUNTIME_API_FAILURE);
+}
+
+export class RapidClient {
+  private readonly hostname: string;
+  private readonly port: number;
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 2 });
+
+  /** `hostPort` is AWS_LAMBDA_RUNTIME_API (`host:port`, `[v6]:port` accepted). */
+  constructor(
+    hostPort: string,
+    private readonly nodejs24Mode = false,
+  ) {
+    const colon = hostPort.lastIndexOf(":");
+    this.hostname = hostPort.slice(0, colon).replace(/^\[(.*)\]$/, "$1");
+    this.port = Number.parseInt(hostPort.slice(colon + 1), 10);
+  }
+
+  nextInvocation(): Promise<Invocation> {
+    return new Promise((resolve) => {
+      this.send("GET", `${API}/invocation/next`, undefined, {}, (status, body, res) => {
+        if (status !== 200) exitRuntime(`Failed to get next invocation. Http Response code: ${status}`);
+        resolve({ bodyJson: body.toString("utf8"), headers: res.headers });
+      });
+    });
+  }
+
+  /**
+   * Serializes as the RIC does — `undefined` → `null` — and throws synchronously when the result cannot
+   * be stringified, so that the caller turns it into an invocation error.
+   */
+  postInvocationResponse(response: unknown, id: string, callback: () => void): void {
+    const body = this.serialize(response);
+    this.postResult(`${API}/invocation/${encodeURIComponent(id)}/response`, body, {}, "success", callback);
+  }
+
+  /** A streamed (awslambda.streamifyResponse) response, buffered: see response-stream.ts. */
+  postBufferedStream(body: Buffer, contentType: string, id: string, callback: () => void): void {
+    const path = `${API}/invocation/${encodeURIComponent(id)}/response`;
+    this.postResult(path, body, { "Content-Type": contentType }, "success", callback);
+  }
+
+  postInvocationError(error: unknown, id: string, callback: () => void): void {
+    const response = toRapidResponse(error);
+    const path = `${API}/invocation/${encodeURIComponent(id)}/error`;
+    this.postResult(path, this.serialize(response), errorTypeHeader(response.errorType), "failure", callback);
+  }
+
+  /** The RIC posts init errors and then exits whatever the answer; so does `callback`. */
+  postInitError(error: unknown, callback: () => void): void {
+    const response = toRapidResponse(error);
+    const headers = errorTypeHeader(response.errorType);
+    this.send("POST", `${API}/init/error`, this.serialize(response), headers, () => callback());
+  }
+
+  private serialize(body: unknown): Buffer {
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(body === undefined ? null : body);
+    } catch {
+      throw this.nodejs24Mode ? new JSONStringifyError() : new Error("Unable to stringify response body");
+    }
+    // JSON.stringify gives undefined for a function or a symbol; the RIC's native client then refuses
+    // the non-string body with this TypeError, which becomes the invocation's error.
+    if (json === undefined) throw new TypeError("Wrong arguments");
+    return Buffer.from(json, "utf8");
+  }
+
+  private postResult(
+    path: string,
+    body: Buffer,
+    headers: Record<string, string>,
+    kind: "success" | "failure",
+    callback: () => void,
+  ): void {
+    this.send("POST", path, body, headers, (status, answer) => {
+      if (status >= 200 && status < 300) return callback();
+      const message = `Failed to post handler ${kind} response. Http response code: ${status}. ${answer}`;
+      if (status >= 500) exitRuntime(message);
+      logRuntimeError(message);
+      callback();
+    });
+  }
+
+  private send(
+    method: "GET" | "POST",
+    path: string,
+    body: Buffer | undefined,
+    headers: Record<string, string>,
+    onResponse: (status: number, body: Buffer, res: IncomingMessage) => void,
+    retry = true,
+  ): void {
+    const allHeaders = body
+      ? { "Content-Type": "application/json", ...headers, "Content-Length": String(body.length) }
+      : headers;
+    const req = request({ hostname: this.hostname, port: this.port, path, method, agent: this.agent });
+    for (const [name, value] of Object.entries(allHeaders)) req.setHeader(name, value);
+    let answered = false;
+    req.on("response", (res) => {
+      answered = true;
+      const chunks: Buffer[] = [];
+      let done = false;
+      const finish = (complete: boolean) => {
+        if (done) return;
+        done = true;
+        if (!complete && method === "GET") exitRuntime(`${method} ${path} failed: response aborted`);
+        onResponse(res.statusCode ?? 0, Buffer.concat(chunks), res);
+      };
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () => finish(true));
+      // A server may answer a large POST early (413) and close before reading it all.
+      res.on("close", () => finish(res.complete));
+    });
+    req.on("error", (err: NodeJS.ErrnoException) => {
+      if (answered) return;
+      // A kept-alive socket the server closed while idle: retry once on a fresh one.
+      if (retry && req.reusedSocket && err.code === "ECONNRESET") {
+        this.send(method, path, body, headers, onResponse, false);
+        return;
+      }
+      exitRuntime(`Runtime API ${method} ${path} failed: ${err}`);
+    });
+    req.end(body);
+  }
+}
+
+/** Header values must be printable; an odd error name simply goes without the (optional) header. */
+function errorTypeHeader(errorType: string): Record<string, string> {
+  return /^[\x20-\x7E]+$/.test(errorType ?? "") ? { [ERROR_TYPE_HEADER]: errorType } : {};
+}
