@@ -7,7 +7,7 @@
  * Run: npm run bench
  */
 import { spawn } from "node:child_process";
-import { createServer, request, Agent } from "node:http";
+import { Agent, createServer, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -23,7 +23,9 @@ const SEVERAL = Number(process.env.BENCH_CONCURRENCY ?? 4);
 async function bareNodeSpawn(): Promise<number> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-e", "process.stdout.write('x')"], { stdio: ["ignore", "pipe", "ignore"] });
+    const child = spawn(process.execPath, ["-e", "process.stdout.write('x')"], {
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     child.stdout.once("data", () => resolve(performance.now() - started));
     child.once("error", reject);
   });
@@ -59,7 +61,11 @@ async function load(concurrency: number, call: () => Promise<unknown>): Promise<
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
-  return { perSecond: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return {
+    perSecond: latencies.length / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+  };
 }
 
 async function loopbackBaseline(): Promise<{ call: () => Promise<unknown>; close: () => void }> {
@@ -81,11 +87,19 @@ async function loopbackBaseline(): Promise<{ call: () => Promise<unknown>; close
       outgoing.on("error", reject);
       outgoing.end('{"n":1}');
     });
-  return { call, close: () => (server.close(), agent.destroy()) };
+  return {
+    call,
+    close: () => {
+      server.close();
+      agent.destroy();
+    },
+  };
 }
 
 function line(label: string, value: string, baseline: string, versus: string): void {
-  console.log(`${label.padEnd(34)} ${value.padStart(14)}   baseline ${baseline.padStart(14)}   ratio ${versus}`);
+  console.log(
+    `${label.padEnd(34)} ${value.padStart(14)}   baseline ${baseline.padStart(14)}   ratio ${versus}`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -96,14 +110,21 @@ async function main(): Promise<void> {
     freezeIdle: process.env.LAMBKIN_FREEZE_IDLE !== "false",
   });
   try {
-    console.log(`Lambkin runtime benchmark — node ${process.version}, ${COLD_ROUNDS} cold rounds, ${WARM_SECONDS}s warm loops\n`);
+    console.log(
+      `Lambkin runtime benchmark — node ${process.version}, ${COLD_ROUNDS} cold rounds, ${WARM_SECONDS}s warm loops\n`,
+    );
     const bare: number[] = [];
     const cold: number[] = [];
     for (let round = 0; round < COLD_ROUNDS; round++) {
       bare.push(await bareNodeSpawn());
       cold.push(await coldInvoke(runtime));
     }
-    line("cold start (median)", ms(median(cold)), ms(median(bare)), `${ratio(median(cold), median(bare))} (target ≤ 1.30×)`);
+    line(
+      "cold start (median)",
+      ms(median(cold)),
+      ms(median(bare)),
+      `${ratio(median(cold), median(bare))} (target ≤ 1.30×)`,
+    );
 
     const baseline = await loopbackBaseline();
     const invoke = () => runtime.invoker.invoke("echo", '{"n":1}');
@@ -111,8 +132,15 @@ async function main(): Promise<void> {
       const http = await load(concurrency, baseline.call);
       const lambkin = await load(concurrency, invoke);
       const environments = runtime.pool.list().length;
-      console.log(`\nwarm, concurrency ${concurrency} (${environments} environment${environments === 1 ? "" : "s"})`);
-      line("  invocations/s", lambkin.perSecond.toFixed(0), http.perSecond.toFixed(0), ratio(lambkin.perSecond, http.perSecond));
+      console.log(
+        `\nwarm, concurrency ${concurrency} (${environments} environment${environments === 1 ? "" : "s"})`,
+      );
+      line(
+        "  invocations/s",
+        lambkin.perSecond.toFixed(0),
+        http.perSecond.toFixed(0),
+        ratio(lambkin.perSecond, http.perSecond),
+      );
       line("  p50", ms(lambkin.p50), ms(http.p50), ratio(lambkin.p50, http.p50));
       line("  p99", ms(lambkin.p99), ms(http.p99), ratio(lambkin.p99, http.p99));
     }

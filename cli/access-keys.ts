@@ -6,10 +6,15 @@ import { UsageError } from "./usage-error.js";
 
 export function accessKeysFromEnvironment(value = process.env.LAMBKIN_ACCESS_KEYS): Map<string, string> {
   const keys = new Map<string, string>();
-  for (const pair of (value ?? "").split(",").map((entry) => entry.trim()).filter(Boolean)) {
+  for (const pair of (value ?? "")
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean)) {
     const separator = pair.indexOf(":");
     if (separator <= 0 || separator === pair.length - 1) {
-      throw new UsageError("LAMBKIN_ACCESS_KEYS must be a comma-separated list of ACCESS_KEY_ID:SECRET_ACCESS_KEY");
+      throw new UsageError(
+        "LAMBKIN_ACCESS_KEYS must be a comma-separated list of ACCESS_KEY_ID:SECRET_ACCESS_KEY",
+      );
     }
     keys.set(pair.slice(0, separator), pair.slice(separator + 1));
   }

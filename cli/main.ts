@@ -7,8 +7,9 @@ import { ConcurrencyConfigError } from "../runtime/concurrency/concurrency-limit
 import { ServiceError } from "../runtime/errors/service-errors.js";
 import { ManifestError } from "../runtime/manifest/manifest-error.js";
 import { type DevFlags, devCommand } from "./commands/dev.js";
+import { type ImagesBuildFlags, imagesBuildCommand } from "./commands/images.js";
 import { type InvokeFlags, invokeCommand } from "./commands/invoke.js";
-import { type LogFormat, createLogger } from "./logger.js";
+import { createLogger, type LogFormat } from "./logger.js";
 import { EXIT_USAGE, UsageError } from "./usage-error.js";
 
 const program = new Command("lambkin")
@@ -50,6 +51,16 @@ serviceOptions(
   process.exitCode = await devCommand(flags, logger());
 });
 
+program
+  .command("images")
+  .description("the runtime images of the docker sandbox (LAMBKIN_SANDBOX=docker)")
+  .command("build")
+  .description("build one image per supported runtime (lambkin/runtime:<runtime>)")
+  .option("--offline", "build from this host's node and Debian packages, without any registry")
+  .action(async (flags: ImagesBuildFlags) => {
+    process.exitCode = await imagesBuildCommand(flags, logger());
+  });
+
 function logger() {
   return createLogger(program.opts<{ logFormat: LogFormat }>().logFormat);
 }
@@ -68,10 +79,16 @@ function reportFailure(error: unknown): number {
     process.stderr.write(`${pc.red(`${error.errorName}:`)} ${error.message}\n`);
     return EXIT_USAGE;
   }
-  if (error instanceof UsageError || error instanceof ManifestError || error instanceof ConcurrencyConfigError) {
+  if (
+    error instanceof UsageError ||
+    error instanceof ManifestError ||
+    error instanceof ConcurrencyConfigError
+  ) {
     process.stderr.write(`${pc.red("error:")} ${error.message}\n`);
     return EXIT_USAGE;
   }
-  process.stderr.write(`${pc.red("lambkin failed:")} ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `${pc.red("lambkin failed:")} ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   return 1;
 }

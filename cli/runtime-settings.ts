@@ -29,6 +29,7 @@ export function runtimeOptions(flags: ServiceFlags, logger: Logger, env = proces
 function positiveInteger(value: string | undefined, name: string): number | undefined {
   if (value === undefined || value === "") return undefined;
   const number = Number(value);
-  if (!Number.isInteger(number) || number <= 0) throw new UsageError(`${name} must be a positive integer (got "${value}")`);
+  if (!Number.isInteger(number) || number <= 0)
+    throw new UsageError(`${name} must be a positive integer (got "${value}")`);
   return number;
 }

@@ -8,12 +8,12 @@ import { ConcurrencyLimiter, DEFAULT_ACCOUNT_CONCURRENCY } from "./concurrency/c
 import { ExecutionEnvironment } from "./environment/execution-environment.js";
 import { Invoker } from "./invoker/invoker.js";
 import { type FunctionLogSink, pinoFunctionLogSink } from "./logs/function-log-sink.js";
-import { formatWarning } from "./manifest/manifest-error.js";
 import { FunctionRegistry } from "./manifest/function-registry.js";
 import { type LoadedServices, loadServices } from "./manifest/load-services.js";
+import { formatWarning } from "./manifest/manifest-error.js";
 import { DEFAULT_IDLE_TIMEOUT_MS, EnvironmentPool } from "./pool/environment-pool.js";
-import { type SandboxKind, createSandboxProvider, sandboxKindFrom } from "./sandbox/sandbox-factory.js";
 import type { SandboxProvider } from "./sandbox/sandbox.js";
+import { createSandboxProvider, type SandboxKind, sandboxKindFrom } from "./sandbox/sandbox-factory.js";
 
 export interface RuntimeOptions {
   /** A service folder, or a folder of service folders (default: ./functions). */
@@ -42,7 +42,11 @@ export interface LambkinRuntime {
 }
 
 export async function startRuntime(options: RuntimeOptions): Promise<LambkinRuntime> {
-  const services = await loadServices(options.dir, { stage: options.stage, region: options.region, env: options.env });
+  const services = await loadServices(options.dir, {
+    stage: options.stage,
+    region: options.region,
+    env: options.env,
+  });
   for (const warning of services.warnings) {
     options.logger.warn(formatWarning(warning));
   }

@@ -20,6 +20,7 @@ export const PACKAGE_ROOT = findPackageRoot();
 
 export function nodeBootstrapPath(): string {
   const path = join(PACKAGE_ROOT, "dist", "runtime", "bootstrap", "node", "index.js");
-  if (!existsSync(path)) throw new Error(`The Node bootstrap is not built (${path} is missing): run \`npm run build\`.`);
+  if (!existsSync(path))
+    throw new Error(`The Node bootstrap is not built (${path} is missing): run \`npm run build\`.`);
   return path;
 }

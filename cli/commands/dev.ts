@@ -3,12 +3,13 @@
  * Lambda Invoke API) and runs invocations in process sandboxes on embedded defaults, until
  * SIGINT/SIGTERM, when the server closes and every environment is stopped.
  */
-import type { Logger } from "pino";
+
 import pc from "picocolors";
+import type { Logger } from "pino";
 import { createGateway } from "../../gateway/gateway-app.js";
 import { type LambkinRuntime, startRuntime } from "../../runtime/lambkin-runtime.js";
 import { accessKeysFromEnvironment } from "../access-keys.js";
-import { type ServiceFlags, runtimeOptions } from "../runtime-settings.js";
+import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
 import { EXIT_OK, UsageError } from "../usage-error.js";
 
 export interface DevFlags extends ServiceFlags {
@@ -22,8 +23,9 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   const accessKeys = accessKeysFromEnvironment();
   const runtime = await startRuntime(runtimeOptions(flags, logger));
   const gateway = await createGateway({ runtime, logger, accessKeys });
+  let address: string;
   try {
-    await gateway.listen({ port, host });
+    address = await gateway.listen({ port, host });
   } catch (error) {
     await runtime.close();
     throw new UsageError(`cannot listen on ${host}:${port}: ${(error as Error).message}`);
@@ -34,7 +36,7 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   } else {
     logger.info(`Invoke API requires SigV4 signatures from ${accessKeys.size} configured access key(s)`);
   }
-  logger.info(`ready on ${pc.bold(`http://${host}:${port}`)} — ${runtime.registry.all().length} functions — Ctrl-C to stop`);
+  logger.info(`ready on ${pc.bold(address)} — ${runtime.registry.all().length} functions — Ctrl-C to stop`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info(`${signal}: stopping the gateway and every execution environment`);
@@ -50,7 +52,8 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
 
 function portNumber(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0–65535 (got "${value}")`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port must be 0–65535 (got "${value}")`);
   return port;
 }
 

@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import type { Logger } from "pino";
 import { startRuntime } from "../../runtime/lambkin-runtime.js";
-import { type ServiceFlags, runtimeOptions } from "../runtime-settings.js";
+import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
 import { EXIT_FUNCTION_ERROR, EXIT_OK, UsageError } from "../usage-error.js";
 
 export interface InvokeFlags extends ServiceFlags {

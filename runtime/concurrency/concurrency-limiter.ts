@@ -40,7 +40,8 @@ export class ConcurrencyLimiter {
   tryAcquire(fn: FunctionDefinition): ConcurrencyLease | ServiceError {
     if (fn.reservedConcurrency !== undefined) {
       const inUse = this.reservedInUse.get(fn.name) ?? 0;
-      if (inUse >= fn.reservedConcurrency) return throttled("ReservedFunctionConcurrentInvocationLimitExceeded");
+      if (inUse >= fn.reservedConcurrency)
+        return throttled("ReservedFunctionConcurrentInvocationLimitExceeded");
       this.reservedInUse.set(fn.name, inUse + 1);
       return once(() => this.reservedInUse.set(fn.name, (this.reservedInUse.get(fn.name) ?? 1) - 1));
     }
@@ -52,7 +53,9 @@ export class ConcurrencyLimiter {
   }
 
   inUse(fn: FunctionDefinition): number {
-    return fn.reservedConcurrency !== undefined ? (this.reservedInUse.get(fn.name) ?? 0) : this.unreservedInUse;
+    return fn.reservedConcurrency !== undefined
+      ? (this.reservedInUse.get(fn.name) ?? 0)
+      : this.unreservedInUse;
   }
 }
 

@@ -11,8 +11,8 @@ import type { FunctionLogSink } from "../logs/function-log-sink.js";
 import { LogTail } from "../logs/log-tail.js";
 import { endLine, reportLine, startLine, timeoutLine } from "../logs/platform-lines.js";
 import type { FunctionDefinition } from "../manifest/function-definition.js";
-import { RuntimeApiServer, type RuntimeApiListener } from "../runtime-api/runtime-api-server.js";
 import { MAX_RUNTIME_PAYLOAD_BYTES } from "../runtime-api/runtime-api-limits.js";
+import { type RuntimeApiListener, RuntimeApiServer } from "../runtime-api/runtime-api-server.js";
 import { describeRuntimeExit } from "../sandbox/exit-description.js";
 import { newLogStreamName } from "../sandbox/lambda-environment-variables.js";
 import type { RunningSandbox, SandboxExit, SandboxProvider } from "../sandbox/sandbox.js";
@@ -101,7 +101,10 @@ export class ExecutionEnvironment implements RuntimeApiListener {
     this.invocations += 1;
     return new Promise((resolve) => {
       this.active = { request, tail: new LogTail(), resolve };
-      if (this.state === "ready") return this.dispatch();
+      if (this.state === "ready") {
+        this.dispatch();
+        return;
+      }
       // Cold start: the event waits for init; init may use its own limit, then the function timeout.
       const budget = INIT_LIMIT_MS + this.fn.timeout * 1000 - (performance.now() - this.initStartedAt);
       this.active.timer = setTimeout(() => this.timedOut(), Math.max(0, budget));
@@ -126,7 +129,10 @@ export class ExecutionEnvironment implements RuntimeApiListener {
 
   nextRequested(): void {
     if (this.initDurationMs === undefined) this.initDurationMs = performance.now() - this.initStartedAt;
-    if (this.active && this.active.deliveredAt === undefined) return this.dispatch();
+    if (this.active && this.active.deliveredAt === undefined) {
+      this.dispatch();
+      return;
+    }
     this.setState("ready");
     this.freezeTimer = setTimeout(() => this.sandbox?.freeze(), FREEZE_GRACE_MS);
   }
@@ -190,7 +196,11 @@ export class ExecutionEnvironment implements RuntimeApiListener {
     // The environment is reset: the next invocation gets a fresh one (§2.5).
     void this.destroy();
     const message = `RequestId: ${requestId} Error: Task timed out after ${this.fn.timeout.toFixed(2)} seconds`;
-    this.settle({ payload: platformErrorPayload("Sandbox.Timedout", message), status: "timeout", errorType: "Sandbox.Timedout" });
+    this.settle({
+      payload: platformErrorPayload("Sandbox.Timedout", message),
+      status: "timeout",
+      errorType: "Sandbox.Timedout",
+    });
   }
 
   private runtimeExited(exit: SandboxExit): void {
@@ -199,7 +209,11 @@ export class ExecutionEnvironment implements RuntimeApiListener {
       const message = `RequestId: ${active.request.requestId} Error: ${describeRuntimeExit(exit)}`;
       this.emit(active, message);
       this.emit(active, "Runtime.ExitError");
-      this.settle({ payload: platformErrorPayload("Runtime.ExitError", message), status: "crash", errorType: "Runtime.ExitError" });
+      this.settle({
+        payload: platformErrorPayload("Runtime.ExitError", message),
+        status: "crash",
+        errorType: "Runtime.ExitError",
+      });
     }
     clearTimeout(this.freezeTimer);
     this.server.close();
@@ -216,7 +230,9 @@ export class ExecutionEnvironment implements RuntimeApiListener {
     if (this.state !== "dead") this.setState("finishing");
     if (active.deliveredAt === undefined) this.emit(active, startLine(active.request.requestId));
     const durationMs = active.deliveredAt === undefined ? 0 : performance.now() - active.deliveredAt;
-    const initDurationMs = this.initReported ? undefined : (this.initDurationMs ?? performance.now() - this.initStartedAt);
+    const initDurationMs = this.initReported
+      ? undefined
+      : (this.initDurationMs ?? performance.now() - this.initStartedAt);
     this.initReported = true;
     const maxMemoryUsedMB = this.sandbox?.peakMemoryMB() ?? 0;
     this.lastUsedAt = Date.now();

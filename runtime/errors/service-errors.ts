@@ -72,5 +72,8 @@ export function throttled(reason: ThrottleReason): ServiceError {
 
 /** AWS's wording for an oversized Invoke request (6 MB sync, 1 MB async). */
 export function requestTooLarge(limit: number): ServiceError {
-  return new ServiceError("RequestTooLargeException", `Request must be smaller than ${limit} bytes for the InvokeFunction operation`);
+  return new ServiceError(
+    "RequestTooLargeException",
+    `Request must be smaller than ${limit} bytes for the InvokeFunction operation`,
+  );
 }

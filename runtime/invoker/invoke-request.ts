@@ -3,7 +3,7 @@
  * (LAMBDA_SEMANTICS §3.1, §3.3): the payload must be JSON (an empty one is `{}`) and at most 6 MB
  * for a synchronous call; X-Amz-Client-Context is base64 JSON of at most 3,583 bytes.
  */
-import { ServiceError, requestTooLarge } from "../errors/service-errors.js";
+import { requestTooLarge, ServiceError } from "../errors/service-errors.js";
 
 export const MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
 export const MAX_ASYNC_PAYLOAD_BYTES = 1024 * 1024;

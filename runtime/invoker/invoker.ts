@@ -5,10 +5,10 @@
  * environment and hands back the outcome. Function errors are outcomes; refusals are ServiceErrors.
  */
 import { randomUUID } from "node:crypto";
+import type { ConcurrencyLimiter } from "../concurrency/concurrency-limiter.js";
 import type { ExecutionEnvironment } from "../environment/execution-environment.js";
 import { type InvocationOutcome, platformErrorPayload } from "../environment/invocation.js";
-import { ServiceError, functionNotFound } from "../errors/service-errors.js";
-import type { ConcurrencyLimiter } from "../concurrency/concurrency-limiter.js";
+import { functionNotFound, ServiceError } from "../errors/service-errors.js";
 import { LogTail } from "../logs/log-tail.js";
 import { endLine, reportLine, startLine } from "../logs/platform-lines.js";
 import type { FunctionDefinition } from "../manifest/function-definition.js";
@@ -52,11 +52,16 @@ export class Invoker {
         `Function not found: ${functionArn({ region: this.defaultRegion(), name: bareName(reference) }, arnQualifier)}${hint}`,
       );
     }
-    if (arnQualifier !== undefined && arnQualifier !== "$LATEST") throw functionNotFound(functionArn(fn, arnQualifier));
+    if (arnQualifier !== undefined && arnQualifier !== "$LATEST")
+      throw functionNotFound(functionArn(fn, arnQualifier));
     return fn;
   }
 
-  async invoke(reference: string, payload: Buffer | string, options: InvokeOptions = {}): Promise<InvokeResult> {
+  async invoke(
+    reference: string,
+    payload: Buffer | string,
+    options: InvokeOptions = {},
+  ): Promise<InvokeResult> {
     const fn = this.resolveFunction(reference, options.qualifier);
     const body = validatePayload(typeof payload === "string" ? Buffer.from(payload) : payload);
     const clientContext = decodeClientContext(options.clientContextBase64);
@@ -65,7 +70,8 @@ export class Invoker {
     const requestId = options.requestId ?? randomUUID();
     try {
       const environment = await this.environmentFor(fn, requestId);
-      if ("payload" in environment) return { ...environment, functionName: fn.name, executedVersion: "$LATEST" };
+      if ("payload" in environment)
+        return { ...environment, functionName: fn.name, executedVersion: "$LATEST" };
       try {
         const outcome = await environment.invoke({
           requestId,
@@ -84,7 +90,10 @@ export class Invoker {
     }
   }
 
-  private async environmentFor(fn: FunctionDefinition, requestId: string): Promise<ExecutionEnvironment | InvocationOutcome> {
+  private async environmentFor(
+    fn: FunctionDefinition,
+    requestId: string,
+  ): Promise<ExecutionEnvironment | InvocationOutcome> {
     try {
       return await this.pool.acquire(fn);
     } catch (error) {
@@ -99,7 +108,11 @@ export class Invoker {
 }
 
 /** An environment that could not start fails the invocation the way Lambda reports it. */
-function startFailure(fn: FunctionDefinition, requestId: string, error: SandboxStartError): InvocationOutcome {
+function startFailure(
+  fn: FunctionDefinition,
+  requestId: string,
+  error: SandboxStartError,
+): InvocationOutcome {
   const message = `RequestId: ${requestId} Error: ${error.message}`;
   const tail = new LogTail();
   for (const line of [startLine(requestId), message, error.errorType, endLine(requestId)]) tail.append(line);

@@ -2,6 +2,8 @@
 import { randomBytes } from "node:crypto";
 
 export function newTraceId(now = Date.now()): string {
-  const epochHex = Math.floor(now / 1000).toString(16).padStart(8, "0");
+  const epochHex = Math.floor(now / 1000)
+    .toString(16)
+    .padStart(8, "0");
   return `Root=1-${epochHex}-${randomBytes(12).toString("hex")};Parent=${randomBytes(8).toString("hex")};Sampled=0`;
 }

@@ -5,7 +5,12 @@
 import type { Logger } from "pino";
 
 export interface FunctionLogSink {
-  line(functionName: string, requestId: string | undefined, text: string, stream?: "stdout" | "stderr" | "platform"): void;
+  line(
+    functionName: string,
+    requestId: string | undefined,
+    text: string,
+    stream?: "stdout" | "stderr" | "platform",
+  ): void;
 }
 
 export function pinoFunctionLogSink(logger: Logger): FunctionLogSink {

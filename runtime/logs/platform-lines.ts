@@ -35,7 +35,8 @@ export function reportLine(figures: ReportFigures): string {
     `Memory Size: ${figures.memorySizeMB} MB`,
     `Max Memory Used: ${figures.maxMemoryUsedMB} MB`,
   ];
-  if (figures.initDurationMs !== undefined) parts.push(`Init Duration: ${figures.initDurationMs.toFixed(2)} ms`);
+  if (figures.initDurationMs !== undefined)
+    parts.push(`Init Duration: ${figures.initDurationMs.toFixed(2)} ms`);
   if (figures.timedOut) parts.push("Status: timeout");
   return parts.join("\t");
 }

@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type InvocationDelivery, deliveryHeaders } from "./invocation-delivery.js";
+import { deliveryHeaders, type InvocationDelivery } from "./invocation-delivery.js";
 import { MAX_RUNTIME_PAYLOAD_BYTES } from "./runtime-api-limits.js";
 
 /** What the environment hears from its runtime. */
@@ -60,11 +60,18 @@ export class RuntimeApiServer {
 
   private route(request: IncomingMessage, response: ServerResponse): void {
     const url = request.url ?? "";
-    if (request.method === "GET" && url === `${PREFIX}invocation/next`) return this.next(response);
-    if (request.method === "POST" && url === `${PREFIX}init/error`) return this.postInitError(request, response);
+    if (request.method === "GET" && url === `${PREFIX}invocation/next`) {
+      this.next(response);
+      return;
+    }
+    if (request.method === "POST" && url === `${PREFIX}init/error`) {
+      this.postInitError(request, response);
+      return;
+    }
     const match = request.method === "POST" ? INVOCATION_ROUTE.exec(url) : null;
     if (match?.[1] && match[2]) {
-      return this.postInvocation(request, response, decodeURIComponent(match[1]), match[2] as "response" | "error");
+      this.postInvocation(request, response, decodeURIComponent(match[1]), match[2] as "response" | "error");
+      return;
     }
     request.resume();
     reply(response, 404, { errorMessage: `Not found: ${request.method} ${url}`, errorType: "NotFound" });
@@ -99,24 +106,27 @@ export class RuntimeApiServer {
   ): void {
     if (requestId !== this.current) {
       request.resume();
-      return reply(response, 400, { errorMessage: "Invalid request ID", errorType: "InvalidRequestID" });
+      reply(response, 400, { errorMessage: "Invalid request ID", errorType: "InvalidRequestID" });
+      return;
     }
     const mode = header(request, "lambda-runtime-function-response-mode");
     if (kind === "response" && mode !== undefined && mode.toLowerCase() !== "streaming") {
       request.resume();
-      return reply(response, 400, {
+      reply(response, 400, {
         errorMessage: `Invalid function response mode: ${mode}`,
         errorType: "InvalidFunctionResponseMode",
       });
+      return;
     }
     this.current = undefined;
     readLimited(request, (body, size) => {
       if (!body) {
         this.listener.responseTooLarge(requestId, size);
-        return reply(response, 413, {
+        reply(response, 413, {
           errorMessage: `Exceeded maximum allowed payload size (${MAX_RUNTIME_PAYLOAD_BYTES} bytes).`,
           errorType: "RequestEntityTooLarge",
         });
+        return;
       }
       reply(response, 202, { status: "OK" });
       if (kind === "response") this.listener.response(requestId, body, header(request, "content-type"));
@@ -127,7 +137,11 @@ export class RuntimeApiServer {
   private postInitError(request: IncomingMessage, response: ServerResponse): void {
     if (this.initialized) {
       request.resume();
-      return reply(response, 403, { errorMessage: "Invalid state transition", errorType: "InvalidStateTransition" });
+      reply(response, 403, {
+        errorMessage: "Invalid state transition",
+        errorType: "InvalidStateTransition",
+      });
+      return;
     }
     readLimited(request, (body) => {
       reply(response, 202, { status: "OK" });
@@ -144,7 +158,9 @@ function readLimited(request: IncomingMessage, done: (body: Buffer | undefined, 
     size += chunk.length;
     if (size <= MAX_RUNTIME_PAYLOAD_BYTES) chunks.push(chunk);
   });
-  request.once("end", () => done(size <= MAX_RUNTIME_PAYLOAD_BYTES ? Buffer.concat(chunks, size) : undefined, size));
+  request.once("end", () =>
+    done(size <= MAX_RUNTIME_PAYLOAD_BYTES ? Buffer.concat(chunks, size) : undefined, size),
+  );
   // An aborted post means the runtime died mid-answer; its exit fails the invocation.
   request.once("error", () => {});
 }
@@ -156,6 +172,9 @@ function header(request: IncomingMessage, name: string): string | undefined {
 
 function reply(response: ServerResponse, status: number, body: object): void {
   const text = JSON.stringify(body);
-  response.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
+  response.writeHead(status, {
+    "Content-Type": "application/json",
+    "Content-Length": Buffer.byteLength(text),
+  });
   response.end(text);
 }

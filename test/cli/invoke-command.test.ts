@@ -11,9 +11,14 @@ const HELLO = join(ROOT, "functions", "hello");
 
 function lambkin(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(ROOT, "bin", "lambkin.js"), ...args], { cwd: ROOT }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [join(ROOT, "bin", "lambkin.js"), ...args],
+      { cwd: ROOT },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -22,15 +27,21 @@ describe("lambkin invoke", () => {
     const run = await lambkin("invoke", "hello", "--dir", HELLO);
     expect(run).toMatchObject({ code: 0, stdout: '"Hello lambda"\n' });
     expect(run.stderr).toMatch(/START RequestId: [0-9a-f-]{36} Version: \$LATEST/);
-    expect(run.stderr).toMatch(/REPORT RequestId: [0-9a-f-]{36}\tDuration: [\d.]+ ms\tBilled Duration: \d+ ms\tMemory Size: 1024 MB\tMax Memory Used: \d+ MB\tInit Duration: [\d.]+ ms/);
+    expect(run.stderr).toMatch(
+      /REPORT RequestId: [0-9a-f-]{36}\tDuration: [\d.]+ ms\tBilled Duration: \d+ ms\tMemory Size: 1024 MB\tMax Memory Used: \d+ MB\tInit Duration: [\d.]+ ms/,
+    );
   });
 
   it("runs all five classic handlers as they are", async () => {
-    expect((await lambkin("invoke", "helloJson", "--dir", HELLO)).stdout).toBe('"{\\"message\\":\\"Hello lambda\\"}"\n');
-    expect((await lambkin("invoke", "greet", "--dir", HELLO, "--data", '{"name":"Ada"}')).stdout).toBe('"Hello Ada"\n');
-    expect((await lambkin("invoke", "company", "--dir", HELLO, "--data", '{"company":"NewStore"}')).stdout).toBe(
-      '"You made a good choice!"\n',
+    expect((await lambkin("invoke", "helloJson", "--dir", HELLO)).stdout).toBe(
+      '"{\\"message\\":\\"Hello lambda\\"}"\n',
     );
+    expect((await lambkin("invoke", "greet", "--dir", HELLO, "--data", '{"name":"Ada"}')).stdout).toBe(
+      '"Hello Ada"\n',
+    );
+    expect(
+      (await lambkin("invoke", "company", "--dir", HELLO, "--data", '{"company":"NewStore"}')).stdout,
+    ).toBe('"You made a good choice!"\n');
     expect((await lambkin("invoke", "hello-dev-api", "--dir", HELLO)).stdout).toBe(
       '{"statusCode":200,"body":"{\\"message\\":\\"Hello Lambda\\"}"}\n',
     );
@@ -39,7 +50,11 @@ describe("lambkin invoke", () => {
   it("prints the error payload and exits 1 on a function error", async () => {
     const run = await lambkin("invoke", "company", "--dir", HELLO, "--data", '{"company":"Acme"}');
     expect(run.code).toBe(1);
-    expect(JSON.parse(run.stdout)).toEqual({ errorType: "string", errorMessage: "You're working for the wrong company", trace: [] });
+    expect(JSON.parse(run.stdout)).toEqual({
+      errorType: "string",
+      errorMessage: "You're working for the wrong company",
+      trace: [],
+    });
   });
 
   it("reads the event from a file with --path", async () => {
@@ -52,10 +67,14 @@ describe("lambkin invoke", () => {
   it("exits 2 with a clear message for an unknown function, bad JSON, or both --data and --path", async () => {
     const unknown = await lambkin("invoke", "nope", "--dir", HELLO);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain("ResourceNotFoundException: Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope");
+    expect(unknown.stderr).toContain(
+      "ResourceNotFoundException: Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope",
+    );
     const badJson = await lambkin("invoke", "hello", "--dir", HELLO, "--data", "{nope");
     expect(badJson.code).toBe(2);
-    expect(badJson.stderr).toContain("InvalidRequestContentException: Could not parse request body into json");
+    expect(badJson.stderr).toContain(
+      "InvalidRequestContentException: Could not parse request body into json",
+    );
     const both = await lambkin("invoke", "hello", "--dir", HELLO, "--data", "{}", "--path", "x.json");
     expect(both.code).toBe(2);
     expect(both.stderr).toContain("use either --data or --path, not both");
@@ -63,7 +82,10 @@ describe("lambkin invoke", () => {
 
   it("exits 2 naming the file and key of a bad manifest", async () => {
     const dir = await mkdtemp(join(tmpdir(), "lambkin-bad-"));
-    await writeFile(join(dir, "serverless.yml"), "service: bad\nprovider:\n  name: aws\n  runtime: nodejs20.x\nfunctions:\n  f:\n    handler: a.b\n    timeout: 901\n");
+    await writeFile(
+      join(dir, "serverless.yml"),
+      "service: bad\nprovider:\n  name: aws\n  runtime: nodejs20.x\nfunctions:\n  f:\n    handler: a.b\n    timeout: 901\n",
+    );
     const run = await lambkin("invoke", "f", "--dir", dir);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("serverless.yml");

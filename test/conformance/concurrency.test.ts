@@ -54,6 +54,8 @@ describe("concurrency", () => {
   });
 
   it("refuses a configuration that reserves more than the account can spare", async () => {
-    await expect(startFixture("concurrency", { accountConcurrency: 1 })).rejects.toThrow(/must stay unreserved/);
+    await expect(startFixture("concurrency", { accountConcurrency: 1 })).rejects.toThrow(
+      /must stay unreserved/,
+    );
   });
 });

@@ -17,7 +17,10 @@ export interface Fixture {
   close(): Promise<void>;
 }
 
-export async function startFixture(relativeDir: string, options: Partial<RuntimeOptions> = {}): Promise<Fixture> {
+export async function startFixture(
+  relativeDir: string,
+  options: Partial<RuntimeOptions> = {},
+): Promise<Fixture> {
   const runtime = await startRuntime({
     dir: join(FIXTURES, relativeDir),
     logger: pino({ level: "silent" }),
@@ -28,7 +31,11 @@ export async function startFixture(relativeDir: string, options: Partial<Runtime
   return {
     runtime,
     invoke: (fn, payload = {}, invokeOptions) =>
-      runtime.invoker.invoke(fn, typeof payload === "string" ? payload : JSON.stringify(payload), invokeOptions),
+      runtime.invoker.invoke(
+        fn,
+        typeof payload === "string" ? payload : JSON.stringify(payload),
+        invokeOptions,
+      ),
     close: () => runtime.close(),
   };
 }

@@ -25,13 +25,19 @@ async function eventually(condition: () => boolean, what: string): Promise<void>
 
 async function startHolder(): Promise<{ holder: ChildProcess; idlePid: number; busyPid: number }> {
   const pidDir = await mkdtemp(join(tmpdir(), "lambkin-orphans-"));
-  const holder = spawn(process.execPath, [SCRIPT], { env: { ...process.env, PID_DIR: pidDir }, stdio: ["ignore", "pipe", "inherit"] });
+  const holder = spawn(process.execPath, [SCRIPT], {
+    env: { ...process.env, PID_DIR: pidDir },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const idlePid = await new Promise<number>((resolve, reject) => {
     holder.stdout?.once("data", (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
     holder.once("exit", (code) => reject(new Error(`holder exited early (${code})`)));
   });
   const busyPidFile = join(pidDir, "spin.pid");
-  await eventually(() => existsSync(busyPidFile) && readFileSync(busyPidFile, "utf8").length > 0, "the busy environment started");
+  await eventually(
+    () => existsSync(busyPidFile) && readFileSync(busyPidFile, "utf8").length > 0,
+    "the busy environment started",
+  );
   const busyPid = Number(readFileSync(busyPidFile, "utf8"));
   expect(isAlive(idlePid)).toBe(true);
   expect(isAlive(busyPid)).toBe(true);

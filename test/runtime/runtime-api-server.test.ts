@@ -45,7 +45,11 @@ describe("Runtime API server", () => {
     const response = await next;
     expect(response.status).toBe(200);
     expect(await response.text()).toBe('{"hello":"world"}');
-    expect(Object.fromEntries([...response.headers].filter(([name]) => name.startsWith("lambda-") || name === "content-type"))).toEqual({
+    expect(
+      Object.fromEntries(
+        [...response.headers].filter(([name]) => name.startsWith("lambda-") || name === "content-type"),
+      ),
+    ).toEqual({
       "content-type": "application/json",
       "lambda-runtime-aws-request-id": delivery.requestId,
       "lambda-runtime-deadline-ms": "1542409706888",
@@ -66,18 +70,29 @@ describe("Runtime API server", () => {
     });
     expect(answer.status).toBe(202);
     expect(await answer.json()).toEqual({ status: "OK" });
-    expect(heard).toContainEqual(["response", delivery.requestId, "Echoing request: 'not json'", "application/x-www-form-urlencoded"]);
+    expect(heard).toContainEqual([
+      "response",
+      delivery.requestId,
+      "Echoing request: 'not json'",
+      "application/x-www-form-urlencoded",
+    ]);
   });
 
   it("refuses a second answer and an unknown request id with InvalidRequestID", async () => {
     server.deliver(delivery);
     await (await fetch(`${base}/invocation/next`)).text();
-    const first = await fetch(`${base}/invocation/${delivery.requestId}/response`, { method: "POST", body: "1" });
+    const first = await fetch(`${base}/invocation/${delivery.requestId}/response`, {
+      method: "POST",
+      body: "1",
+    });
     expect(first.status).toBe(202);
     for (const id of [delivery.requestId, "someone-else"]) {
       const again = await fetch(`${base}/invocation/${id}/error`, { method: "POST", body: "{}" });
       expect(again.status).toBe(400);
-      expect(await again.json()).toEqual({ errorMessage: "Invalid request ID", errorType: "InvalidRequestID" });
+      expect(await again.json()).toEqual({
+        errorMessage: "Invalid request ID",
+        errorType: "InvalidRequestID",
+      });
     }
   });
 
@@ -127,7 +142,11 @@ describe("Runtime API server", () => {
       body: '{"errorType":"Runtime.ImportModuleError","errorMessage":"nope"}',
     });
     expect(early.status).toBe(202);
-    expect(heard).toContainEqual(["initError", "Runtime.ImportModuleError", '{"errorType":"Runtime.ImportModuleError","errorMessage":"nope"}']);
+    expect(heard).toContainEqual([
+      "initError",
+      "Runtime.ImportModuleError",
+      '{"errorType":"Runtime.ImportModuleError","errorMessage":"nope"}',
+    ]);
     server.deliver(delivery);
     await (await fetch(`${base}/invocation/next`)).text();
     const late = await fetch(`${base}/init/error`, { method: "POST", body: "{}" });

@@ -100,7 +100,10 @@ export function createMemoryCgroup(name: string, limitBytes: number): MemoryCgro
   }
   try {
     // Lambda has no swap: memory beyond the limit is an OOM kill, not a slowdown.
-    writeFileSync(join(dir, layout.swapLimitFile), layout.swapLimitFile === "memory.swap.max" ? "0" : String(limitBytes));
+    writeFileSync(
+      join(dir, layout.swapLimitFile),
+      layout.swapLimitFile === "memory.swap.max" ? "0" : String(limitBytes),
+    );
   } catch {
     // No swap accounting on this kernel: nothing to turn off.
   }

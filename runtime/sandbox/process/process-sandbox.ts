@@ -9,10 +9,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { dirname, join } from "node:path";
 import { isNodeRuntime } from "../../manifest/function-definition.js";
-import { missingBootstrap } from "../sandbox-start-error.js";
-import { splitLines } from "../line-splitter.js";
 import { lambdaEnvironmentVariables } from "../lambda-environment-variables.js";
+import { splitLines } from "../line-splitter.js";
 import type { OutputStream, RunningSandbox, SandboxExit, SandboxProvider, SandboxSpec } from "../sandbox.js";
+import { missingBootstrap } from "../sandbox-start-error.js";
 import { shellCommandFor } from "./amazon-linux-shell.js";
 import { createMemoryCgroup, type MemoryCgroup } from "./memory-cgroup.js";
 import { readResidentMemory } from "./rss-watch.js";
@@ -26,6 +26,8 @@ export interface ProcessSandboxOptions {
   readonly nodeBootstrapPath: string;
   /** Freeze idle environments with SIGSTOP (default true). */
   readonly freezeIdle?: boolean;
+  /** Cap memory with cgroups where possible (default: unless LAMBKIN_MEMORY_CGROUPS=false); else watch RSS. */
+  readonly memoryCgroups?: boolean;
 }
 
 export class ProcessSandboxProvider implements SandboxProvider {
@@ -34,8 +36,10 @@ export class ProcessSandboxProvider implements SandboxProvider {
   readonly runtimeApiAdvertisedHost = "127.0.0.1";
   private readonly running = new Set<ProcessEnvironment>();
   private readonly usePdeathsig = isExecutable(SETPRIV);
+  private readonly useCgroups: boolean;
 
   constructor(private readonly options: ProcessSandboxOptions) {
+    this.useCgroups = options.memoryCgroups ?? process.env.LAMBKIN_MEMORY_CGROUPS !== "false";
     // Last resort for a synchronous exit (process.exit): no environment may outlive Lambkin.
     process.once("exit", () => {
       for (const environment of this.running) environment.killNow();
@@ -52,9 +56,21 @@ export class ProcessSandboxProvider implements SandboxProvider {
     const [file, argv] = this.usePdeathsig
       ? [SETPRIV, ["--pdeathsig", "KILL", "--", command, ...args]]
       : [command, args];
-    const child = spawn(file, argv, { cwd: taskRoot, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-    const cgroup = createMemoryCgroup(`lambkin-${spec.environmentId}`, spec.fn.memorySize * MB);
-    const environment = new ProcessEnvironment(child, cgroup, spec.fn.memorySize * MB, this.options.freezeIdle ?? true);
+    const child = spawn(file, argv, {
+      cwd: taskRoot,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    const cgroup = this.useCgroups
+      ? createMemoryCgroup(`lambkin-${spec.environmentId}`, spec.fn.memorySize * MB)
+      : undefined;
+    const environment = new ProcessEnvironment(
+      child,
+      cgroup,
+      spec.fn.memorySize * MB,
+      this.options.freezeIdle ?? true,
+    );
     this.running.add(environment);
     void environment.exited.then(() => this.running.delete(environment));
     await environment.started;

@@ -17,7 +17,10 @@ export function readResidentMemory(pid: number): ResidentMemory | undefined {
   } catch {
     return undefined;
   }
-  return { currentBytes: kilobytesField(status, "VmRSS") * 1024, peakBytes: kilobytesField(status, "VmHWM") * 1024 };
+  return {
+    currentBytes: kilobytesField(status, "VmRSS") * 1024,
+    peakBytes: kilobytesField(status, "VmHWM") * 1024,
+  };
 }
 
 function kilobytesField(status: string, field: string): number {

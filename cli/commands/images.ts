@@ -1,0 +1,34 @@
+/**
+ * `lambkin images build [--offline]`: builds the runtime images the docker sandbox runs, one tag per
+ * supported runtime (`lambkin/runtime:nodejs20.x`, …). Online from public base images; `--offline`
+ * from the host alone (its node binary, its Debian bash/curl/coreutils/python3), where no registry is
+ * reachable. Images that are up to date are left alone.
+ */
+import type { Logger } from "pino";
+import { connectDocker, isUnreachable } from "../../runtime/sandbox/docker/docker-engine.js";
+import { engineUnavailable } from "../../runtime/sandbox/docker/docker-errors.js";
+import { buildRuntimeImages } from "../../runtime/sandbox/docker/images/image-builder.js";
+import { EXIT_OK, UsageError } from "../usage-error.js";
+
+export interface ImagesBuildFlags {
+  readonly offline?: boolean;
+}
+
+export async function imagesBuildCommand(flags: ImagesBuildFlags, logger: Logger): Promise<number> {
+  const docker = connectDocker();
+  try {
+    await docker.ping();
+  } catch (error) {
+    if (isUnreachable(error)) throw new UsageError(engineUnavailable(error).message);
+    throw error;
+  }
+  const results = await buildRuntimeImages({
+    docker,
+    offline: flags.offline ?? false,
+    log: (line) => logger.info(line),
+  });
+  for (const result of results) {
+    process.stdout.write(`${result.status.padEnd(10)} ${result.tags.join(" ")}\n`);
+  }
+  return EXIT_OK;
+}
