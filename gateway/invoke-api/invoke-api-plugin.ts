@@ -1,10 +1,90 @@
-/** PLACEHOLDER — being written: the Lambda Invoke API and read-only control plane. */
-import type { FastifyPluginAsync } from "fastify";
+/**
+ * The Lambda Invoke API and read-only control plane, as the AWS SDKs and the aws CLI call them
+ * (LAMBDA_SEMANTICS §3): Invoke, the legacy InvokeAsync, ListFunctions, GetFunction, GetFunctionConfiguration.
+ *
+ * Each of Lambda's API date prefixes gets its own encapsulated fastify context, so its hooks, error handler and
+ * not-found handler apply to Lambda API requests only and the API Gateway routes sharing the server are untouched:
+ * - every answer carries `x-amzn-RequestId`;
+ * - with access keys configured, every request must be SigV4-signed by one of them;
+ * - every failure is answered in AWS's error format (`x-amzn-ErrorType` + JSON body), by the context's error handler;
+ * - an operation Lambkin does not serve under these prefixes is AWS's UnknownOperationException (404).
+ * The routes only translate HTTP to invocations: validation, lookup, caps and running are the Invoker's.
+ */
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { LambkinRuntime } from "../../runtime/lambkin-runtime.js";
+import { unknownOperation } from "./api-error.js";
+import { registerControlPlaneRoutes } from "./control-plane-routes.js";
+import { sendApiError } from "./error-reply.js";
+import { registerFunctionOperations } from "./function-operations.js";
+import { registerInvokeAsyncRoute } from "./invoke-async-route.js";
+import { invokeOperation } from "./invoke-route.js";
+import { assignRequestId } from "./request-id.js";
+import { sigV4Authentication } from "./sigv4/authentication.js";
 
 export interface InvokeApiPluginOptions {
   readonly runtime: LambkinRuntime;
   readonly accessKeys: ReadonlyMap<string, string>;
 }
 
-export const invokeApiPlugin: FastifyPluginAsync<InvokeApiPluginOptions> = async () => {};
+type RouteRegistration = (api: FastifyInstance, runtime: LambkinRuntime) => void;
+
+/**
+ * Every path prefix of the Lambda API (the `http` traits of aws-sdk-js-v3's client-lambda model), with the
+ * operations Lambkin serves under each. The others are claimed so that their operations get AWS's answer.
+ */
+const LAMBDA_API_PREFIXES: ReadonlyArray<readonly [string, readonly RouteRegistration[]]> = [
+  [
+    "/2015-03-31",
+    [
+      (api, runtime) => registerFunctionOperations(api, "POST", { "/invocations": invokeOperation(runtime) }),
+      registerControlPlaneRoutes,
+    ],
+  ],
+  ["/2014-11-13", [registerInvokeAsyncRoute]],
+  ...[
+    "/2016-08-19",
+    "/2017-03-31",
+    "/2017-10-31",
+    "/2018-10-31",
+    "/2019-09-25",
+    "/2019-09-30",
+    "/2020-04-22",
+    "/2020-06-30",
+    "/2021-07-20",
+    "/2021-10-31",
+    "/2021-11-15",
+    "/2024-08-31",
+    "/2025-11-30",
+    "/2025-12-01",
+    "/2026-07-09",
+  ].map((prefix) => [prefix, []] as const),
+];
+
+/**
+ * Whatever else arrives under a prefix. Catch-all routes as well as the not-found handler: the API Gateway plugin
+ * serves a catch-all `/*` of its own, which would otherwise win over this context's not-found handler.
+ */
+function registerUnknownOperations(api: FastifyInstance): void {
+  const answer = async (request: FastifyRequest) => {
+    throw unknownOperation(request.method, (request.raw.url ?? request.url).split("?")[0] ?? "");
+  };
+  api.all("/", answer);
+  api.all("/*", answer);
+  api.setNotFoundHandler(answer);
+}
+
+export const invokeApiPlugin: FastifyPluginAsync<InvokeApiPluginOptions> = async (app, options) => {
+  const authenticate = sigV4Authentication(options.accessKeys);
+  for (const [prefix, registrations] of LAMBDA_API_PREFIXES) {
+    await app.register(
+      async (api) => {
+        api.addHook("onRequest", assignRequestId);
+        api.addHook("preHandler", authenticate);
+        api.setErrorHandler((error, request, reply) => sendApiError(error, request, reply));
+        for (const register of registrations) register(api, options.runtime);
+        registerUnknownOperations(api);
+      },
+      { prefix },
+    );
+  }
+};
