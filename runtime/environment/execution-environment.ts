@@ -31,6 +31,11 @@ const INIT_LIMIT_MS = 10_000;
  * while an environment that sits idle is frozen as on Lambda.
  */
 const FREEZE_GRACE_MS = 10;
+/**
+ * How long an answered invocation waits for its runtime to come back to /next before its END/REPORT
+ * lines are written and its outcome handed back (a runtime that lingers must not hold its caller).
+ */
+const RUNTIME_DONE_GRACE_MS = 100;
 
 export type EnvironmentState = "initializing" | "ready" | "busy" | "finishing" | "dead";
 
@@ -46,6 +51,7 @@ interface Settlement {
   readonly payload: Buffer;
   readonly status: InvocationStatus;
   readonly errorType?: string;
+  readonly contentType?: string;
 }
 
 export class ExecutionEnvironment implements RuntimeApiListener {
@@ -64,6 +70,11 @@ export class ExecutionEnvironment implements RuntimeApiListener {
   private stateWaiters: ((state: "ready" | "dead") => void)[] = [];
   private readonly deathListeners: (() => void)[] = [];
   private freezeTimer: NodeJS.Timeout | undefined;
+  /**
+   * The highest "Max Memory Used" read while the runtime was alive. Once it is dead (crash, OOM,
+   * timeout kill) a sandbox may only know part of its peak, so REPORT never goes below this.
+   */
+  private highestMemoryMB = 0;
 
   private constructor(
     readonly fn: FunctionDefinition,
@@ -128,7 +139,10 @@ export class ExecutionEnvironment implements RuntimeApiListener {
   // ---- Runtime API events -------------------------------------------------------------------
 
   nextRequested(): void {
-    if (this.initDurationMs === undefined) this.initDurationMs = performance.now() - this.initStartedAt;
+    if (this.initDurationMs === undefined) {
+      this.initDurationMs = performance.now() - this.initStartedAt;
+      this.samplePeakMemory(); // the runtime's footprint after init, in case it dies in its first invoke
+    }
     if (this.active && this.active.deliveredAt === undefined) {
       this.dispatch();
       return;
@@ -137,9 +151,9 @@ export class ExecutionEnvironment implements RuntimeApiListener {
     this.freezeTimer = setTimeout(() => this.sandbox?.freeze(), FREEZE_GRACE_MS);
   }
 
-  response(requestId: string, body: Buffer): void {
+  response(requestId: string, body: Buffer, contentType?: string): void {
     if (this.active?.request.requestId !== requestId) return;
-    this.settle({ payload: body, status: "success" });
+    this.settle({ payload: body, status: "success", contentType });
   }
 
   error(requestId: string, errorType: string | undefined, body: Buffer): void {
@@ -193,6 +207,7 @@ export class ExecutionEnvironment implements RuntimeApiListener {
     const { requestId } = active.request;
     const elapsed = performance.now() - (active.deliveredAt ?? this.initStartedAt);
     this.emit(active, timeoutLine(requestId, elapsed));
+    this.samplePeakMemory(); // before the kill: a dead runtime's peak may no longer be readable
     // The environment is reset: the next invocation gets a fresh one (§2.5).
     void this.destroy();
     const message = `RequestId: ${requestId} Error: Task timed out after ${this.fn.timeout.toFixed(2)} seconds`;
@@ -234,11 +249,13 @@ export class ExecutionEnvironment implements RuntimeApiListener {
       ? undefined
       : (this.initDurationMs ?? performance.now() - this.initStartedAt);
     this.initReported = true;
-    const maxMemoryUsedMB = this.sandbox?.peakMemoryMB() ?? 0;
+    const maxMemoryUsedMB = this.samplePeakMemory();
     this.lastUsedAt = Date.now();
-    // The runtime writes its log lines before it answers, but pipe and socket are read separately:
-    // let the pipe catch up so the handler's lines land before END/REPORT and in the Tail.
-    setImmediate(() =>
+    // The invoke phase ends when the runtime is back in /next (or gone): what it logs until then, such
+    // as the runtime's own report of a refused response, belongs to this invocation. Its log lines
+    // are written before it calls, but pipe and socket are read separately: let the pipe catch up so
+    // they land before END/REPORT and in the Tail.
+    this.whenRuntimeDone(() =>
       setImmediate(() => {
         const { requestId } = active.request;
         if (this.settling === active) this.settling = undefined;
@@ -260,6 +277,7 @@ export class ExecutionEnvironment implements RuntimeApiListener {
           functionError: settlement.status === "success" ? undefined : "Unhandled",
           status: settlement.status,
           errorType: settlement.errorType,
+          contentType: settlement.contentType,
           durationMs,
           initDurationMs,
           maxMemoryUsedMB,
@@ -267,6 +285,25 @@ export class ExecutionEnvironment implements RuntimeApiListener {
         });
       }),
     );
+  }
+
+  /** Calls back once the runtime asks for its next event or exits; after RUNTIME_DONE_GRACE_MS at most. */
+  private whenRuntimeDone(callback: () => void): void {
+    let called = false;
+    const once = () => {
+      if (called) return;
+      called = true;
+      clearTimeout(grace);
+      setImmediate(callback);
+    };
+    const grace = setTimeout(once, RUNTIME_DONE_GRACE_MS);
+    if (this.state === "ready" || this.state === "dead") once();
+    else this.stateWaiters.push(once);
+  }
+
+  private samplePeakMemory(): number {
+    this.highestMemoryMB = Math.max(this.highestMemoryMB, this.sandbox?.peakMemoryMB() ?? 0);
+    return this.highestMemoryMB;
   }
 
   private runtimeOutput(stream: "stdout" | "stderr", line: string): void {

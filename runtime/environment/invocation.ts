@@ -25,6 +25,8 @@ export interface InvocationOutcome {
   readonly status: InvocationStatus;
   /** The error type for logs and metrics (header of /error, or the platform's). */
   readonly errorType?: string;
+  /** The Content-Type the runtime posted its response with (e.g. a streamed response's); success only. */
+  readonly contentType?: string;
   readonly durationMs: number;
   readonly initDurationMs?: number;
   readonly maxMemoryUsedMB: number;

@@ -53,7 +53,7 @@ export function lambdaEnvironmentVariables(
     ].join(":"),
     AWS_XRAY_CONTEXT_MISSING: "LOG_ERROR",
     AWS_XRAY_DAEMON_ADDRESS: "169.254.79.129:2000",
-    ...(node ? { NODE_PATH: "/opt/nodejs/node_modules:/opt/nodejs/node20/node_modules" } : {}),
+    ...(node ? { NODE_PATH: nodePath(fn.runtime, paths) } : {}),
     ...fn.environment,
     // Reserved: the manifest loader rejects these keys in `environment`, and Lambda sets them last.
     _HANDLER: fn.handler,
@@ -82,4 +82,16 @@ export function lambdaEnvironmentVariables(
 export function newLogStreamName(hex32: string, now = new Date()): string {
   const day = now.toISOString().slice(0, 10).replaceAll("-", "/");
   return `${day}/[$LATEST]${hex32}`;
+}
+
+/** Lambda's NODE_PATH: the runtime's own layer folder first, then the shared one, the runtime, the code. */
+function nodePath(runtime: string, paths: EnvironmentPaths): string {
+  const major = /^nodejs(\d+)/.exec(runtime)?.[1] ?? "20";
+  return [
+    `/opt/nodejs/node${major}/node_modules`,
+    "/opt/nodejs/node_modules",
+    `${paths.runtimeDir}/node_modules`,
+    paths.runtimeDir,
+    paths.taskRoot,
+  ].join(":");
 }

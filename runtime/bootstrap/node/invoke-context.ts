@@ -61,12 +61,23 @@ function parseJson(json: string | undefined, name: string): unknown {
   }
 }
 
+/**
+ * Header values arrive as UTF-8 bytes (a client context or identity may hold any text) and Node's
+ * HTTP parser reads them one byte per character: read them back as UTF-8, as the RIC's native
+ * client does.
+ */
+function fromUtf8Bytes(value: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII fast path on purpose
+  return /^[\x00-\x7F]*$/.test(value) ? value : Buffer.from(value, "latin1").toString("utf8");
+}
+
 export class InvokeContext {
   private readonly headers: Record<string, string | undefined> = {};
 
   constructor(headers: IncomingHttpHeaders) {
     for (const [name, value] of Object.entries(headers)) {
-      this.headers[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
+      const text = Array.isArray(value) ? value.join(", ") : value;
+      this.headers[name.toLowerCase()] = text === undefined ? undefined : fromUtf8Bytes(text);
     }
   }
 
