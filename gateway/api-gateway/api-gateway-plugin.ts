@@ -1,9 +1,56 @@
-/** PLACEHOLDER — being written: API Gateway REST (v1) and HTTP API (v2) routes from `http`/`httpApi` events. */
-import type { FastifyPluginAsync } from "fastify";
+/**
+ * The API Gateway routes of every loaded service: each `http` event (REST API, payload 1.0) and `httpApi` event
+ * (HTTP API, payload 2.0 or 1.0) served at its declared path, without a stage prefix.
+ * All of them sit behind ONE fastify catch-all route and are chosen by Lambkin's own router (route-table.ts),
+ * which reproduces API Gateway's precedence rather than fastify's; fastify prefers any declared route to a
+ * wildcard, so the Invoke API's routes (`/2015-03-31/…`) always win and can never clash with a user's path.
+ */
+import type { FastifyPluginAsync, FastifyReply } from "fastify";
 import type { LambkinRuntime } from "../../runtime/lambkin-runtime.js";
+import { formatWarning } from "../../runtime/manifest/manifest-error.js";
+import { buildRouteTable } from "./build-route-table.js";
+import type { GatewayResponse } from "./gateway-responses.js";
+import { INTEGRATION_TIMEOUT_MS } from "./lambda-integration.js";
+import { requestData } from "./request-data.js";
+import { RequestDispatcher } from "./request-dispatcher.js";
+import type { ApiKind } from "./route-declarations.js";
 
 export interface ApiGatewayPluginOptions {
   readonly runtime: LambkinRuntime;
+  /** How long API Gateway waits for the function (default REST 29 s, HTTP API 30 s); tests shorten it. */
+  readonly integrationTimeoutMs?: Partial<Record<ApiKind, number>>;
 }
 
-export const apiGatewayPlugin: FastifyPluginAsync<ApiGatewayPluginOptions> = async () => {};
+export const apiGatewayPlugin: FastifyPluginAsync<ApiGatewayPluginOptions> = async (app, options) => {
+  const { table, warnings } = await buildRouteTable(options.runtime.registry.all());
+  for (const warning of warnings) app.log.warn(formatWarning(warning));
+  const dispatcher = new RequestDispatcher(table, {
+    invoker: options.runtime.invoker,
+    log: app.log,
+    timeoutMs: { ...INTEGRATION_TIMEOUT_MS, ...options.integrationTimeoutMs },
+  });
+  for (const route of table.routes) app.log.debug(`API Gateway route ${route.routeKey} (${route.api.kind})`);
+  app.all("*", async (request, reply) => {
+    send(reply, await dispatcher.dispatch(requestData(request)));
+  });
+};
+
+/**
+ * Writes the response as API Gateway composed it, bypassing fastify's serialization (which would add
+ * `charset=utf-8` to a JSON content type or invent one): header names keep their case, repeated names become
+ * repeated lines, Node adds Date, Connection and Content-Length.
+ */
+function send(reply: FastifyReply, response: GatewayResponse): void {
+  reply.hijack();
+  const raw = reply.raw;
+  raw.statusCode = response.statusCode;
+  const byName = new Map<string, [string, string[]]>();
+  for (const [name, value] of response.headers) {
+    const entry = byName.get(name.toLowerCase());
+    if (entry) entry[1].push(value);
+    else byName.set(name.toLowerCase(), [name, [value]]);
+  }
+  for (const [name, values] of byName.values())
+    raw.setHeader(name, values.length === 1 ? (values[0] as string) : values);
+  raw.end(response.body);
+}

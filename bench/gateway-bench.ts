@@ -1,0 +1,204 @@
+/**
+ * Gateway benchmark (issue #3). Measures, in one run on one machine, `GET /hello` of functions/hello through
+ * Lambkin (gateway → Invoker → warm environment → REST proxy response) against a bare fastify route returning
+ * the same JSON, at concurrency 1 and 50, and prints requests/s, p50 and p99 with their ratios.
+ * Targets: at concurrency 50, Lambkin ≥ 1/3 of the bare rate; at concurrency 1, p50 adds < 1 ms.
+ * The load generator runs in a worker thread (its own event loop), with keep-alive connections, closed loops.
+ * Run: npm run bench   (BENCH_SECONDS=5 for longer loops)
+ */
+import { Agent, request } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import Fastify, { type FastifyInstance } from "fastify";
+import { pino } from "pino";
+import { createGateway } from "../gateway/gateway-app.js";
+import { type LambkinRuntime, startRuntime } from "../runtime/lambkin-runtime.js";
+import { silentFunctionLogSink } from "../runtime/logs/function-log-sink.js";
+import { PACKAGE_ROOT } from "../runtime/package-paths.js";
+import { ms, percentile, ratio } from "./stats.js";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const WARM_UP_SECONDS = 1;
+const CONCURRENCIES = [1, 50];
+const BODY = JSON.stringify({ message: "Hello Lambda" });
+const FUNCTION = "hello-dev-api";
+
+interface LoadJob {
+  readonly port: number;
+  readonly path: string;
+  readonly concurrency: number;
+  readonly seconds: number;
+}
+
+interface LoadResult {
+  readonly perSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly errors: number;
+}
+
+/** Worker side: `concurrency` closed loops of GET requests for `seconds`, latencies in ms. */
+async function runLoad(job: LoadJob): Promise<LoadResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: job.concurrency });
+  let errors = 0;
+  const get = () =>
+    new Promise<void>((resolve) => {
+      const outgoing = request({ host: "127.0.0.1", port: job.port, path: job.path, agent }, (response) => {
+        if (response.statusCode !== 200) errors++;
+        response.resume();
+        response.on("end", resolve);
+      });
+      outgoing.on("error", () => {
+        errors++;
+        resolve();
+      });
+      outgoing.end();
+    });
+  const loops = async (seconds: number, latencies: number[] | undefined) => {
+    const deadline = performance.now() + seconds * 1000;
+    await Promise.all(
+      Array.from({ length: job.concurrency }, async () => {
+        while (performance.now() < deadline) {
+          const started = performance.now();
+          await get();
+          latencies?.push(performance.now() - started);
+        }
+      }),
+    );
+  };
+  await loops(WARM_UP_SECONDS, undefined);
+  errors = 0;
+  const latencies: number[] = [];
+  const started = performance.now();
+  await loops(job.seconds, latencies);
+  const elapsed = (performance.now() - started) / 1000;
+  agent.destroy();
+  return {
+    perSecond: latencies.length / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    errors,
+  };
+}
+
+/** The ceiling the gateway works under: the same function through the Invoker alone, no HTTP, same loops. */
+async function invokerLoad(runtime: LambkinRuntime, concurrency: number): Promise<LoadResult> {
+  const latencies: number[] = [];
+  const started = performance.now();
+  const deadline = started + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const t0 = performance.now();
+        await runtime.invoker.invoke(FUNCTION, "{}");
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  return {
+    perSecond: latencies.length / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    errors: 0,
+  };
+}
+
+function load(job: LoadJob): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL(import.meta.url), { workerData: job });
+    worker.once("message", resolve);
+    worker.once("error", reject);
+  });
+}
+
+async function bareFastify(): Promise<FastifyInstance> {
+  const app = Fastify();
+  app.get("/hello", async (_request, reply) => reply.type("application/json").send(BODY));
+  await app.listen({ port: 0, host: "127.0.0.1" });
+  return app;
+}
+
+/**
+ * Concurrency means environments: `concurrency` simultaneous requests, a few times over, so that every
+ * environment the measured loops use has had its cold start before they begin.
+ */
+async function startEnvironments(port: number, concurrency: number): Promise<void> {
+  for (let round = 0; round < 3; round++) {
+    await Promise.all(
+      Array.from({ length: concurrency }, () =>
+        fetch(`http://127.0.0.1:${port}/hello`).then((response) => response.text()),
+      ),
+    );
+  }
+}
+
+function portOf(app: FastifyInstance): number {
+  return (app.server.address() as AddressInfo).port;
+}
+
+function line(label: string, value: string, baseline: string, versus: string): void {
+  console.log(
+    `${label.padEnd(22)} ${value.padStart(12)}   bare fastify ${baseline.padStart(12)}   ratio ${versus}`,
+  );
+}
+
+async function main(): Promise<void> {
+  const runtime = await startRuntime({
+    dir: join(PACKAGE_ROOT, "functions", "hello"),
+    logger: pino({ level: "silent" }),
+    functionLogs: silentFunctionLogSink,
+    env: {},
+  });
+  const gateway = await createGateway({ runtime, logger: pino({ level: "silent" }) });
+  await gateway.listen({ port: 0, host: "127.0.0.1" });
+  const bare = await bareFastify();
+  try {
+    console.log(
+      `Lambkin gateway benchmark — node ${process.version}, GET /hello, ${SECONDS}s loops after ${WARM_UP_SECONDS}s warm-up\n`,
+    );
+    for (const concurrency of CONCURRENCIES) {
+      const job = { path: "/hello", concurrency, seconds: SECONDS };
+      const baseline = await load({ ...job, port: portOf(bare) });
+      await startEnvironments(portOf(gateway), concurrency);
+      const lambkin = await load({ ...job, port: portOf(gateway) });
+      const environments = runtime.pool.list().length;
+      console.log(`concurrency ${concurrency} (${environments} environment${environments === 1 ? "" : "s"})`);
+      line(
+        "  requests/s",
+        lambkin.perSecond.toFixed(0),
+        baseline.perSecond.toFixed(0),
+        ratio(lambkin.perSecond, baseline.perSecond),
+      );
+      line(
+        "  p50",
+        ms(lambkin.p50),
+        ms(baseline.p50),
+        `${ratio(lambkin.p50, baseline.p50)} (+${ms(lambkin.p50 - baseline.p50)})`,
+      );
+      line("  p99", ms(lambkin.p99), ms(baseline.p99), ratio(lambkin.p99, baseline.p99));
+      const invoker = await invokerLoad(runtime, concurrency);
+      console.log(
+        `  (the Invoker alone, no HTTP: ${invoker.perSecond.toFixed(0)}/s, p50 ${ms(invoker.p50)}, p99 ${ms(invoker.p99)})`,
+      );
+      if (lambkin.errors + baseline.errors > 0)
+        console.log(`  errors: lambkin ${lambkin.errors}, bare ${baseline.errors}`);
+      if (concurrency === 1)
+        console.log(`  target: p50 adds < 1 ms → ${lambkin.p50 - baseline.p50 < 1 ? "met" : "NOT met"}`);
+      else
+        console.log(
+          `  target: ≥ 0.33× the bare rate → ${lambkin.perSecond / baseline.perSecond >= 1 / 3 ? "met" : "NOT met"}`,
+        );
+      console.log("");
+    }
+  } finally {
+    await bare.close();
+    await gateway.close();
+    await runtime.close();
+  }
+}
+
+if (isMainThread) await main();
+else parentPort?.postMessage(await runLoad(workerData as LoadJob));

@@ -1,0 +1,84 @@
+/**
+ * One request through the emulated API Gateway: find the route, run its integration (the function, or the MOCK
+ * that answers a REST CORS preflight), apply the HTTP API's CORS configuration, and stamp the request id headers
+ * API Gateway returns (REST: `x-amzn-RequestId` and `x-amz-apigw-id`; HTTP API: `apigw-requestid`).
+ * A request no route takes gets the answer of the API that would have received it: the one whose routes have
+ * the path (any method), else an HTTP API's 404 when there is one, else a REST API's 403.
+ */
+import { preflightHeaders as httpApiPreflight, withCorsHeaders } from "./cors-http-api.js";
+import { preflightHeaders as restPreflight } from "./cors-rest.js";
+import type { RequestIds } from "./event-v1.js";
+import { type GatewayResponse, gatewayError } from "./gateway-responses.js";
+import { type IntegrationContext, invokeLambda } from "./lambda-integration.js";
+import { headerValue, type RequestData } from "./request-data.js";
+import { restRequestId, shortRequestId } from "./request-ids.js";
+import type { ApiKind } from "./route-declarations.js";
+import type { ApiDefinition, RouteTable } from "./route-table.js";
+
+export class RequestDispatcher {
+  constructor(
+    private readonly table: RouteTable,
+    private readonly context: IntegrationContext,
+  ) {}
+
+  async dispatch(request: RequestData): Promise<GatewayResponse> {
+    const match = this.table.match(request.method, request.rawPath);
+    if (!match) return this.unrouted(request);
+    const { route } = match;
+    const ids = newIds(route.api.kind);
+    const origin = headerValue(request.headers, "origin");
+    if (route.target.kind === "preflight") {
+      return withIds(
+        "rest",
+        { statusCode: 200, headers: restPreflight(route.target.cors, origin), body: "" },
+        ids,
+      );
+    }
+    let response = await invokeLambda(this.context, request, match, ids);
+    if (route.api.cors)
+      response = { ...response, headers: withCorsHeaders(route.api.cors, origin, response.headers) };
+    return withIds(route.api.kind, response, ids);
+  }
+
+  private unrouted(request: RequestData): GatewayResponse {
+    const origin = headerValue(request.headers, "origin");
+    const preflight =
+      request.method === "OPTIONS" && origin && headerValue(request.headers, "access-control-request-method");
+    const corsApi = preflight ? this.corsApiFor(request.rawPath) : undefined;
+    if (corsApi?.cors) {
+      const headers = httpApiPreflight(corsApi.cors, origin);
+      return withIds("http", { statusCode: 204, headers, body: "" }, newIds("http"));
+    }
+    const kind = this.ownerOf(request.rawPath);
+    return withIds(kind, gatewayError(kind, "noRoute"), newIds(kind));
+  }
+
+  /** The HTTP API with CORS whose routes have this path, else the first HTTP API with CORS. */
+  private corsApiFor(rawPath: string): ApiDefinition | undefined {
+    const owner = this.table.routesForPath(rawPath).find((route) => route.api.cors);
+    return owner?.api ?? this.table.routes.find((route) => route.api.cors)?.api;
+  }
+
+  private ownerOf(rawPath: string): ApiKind {
+    const owners = this.table.routesForPath(rawPath);
+    if (owners.some((route) => route.api.kind === "rest")) return "rest";
+    if (owners.length > 0 || this.table.hasHttpApi || !this.table.hasRestApi) return "http";
+    return "rest";
+  }
+}
+
+function newIds(kind: ApiKind): RequestIds {
+  const extendedRequestId = shortRequestId();
+  return { requestId: kind === "rest" ? restRequestId() : extendedRequestId, extendedRequestId };
+}
+
+function withIds(kind: ApiKind, response: GatewayResponse, ids: RequestIds): GatewayResponse {
+  const added: [string, string][] =
+    kind === "rest"
+      ? [
+          ["x-amzn-RequestId", ids.requestId],
+          ["x-amz-apigw-id", ids.extendedRequestId],
+        ]
+      : [["apigw-requestid", ids.requestId]];
+  return { ...response, headers: [...response.headers, ...added] };
+}
