@@ -151,6 +151,7 @@ async function main(): Promise<void> {
     logger: pino({ level: "silent" }),
     functionLogs: silentFunctionLogSink,
     env: {},
+    freezeIdle: process.env.LAMBKIN_FREEZE_IDLE !== "false",
   });
   const gateway = await createGateway({ runtime, logger: pino({ level: "silent" }) });
   await gateway.listen({ port: 0, host: "127.0.0.1" });
