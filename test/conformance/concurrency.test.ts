@@ -49,8 +49,10 @@ describe("concurrency", () => {
     const error = await throttleOf(fixture.invoke("unreserved", { ms: 1 }));
     expect(error.extra.reason).toBe("ConcurrentInvocationLimitExceeded");
     const results = await Promise.all(inFlight);
-    // Concurrency means more environments: eleven distinct processes served them.
-    expect(new Set(results.map((result) => (payloadJson(result) as { pid: number }).pid)).size).toBe(11);
+    // Concurrency means more environments: eleven distinct environments served them.
+    expect(
+      new Set(results.map((result) => (payloadJson(result) as { environment: string }).environment)).size,
+    ).toBe(11);
   });
 
   it("refuses a configuration that reserves more than the account can spare", async () => {

@@ -18,13 +18,13 @@ describe("environment pool", () => {
 
   it("runs concurrent invocations in separate environments, then reuses them", async () => {
     fixture = await startFixture("concurrency");
-    const pids = async () =>
+    const environments = async () =>
       (await Promise.all([1, 2, 3].map(() => fixture.invoke("unreserved", { ms: 300 })))).map(
-        (result) => (payloadJson(result) as { pid: number }).pid,
+        (result) => (payloadJson(result) as { environment: string }).environment,
       );
-    const first = await pids();
+    const first = await environments();
     expect(new Set(first).size).toBe(3);
-    const second = await pids();
+    const second = await environments();
     expect(new Set(second)).toEqual(new Set(first));
   });
 
