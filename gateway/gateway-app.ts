@@ -30,7 +30,10 @@ export async function createGateway(options: GatewayOptions): Promise<FastifyIns
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
-  await app.register(invokeApiPlugin, { runtime: options.runtime, accessKeys: options.accessKeys ?? new Map() });
+  await app.register(invokeApiPlugin, {
+    runtime: options.runtime,
+    accessKeys: options.accessKeys ?? new Map(),
+  });
   await app.register(apiGatewayPlugin, { runtime: options.runtime });
   return app;
 }

@@ -4,11 +4,15 @@
  * from the host alone (its node binary, its Debian bash/curl/coreutils/python3), where no registry is
  * reachable. Images that are up to date are left alone.
  */
+
+import pc from "picocolors";
 import type { Logger } from "pino";
 import { connectDocker, isUnreachable } from "../../runtime/sandbox/docker/docker-engine.js";
 import { engineUnavailable } from "../../runtime/sandbox/docker/docker-errors.js";
-import { buildRuntimeImages } from "../../runtime/sandbox/docker/images/image-builder.js";
+import { type BuiltImage, buildRuntimeImages } from "../../runtime/sandbox/docker/images/image-builder.js";
 import { EXIT_OK, UsageError } from "../usage-error.js";
+
+const EXIT_FAILURE = 1;
 
 export interface ImagesBuildFlags {
   readonly offline?: boolean;
@@ -22,11 +26,20 @@ export async function imagesBuildCommand(flags: ImagesBuildFlags, logger: Logger
     if (isUnreachable(error)) throw new UsageError(engineUnavailable(error).message);
     throw error;
   }
-  const results = await buildRuntimeImages({
-    docker,
-    offline: flags.offline ?? false,
-    log: (line) => logger.info(line),
-  });
+  let results: BuiltImage[];
+  try {
+    results = await buildRuntimeImages({
+      docker,
+      offline: flags.offline ?? false,
+      log: (line) => logger.info(line),
+    });
+  } catch (error) {
+    const hint = flags.offline
+      ? ""
+      : " (no registry reachable? `lambkin images build --offline` builds from this host)";
+    process.stderr.write(`${pc.red("images build failed:")} ${(error as Error).message}${hint}\n`);
+    return EXIT_FAILURE;
+  }
   for (const result of results) {
     process.stdout.write(`${result.status.padEnd(10)} ${result.tags.join(" ")}\n`);
   }

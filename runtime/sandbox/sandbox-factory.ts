@@ -1,8 +1,15 @@
 /**
  * Chooses the Sandbox adapter for a deployment (DESIGN "Ports and adapters"): `process` (the
  * embedded default) or `docker`, from the runtime options or LAMBKIN_SANDBOX.
+ *
+ * One adapter serves every function of a deployment. Choosing per function would need a field in
+ * FunctionDefinition (e.g. `sandbox`, read from `functions.<key>.lambkin.sandbox`) and a provider that
+ * routes start() by it; both adapters could share the docker one's Runtime API address, which host
+ * processes reach as well.
  */
 import { nodeBootstrapPath } from "../package-paths.js";
+import { DockerSandboxProvider } from "./docker/docker-sandbox-provider.js";
+import { dockerSettingsFrom } from "./docker/docker-settings.js";
 import { ProcessSandboxProvider } from "./process/process-sandbox.js";
 import type { SandboxProvider } from "./sandbox.js";
 
@@ -11,6 +18,8 @@ export type SandboxKind = "process" | "docker";
 export interface SandboxSettings {
   readonly kind: SandboxKind;
   readonly freezeIdle?: boolean;
+  /** Where adapter settings are read from (LAMBKIN_DOCKER_*); default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export function sandboxKindFrom(value: string | undefined): SandboxKind {
@@ -22,8 +31,13 @@ export function sandboxKindFrom(value: string | undefined): SandboxKind {
 export async function createSandboxProvider(settings: SandboxSettings): Promise<SandboxProvider> {
   switch (settings.kind) {
     case "process":
-      return new ProcessSandboxProvider({ nodeBootstrapPath: nodeBootstrapPath(), freezeIdle: settings.freezeIdle });
+      return new ProcessSandboxProvider({
+        nodeBootstrapPath: nodeBootstrapPath(),
+        freezeIdle: settings.freezeIdle,
+      });
     case "docker":
-      throw new Error("the docker sandbox is not available yet");
+      return DockerSandboxProvider.create(
+        dockerSettingsFrom(settings.env ?? process.env, settings.freezeIdle ?? true),
+      );
   }
 }

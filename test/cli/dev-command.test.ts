@@ -13,16 +13,20 @@ interface Dev {
 }
 
 async function startDev(): Promise<Dev> {
-  const child = spawn(process.execPath, [join(ROOT, "bin", "lambkin.js"), "dev", "--port", "0", "--dir", "functions/hello"], {
-    cwd: ROOT,
-    env: { ...process.env, LAMBKIN_ACCESS_KEYS: "" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, "bin", "lambkin.js"), "dev", "--port", "0", "--dir", "functions/hello"],
+    {
+      cwd: ROOT,
+      env: { ...process.env, LAMBKIN_ACCESS_KEYS: "", NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let output = "";
   const url = await new Promise<string>((resolve, reject) => {
     child.stderr?.on("data", (chunk: Buffer) => {
       output += chunk.toString();
-      const ready = /ready on (?:\S*?)(http:\/\/[\d.]+:\d+)/.exec(output.replace(/\u001b\[[0-9;]*m/g, ""));
+      const ready = /ready on (http:\/\/[\d.]+:\d+)/.exec(output);
       if (ready?.[1]) resolve(ready[1]);
     });
     child.once("exit", (code) => reject(new Error(`lambkin dev exited early (${code}):\n${output}`)));

@@ -1,0 +1,54 @@
+/**
+ * The typed errors of the docker sandbox. Each is a SandboxStartError, so an environment that cannot
+ * start fails its invocation in Lambda's shape (`{"errorType","errorMessage":"RequestId: … Error: …"}`,
+ * X-Amz-Function-Error: Unhandled) with a message that says what to run, instead of a crash or a hang.
+ * The `Sandbox.*` types are Lambkin's: Lambda has no Docker engine to lose.
+ */
+import { SandboxStartError } from "../sandbox-start-error.js";
+import { engineAddress } from "./docker-engine.js";
+
+export class DockerSandboxError extends SandboxStartError {
+  constructor(errorType: string, message: string) {
+    super(errorType, message);
+    this.name = "DockerSandboxError";
+  }
+}
+
+function reason(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+export function engineUnavailable(cause: unknown): DockerSandboxError {
+  return new DockerSandboxError(
+    "Sandbox.EngineUnavailable",
+    `Cannot reach the Docker engine at ${engineAddress()} (${reason(cause)}): start it (dockerd) or set DOCKER_HOST, or run without Docker with LAMBKIN_SANDBOX=process.`,
+  );
+}
+
+export function imageMissing(image: string): DockerSandboxError {
+  return new DockerSandboxError(
+    "Sandbox.ImageNotFound",
+    `The Docker image ${image} is missing: run \`lambkin images build\` (\`lambkin images build --offline\` where no registry is reachable).`,
+  );
+}
+
+export function userImageMissing(image: string): DockerSandboxError {
+  return new DockerSandboxError(
+    "Sandbox.ImageNotFound",
+    `The function's container image ${image} is not in the Docker engine: build or pull it first (docker pull ${image}).`,
+  );
+}
+
+export function imageStale(image: string): DockerSandboxError {
+  return new DockerSandboxError(
+    "Sandbox.ImageOutdated",
+    `The Docker image ${image} was built from another version of Lambkin's runtime files: run \`lambkin images build\` (or \`lambkin images build --offline\`).`,
+  );
+}
+
+export function engineError(action: string, cause: unknown): DockerSandboxError {
+  return new DockerSandboxError(
+    "Sandbox.EngineError",
+    `The Docker engine failed to ${action}: ${reason(cause)}`,
+  );
+}
