@@ -14,6 +14,7 @@ import { formatWarning } from "./manifest/manifest-error.js";
 import { DEFAULT_IDLE_TIMEOUT_MS, EnvironmentPool } from "./pool/environment-pool.js";
 import type { SandboxProvider } from "./sandbox/sandbox.js";
 import { createSandboxProvider, type SandboxKind, sandboxKindFrom } from "./sandbox/sandbox-factory.js";
+import { SandboxRouter } from "./sandbox/sandbox-router.js";
 
 export interface RuntimeOptions {
   /** A service folder, or a folder of service folders (default: ./functions). */
@@ -27,7 +28,7 @@ export interface RuntimeOptions {
   readonly idleTimeoutMs?: number;
   /** Freeze idle environments between invocations, as Lambda does (default true). */
   readonly freezeIdle?: boolean;
-  /** The Sandbox adapter (default: LAMBKIN_SANDBOX, else process). */
+  /** The Sandbox adapter (default: LAMBKIN_SANDBOX, else process); image functions always run in docker. */
   readonly sandbox?: SandboxKind;
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -55,13 +56,15 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
     options.accountConcurrency ?? DEFAULT_ACCOUNT_CONCURRENCY,
     services.functions,
   );
-  const sandbox = await createSandboxProvider({
+  const sandboxSettings = {
     kind: options.sandbox ?? sandboxKindFrom((options.env ?? process.env).LAMBKIN_SANDBOX),
     freezeIdle: options.freezeIdle,
-  });
+  };
+  const sandbox = await createSandboxProvider(sandboxSettings);
+  const sandboxes = new SandboxRouter(sandbox, sandboxSettings);
   const functionLogs = options.functionLogs ?? pinoFunctionLogSink(options.logger);
   const pool = new EnvironmentPool(
-    (fn) => ExecutionEnvironment.start(fn, sandbox, functionLogs),
+    async (fn) => ExecutionEnvironment.start(fn, await sandboxes.providerFor(fn), functionLogs),
     options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
   );
   const invoker = new Invoker(registry, pool, concurrency);
@@ -75,7 +78,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
     close() {
       closing ??= (async () => {
         await pool.close();
-        await sandbox.close();
+        await sandboxes.close();
       })();
       return closing;
     },

@@ -1,13 +1,15 @@
 /**
  * Builds one FunctionDefinition from its entry under `functions:`: each setting is the function's own, else the
  * provider's, else the Serverless Framework's default (runtime nodejs20.x, timeout 6 s, memory 1024 MB,
- * ephemeral storage 512 MB), validated against Lambda's limits.
+ * ephemeral storage 512 MB), validated against Lambda's limits. A function with `image:` is a container-image
+ * function: no runtime, no handler file, no bootstrap of its own.
  */
 import type { IntrinsicEvaluator } from "./cloudformation-intrinsics.js";
 import { checkBootstrap } from "./custom-runtime-bootstrap.js";
 import { buildEnvironment } from "./environment-variables.js";
 import type { FunctionDefinition, LambdaRuntime } from "./function-definition.js";
 import { functionEvents } from "./function-events.js";
+import { readFunctionImage } from "./function-image-setting.js";
 import {
   checkHandler,
   checkInteger,
@@ -30,6 +32,7 @@ import { functionWarnings } from "./unsupported-features.js";
 import { isMapping, type VariableResolver } from "./variable-resolver.js";
 
 export const DEFAULT_RUNTIME: LambdaRuntime = "nodejs20.x";
+const IMAGE_RUNTIME: LambdaRuntime = "provided.al2023";
 export const DEFAULT_TIMEOUT = 6;
 export const DEFAULT_MEMORY_SIZE = 1024;
 export const DEFAULT_EPHEMERAL_STORAGE_SIZE = 512;
@@ -60,16 +63,7 @@ export async function buildFunction(
       "Give it at least a handler, e.g. handler: src/index.handler",
     );
   }
-  if (resolver.written(at("image")) !== undefined) {
-    warnings.push(
-      manifestWarning(
-        file,
-        at("image"),
-        "container image functions are not supported by Lambkin yet; this function is not loaded",
-      ),
-    );
-    return undefined;
-  }
+  const image = readFunctionImage(resolver, at("image"));
   const inherited = (key: string): { value: unknown; path: KeyPath } | undefined => {
     for (const path of [at(key), ["provider", key]]) {
       const value = resolver.get(path);
@@ -82,13 +76,19 @@ export async function buildFunction(
     return setting ? checkInteger(setting.value, limit, file, setting.path) : fallback;
   };
 
-  const runtimeSetting = inherited("runtime");
-  const runtime = runtimeSetting
-    ? checkRuntime(runtimeSetting.value, file, runtimeSetting.path)
-    : DEFAULT_RUNTIME;
-  const handler = checkHandler(resolver.get(at("handler")), runtime, file, at("handler"), (warning) =>
-    warnings.push(warning),
-  );
+  const runtimeSetting = image ? undefined : inherited("runtime");
+  // An image function has no runtime on Lambda (provided.* semantics: no AWS_EXECUTION_ENV) and takes
+  // its handler from the CMD (_HANDLER = the command's first word, else the image's own CMD).
+  const runtime = image
+    ? IMAGE_RUNTIME
+    : runtimeSetting
+      ? checkRuntime(runtimeSetting.value, file, runtimeSetting.path)
+      : DEFAULT_RUNTIME;
+  const handler = image
+    ? (image.command?.[0] ?? "")
+    : checkHandler(resolver.get(at("handler")), runtime, file, at("handler"), (warning) =>
+        warnings.push(warning),
+      );
   const reserved = resolver.get(at("reservedConcurrency"));
   const environment = buildEnvironment(
     [
@@ -100,7 +100,7 @@ export async function buildFunction(
   );
   const events = functionEvents(resolver, evaluator, at("events"));
   warnings.push(...functionWarnings(resolver, entry.path), ...events.warnings);
-  await checkBootstrap(runtime, serviceDir, file, runtimeSetting?.path ?? at("runtime"));
+  if (!image) await checkBootstrap(runtime, serviceDir, file, runtimeSetting?.path ?? at("runtime"));
 
   return {
     name,
@@ -126,5 +126,6 @@ export async function buildFunction(
         ? undefined
         : checkInteger(reserved, RESERVED_CONCURRENCY, file, at("reservedConcurrency")),
     events: events.events,
+    ...(image ? { image } : {}),
   };
 }

@@ -21,6 +21,18 @@ export function isNodeRuntime(runtime: LambdaRuntime): boolean {
   return runtime.startsWith("nodejs");
 }
 
+/**
+ * A function packaged as a container image (Lambda's PackageType Image): any Lambda-compatible image runs
+ * with its own ENTRYPOINT and CMD (or these overrides, Lambda's ImageConfig), given AWS_LAMBDA_RUNTIME_API.
+ */
+export interface FunctionImage {
+  /** The image reference the Docker engine resolves (`repo:tag`, `repo@sha256:…`). */
+  readonly name: string;
+  readonly command?: readonly string[];
+  readonly entryPoint?: readonly string[];
+  readonly workingDirectory?: string;
+}
+
 export interface FunctionDefinition {
   /** The Lambda function name: `<service>-<stage>-<key>` or the function's `name:`. */
   readonly name: string;
@@ -46,6 +58,8 @@ export interface FunctionDefinition {
   readonly environment: Readonly<Record<string, string>>;
   /** undefined = draws from the account's unreserved pool; 0 = throttle everything. */
   readonly reservedConcurrency: number | undefined;
+  /** Set for container-image functions (`image:`), which only the docker sandbox can run. */
+  readonly image?: FunctionImage;
   /** The function's `events:` entries, resolved but uninterpreted (the gateway and triggers read them). */
   readonly events: readonly Readonly<Record<string, unknown>>[];
 }

@@ -2,10 +2,8 @@
  * Chooses the Sandbox adapter for a deployment (DESIGN "Ports and adapters"): `process` (the
  * embedded default) or `docker`, from the runtime options or LAMBKIN_SANDBOX.
  *
- * One adapter serves every function of a deployment. Choosing per function would need a field in
- * FunctionDefinition (e.g. `sandbox`, read from `functions.<key>.lambkin.sandbox`) and a provider that
- * routes start() by it; both adapters could share the docker one's Runtime API address, which host
- * processes reach as well.
+ * One adapter serves every function of a deployment, except container-image functions, which the
+ * SandboxRouter sends to the docker adapter whatever the default.
  */
 import { nodeBootstrapPath } from "../package-paths.js";
 import { DockerSandboxProvider } from "./docker/docker-sandbox-provider.js";

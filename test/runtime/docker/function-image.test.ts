@@ -1,10 +1,12 @@
 // Any Lambda-compatible container image runs unchanged (issue #4): its own ENTRYPOINT and CMD, given
-// AWS_LAMBDA_RUNTIME_API, under the same hardening as Lambkin's runtime images. The manifest does not
-// read `image:` yet, so the function is defined in code here (runtime/sandbox/docker/function-image.ts).
+// AWS_LAMBDA_RUNTIME_API, under the same hardening as Lambkin's runtime images — defined in code, and
+// declared with `image:` in a serverless.yml.
 import { join } from "node:path";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExecutionEnvironment } from "../../../runtime/environment/execution-environment.js";
-import type { FunctionWithImage } from "../../../runtime/sandbox/docker/function-image.js";
+import { startRuntime } from "../../../runtime/lambkin-runtime.js";
+import type { FunctionDefinition } from "../../../runtime/manifest/function-definition.js";
 import { DOCKER_FIXTURES, docker, ensureImages, startDockerRuntime } from "./docker-test-runtime.js";
 
 const IMAGE = "lambkin-test/lambda-compatible:latest";
@@ -34,10 +36,16 @@ describe("a function packaged as a Lambda-compatible image", () => {
   });
   afterAll(() => runtime?.close());
 
-  function imageFunction(image: string): FunctionWithImage {
+  function imageFunction(image: string): FunctionDefinition {
     const probe = runtime.registry.resolve("probe");
     if (!probe) throw new Error("no probe function");
-    return { ...probe, name: "image-function", runtime: "provided.al2023", handler: "", image };
+    return {
+      ...probe,
+      name: "image-function",
+      runtime: "provided.al2023",
+      handler: "",
+      image: { name: image },
+    };
   }
 
   it("runs with the image's entrypoint and command, and answers through the Runtime API", async () => {
@@ -75,5 +83,26 @@ describe("a function packaged as a Lambda-compatible image", () => {
       errorType: "Sandbox.ImageNotFound",
       message: expect.stringContaining("docker pull lambkin-test/not-built:latest"),
     });
+  });
+
+  it("declared with image: in serverless.yml, runs in a container even when the default sandbox is process", async () => {
+    const fromManifest = await startRuntime({
+      dir: join(DOCKER_FIXTURES, "image-service"),
+      logger: pino({ level: "silent" }),
+      env: {},
+      sandbox: "process",
+    });
+    try {
+      const result = await fromManifest.invoker.invoke("packaged", '{"from":"manifest"}');
+      expect(result.functionError).toBeUndefined();
+      expect(JSON.parse(result.payload.toString())).toEqual({
+        fromImage: true,
+        handler: "function.handler",
+        event: { from: "manifest" },
+      });
+      expect(result.logTail.text()).toMatch(/REPORT RequestId: .*\tMemory Size: 256 MB/);
+    } finally {
+      await fromManifest.close();
+    }
   });
 });

@@ -39,11 +39,9 @@ describe("warnings", () => {
     expect(warningAt("provider.architecture")).toEqual([]);
   });
 
-  it("skips container image functions with a warning", () => {
-    expect(loaded.functions.map((fn) => fn.key)).toEqual(["busy"]);
-    expect(warningAt("functions.containerized.image")[0]?.message).toContain(
-      "container image functions are not supported",
-    );
+  it("loads container image functions without a warning (the docker sandbox runs them)", () => {
+    expect(loaded.functions.map((fn) => fn.key)).toEqual(["busy", "containerized"]);
+    expect(warningAt("functions.containerized.image")).toEqual([]);
   });
 
   it("keeps the event types Lambkin handles and warns about the others", () => {
@@ -92,7 +90,6 @@ describe("warnings", () => {
       "functions.busy.onError",
       "functions.busy.provisionedConcurrency",
       "functions.busy.url",
-      "functions.containerized.image",
       "provider.layers",
     ]);
   });
