@@ -43,7 +43,9 @@ export function registerControlPlaneRoutes(api: FastifyInstance, runtime: Lambki
       return {
         Configuration: functionConfiguration(fn, await codeFingerprint(fn.serviceDir)),
         // Lambda answers a presigned S3 URL of the package; Lambkin's code is the service folder itself.
-        Code: { RepositoryType: "S3", Location: pathToFileURL(fn.serviceDir).href },
+        Code: fn.image
+          ? { RepositoryType: "ECR", ImageUri: fn.image.name, ResolvedImageUri: fn.image.name }
+          : { RepositoryType: "S3", Location: pathToFileURL(fn.serviceDir).href },
         Tags: cloudFormationTags(fn),
         ...(fn.reservedConcurrency === undefined
           ? {}

@@ -31,9 +31,10 @@ export function listedFunctionConfiguration(
   const configuration: FunctionConfiguration = {
     FunctionName: fn.name,
     FunctionArn: functionArn(fn),
-    Runtime: fn.runtime,
+    // An image function has neither Runtime nor Handler on Lambda; ImageConfig carries its overrides.
+    ...(fn.image ? {} : { Runtime: fn.runtime }),
     Role: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/${fn.service}-${fn.stage}-${fn.region}-lambdaRole`,
-    Handler: fn.handler,
+    ...(fn.image ? {} : { Handler: fn.handler }),
     CodeSize: code.codeSize,
     Description: "",
     Timeout: fn.timeout,
@@ -44,7 +45,7 @@ export function listedFunctionConfiguration(
     // Lambda leaves Environment out when a function has no variables.
     ...(Object.keys(fn.environment).length > 0 ? { Environment: { Variables: { ...fn.environment } } } : {}),
     TracingConfig: { Mode: "PassThrough" },
-    PackageType: "Zip",
+    PackageType: fn.image ? "Image" : "Zip",
     Architectures: [process.arch === "arm64" ? "arm64" : "x86_64"],
     EphemeralStorage: { Size: fn.ephemeralStorageSize },
     SnapStart: { ApplyOn: "None", OptimizationStatus: "Off" },
