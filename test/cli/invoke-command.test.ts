@@ -14,7 +14,8 @@ function lambkin(...args: string[]): Promise<{ code: number; stdout: string; std
     execFile(
       process.execPath,
       [join(ROOT, "bin", "lambkin.js"), ...args],
-      { cwd: ROOT },
+      // Plain text: picocolors colours output whenever CI is set, and these tests read it.
+      { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } },
       (error, stdout, stderr) => {
         resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
       },
