@@ -59,6 +59,8 @@ export class ExecutionEnvironment implements RuntimeApiListener {
   state: EnvironmentState = "initializing";
   invocations = 0;
   lastUsedAt = Date.now();
+  /** The port of this environment's own Runtime API server. */
+  runtimeApiPort = 0;
   private readonly server = new RuntimeApiServer(this);
   private sandbox: RunningSandbox | undefined;
   private active: ActiveInvocation | undefined;
@@ -89,12 +91,14 @@ export class ExecutionEnvironment implements RuntimeApiListener {
   ): Promise<ExecutionEnvironment> {
     const environment = new ExecutionEnvironment(fn, logs);
     const port = await environment.server.listen(provider.runtimeApiBindHost);
+    environment.runtimeApiPort = port;
     try {
       environment.sandbox = await provider.start({
         fn,
         environmentId: environment.id,
         runtimeApiAddress: `${provider.runtimeApiAdvertisedHost}:${port}`,
         logStreamName: newLogStreamName(environment.id),
+        restrictRuntimeApiTo: (peer) => environment.server.restrictTo(peer),
       });
     } catch (error) {
       environment.server.close();

@@ -31,6 +31,7 @@ export class RuntimeApiServer {
   /** The request id the runtime may answer; undefined once answered (RAPID's state machine). */
   private current: string | undefined;
   private initialized = false;
+  private allowedPeer: string | undefined;
 
   constructor(private readonly listener: RuntimeApiListener) {
     this.server = createServer((request, response) => this.route(request, response));
@@ -44,6 +45,11 @@ export class RuntimeApiServer {
       this.server.listen(0, host, () => resolve());
     });
     return (this.server.address() as AddressInfo).port;
+  }
+
+  /** From now on only requests from `peerAddress` are served: the environment's own runtime. */
+  restrictTo(peerAddress: string): void {
+    this.allowedPeer = peerAddress;
   }
 
   /** Hands an invocation to the runtime now if it is waiting in /next, else at its next call. */
@@ -60,6 +66,11 @@ export class RuntimeApiServer {
 
   private route(request: IncomingMessage, response: ServerResponse): void {
     const url = request.url ?? "";
+    if (this.allowedPeer !== undefined && peerOf(request) !== this.allowedPeer) {
+      request.resume();
+      reply(response, 403, { errorMessage: "Not this environment's Runtime API", errorType: "AccessDenied" });
+      return;
+    }
     if (request.method === "GET" && url === `${PREFIX}invocation/next`) {
       this.next(response);
       return;
@@ -163,6 +174,11 @@ function readLimited(request: IncomingMessage, done: (body: Buffer | undefined, 
   );
   // An aborted post means the runtime died mid-answer; its exit fails the invocation.
   request.once("error", () => {});
+}
+
+/** The caller's IPv4 address, without the `::ffff:` prefix of a dual-stack socket. */
+function peerOf(request: IncomingMessage): string | undefined {
+  return request.socket.remoteAddress?.replace(/^::ffff:/, "");
 }
 
 function header(request: IncomingMessage, name: string): string | undefined {

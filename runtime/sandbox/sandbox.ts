@@ -13,6 +13,12 @@ export interface SandboxSpec {
   readonly runtimeApiAddress: string;
   /** AWS_LAMBDA_LOG_STREAM_NAME: one per environment, as on Lambda. */
   readonly logStreamName: string;
+  /**
+   * An adapter that knows the one address the environment's requests come from (a container's IP)
+   * calls this before the runtime starts, so that no other environment can reach this Runtime API
+   * and take its invocations. (Processes on the host share 127.0.0.1: the process sandbox cannot.)
+   */
+  readonly restrictRuntimeApiTo?: (peerAddress: string) => void;
 }
 
 /** How a sandboxed runtime ended, in the terms Lambda reports it (Go's os/exec ProcessState). */

@@ -1,4 +1,5 @@
 // The Runtime API of one environment, spoken to over real HTTP (LAMBDA_SEMANTICS §1.1, §1.2).
+import { request as httpRequest } from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MAX_RUNTIME_PAYLOAD_BYTES } from "../../runtime/runtime-api/runtime-api-limits.js";
 import { type RuntimeApiListener, RuntimeApiServer } from "../../runtime/runtime-api/runtime-api-server.js";
@@ -154,6 +155,49 @@ describe("Runtime API server", () => {
     expect((await late.json()).errorType).toBe("InvalidStateTransition");
   });
 });
+
+describe("Runtime API restricted to its environment's address", () => {
+  it("serves only the peer it is restricted to", async () => {
+    const heard: Heard[] = [];
+    const server = new RuntimeApiServer(recordingListener(heard));
+    const port = await server.listen("0.0.0.0");
+    server.restrictTo("127.0.0.2");
+    try {
+      const from = (localAddress: string) => getStatus(port, localAddress);
+      const stranger = await from("127.0.0.1");
+      expect(stranger).toEqual({
+        status: 403,
+        body: { errorMessage: "Not this environment's Runtime API", errorType: "AccessDenied" },
+      });
+      expect(heard).toEqual([]);
+      const own = from("127.0.0.2");
+      await waitFor(() => heard.length === 1);
+      expect(heard).toEqual([["next"]]);
+      server.close();
+      await own.catch(() => undefined);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+/** GET /next from a given local address (Linux routes all of 127.0.0.0/8 to loopback). */
+function getStatus(port: number, localAddress: string): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      { host: "127.0.0.1", port, localAddress, path: "/2018-06-01/runtime/invocation/next" },
+      (response) => {
+        let text = "";
+        response.on("data", (chunk: Buffer) => {
+          text += chunk.toString();
+        });
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) }));
+      },
+    );
+    request.on("error", reject);
+    request.end();
+  });
+}
 
 async function waitFor(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));

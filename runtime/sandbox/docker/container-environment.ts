@@ -44,6 +44,8 @@ export class ContainerEnvironment implements RunningSandbox, OutputSink {
   private readonly listeners: Listener[] = [];
   private buffered: [OutputStream, string][] | undefined = [];
   private started = false;
+  /** The container's address on its network: where its Runtime API requests come from. */
+  private address: string | undefined;
   private alive = true;
   private killed = false;
   private frozenBy: "cgroup" | "api" | undefined;
@@ -134,6 +136,8 @@ export class ContainerEnvironment implements RunningSandbox, OutputSink {
   /** Starts the runtime for this environment (§1.5: init begins now). */
   async activate(spec: SandboxSpec, output?: OutputTarget): Promise<void> {
     if (!this.started) await this.start();
+    // Before the runtime learns its Runtime API address: only this container may call it.
+    if (this.address) spec.restrictRuntimeApiTo?.(this.address);
     // The launcher's one line; no value has a space (host:port, a log stream name, hex).
     const line = [spec.runtimeApiAddress, spec.logStreamName, output?.endpoint ?? "-", output?.token ?? "-"];
     if (this.plan.launcher) this.stream.write(`${line.join(" ")}\n`);
@@ -207,6 +211,9 @@ export class ContainerEnvironment implements RunningSandbox, OutputSink {
   private async start(): Promise<void> {
     await withDeadline(this.container.start(), "starting a container");
     this.started = true;
+    const info = await withDeadline(this.container.inspect(), "inspecting a container");
+    const networks = Object.values(info.NetworkSettings?.Networks ?? {});
+    this.address = networks.map((network) => network.IPAddress).find((address) => address) || undefined;
   }
 
   private output(name: OutputStream, line: string): void {
