@@ -19,13 +19,7 @@ import {
   RESERVED_CONCURRENCY,
   TIMEOUT,
 } from "./function-settings.js";
-import {
-  describeValue,
-  type KeyPath,
-  ManifestError,
-  type ManifestWarning,
-  manifestWarning,
-} from "./manifest-error.js";
+import { describeValue, type KeyPath, ManifestError, type ManifestWarning } from "./manifest-error.js";
 import { checkRuntime } from "./runtime-check.js";
 import type { FunctionEntry, ServiceSettings } from "./service-settings.js";
 import { functionWarnings } from "./unsupported-features.js";
