@@ -4,10 +4,10 @@
  * the timeout line) and the REPORT figures. Everything here reads what an Invoke caller sees (payload,
  * function error, log tail), so it holds whichever Sandbox adapter runs the environment.
  */
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import type { InvokeResult } from "../../runtime/invoker/invoker.js";
 import type { Fixture } from "./harness.js";
-import { payloadJson } from "./harness.js";
+import { payloadJson, startFixture } from "./harness.js";
 
 /** `2026-01-02T03:04:05.678Z` */
 export const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -217,4 +217,15 @@ export async function runtimePathsOf(fixture: Fixture): Promise<RuntimePaths> {
   expect(env.LAMBDA_TASK_ROOT).toMatch(/^\//);
   expect(env.LAMBDA_RUNTIME_DIR).toMatch(/^\//);
   return { taskRoot: env.LAMBDA_TASK_ROOT ?? "", runtimeDir: env.LAMBDA_RUNTIME_DIR ?? "" };
+}
+
+/** The Node conformance service, started once for the enclosing describe block, with its runtime paths. */
+export function nodeConformanceService(): { readonly fixture: Fixture; readonly paths: RuntimePaths } {
+  const service = {} as { fixture: Fixture; paths: RuntimePaths };
+  beforeAll(async () => {
+    service.fixture = await startFixture("conformance/node");
+    service.paths = await runtimePathsOf(service.fixture);
+  });
+  afterAll(() => service.fixture.close());
+  return service;
 }

@@ -3,27 +3,19 @@
 // is Sandbox.Timedout; exceeding memorySize is `signal: killed`; process.exit(n) is `exit status n`
 // (both Runtime.ExitError); a response over 6 MiB + 100 B is Function.ResponseSizeTooLarge and the
 // environment stays. Each of these that ends the process makes the next invocation a cold start.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { InvokeResult } from "../../runtime/invoker/invoker.js";
-import { type Fixture, startFixture } from "./harness.js";
 import {
   errorLineOf,
   expectFunctionError,
   expectPlatformError,
   expectPlatformLines,
   ISO_TIMESTAMP,
-  type RuntimePaths,
-  runtimePathsOf,
+  nodeConformanceService,
 } from "./log-expectations.js";
 
 describe("Node.js crashes and limits", () => {
-  let fixture: Fixture;
-  let paths: RuntimePaths;
-  beforeAll(async () => {
-    fixture = await startFixture("conformance/node");
-    paths = await runtimePathsOf(fixture);
-  });
-  afterAll(() => fixture.close());
+  const node = nodeConformanceService();
 
   /** The two lines the platform logs when the runtime exits during an invocation. */
   function expectExitLines(result: InvokeResult, reason: string): void {
@@ -36,13 +28,13 @@ describe("Node.js crashes and limits", () => {
 
   it("an exception thrown from a timer is the invocation's error; the process then exits", async () => {
     for (let attempt = 0; attempt < 2; attempt++) {
-      const result = await fixture.invoke("uncaughtInTimer");
+      const result = await node.fixture.invoke("uncaughtInTimer");
       const trace = expectFunctionError(result, {
         errorType: "Error",
         errorMessage: "thrown from a timer",
         traceStart: [
           "Error: thrown from a timer",
-          `    at Timeout._onTimeout (${paths.taskRoot}/handlers/uncaught-in-timer.js:9:11)`,
+          `    at Timeout._onTimeout (${node.paths.taskRoot}/handlers/uncaught-in-timer.js:9:11)`,
         ],
       });
       // Posted before the 1 s the handler would have waited.
@@ -61,7 +53,7 @@ describe("Node.js crashes and limits", () => {
 
   it("an unhandled rejection is Runtime.UnhandledPromiseRejection; the process then exits", async () => {
     for (let attempt = 0; attempt < 2; attempt++) {
-      const result = await fixture.invoke("unhandledRejection");
+      const result = await node.fixture.invoke("unhandledRejection");
       const trace = expectFunctionError(result, {
         errorType: "Runtime.UnhandledPromiseRejection",
         errorMessage: "Error: nobody handles me",
@@ -82,14 +74,14 @@ describe("Node.js crashes and limits", () => {
       const reasonStack = (line.reason as { stack: string[] }).stack;
       expect(reasonStack.slice(0, 2)).toEqual([
         "Error: nobody handles me",
-        `    at exports.handler (${paths.taskRoot}/handlers/unhandled-rejection.js:8:18)`,
+        `    at exports.handler (${node.paths.taskRoot}/handlers/unhandled-rejection.js:8:18)`,
       ]);
     }
   });
 
   it("a handler that outlives the timeout: Sandbox.Timedout, the timeout line, Status: timeout", async () => {
     for (let attempt = 0; attempt < 2; attempt++) {
-      const result = await fixture.invoke("timeout");
+      const result = await node.fixture.invoke("timeout");
       expectPlatformError(
         result,
         "Sandbox.Timedout",
@@ -114,7 +106,7 @@ describe("Node.js crashes and limits", () => {
   });
 
   it("exceeding memorySize: Runtime.ExitError 'signal: killed', Max Memory Used near 128 MB", async () => {
-    const result = await fixture.invoke("memoryBlowup");
+    const result = await node.fixture.invoke("memoryBlowup");
     // {"survived":true,…} here would mean that the sandbox did not enforce the limit.
     expectPlatformError(
       result,
@@ -132,7 +124,7 @@ describe("Node.js crashes and limits", () => {
 
   it("process.exit(3): Runtime.ExitError 'exit status 3'", async () => {
     for (let attempt = 0; attempt < 2; attempt++) {
-      const result = await fixture.invoke("processExit");
+      const result = await node.fixture.invoke("processExit");
       expectPlatformError(
         result,
         "Runtime.ExitError",
@@ -147,7 +139,7 @@ describe("Node.js crashes and limits", () => {
 
   it("a response over 6 MiB + 100 B: Function.ResponseSizeTooLarge, and the environment stays", async () => {
     for (const coldStart of [true, false]) {
-      const result = await fixture.invoke("largeResponse");
+      const result = await node.fixture.invoke("largeResponse");
       expectPlatformError(
         result,
         "Function.ResponseSizeTooLarge",

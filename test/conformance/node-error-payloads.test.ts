@@ -2,27 +2,19 @@
 // `{errorType, errorMessage, trace}` — errorType is the error's name, or typeof for a non-Error value —
 // and the runtime logs `<ts>\t<id>\tERROR\tInvoke Error \t{…}` with the error's own properties too.
 // Non-fatal: the environment is reused for the next invocation.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { InvokeResult } from "../../runtime/invoker/invoker.js";
-import { type Fixture, startFixture } from "./harness.js";
 import {
   CALLBACK_WARNING,
   errorLineOf,
   expectConsoleLine,
   expectFunctionError,
   expectPlatformLines,
-  type RuntimePaths,
-  runtimePathsOf,
+  nodeConformanceService,
 } from "./log-expectations.js";
 
 describe("Node.js error payloads", () => {
-  let fixture: Fixture;
-  let paths: RuntimePaths;
-  beforeAll(async () => {
-    fixture = await startFixture("conformance/node");
-    paths = await runtimePathsOf(fixture);
-  });
-  afterAll(() => fixture.close());
+  const node = nodeConformanceService();
 
   /** One "Invoke Error" line between START and END (and the WARN of a callback handler at init). */
   function invokeErrorLine(result: InvokeResult, options: { callbackWarning?: boolean } = {}) {
@@ -46,23 +38,26 @@ describe("Node.js error payloads", () => {
   }
 
   it("an async handler that throws: the Error, its trace pointing at the handler", async () => {
-    const result = await fixture.invoke("asyncReject");
+    const result = await node.fixture.invoke("asyncReject");
     const trace = expectFunctionError(result, {
       errorType: "Error",
       errorMessage: "boom",
-      traceStart: ["Error: boom", `    at exports.handler (${paths.taskRoot}/handlers/async-reject.js:7:9)`],
+      traceStart: [
+        "Error: boom",
+        `    at exports.handler (${node.paths.taskRoot}/handlers/async-reject.js:7:9)`,
+      ],
     });
     expect(invokeErrorLine(result)).toEqual({ errorType: "Error", errorMessage: "boom", stack: trace });
   });
 
   it("a sync handler that throws: posted at once as the error", async () => {
-    const result = await fixture.invoke("syncThrows");
+    const result = await node.fixture.invoke("syncThrows");
     const trace = expectFunctionError(result, {
       errorType: "TypeError",
       errorMessage: "sync failure",
       traceStart: [
         "TypeError: sync failure",
-        `    at exports.handler (${paths.taskRoot}/handlers/sync-throws.js:6:9)`,
+        `    at exports.handler (${node.paths.taskRoot}/handlers/sync-throws.js:6:9)`,
       ],
     });
     expect(invokeErrorLine(result)).toEqual({
@@ -73,7 +68,7 @@ describe("Node.js error payloads", () => {
   });
 
   it("callback(err) is posted at once, without waiting for the pending 2 s timer", async () => {
-    const result = await fixture.invoke("callbackError");
+    const result = await node.fixture.invoke("callbackError");
     const trace = expectFunctionError(result, {
       errorType: "RangeError",
       errorMessage: "callback failure",
@@ -88,7 +83,7 @@ describe("Node.js error payloads", () => {
   });
 
   it("context.fail(err) fails at once with that error", async () => {
-    const result = await fixture.invoke("contextFail");
+    const result = await node.fixture.invoke("contextFail");
     const trace = expectFunctionError(result, {
       errorType: "Error",
       errorMessage: "failed via context.fail",
@@ -102,19 +97,19 @@ describe("Node.js error payloads", () => {
   });
 
   it('context.fail() with nothing fails with the string "handled"', async () => {
-    const result = await fixture.invoke("contextFailEmpty");
+    const result = await node.fixture.invoke("contextFailEmpty");
     expectFunctionError(result, { errorType: "string", errorMessage: "handled", trace: [] });
     expectWrappedValueLine(invokeErrorLine(result), "handled");
   });
 
   it("context.done(err) with a string fails with errorType string", async () => {
-    const result = await fixture.invoke("contextDone", { fail: true });
+    const result = await node.fixture.invoke("contextDone", { fail: true });
     expectFunctionError(result, { errorType: "string", errorMessage: "done with a string", trace: [] });
     expectWrappedValueLine(invokeErrorLine(result), "done with a string");
   });
 
   it("a custom Error subclass: errorType is its name; its own properties appear only in the log", async () => {
-    const result = await fixture.invoke("errorCustom");
+    const result = await node.fixture.invoke("errorCustom");
     const trace = expectFunctionError(result, {
       errorType: "ValidationError",
       errorMessage: "invalid email",
@@ -132,25 +127,25 @@ describe("Node.js error payloads", () => {
   });
 
   it('throwing a string: errorType "string", empty trace', async () => {
-    const result = await fixture.invoke("errorString");
+    const result = await node.fixture.invoke("errorString");
     expectFunctionError(result, { errorType: "string", errorMessage: "boom", trace: [] });
     expectWrappedValueLine(invokeErrorLine(result), "boom");
   });
 
   it('throwing a plain object: errorType "object", errorMessage its toString()', async () => {
-    const result = await fixture.invoke("errorObject");
+    const result = await node.fixture.invoke("errorObject");
     expectFunctionError(result, { errorType: "object", errorMessage: "[object Object]", trace: [] });
     expectWrappedValueLine(invokeErrorLine(result), "[object Object]");
   });
 
   it('throwing a number: errorType "number"', async () => {
-    const result = await fixture.invoke("errorNumber");
+    const result = await node.fixture.invoke("errorNumber");
     expectFunctionError(result, { errorType: "number", errorMessage: "42", trace: [] });
     expectWrappedValueLine(invokeErrorLine(result), "42");
   });
 
   it("an object with string name, message and stack counts as an error", async () => {
-    const result = await fixture.invoke("errorLike");
+    const result = await node.fixture.invoke("errorLike");
     expectFunctionError(result, {
       errorType: "DuckError",
       errorMessage: "quacks like an error",
@@ -161,7 +156,7 @@ describe("Node.js error payloads", () => {
   });
 
   it('a promise rejected with null fails with the string "handled"', async () => {
-    const result = await fixture.invoke("rejectNull");
+    const result = await node.fixture.invoke("rejectNull");
     expectFunctionError(result, { errorType: "string", errorMessage: "handled", trace: [] });
     expectWrappedValueLine(invokeErrorLine(result), "handled");
   });

@@ -2,26 +2,18 @@
 // `<ts>\tundefined\tERROR\tUncaught Exception \t{…}`, posts the error to /runtime/init/error and exits
 // (status 129). The invocation fails with that error as its payload, and every later invocation tries
 // init again in a fresh environment — and fails the same way.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { InvokeResult } from "../../runtime/invoker/invoker.js";
-import { type Fixture, startFixture } from "./harness.js";
 import {
   type ErrorExpectation,
   expectFunctionError,
   expectPlatformLines,
+  nodeConformanceService,
   parseErrorLine,
-  type RuntimePaths,
-  runtimePathsOf,
 } from "./log-expectations.js";
 
 describe("Node.js init errors", () => {
-  let fixture: Fixture;
-  let paths: RuntimePaths;
-  beforeAll(async () => {
-    fixture = await startFixture("conformance/node");
-    paths = await runtimePathsOf(fixture);
-  });
-  afterAll(() => fixture.close());
+  const node = nodeConformanceService();
 
   /** The payload, the init log line, and the platform lines of a cold start that failed in init. */
   function expectInitFailure(result: InvokeResult, expected: ErrorExpectation): void {
@@ -39,21 +31,21 @@ describe("Node.js init errors", () => {
   }
 
   async function expectInitFailsEveryTime(fn: string, expected: () => ErrorExpectation): Promise<void> {
-    expectInitFailure(await fixture.invoke(fn), expected());
+    expectInitFailure(await node.fixture.invoke(fn), expected());
     // The environment is gone: the next invocation initializes again (REPORT has Init Duration again).
-    expectInitFailure(await fixture.invoke(fn), expected());
+    expectInitFailure(await node.fixture.invoke(fn), expected());
   }
 
   it("a module that does not exist: Runtime.ImportModuleError, require stack naming the runtime", async () => {
     await expectInitFailsEveryTime("missingModule", () => {
-      const message = `Error: Cannot find module 'missing-module'\nRequire stack:\n- ${paths.runtimeDir}/index.mjs`;
+      const message = `Error: Cannot find module 'missing-module'\nRequire stack:\n- ${node.paths.runtimeDir}/index.mjs`;
       return {
         errorType: "Runtime.ImportModuleError",
         errorMessage: message,
         traceStart: [
           "Runtime.ImportModuleError: Error: Cannot find module 'missing-module'",
           "Require stack:",
-          `- ${paths.runtimeDir}/index.mjs`,
+          `- ${node.paths.runtimeDir}/index.mjs`,
         ],
       };
     });
@@ -107,7 +99,7 @@ describe("Node.js init errors", () => {
       errorMessage: "cannot connect to the database",
       traceStart: [
         "Error: cannot connect to the database",
-        `    at Object.<anonymous> (${paths.taskRoot}/handlers/init-throws.js:5:7)`,
+        `    at Object.<anonymous> (${node.paths.taskRoot}/handlers/init-throws.js:5:7)`,
       ],
     }));
   });
@@ -116,8 +108,8 @@ describe("Node.js init errors", () => {
     await expectInitFailsEveryTime("missingDependency", () => {
       const requireStack = [
         "Require stack:",
-        `- ${paths.taskRoot}/handlers/requires-missing-dep.js`,
-        `- ${paths.runtimeDir}/index.mjs`,
+        `- ${node.paths.taskRoot}/handlers/requires-missing-dep.js`,
+        `- ${node.paths.runtimeDir}/index.mjs`,
       ];
       return {
         errorType: "Runtime.ImportModuleError",

@@ -1,29 +1,22 @@
 // The Node.js runtime's console (LAMBDA_SEMANTICS §2.7, RIC LogPatch): every console call is one line
 // `<ISO ts>\t<requestId>\t<LEVEL>\t<util.format(args)>` with inner newlines turned into `\r`; with
 // AWS_LAMBDA_LOG_FORMAT=JSON one JSON object per call, filtered by AWS_LAMBDA_LOG_LEVEL.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Fixture, payloadJson, startFixture } from "./harness.js";
+import { describe, expect, it } from "vitest";
+import { payloadJson } from "./harness.js";
 import {
   expectConsoleLine,
   expectFunctionError,
   expectPlatformLines,
   ISO_TIMESTAMP,
+  nodeConformanceService,
   parseConsoleLine,
-  type RuntimePaths,
-  runtimePathsOf,
 } from "./log-expectations.js";
 
 describe("Node.js console logging", () => {
-  let fixture: Fixture;
-  let paths: RuntimePaths;
-  beforeAll(async () => {
-    fixture = await startFixture("conformance/node");
-    paths = await runtimePathsOf(fixture);
-  });
-  afterAll(() => fixture.close());
+  const node = nodeConformanceService();
 
   it("Text format: one tab-separated line per call, levels per method, newlines as \\r", async () => {
-    const result = await fixture.invoke("consoleText");
+    const result = await node.fixture.invoke("consoleText");
     expect(result.functionError).toBeUndefined();
     expect(payloadJson(result)).toBe("logged");
     const { before, during } = expectPlatformLines(result, { coldStart: true });
@@ -38,7 +31,7 @@ describe("Node.js console logging", () => {
     const errorMessage = errorLine?.message ?? "";
     expect(errorMessage.split("\r").slice(0, 2)).toEqual([
       "console.error Error: with an error object",
-      `    at exports.handler (${paths.taskRoot}/handlers/console-logging.js:23:34)`,
+      `    at exports.handler (${node.paths.taskRoot}/handlers/console-logging.js:23:34)`,
     ]);
     expect(errorMessage).not.toContain("\n");
     expectConsoleLine(during[3], id, "WARN", "console.warn");
@@ -53,7 +46,7 @@ describe("Node.js console logging", () => {
   });
 
   it("JSON format with AWS_LAMBDA_LOG_LEVEL=WARN: one JSON object per call at WARN and above", async () => {
-    const result = await fixture.invoke("consoleJson");
+    const result = await node.fixture.invoke("consoleJson");
     expect(result.functionError).toBeUndefined();
     expect(payloadJson(result)).toBe("logged");
     const { before, during } = expectPlatformLines(result, { coldStart: true });
@@ -81,7 +74,7 @@ describe("Node.js console logging", () => {
     const stackTrace = error?.stackTrace as string[];
     expect(stackTrace.slice(0, 2)).toEqual([
       "Error: with an error object",
-      `    at exports.handler (${paths.taskRoot}/handlers/console-logging.js:23:34)`,
+      `    at exports.handler (${node.paths.taskRoot}/handlers/console-logging.js:23:34)`,
     ]);
     // The message keeps its real newlines (escaped by JSON): the util.format of both arguments.
     expect(error?.message).toBe(`console.error ${stackTrace.join("\n")}`);
@@ -100,11 +93,14 @@ describe("Node.js console logging", () => {
   });
 
   it("JSON format: the runtime's error line is one record whose message is the error", async () => {
-    const result = await fixture.invoke("asyncRejectJson");
+    const result = await node.fixture.invoke("asyncRejectJson");
     const trace = expectFunctionError(result, {
       errorType: "Error",
       errorMessage: "boom",
-      traceStart: ["Error: boom", `    at exports.handler (${paths.taskRoot}/handlers/async-reject.js:7:9)`],
+      traceStart: [
+        "Error: boom",
+        `    at exports.handler (${node.paths.taskRoot}/handlers/async-reject.js:7:9)`,
+      ],
     });
     const { before, during } = expectPlatformLines(result, { coldStart: true });
     expect(before).toEqual([]);
@@ -120,8 +116,8 @@ describe("Node.js console logging", () => {
   });
 
   it("between invocations the request id of each line is its own invocation's", async () => {
-    const first = await fixture.invoke("consoleText");
-    const second = await fixture.invoke("consoleText");
+    const first = await node.fixture.invoke("consoleText");
+    const second = await node.fixture.invoke("consoleText");
     expect(second.requestId).not.toBe(first.requestId);
     for (const result of [first, second]) {
       const { during } = expectPlatformLines(result, { coldStart: false });
