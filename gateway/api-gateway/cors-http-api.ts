@@ -8,6 +8,7 @@
  * `cors: true` allows every origin, its default headers and the methods of the API's routes.
  */
 import { describeValue, ManifestError } from "../../runtime/manifest/manifest-error.js";
+import { DEFAULT_CORS_HEADERS } from "./cors-default-headers.js";
 
 export interface HttpApiCors {
   readonly allowedOrigins: readonly string[];
@@ -18,15 +19,6 @@ export interface HttpApiCors {
   readonly maxAge: number | undefined;
 }
 
-const DEFAULT_HEADERS = [
-  "Content-Type",
-  "X-Amz-Date",
-  "Authorization",
-  "X-Api-Key",
-  "X-Amz-Security-Token",
-  "X-Amz-User-Agent",
-  "X-Amzn-Trace-Id",
-];
 const ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "OPTIONS", "HEAD", "DELETE"];
 
 /** undefined when CORS is off; `routeMethods` fill `allowedMethods` when the configuration names none. */
@@ -45,7 +37,7 @@ export function resolveHttpApiCors(
   if (written === true) {
     return {
       allowedOrigins: ["*"],
-      allowedHeaders: DEFAULT_HEADERS,
+      allowedHeaders: DEFAULT_CORS_HEADERS,
       allowedMethods: filled(),
       allowCredentials: false,
       exposedResponseHeaders: [],
@@ -63,7 +55,7 @@ export function resolveHttpApiCors(
   const cors = written as Record<string, unknown>;
   return {
     allowedOrigins: list(cors.allowedOrigins) ?? ["*"],
-    allowedHeaders: list(cors.allowedHeaders) ?? DEFAULT_HEADERS,
+    allowedHeaders: list(cors.allowedHeaders) ?? DEFAULT_CORS_HEADERS,
     allowedMethods: list(cors.allowedMethods) ?? filled(),
     allowCredentials: cors.allowCredentials === true,
     exposedResponseHeaders: list(cors.exposedResponseHeaders) ?? [],

@@ -8,6 +8,7 @@
  * Access-Control-Allow-Origin to the output headers", set-up-lambda-proxy-integrations). Adding them to every
  * response, as serverless-offline does, would hide a missing header that breaks the app once deployed.
  */
+import { DEFAULT_CORS_HEADERS } from "./cors-default-headers.js";
 
 export interface RestCors {
   readonly origin: string | undefined;
@@ -19,17 +20,6 @@ export interface RestCors {
   readonly cacheControl: unknown;
 }
 
-/** The Framework's default allowed headers for `cors: true`. */
-const DEFAULT_HEADERS = [
-  "Content-Type",
-  "X-Amz-Date",
-  "Authorization",
-  "X-Api-Key",
-  "X-Amz-Security-Token",
-  "X-Amz-User-Agent",
-  "X-Amzn-Trace-Id",
-];
-
 /** One event's CORS settings (getCors); undefined when the event has none. */
 export function eventCors(cors: unknown, method: string): RestCors | undefined {
   if (cors === undefined || cors === null || cors === false) return undefined;
@@ -37,7 +27,7 @@ export function eventCors(cors: unknown, method: string): RestCors | undefined {
     return {
       origin: "*",
       origins: [],
-      headers: DEFAULT_HEADERS,
+      headers: DEFAULT_CORS_HEADERS,
       methods: ["OPTIONS", method],
       allowCredentials: false,
       maxAge: undefined,
@@ -50,7 +40,7 @@ export function eventCors(cors: unknown, method: string): RestCors | undefined {
   return {
     origin: written.origins ? stringOf(written.origin) : (stringOf(written.origin) ?? "*"),
     origins: stringList(written.origins) ?? [],
-    headers: stringList(written.headers) ?? DEFAULT_HEADERS,
+    headers: stringList(written.headers) ?? DEFAULT_CORS_HEADERS,
     methods,
     allowCredentials: Boolean(written.allowCredentials),
     maxAge: written.maxAge,
