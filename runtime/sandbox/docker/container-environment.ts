@@ -167,7 +167,7 @@ export class ContainerEnvironment implements RunningSandbox, OutputSink {
   }
 
   freeze(): void {
-    if (!this.freezeIdle || this.frozenBy || !this.alive || !this.started) return;
+    if (!this.freezeIdle || this.frozenBy || !this.alive || !this.started || this.killed) return;
     const cgroup = this.findCgroup();
     this.sampleMemory();
     if (cgroup?.setFrozen(true)) {
@@ -194,6 +194,12 @@ export class ContainerEnvironment implements RunningSandbox, OutputSink {
 
   async kill(): Promise<void> {
     this.killed = true;
+    // A container frozen behind the engine's back (cgroup freezer) cannot die: SIGKILL waits for a
+    // thaw, and the engine's removal would hang holding the container's lock — and with it every
+    // `docker ps`/`info`. Thaw first, and let a pause made through the API be undone before removal.
+    const frozenBy = this.frozenBy;
+    this.thaw();
+    if (frozenBy === "api") await this.apiQueue.catch(() => undefined);
     try {
       // Removal kills it first; a container that never started has no exit to wait for.
       await withDeadline(this.container.remove({ force: true }), "removing a container");

@@ -45,4 +45,22 @@ describe("freezing idle docker environments", () => {
     expect(result.maxMemoryUsedMB).toBeGreaterThanOrEqual(20);
     expect(result.maxMemoryUsedMB).toBeLessThanOrEqual(256);
   });
+
+  it("a frozen environment is removed when Lambkin stops, and the engine stays responsive", async () => {
+    const own = await startDockerRuntime("probe");
+    try {
+      expect((await own.invoker.invoke("probe", "{}")).functionError).toBeUndefined();
+      const id = own.provider.environments()[0]?.id ?? "";
+      await expect.poll(() => containerState(id), { timeout: 2000 }).toBe("frozen");
+    } finally {
+      // A kill that does not thaw first hangs the engine's removal (and every later engine call).
+      await own.close();
+    }
+    const engine = await Promise.race([
+      docker.info().then(() => "responsive"),
+      new Promise((resolve) => setTimeout(() => resolve("hung"), 10_000)),
+    ]);
+    expect(engine).toBe("responsive");
+    expect(own.provider.environments()).toEqual([]);
+  });
 });
