@@ -67,7 +67,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
     async (fn) => ExecutionEnvironment.start(fn, await sandboxes.providerFor(fn), functionLogs),
     options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
   );
-  const invoker = new Invoker(registry, pool, concurrency);
+  const invoker = new Invoker(registry, pool, concurrency, functionLogs);
   let closing: Promise<void> | undefined;
   return {
     services,

@@ -9,6 +9,7 @@ import type { ConcurrencyLimiter } from "../concurrency/concurrency-limiter.js";
 import type { ExecutionEnvironment } from "../environment/execution-environment.js";
 import { type InvocationOutcome, platformErrorPayload } from "../environment/invocation.js";
 import { functionNotFound, ServiceError } from "../errors/service-errors.js";
+import { type FunctionLogSink, silentFunctionLogSink } from "../logs/function-log-sink.js";
 import { LogTail } from "../logs/log-tail.js";
 import { endLine, reportLine, startLine } from "../logs/platform-lines.js";
 import type { FunctionDefinition } from "../manifest/function-definition.js";
@@ -38,6 +39,7 @@ export class Invoker {
     private readonly registry: FunctionRegistry,
     private readonly pool: EnvironmentPool,
     private readonly concurrency: ConcurrencyLimiter,
+    private readonly logs: FunctionLogSink = silentFunctionLogSink,
   ) {}
 
   /** Resolves a name, key or ARN (with an optional `:$LATEST` qualifier) or throws ResourceNotFoundException. */
@@ -98,7 +100,7 @@ export class Invoker {
       return await this.pool.acquire(fn);
     } catch (error) {
       if (!(error instanceof SandboxStartError)) throw error;
-      return startFailure(fn, requestId, error);
+      return startFailure(fn, requestId, error, this.logs);
     }
   }
 
@@ -112,11 +114,15 @@ function startFailure(
   fn: FunctionDefinition,
   requestId: string,
   error: SandboxStartError,
+  logs: FunctionLogSink,
 ): InvocationOutcome {
   const message = `RequestId: ${requestId} Error: ${error.message}`;
   const tail = new LogTail();
-  for (const line of [startLine(requestId), message, error.errorType, endLine(requestId)]) tail.append(line);
-  tail.append(reportLine({ requestId, durationMs: 0, memorySizeMB: fn.memorySize, maxMemoryUsedMB: 0 }));
+  const report = reportLine({ requestId, durationMs: 0, memorySizeMB: fn.memorySize, maxMemoryUsedMB: 0 });
+  for (const line of [startLine(requestId), message, error.errorType, endLine(requestId), report]) {
+    tail.append(line);
+    logs.line(fn.name, requestId, line, "platform");
+  }
   return {
     requestId,
     payload: platformErrorPayload(error.errorType, message),
