@@ -17,7 +17,7 @@ import { createGateway } from "../gateway/gateway-app.js";
 import { type LambkinRuntime, startRuntime } from "../runtime/lambkin-runtime.js";
 import { silentFunctionLogSink } from "../runtime/logs/function-log-sink.js";
 import { PACKAGE_ROOT } from "../runtime/package-paths.js";
-import { ms, percentile, ratio } from "./stats.js";
+import { closedLoops, ms, percentile, ratio } from "./stats.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const WARM_UP_SECONDS = 1;
@@ -85,25 +85,8 @@ async function runLoad(job: LoadJob): Promise<LoadResult> {
 
 /** The ceiling the gateway works under: the same function through the Invoker alone, no HTTP, same loops. */
 async function invokerLoad(runtime: LambkinRuntime, concurrency: number): Promise<LoadResult> {
-  const latencies: number[] = [];
-  const started = performance.now();
-  const deadline = started + SECONDS * 1000;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < deadline) {
-        const t0 = performance.now();
-        await runtime.invoker.invoke(FUNCTION, "{}");
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  return {
-    perSecond: latencies.length / elapsed,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    errors: 0,
-  };
+  const result = await closedLoops(concurrency, SECONDS, () => runtime.invoker.invoke(FUNCTION, "{}"));
+  return { ...result, errors: 0 };
 }
 
 function load(job: LoadJob): Promise<LoadResult> {

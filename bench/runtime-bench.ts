@@ -14,7 +14,7 @@ import { performance } from "node:perf_hooks";
 import { pino } from "pino";
 import { type LambkinRuntime, startRuntime } from "../runtime/lambkin-runtime.js";
 import { PACKAGE_ROOT } from "../runtime/package-paths.js";
-import { median, ms, percentile, ratio } from "./stats.js";
+import { closedLoops, type LoopResult, median, ms, ratio } from "./stats.js";
 
 const COLD_ROUNDS = Number(process.env.BENCH_COLD_ROUNDS ?? 20);
 const WARM_SECONDS = Number(process.env.BENCH_WARM_SECONDS ?? 3);
@@ -38,34 +38,11 @@ async function coldInvoke(runtime: LambkinRuntime): Promise<number> {
   return performance.now() - started;
 }
 
-interface LoadResult {
-  readonly perSecond: number;
-  readonly p50: number;
-  readonly p99: number;
-}
-
-/** Runs `concurrency` closed loops of `call` for WARM_SECONDS. */
-async function load(concurrency: number, call: () => Promise<unknown>): Promise<LoadResult> {
+/** Runs `concurrency` closed loops of `call` for WARM_SECONDS, after a warm-up. */
+async function load(concurrency: number, call: () => Promise<unknown>): Promise<LoopResult> {
   for (let i = 0; i < 50; i++) await call(); // warm-up
   await Promise.all(Array.from({ length: concurrency }, () => call()));
-  const latencies: number[] = [];
-  const deadline = performance.now() + WARM_SECONDS * 1000;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < deadline) {
-        const t0 = performance.now();
-        await call();
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  return {
-    perSecond: latencies.length / elapsed,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-  };
+  return closedLoops(concurrency, WARM_SECONDS, call);
 }
 
 async function loopbackBaseline(): Promise<{ call: () => Promise<unknown>; close: () => void }> {
