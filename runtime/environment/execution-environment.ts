@@ -208,6 +208,14 @@ export class ExecutionEnvironment implements RuntimeApiListener {
   private timedOut(): void {
     const active = this.active;
     if (!active) return;
+    // Node's timers run on the event loop's cached, millisecond clock and may fire a fraction of a
+    // millisecond early: the invocation has its whole timeout before it is cut (REPORT ≥ the timeout).
+    const remainingMs =
+      (active.deliveredAt ?? Number.NEGATIVE_INFINITY) + this.fn.timeout * 1000 - performance.now();
+    if (remainingMs > 0) {
+      active.timer = setTimeout(() => this.timedOut(), Math.ceil(remainingMs));
+      return;
+    }
     const { requestId } = active.request;
     const elapsed = performance.now() - (active.deliveredAt ?? this.initStartedAt);
     this.emit(active, timeoutLine(requestId, elapsed));
