@@ -162,14 +162,13 @@ export class ExecutionEnvironment implements RuntimeApiListener {
 
   error(requestId: string, errorType: string | undefined, body: Buffer): void {
     if (this.active?.request.requestId !== requestId) return;
-    const payload = body.length > 0 ? body : platformErrorPayload(errorType ?? "Runtime.Unknown", "");
-    this.settle({ payload, status: "error", errorType });
+    this.settle({ payload: errorBodyOrDefault(errorType, body), status: "error", errorType });
   }
 
   initError(errorType: string | undefined, body: Buffer): void {
     // Lambda resets the environment after a failed init; the runtime exits on its own too.
-    const payload = body.length > 0 ? body : platformErrorPayload(errorType ?? "Runtime.Unknown", "");
-    if (this.active) this.settle({ payload, status: "error", errorType });
+    if (this.active)
+      this.settle({ payload: errorBodyOrDefault(errorType, body), status: "error", errorType });
     void this.destroy();
   }
 
@@ -338,4 +337,9 @@ export class ExecutionEnvironment implements RuntimeApiListener {
       for (const waiter of waiters) waiter(state);
     }
   }
+}
+
+/** The runtime's error body as sent; an empty one becomes `{errorType, errorMessage: ""}` from its header. */
+function errorBodyOrDefault(errorType: string | undefined, body: Buffer): Buffer {
+  return body.length > 0 ? body : platformErrorPayload(errorType ?? "Runtime.Unknown", "");
 }

@@ -13,6 +13,7 @@ import { type FunctionLogSink, silentFunctionLogSink } from "../logs/function-lo
 import { LogTail } from "../logs/log-tail.js";
 import { endLine, reportLine, startLine } from "../logs/platform-lines.js";
 import type { FunctionDefinition } from "../manifest/function-definition.js";
+import { parseFunctionReference } from "../manifest/function-reference.js";
 import type { FunctionRegistry } from "../manifest/function-registry.js";
 import type { EnvironmentPool } from "../pool/environment-pool.js";
 import { SandboxStartError } from "../sandbox/sandbox-start-error.js";
@@ -45,13 +46,14 @@ export class Invoker {
   /** Resolves a name, key or ARN (with an optional `:$LATEST` qualifier) or throws ResourceNotFoundException. */
   resolveFunction(reference: string, qualifier?: string): FunctionDefinition {
     const fn = this.registry.resolve(reference);
-    const arnQualifier = qualifier ?? qualifierOf(reference);
+    const parsed = parseFunctionReference(reference);
+    const arnQualifier = qualifier ?? parsed?.qualifier;
     if (!fn) {
       const candidates = this.registry.ambiguity(reference);
       const hint = candidates.length > 0 ? ` (ambiguous: ${candidates.join(", ")}; use the full name)` : "";
       throw new ServiceError(
         "ResourceNotFoundException",
-        `Function not found: ${functionArn({ region: this.defaultRegion(), name: bareName(reference) }, arnQualifier)}${hint}`,
+        `Function not found: ${functionArn({ region: this.defaultRegion(), name: parsed?.name ?? reference }, arnQualifier)}${hint}`,
       );
     }
     if (arnQualifier !== undefined && arnQualifier !== "$LATEST")
@@ -133,19 +135,4 @@ function startFailure(
     maxMemoryUsedMB: 0,
     logTail: tail,
   };
-}
-
-function qualifierOf(reference: string): string | undefined {
-  const parts = reference.split(":");
-  if (reference.startsWith("arn:")) return parts[7];
-  if (parts.length === 2) return parts[1];
-  if (parts.length === 4) return parts[3]; // 123456789012:function:name:qualifier
-  return undefined;
-}
-
-function bareName(reference: string): string {
-  const parts = reference.split(":");
-  if (reference.startsWith("arn:")) return parts[6] ?? reference;
-  if (parts.length >= 3 && parts[1] === "function") return parts[2] ?? reference;
-  return parts[0] ?? reference;
 }
