@@ -19,12 +19,15 @@ export class LogTail {
 
   /** The last 4 KB (cut on a byte boundary, like Lambda's tail). */
   text(): string {
-    const all = Buffer.from(this.lines.join(""));
-    return all.subarray(Math.max(0, all.length - LOG_TAIL_BYTES)).toString("utf8");
+    return this.lastBytes().toString("utf8");
   }
 
   base64(): string {
+    return this.lastBytes().toString("base64");
+  }
+
+  private lastBytes(): Buffer {
     const all = Buffer.from(this.lines.join(""));
-    return all.subarray(Math.max(0, all.length - LOG_TAIL_BYTES)).toString("base64");
+    return all.subarray(Math.max(0, all.length - LOG_TAIL_BYTES));
   }
 }
