@@ -41,6 +41,7 @@ const PER_ENVIRONMENT = ["AWS_LAMBDA_RUNTIME_API", "AWS_LAMBDA_LOG_STREAM_NAME"]
 
 export interface ContainerContext {
   readonly owner: Owner;
+  /** The network's id (a name may be ambiguous on an engine: docker-network.ts). */
   readonly network: string;
   /** CPUs the engine has: NanoCpus may not exceed them. */
   readonly engineCpus: number;

@@ -154,7 +154,7 @@ export class DockerSandboxProvider implements SandboxProvider {
   private context(): ContainerContext {
     return {
       owner: this.owner,
-      network: this.network?.name ?? "none",
+      network: this.network?.id ?? "none",
       engineCpus: this.engineCpus,
       minCpus: this.settings.minCpus,
       imageRepository: this.settings.imageRepository,

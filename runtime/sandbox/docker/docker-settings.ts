@@ -1,6 +1,6 @@
 /**
  * The docker sandbox's settings, read from the environment with Lambkin's usual names:
- * LAMBKIN_DOCKER_NETWORK (default: Lambkin's own `lambkin` network), LAMBKIN_DOCKER_RUNTIME_API_HOST
+ * LAMBKIN_DOCKER_NETWORK (default: Lambkin's own `lambkin` network; created when missing), LAMBKIN_DOCKER_RUNTIME_API_HOST
  * (default: that network's gateway), LAMBKIN_DOCKER_STANDBY (containers kept ready per function,
  * default 1, 0 turns the standby pool off), LAMBKIN_DOCKER_IMAGE_REPOSITORY (where the runtime images
  * are, default lambkin/runtime), LAMBKIN_DOCKER_MIN_CPUS, plus LAMBKIN_FREEZE_IDLE through the factory.
