@@ -49,7 +49,7 @@ export class EnvironmentPool {
     environment.lastUsedAt = Date.now();
   }
 
-  /** Environments of a function (any state), for the admin API and tests. */
+  /** Environments of a function (any state), for tests. */
   list(fn?: FunctionDefinition): ExecutionEnvironment[] {
     if (fn) return [...(this.environments.get(fn.name) ?? [])];
     return [...this.environments.values()].flatMap((set) => [...set]);

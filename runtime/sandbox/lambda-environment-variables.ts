@@ -15,7 +15,7 @@ export interface EnvironmentPaths {
   readonly nodeBinDir?: string;
 }
 
-/** Credentials handed to functions; local stand-in services accept any. Override with LAMBKIN_AWS_*. */
+/** Fixed local credentials handed to every function (Lambda hands each one its role's): local stand-in services accept any. */
 export interface FunctionCredentials {
   readonly accessKeyId: string;
   readonly secretAccessKey: string;

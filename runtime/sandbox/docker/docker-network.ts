@@ -6,7 +6,7 @@
  * host.docker.internal) and the outside, but no other environment, as on Lambda. The Runtime API
  * servers listen on that bridge's gateway address — the host's own address on the bridge — rather
  * than 0.0.0.0, so that they are reachable from the host and its containers but not from the LAN;
- * Lambkin's gateway and admin API keep listening where they were told (127.0.0.1 by default), which
+ * Lambkin's gateway keeps listening where it was told (127.0.0.1 by default), which
  * containers cannot reach. In compose, LAMBKIN_DOCKER_NETWORK names the compose network instead, and
  * LAMBKIN_DOCKER_RUNTIME_API_HOST the worker's own address on it.
  *

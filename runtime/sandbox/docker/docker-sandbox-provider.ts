@@ -108,7 +108,7 @@ export class DockerSandboxProvider implements SandboxProvider {
     return environment;
   }
 
-  /** Environments running now, for tests and the admin API. */
+  /** Environments running now, for tests. */
   environments(): ContainerEnvironment[] {
     return [...this.running];
   }
