@@ -5,9 +5,11 @@
 // (freezeIdle, as Lambda freezes it), and when it is reaped right after. Before the fix, of 20,480
 // console lines only ~1,000–2,400 landed under their own request id: the rest was still buffered in
 // the runtime when it was frozen and leaked into later invocations, or was lost when it was killed.
+import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { FunctionLogSink } from "../../runtime/logs/function-log-sink.js";
-import { type Fixture, payloadJson, startFixture } from "./harness.js";
+import { FIXTURES, type Fixture, payloadJson, startFixture } from "./harness.js";
 
 const LINES = 20_480;
 
@@ -82,3 +84,50 @@ for (const runtime of ["node", "shell"] as const) {
     }, 60_000);
   });
 }
+
+describe("log attribution: lambkin dev stopped by SIGTERM", () => {
+  let child: ChildProcess | undefined;
+  afterEach(() => {
+    child?.kill("SIGKILL");
+    child = undefined;
+  });
+
+  it("logs every line an invocation wrote before Lambkin was told to stop", async () => {
+    const bin = join(import.meta.dirname, "..", "..", "bin", "lambkin.js");
+    const dir = join(FIXTURES, "log-attribution", "node");
+    // The sandbox under test comes with the environment (LAMBKIN_SANDBOX).
+    const dev = spawn(process.execPath, [bin, "dev", "--port", "0", "--dir", dir, "--log-format", "json"], {
+      env: { ...process.env, LAMBKIN_ACCESS_KEYS: "", NO_COLOR: "1" },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    child = dev;
+    const chunks: Buffer[] = [];
+    const url = await new Promise<string>((resolve, reject) => {
+      dev.stderr?.on("data", (chunk: Buffer) => {
+        chunks.push(chunk);
+        const ready = /ready on [^"]*?(http:\/\/[\d.]+:\d+)/.exec(Buffer.concat(chunks).toString());
+        if (ready?.[1]) resolve(ready[1]);
+      });
+      dev.once("exit", (code) => reject(new Error(`lambkin dev exited early (${code})`)));
+    });
+    const exited = new Promise<number | null>((resolve) => dev.once("exit", (code) => resolve(code)));
+    const response = await fetch(`${url}/2015-03-31/functions/chatty/invocations`, { method: "POST" });
+    expect(await response.json()).toEqual({ logged: LINES });
+    dev.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    const requestId = response.headers.get("x-amzn-requestid") ?? "";
+    expect(requestId).not.toBe("");
+    const log = Buffer.concat(chunks)
+      .toString()
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as { requestId?: string; msg: string })
+      .filter((record) => record.msg.includes(`${requestId} line `))
+      .map((record) => ({ requestId: record.requestId, text: record.msg }));
+    expect(log).toHaveLength(LINES);
+    expect(log.every((line) => line.requestId === requestId)).toBe(true);
+    expect(log.map((line) => line.text.slice(line.text.indexOf(`${requestId} line `)))).toEqual(
+      Array.from({ length: LINES }, (_, n) => `${requestId} line ${n}`),
+    );
+  }, 60_000);
+});
