@@ -75,6 +75,18 @@ for (const runtime of ["node", "shell"] as const) {
       }, 120_000);
     }
 
+    if (runtime === "node") {
+      it("after the handler made stdout non-blocking (process.stdout): every line, in order", async () => {
+        const { sink, lines } = recordingSink();
+        fixture = await startFixture("log-attribution/node", { functionLogs: sink });
+        const ids: string[] = [];
+        for (let round = 0; round < 2; round++) {
+          ids.push((await fixture.invoke("chatty", { nonBlockingStdout: true })).requestId);
+        }
+        for (const id of ids) expectAttributed(lines, id);
+      }, 120_000);
+    }
+
     it("reaped right after it answered: nothing it wrote is lost", async () => {
       const { sink, lines } = recordingSink();
       fixture = await startFixture(`log-attribution/${runtime}`, { functionLogs: sink, idleTimeoutMs: 20 });
