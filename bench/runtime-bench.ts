@@ -3,7 +3,9 @@
  * run on the same machine (shared, noisy machines make absolute numbers meaningless):
  *  - cold start: first invocation in a new environment ÷ a bare `node -e` spawn-to-first-output;
  *  - warm invocations: req/s and p50/p99 through one environment and through several, ÷ a plain
- *    loopback HTTP round trip at the same concurrency.
+ *    loopback HTTP round trip at the same concurrency;
+ *  - log line splitting: CPU to split one 40 MB line into log events ÷ CPU to decode those bytes once
+ *    (linear splitting stays a small multiple of it; the quadratic splitter took 9 s).
  * Run: npm run bench
  */
 import { spawn } from "node:child_process";
@@ -14,6 +16,7 @@ import { performance } from "node:perf_hooks";
 import { pino } from "pino";
 import { type LambkinRuntime, startRuntime } from "../runtime/lambkin-runtime.js";
 import { PACKAGE_ROOT } from "../runtime/package-paths.js";
+import { splitLines } from "../runtime/sandbox/line-splitter.js";
 import { closedLoops, type LoopResult, median, ms, ratio } from "./stats.js";
 
 const COLD_ROUNDS = Number(process.env.BENCH_COLD_ROUNDS ?? 20);
@@ -73,6 +76,38 @@ async function loopbackBaseline(): Promise<{ call: () => Promise<unknown>; close
   };
 }
 
+/** CPU (user + system, ms) to feed one `megabytes` line in 64 KB chunks to `sink`. */
+function cpuForOneLine(megabytes: number, sink: { write(chunk: Buffer): void; end(): void }): number {
+  const chunk = Buffer.alloc(64 * 1024, "a");
+  const before = process.cpuUsage();
+  for (let sent = 0; sent < megabytes * 1024 * 1024; sent += chunk.length) sink.write(chunk);
+  sink.write(Buffer.from("\n"));
+  sink.end();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000;
+}
+
+/** Decodes every chunk once: the least any splitter has to do with the bytes. */
+function decodeOnly(): { write(chunk: Buffer): void; end(): void } {
+  let characters = 0;
+  return {
+    write(chunk) {
+      characters += chunk.toString("utf8").length;
+    },
+    end() {
+      if (characters < 0) throw new Error("unreachable: keeps the decoding observable");
+    },
+  };
+}
+
+function logSplitting(): void {
+  const split = () => splitLines(() => undefined);
+  cpuForOneLine(4, split()); // warm-up
+  const splitMs = median([1, 2, 3].map(() => cpuForOneLine(40, split())));
+  const decodeMs = median([1, 2, 3].map(() => cpuForOneLine(40, decodeOnly())));
+  line("\nlog: one 40 MB line, CPU", ms(splitMs), ms(decodeMs), ratio(splitMs, decodeMs));
+}
+
 function line(label: string, value: string, baseline: string, versus: string): void {
   console.log(
     `${label.padEnd(34)} ${value.padStart(14)}   baseline ${baseline.padStart(14)}   ratio ${versus}`,
@@ -122,6 +157,7 @@ async function main(): Promise<void> {
       line("  p99", ms(lambkin.p99), ms(http.p99), ratio(lambkin.p99, http.p99));
     }
     baseline.close();
+    logSplitting();
   } finally {
     await runtime.close();
   }

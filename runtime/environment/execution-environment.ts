@@ -152,7 +152,15 @@ export class ExecutionEnvironment implements RuntimeApiListener {
       return;
     }
     this.setState("ready");
-    this.freezeTimer = setTimeout(() => this.sandbox?.freeze(), FREEZE_GRACE_MS);
+    // Frozen only once what the runtime wrote so far has been read: a frozen environment's output
+    // would otherwise reach Lambkin only at its next thaw, under the next invocation.
+    const drained = this.outputDrained();
+    const freezeTimer = setTimeout(() => {
+      void drained.then(() => {
+        if (this.freezeTimer === freezeTimer && this.state === "ready") this.sandbox?.freeze();
+      });
+    }, FREEZE_GRACE_MS);
+    this.freezeTimer = freezeTimer;
   }
 
   response(requestId: string, body: Buffer, contentType?: string): void {
@@ -187,6 +195,7 @@ export class ExecutionEnvironment implements RuntimeApiListener {
     clearTimeout(active.timer);
     this.setState("busy");
     clearTimeout(this.freezeTimer);
+    this.freezeTimer = undefined;
     this.sandbox?.thaw();
     this.emit(active, startLine(active.request.requestId));
     active.deliveredAt = performance.now();
@@ -264,10 +273,10 @@ export class ExecutionEnvironment implements RuntimeApiListener {
     this.lastUsedAt = Date.now();
     // The invoke phase ends when the runtime is back in /next (or gone): what it logs until then, such
     // as the runtime's own report of a refused response, belongs to this invocation. Its log lines
-    // are written before it calls, but pipe and socket are read separately: let the pipe catch up so
-    // they land before END/REPORT and in the Tail.
+    // are written before it calls, but its output and its Runtime API calls are read separately: END
+    // waits for the drain barrier (output-drain.ts), so that they land before END/REPORT and in the Tail.
     this.whenRuntimeDone(() =>
-      setImmediate(() => {
+      this.outputDrained().then(() => {
         const { requestId } = active.request;
         if (this.settling === active) this.settling = undefined;
         this.emit(active, endLine(requestId));
@@ -310,6 +319,11 @@ export class ExecutionEnvironment implements RuntimeApiListener {
     const grace = setTimeout(once, RUNTIME_DONE_GRACE_MS);
     if (this.state === "ready" || this.state === "dead") once();
     else this.stateWaiters.push(once);
+  }
+
+  /** Resolves once the runtime's output written until now has been read (see RunningSandbox). */
+  private outputDrained(): Promise<void> {
+    return this.sandbox?.outputDrained() ?? Promise.resolve();
   }
 
   private samplePeakMemory(): number {

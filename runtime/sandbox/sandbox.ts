@@ -32,6 +32,12 @@ export type OutputStream = "stdout" | "stderr";
 export interface RunningSandbox {
   /** Every complete line the runtime writes, in order per stream. */
   onOutput(listener: (stream: OutputStream, line: string) => void): void;
+  /**
+   * Resolves once what the runtime wrote before this call has reached the output listeners: the
+   * environment waits for it before an invocation's END line (and before freezing), so that every
+   * line written before /response belongs to that invocation.
+   */
+  outputDrained(): Promise<void>;
   /** Resolves once the runtime (and everything it started) has exited. */
   readonly exited: Promise<SandboxExit>;
   /** Lambda freezes an environment between invocations; timers and background work resume on thaw. */

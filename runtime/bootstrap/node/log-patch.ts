@@ -9,7 +9,14 @@
  * AWS_LAMBDA_LOG_LEVEL (either format) turns the levels below it into no-ops; console.fatal always logs.
  * The request id is `undefined` during init and stays the last invoke's id between invokes, like the RIC.
  * `structuredConsole.logError` writes the runtime's own "Invoke Error" / "Uncaught Exception" lines.
+ *
+ * Each record is written synchronously, as the RIC writes each record to its telemetry fd
+ * (fs.writeSync): when the handler returns, all it logged is out of the process, ahead of the
+ * /response that ends the invocation. process.stdout on a pipe or socket is asynchronous in Node: what
+ * it still buffered when the environment was frozen after /response landed in later invocations'
+ * logs, or was lost when the environment was killed.
  */
+import { writeSync } from "node:fs";
 import { format } from "node:util";
 import { intoError, toFormatted } from "./errors.js";
 
@@ -42,8 +49,30 @@ export function setCurrentTenantId(id: string | undefined): void {
 
 type Log = (level: Level, message?: unknown, ...params: unknown[]) => void;
 
+const STDOUT_FD = 1;
+/** A synchronous pause while the reader catches up with a non-blocking fd (EAGAIN). */
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
 function writeLine(line: string): void {
-  process.stdout.write(`${line.replace(/\n/g, "\r")}\n`);
+  writeFully(STDOUT_FD, Buffer.from(`${line.replace(/\n/g, "\r")}\n`));
+}
+
+/**
+ * Writes all of `bytes` before returning. fd 1 is blocking unless something made it non-blocking
+ * (creating process.stdout on a pipe or socket does): then wait for room, still synchronously, so
+ * that the records stay whole and in order.
+ */
+function writeFully(fd: number, bytes: Buffer): void {
+  let written = 0;
+  while (written < bytes.length) {
+    try {
+      written += writeSync(fd, bytes, written, bytes.length - written);
+    } catch (error) {
+      // Anything else (EPIPE: nobody reads the log any more) drops the record, as a console would.
+      if ((error as NodeJS.ErrnoException).code !== "EAGAIN") return;
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
 }
 
 const logText: Log = (level, message, ...params) => {

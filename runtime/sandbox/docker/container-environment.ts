@@ -13,6 +13,7 @@ import type { Socket } from "node:net";
 import type Docker from "dockerode";
 import type { Container } from "dockerode";
 import { splitLines } from "../line-splitter.js";
+import { OutputActivity } from "../output-drain.js";
 import { readResidentMemory } from "../process/rss-watch.js";
 import type { OutputStream, RunningSandbox, SandboxExit, SandboxSpec } from "../sandbox.js";
 import { type ContainerCgroup, findContainerCgroup } from "./container-cgroup.js";
@@ -26,6 +27,11 @@ import { demuxOutput } from "./output-demuxer.js";
 const MB = 1024 * 1024;
 /** How long an exit waits for the last output to drain before it is reported. */
 const OUTPUT_DRAIN_MS = 500;
+/**
+ * The output channel is TCP: a line written before the runtime's Runtime API call may still be in
+ * flight on its own connection. The invocation's log waits until the output has been this quiet.
+ */
+const OUTPUT_QUIET_MS = 2;
 /** kill() resolves by then even if the engine never confirms the exit. */
 const KILL_WAIT_MS = 10_000;
 /** How often the memory peak is sampled while the runtime runs (a crash leaves no cgroup to read). */
@@ -42,6 +48,7 @@ type Listener = (stream: OutputStream, line: string) => void;
 export class ContainerEnvironment implements RunningSandbox, OutputSink {
   readonly exited: Promise<SandboxExit>;
   private readonly listeners: Listener[] = [];
+  private readonly activity = new OutputActivity();
   private buffered: [OutputStream, string][] | undefined = [];
   private started = false;
   /** The container's address on its network: where its Runtime API requests come from. */
@@ -65,7 +72,10 @@ export class ContainerEnvironment implements RunningSandbox, OutputSink {
   ) {
     const demux = demuxOutput((name, line) => this.output(name, line));
     const drained = new Promise<void>((resolve) => {
-      stream.on("data", (chunk: Buffer) => demux.write(chunk));
+      stream.on("data", (chunk: Buffer) => {
+        this.activity.received(chunk);
+        demux.write(chunk);
+      });
       stream.once("end", resolve);
       stream.once("close", resolve);
       stream.once("error", () => resolve());
@@ -150,7 +160,10 @@ export class ContainerEnvironment implements RunningSandbox, OutputSink {
     const lines = splitLines((line) => this.output(stream, line));
     this.channelSockets.add(
       new Promise((resolve) => {
-        socket.on("data", (chunk: Buffer) => lines.write(chunk));
+        socket.on("data", (chunk: Buffer) => {
+          this.activity.received(chunk);
+          lines.write(chunk);
+        });
         socket.once("close", () => {
           lines.end();
           resolve();
@@ -164,6 +177,10 @@ export class ContainerEnvironment implements RunningSandbox, OutputSink {
     const buffered = this.buffered;
     this.buffered = undefined;
     for (const [name, line] of buffered ?? []) listener(name, line);
+  }
+
+  outputDrained(): Promise<void> {
+    return this.activity.drained({ quietMs: OUTPUT_QUIET_MS });
   }
 
   freeze(): void {

@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { isNodeRuntime } from "../../manifest/function-definition.js";
 import { lambdaEnvironmentVariables } from "../lambda-environment-variables.js";
 import { splitLines } from "../line-splitter.js";
+import { OutputActivity } from "../output-drain.js";
 import type { OutputStream, RunningSandbox, SandboxExit, SandboxProvider, SandboxSpec } from "../sandbox.js";
 import { missingBootstrap } from "../sandbox-start-error.js";
 import { shellCommandFor } from "./amazon-linux-shell.js";
@@ -98,6 +99,7 @@ class ProcessEnvironment implements RunningSandbox {
   readonly exited: Promise<SandboxExit>;
   readonly started: Promise<void>;
   private readonly listeners: ((stream: OutputStream, line: string) => void)[] = [];
+  private readonly output = new OutputActivity();
   private frozen = false;
   private alive = true;
   private peakRssBytes = 0;
@@ -143,6 +145,10 @@ class ProcessEnvironment implements RunningSandbox {
 
   onOutput(listener: (stream: OutputStream, line: string) => void): void {
     this.listeners.push(listener);
+  }
+
+  outputDrained(): Promise<void> {
+    return this.output.drained(); // pipes: written is readable at once (output-drain.ts)
   }
 
   freeze(): void {
@@ -203,7 +209,10 @@ class ProcessEnvironment implements RunningSandbox {
     const lines = splitLines((line) => {
       for (const listener of this.listeners) listener(name, line);
     });
-    stream.on("data", (chunk: Buffer) => lines.write(chunk));
+    stream.on("data", (chunk: Buffer) => {
+      this.output.received(chunk);
+      lines.write(chunk);
+    });
     stream.on("end", () => lines.end());
   }
 }
