@@ -9,7 +9,6 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply } from "fastify";
 import type { LambkinRuntime } from "../../runtime/lambkin-runtime.js";
 import { formatWarning } from "../../runtime/manifest/manifest-error.js";
-import { hasUnreadBody } from "../unread-body.js";
 import { buildRouteTable } from "./build-route-table.js";
 import { type GatewayResponse, MAX_REQUEST_BODY_BYTES } from "./gateway-responses.js";
 import { INTEGRATION_TIMEOUT_MS } from "./lambda-integration.js";
@@ -40,7 +39,6 @@ export const apiGatewayPlugin: FastifyPluginAsync<ApiGatewayPluginOptions> = asy
   app.setErrorHandler((error: FastifyError, request, reply) => {
     // Reading the body is all that can fail before the dispatcher, which answers everything itself.
     if (error.code !== "FST_ERR_CTP_BODY_TOO_LARGE") throw error;
-    if (hasUnreadBody(request.raw)) reply.raw.setHeader("connection", "close");
     sendGatewayResponse(reply, frontDoorAnswer(table, request.raw.url?.split("?")[0] ?? "/", "bodyTooLarge"));
   });
 };

@@ -4,13 +4,13 @@
  * read the error name from that header first (aws-sdk-js-v3 `loadRestJsonErrorCode`), so a client gets its typed
  * exception (ResourceNotFoundException, TooManyRequestsException with `Reason`, …).
  * Fastify's own failures are mapped to the Lambda error that means the same; anything else is a ServiceException.
- * A request refused before its body was read (authentication, payload size) is answered with `Connection: close`
- * (unread-body.ts).
+ * A request refused before its body was read (authentication, payload size) is answered at once; Node then reads and
+ * discards the rest of the body (keeping nothing), within the client timeouts, and the connection stays usable.
+ * Closing it instead would lose the answer: a client still sending gets a reset, which discards what it received.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { ServiceError } from "../../runtime/errors/service-errors.js";
 import { MAX_SYNC_PAYLOAD_BYTES } from "../../runtime/invoker/invoke-request.js";
-import { hasUnreadBody } from "../unread-body.js";
 import { ApiError } from "./api-error.js";
 
 export function sendApiError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
@@ -21,7 +21,6 @@ export function sendApiError(error: unknown, request: FastifyRequest, reply: Fas
   if (answer instanceof ServiceError && answer.extra.retryAfterSeconds !== undefined) {
     reply.header("Retry-After", String(answer.extra.retryAfterSeconds));
   }
-  if (hasUnreadBody(request.raw)) reply.header("connection", "close");
   return reply
     .code(answer.statusCode)
     .header("x-amzn-ErrorType", answer.errorName)

@@ -4,7 +4,7 @@
  * (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html). A declared Content-Length over the
  * limit gets RequestTooLargeException (413) at once, from an onRequest hook; a body without one (chunked) is cut
  * by the routes' body limit when it passes 6 MB, and the 1 MB limit of an asynchronous call is then checked on the
- * body read (invoke-route.ts). The gateway's error reply closes the connection of a request whose body is unread.
+ * body read (invoke-route.ts). What a refused client still sends is read and discarded by Node (error-reply.ts).
  */
 import type { FastifyRequest } from "fastify";
 import { requestTooLarge } from "../../runtime/errors/service-errors.js";

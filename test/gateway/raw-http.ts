@@ -1,7 +1,7 @@
 /**
  * Raw HTTP/1.1 over node:net, for what no HTTP client sends: malformed URLs, oversized header sections, a request
- * whose body never comes or comes one byte at a time. Reads whatever the server answers until it closes the
- * connection (or the test's deadline passes).
+ * whose body never comes or comes one byte at a time. Reads the server's answer until it is complete (its
+ * Content-Length is in), the server closes the connection, or the test's deadline passes.
  */
 import { connect, type Socket } from "node:net";
 
@@ -11,7 +11,7 @@ export interface RawAnswer {
   /** Header names lower-cased. */
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
-  /** Whether the server closed the connection before the deadline. */
+  /** Whether the server closed the connection before a complete answer or the deadline. */
   readonly closed: boolean;
   /** Milliseconds from connecting to the end of the answer (or to the deadline). */
   readonly elapsedMs: number;
@@ -30,14 +30,20 @@ export function rawExchange(port: number, head: string | Buffer, deadlineMs = 20
   socket.on("error", () => {});
   socket.write(head);
   const chunks: Buffer[] = [];
-  socket.on("data", (chunk: Buffer) => chunks.push(chunk));
   const answer = new Promise<RawAnswer>((resolve) => {
+    let done = false;
     const finish = (closed: boolean) => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
       socket.destroy();
       resolve(parse(Buffer.concat(chunks).toString("utf8"), closed, Date.now() - started));
     };
     const timer = setTimeout(() => finish(false), deadlineMs);
+    socket.on("data", (chunk: Buffer) => {
+      chunks.push(chunk);
+      if (isComplete(Buffer.concat(chunks))) finish(false);
+    });
     socket.on("close", () => finish(true));
   });
   return { socket, answer };
@@ -46,6 +52,13 @@ export function rawExchange(port: number, head: string | Buffer, deadlineMs = 20
 /** One complete request (Connection: close), answered. */
 export function rawRequest(port: number, request: string | Buffer, deadlineMs?: number): Promise<RawAnswer> {
   return rawExchange(port, request, deadlineMs).answer;
+}
+
+function isComplete(received: Buffer): boolean {
+  const split = received.indexOf("\r\n\r\n");
+  if (split < 0) return false;
+  const length = /\r\ncontent-length:\s*(\d+)/i.exec(received.subarray(0, split).toString("latin1"));
+  return length !== null && received.length - split - 4 >= Number(length[1]);
 }
 
 function parse(text: string, closed: boolean, elapsedMs: number): RawAnswer {
