@@ -3,28 +3,48 @@
  * HTTP (DESIGN "Ports and adapters"). Two plugins share the server: the Lambda Invoke API and
  * control plane (AWS SDKs, the aws CLI) and the API Gateway routes declared by `http`/`httpApi`
  * events. Bodies reach both as raw bytes: payloads are passed on exactly as sent.
+ * A client cannot hold the server: its request must arrive within the client timeouts (client-timeouts.ts), each
+ * side caps bodies at its service's limits as they arrive, and whatever is refused before any route runs is
+ * answered in the format of the service the path belongs to (front-door.ts).
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
 import type { LambkinRuntime } from "../runtime/lambkin-runtime.js";
 import { apiGatewayPlugin } from "./api-gateway/api-gateway-plugin.js";
+import { buildRouteTable } from "./api-gateway/build-route-table.js";
+import { MAX_REQUEST_BODY_BYTES } from "./api-gateway/gateway-responses.js";
+import { type ClientTimeouts, clientTimeoutsFromEnvironment } from "./client-timeouts.js";
+import { frontDoor } from "./front-door.js";
 import { invokeApiPlugin } from "./invoke-api/invoke-api-plugin.js";
-
-/** Above Lambda's 6 MB synchronous limit so oversized payloads get AWS's own 413, not fastify's. */
-const BODY_LIMIT_BYTES = 16 * 1024 * 1024;
 
 export interface GatewayOptions {
   readonly runtime: LambkinRuntime;
   readonly logger: Logger;
   /** Access keys whose SigV4 signatures the Invoke API accepts; none = signatures not checked. */
   readonly accessKeys?: ReadonlyMap<string, string>;
+  /** Default: from LAMBKIN_HEADERS_TIMEOUT_MS / LAMBKIN_REQUEST_TIMEOUT_MS. */
+  readonly clientTimeouts?: ClientTimeouts;
 }
 
 export async function createGateway(options: GatewayOptions): Promise<FastifyInstance> {
+  const timeouts = options.clientTimeouts ?? clientTimeoutsFromEnvironment();
+  const accessKeys = options.accessKeys ?? new Map();
+  const routes = await buildRouteTable(options.runtime.registry.all());
+  const log = options.logger.child({ component: "gateway" }) as FastifyBaseLogger;
+  const door = frontDoor({ table: routes.table, accessKeys, log });
   const app = Fastify({
-    loggerInstance: options.logger.child({ component: "gateway" }) as FastifyBaseLogger,
+    loggerInstance: log,
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: BODY_LIMIT_BYTES,
+    // Each route caps its own body lower (Lambda: 6 MB); nothing is ever read past API Gateway's 10 MB.
+    bodyLimit: MAX_REQUEST_BODY_BYTES,
+    requestTimeout: timeouts.requestTimeoutMs,
+    http: {
+      headersTimeout: timeouts.headersTimeoutMs,
+      requestTimeout: timeouts.requestTimeoutMs,
+      connectionsCheckingInterval: timeouts.checkIntervalMs,
+    },
+    clientErrorHandler: door.clientErrorHandler,
+    frameworkErrors: door.frameworkErrors,
     // API Gateway paths are case-sensitive and keep trailing slashes meaningful.
     routerOptions: { ignoreTrailingSlash: false, caseSensitive: true },
   });
@@ -32,8 +52,8 @@ export async function createGateway(options: GatewayOptions): Promise<FastifyIns
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
   await app.register(invokeApiPlugin, {
     runtime: options.runtime,
-    accessKeys: options.accessKeys ?? new Map(),
+    accessKeys,
   });
-  await app.register(apiGatewayPlugin, { runtime: options.runtime });
+  await app.register(apiGatewayPlugin, { runtime: options.runtime, routes });
   return app;
 }

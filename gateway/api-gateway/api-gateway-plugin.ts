@@ -4,25 +4,28 @@
  * All of them sit behind ONE fastify catch-all route and are chosen by Lambkin's own router (route-table.ts),
  * which reproduces API Gateway's precedence rather than fastify's; fastify prefers any declared route to a
  * wildcard, so the Invoke API's routes (`/2015-03-31/…`) always win and can never clash with a user's path.
+ * A body over API Gateway's 10 MB quota is refused as it arrives, with API Gateway's 413.
  */
-import type { FastifyPluginAsync, FastifyReply } from "fastify";
+import type { FastifyError, FastifyPluginAsync, FastifyReply } from "fastify";
 import type { LambkinRuntime } from "../../runtime/lambkin-runtime.js";
 import { formatWarning } from "../../runtime/manifest/manifest-error.js";
 import { buildRouteTable } from "./build-route-table.js";
-import type { GatewayResponse } from "./gateway-responses.js";
+import { type GatewayResponse, MAX_REQUEST_BODY_BYTES } from "./gateway-responses.js";
 import { INTEGRATION_TIMEOUT_MS } from "./lambda-integration.js";
 import { requestData } from "./request-data.js";
-import { RequestDispatcher } from "./request-dispatcher.js";
+import { frontDoorAnswer, RequestDispatcher } from "./request-dispatcher.js";
 import type { ApiKind } from "./route-declarations.js";
 
 export interface ApiGatewayPluginOptions {
   readonly runtime: LambkinRuntime;
   /** How long API Gateway waits for the function (default REST 29 s, HTTP API 30 s); tests shorten it. */
   readonly integrationTimeoutMs?: Partial<Record<ApiKind, number>>;
+  /** The route table, when the caller built it already (the gateway shares it with its front-door answers). */
+  readonly routes?: Awaited<ReturnType<typeof buildRouteTable>>;
 }
 
 export const apiGatewayPlugin: FastifyPluginAsync<ApiGatewayPluginOptions> = async (app, options) => {
-  const { table, warnings } = await buildRouteTable(options.runtime.registry.all());
+  const { table, warnings } = options.routes ?? (await buildRouteTable(options.runtime.registry.all()));
   for (const warning of warnings) app.log.warn(formatWarning(warning));
   const dispatcher = new RequestDispatcher(table, {
     invoker: options.runtime.invoker,
@@ -30,8 +33,13 @@ export const apiGatewayPlugin: FastifyPluginAsync<ApiGatewayPluginOptions> = asy
     timeoutMs: { ...INTEGRATION_TIMEOUT_MS, ...options.integrationTimeoutMs },
   });
   for (const route of table.routes) app.log.debug(`API Gateway route ${route.routeKey} (${route.api.kind})`);
-  app.all("*", async (request, reply) => {
-    send(reply, await dispatcher.dispatch(requestData(request)));
+  app.all("*", { bodyLimit: MAX_REQUEST_BODY_BYTES }, async (request, reply) => {
+    sendGatewayResponse(reply, await dispatcher.dispatch(requestData(request)));
+  });
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    // Reading the body is all that can fail before the dispatcher, which answers everything itself.
+    if (error.code !== "FST_ERR_CTP_BODY_TOO_LARGE") throw error;
+    sendGatewayResponse(reply, frontDoorAnswer(table, request.raw.url?.split("?")[0] ?? "/", "bodyTooLarge"));
   });
 };
 
@@ -40,7 +48,7 @@ export const apiGatewayPlugin: FastifyPluginAsync<ApiGatewayPluginOptions> = asy
  * `charset=utf-8` to a JSON content type or invent one): header names keep their case, repeated names become
  * repeated lines, Node adds Date, Connection and Content-Length.
  */
-function send(reply: FastifyReply, response: GatewayResponse): void {
+export function sendGatewayResponse(reply: FastifyReply, response: GatewayResponse): void {
   reply.hijack();
   const raw = reply.raw;
   raw.statusCode = response.statusCode;

@@ -5,7 +5,12 @@
  *  - `headers` / `queryStringParameters` keep the last value, the multi-value maps every value; each map is
  *    null when empty, as are `pathParameters` and `stageVariables`.
  *  - REST: header names as sent, `path` and path variables as sent (percent-encoded), `requestContext.path`
- *    with the stage (`/dev/hello`), and **no** `version` field (aws/aws-sam-cli#6442).
+ *    with the stage (`/dev/hello`), and **no** `version` field (aws/aws-sam-cli#6442). No `Content-Length`:
+ *    a REST API re-encodes the body it passes (as UTF-8 text or base64), so it never forwards the client's length
+ *    (the documentation's example has none; serverless-http, @fastify/aws-lambda and aws-serverless-express add
+ *    their own for that reason — dougmoscrop/serverless-http#1, pulumi/pulumi-cloud#314). Header names that differ
+ *    only in case are one header (RFC 9110 §5.1): one entry, under the spelling received first, with every value
+ *    in `multiValueHeaders` and the last in `headers`.
  *  - HTTP API 1.0: `version: "1.0"`, lower-case header names, decoded path, stage `$default`.
  */
 import { LOCAL_ACCOUNT_ID } from "../../runtime/manifest/local-account.js";
@@ -28,7 +33,7 @@ export function buildV1Event(
   const { route } = match;
   const rest = route.api.kind === "rest";
   const headerLines = rest
-    ? request.headers
+    ? restHeaderLines(request.headers)
     : request.headers.map(([name, value]) => [name.toLowerCase(), value] as const);
   const path = rest ? request.rawPath : decodePath(request.rawPath);
   const resource = route.path?.text ?? "$default";
@@ -91,6 +96,19 @@ function identity(request: RequestData, rest: boolean): Record<string, unknown> 
     userAgent: headerValue(request.headers, "user-agent") ?? null,
     userArn: null,
   };
+}
+
+/** The client's header lines as a REST API passes them: without Content-Length, names merged case-insensitively. */
+function restHeaderLines(lines: RequestData["headers"]): (readonly [string, string])[] {
+  const spelling = new Map<string, string>();
+  const passed: (readonly [string, string])[] = [];
+  for (const [name, value] of lines) {
+    const lower = name.toLowerCase();
+    if (lower === "content-length") continue;
+    if (!spelling.has(lower)) spelling.set(lower, name);
+    passed.push([spelling.get(lower) as string, value]);
+  }
+  return passed;
 }
 
 function singleValues(pairs: readonly (readonly [string, string])[]): Record<string, string> | null {

@@ -14,6 +14,15 @@
  *  - the integration timed out (REST 29 s, HTTP API 30 s): REST 504 `Endpoint request timed out`
  *    (LAMBDA_SEMANTICS §6.3); HTTP API 503 `Service Unavailable` (observed on AWS: anomalyco/sst#2232,
  *    serverless/serverless#11222 — not the 504 §6.3 gives for both).
+ * And for requests refused at the front door, before any route is chosen — the same answer for both kinds of API,
+ * `{"message": …}` without `x-amzn-ErrorType` (no gateway response type covers them):
+ *  - a body over API Gateway's 10 MB payload quota: 413 `Request Too Long` (REQUEST_TOO_LARGE);
+ *  - a request line and headers over the 10240-byte quota ("api-gateway-execution-service-limits-table", "http-api-
+ *    quotas"): 414 `Request URI too long` when the URL alone is over it (the status the quotas page names for an
+ *    overlong URI), else 431 `Request Header Fields Too Large`;
+ *  - a path whose percent-encoding is malformed (an HTTP API decodes every path, "http-api-develop-routes"):
+ *    400 `Bad Request`.
+ * AWS documents the statuses, not these bodies; the messages are the HTTP reason phrases, as HTTP APIs word theirs.
  */
 import type { ApiKind } from "./route-declarations.js";
 
@@ -25,6 +34,20 @@ export interface GatewayResponse {
 }
 
 export type GatewayError = "noRoute" | "integrationFailure" | "invocationRejected" | "integrationTimeout";
+
+export type FrontDoorError = "badRequest" | "bodyTooLarge" | "headersTooLarge" | "uriTooLong";
+
+const FRONT_DOOR: Record<FrontDoorError, [number, string]> = {
+  badRequest: [400, "Bad Request"],
+  bodyTooLarge: [413, "Request Too Long"],
+  headersTooLarge: [431, "Request Header Fields Too Large"],
+  uriTooLong: [414, "Request URI too long"],
+};
+
+/** API Gateway's payload quota, REST and HTTP APIs alike. */
+export const MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024;
+/** "Total combined size of request line and header values", REST and HTTP APIs alike. */
+export const MAX_REQUEST_LINE_AND_HEADERS_BYTES = 10240;
 
 const REST: Record<GatewayError, [number, string, string]> = {
   noRoute: [403, "Missing Authentication Token", "MissingAuthenticationTokenException"],
@@ -54,4 +77,9 @@ export function gatewayError(kind: ApiKind, error: GatewayError): GatewayRespons
   }
   const [statusCode, message] = HTTP_API[error];
   return { statusCode, headers: [["content-type", "application/json"]], body: JSON.stringify({ message }) };
+}
+
+export function frontDoorError(error: FrontDoorError): GatewayResponse {
+  const [statusCode, message] = FRONT_DOOR[error];
+  return { statusCode, headers: [["Content-Type", "application/json"]], body: JSON.stringify({ message }) };
 }

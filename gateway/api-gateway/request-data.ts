@@ -23,6 +23,9 @@ export interface RequestData {
   readonly sourceIp: string;
   readonly protocol: string;
   readonly receivedAt: number;
+  /** Bytes of the request line (method and URL) and of the header values as received: API Gateway's quota. */
+  readonly requestLineAndHeaderBytes: number;
+  readonly urlBytes: number;
 }
 
 const FORWARDING = new Set(["x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-amzn-trace-id"]);
@@ -44,9 +47,12 @@ export function requestData(request: FastifyRequest): RequestData {
   const headers: HeaderLine[] = [];
   let clientForwardedFor: string | undefined;
   const lines = raw.rawHeaders;
+  const urlBytes = Buffer.byteLength(url);
+  let requestLineAndHeaderBytes = Buffer.byteLength(raw.method ?? "") + urlBytes;
   for (let index = 0; index < lines.length; index += 2) {
     const name = lines[index] as string;
     const value = lines[index + 1] as string;
+    requestLineAndHeaderBytes += Buffer.byteLength(value);
     const lower = name.toLowerCase();
     if (lower === "x-forwarded-for") clientForwardedFor = value;
     else if (!FORWARDING.has(lower) && !HOP_BY_HOP.has(lower)) headers.push([name, value]);
@@ -66,6 +72,8 @@ export function requestData(request: FastifyRequest): RequestData {
     sourceIp,
     protocol: `HTTP/${raw.httpVersion}`,
     receivedAt,
+    requestLineAndHeaderBytes,
+    urlBytes,
   };
 }
 

@@ -4,11 +4,20 @@
  * API Gateway returns (REST: `x-amzn-RequestId` and `x-amz-apigw-id`; HTTP API: `apigw-requestid`).
  * A request no route takes gets the answer of the API that would have received it: the one whose routes have
  * the path (any method), else an HTTP API's 404 when there is one, else a REST API's 403.
+ * A request over API Gateway's quotas, or with a path no HTTP API could decode, is refused before routing, with
+ * the request ids of the API that would have received it (frontDoorAnswer, also used for requests Node or fastify
+ * refuse before any route runs).
  */
 import { preflightHeaders as httpApiPreflight, withCorsHeaders } from "./cors-http-api.js";
 import { preflightHeaders as restPreflight } from "./cors-rest.js";
 import type { RequestIds } from "./event-v1.js";
-import { type GatewayResponse, gatewayError } from "./gateway-responses.js";
+import {
+  type FrontDoorError,
+  frontDoorError,
+  type GatewayResponse,
+  gatewayError,
+  MAX_REQUEST_LINE_AND_HEADERS_BYTES,
+} from "./gateway-responses.js";
 import { type IntegrationContext, invokeLambda } from "./lambda-integration.js";
 import { headerValue, type RequestData } from "./request-data.js";
 import { restRequestId, shortRequestId } from "./request-ids.js";
@@ -22,6 +31,8 @@ export class RequestDispatcher {
   ) {}
 
   async dispatch(request: RequestData): Promise<GatewayResponse> {
+    const refusal = overQuota(request);
+    if (refusal) return frontDoorAnswer(this.table, request.rawPath, refusal);
     const match = this.table.match(request.method, request.rawPath);
     if (!match) return this.unrouted(request);
     const { route } = match;
@@ -49,7 +60,7 @@ export class RequestDispatcher {
       const headers = httpApiPreflight(corsApi.cors, origin);
       return withIds("http", { statusCode: 204, headers, body: "" }, newIds("http"));
     }
-    const kind = this.ownerOf(request.rawPath);
+    const kind = this.table.ownerOf(request.rawPath);
     return withIds(kind, gatewayError(kind, "noRoute"), newIds(kind));
   }
 
@@ -58,13 +69,17 @@ export class RequestDispatcher {
     const owner = this.table.routesForPath(rawPath).find((route) => route.api.cors);
     return owner?.api ?? this.table.routes.find((route) => route.api.cors)?.api;
   }
+}
 
-  private ownerOf(rawPath: string): ApiKind {
-    const owners = this.table.routesForPath(rawPath);
-    if (owners.some((route) => route.api.kind === "rest")) return "rest";
-    if (owners.length > 0 || this.table.hasHttpApi || !this.table.hasRestApi) return "http";
-    return "rest";
-  }
+/** The answer of the API that owns `rawPath` (as sent) to a request refused before any route is chosen. */
+export function frontDoorAnswer(table: RouteTable, rawPath: string, error: FrontDoorError): GatewayResponse {
+  const kind = table.ownerOf(rawPath);
+  return withIds(kind, frontDoorError(error), newIds(kind));
+}
+
+function overQuota(request: RequestData): FrontDoorError | undefined {
+  if (request.requestLineAndHeaderBytes <= MAX_REQUEST_LINE_AND_HEADERS_BYTES) return undefined;
+  return request.urlBytes > MAX_REQUEST_LINE_AND_HEADERS_BYTES ? "uriTooLong" : "headersTooLarge";
 }
 
 function newIds(kind: ApiKind): RequestIds {

@@ -80,6 +80,17 @@ export class RouteTable {
     return fallback ? { route: fallback, params: undefined } : undefined;
   }
 
+  /**
+   * The kind of API that would receive a request for this path when no route takes it: the one whose routes have
+   * the path (any method), else an HTTP API when there is one, else a REST API.
+   */
+  ownerOf(rawPath: string): ApiKind {
+    const owners = this.routesForPath(rawPath);
+    if (owners.some((route) => route.api.kind === "rest")) return "rest";
+    if (owners.length > 0 || this.hasHttpApi || !this.hasRestApi) return "http";
+    return "rest";
+  }
+
   /** The routes whose path fits, whatever their method (to answer as the API that owns the path would). */
   routesForPath(rawPath: string): Route[] {
     const paths = new RequestPaths(rawPath);

@@ -4,6 +4,9 @@
  * read the error name from that header first (aws-sdk-js-v3 `loadRestJsonErrorCode`), so a client gets its typed
  * exception (ResourceNotFoundException, TooManyRequestsException with `Reason`, …).
  * Fastify's own failures are mapped to the Lambda error that means the same; anything else is a ServiceException.
+ * A request refused before its body was read (authentication, payload size) is answered at once; Node then reads and
+ * discards the rest of the body (keeping nothing), within the client timeouts, and the connection stays usable.
+ * Closing it instead would lose the answer: a client still sending gets a reset, which discards what it received.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { ServiceError } from "../../runtime/errors/service-errors.js";

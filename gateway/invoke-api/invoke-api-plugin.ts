@@ -5,7 +5,10 @@
  * Each of Lambda's API date prefixes gets its own encapsulated fastify context, so its hooks, error handler and
  * not-found handler apply to Lambda API requests only and the API Gateway routes sharing the server are untouched:
  * - every answer carries `x-amzn-RequestId`;
- * - with access keys configured, every request must be SigV4-signed by one of them;
+ * - with access keys configured, every request must be SigV4-signed by one of them, and one that cannot be is refused
+ *   before its body is read;
+ * - a body is capped at Lambda's payload limits (6 MB, 1 MB for an asynchronous invocation) as it arrives, never
+ *   buffered whole first (payload-limits.ts);
  * - every failure is answered in AWS's error format (`x-amzn-ErrorType` + JSON body), by the context's error handler;
  * - an operation Lambkin does not serve under these prefixes is AWS's UnknownOperationException (404).
  * The routes only translate HTTP to invocations: validation, lookup, caps and running are the Invoker's.
@@ -18,6 +21,8 @@ import { sendApiError } from "./error-reply.js";
 import { registerFunctionOperations } from "./function-operations.js";
 import { registerInvokeAsyncRoute } from "./invoke-async-route.js";
 import { invokeOperation } from "./invoke-route.js";
+import { LAMBDA_API_PREFIXES } from "./lambda-api-paths.js";
+import { checkDeclaredPayloadSize, MAX_BODY_BYTES } from "./payload-limits.js";
 import { assignRequestId } from "./request-id.js";
 import { sigV4Authentication } from "./sigv4/authentication.js";
 
@@ -32,7 +37,7 @@ type RouteRegistration = (api: FastifyInstance, runtime: LambkinRuntime) => void
  * Every path prefix of the Lambda API (the `http` traits of aws-sdk-js-v3's client-lambda model), with the
  * operations Lambkin serves under each. The others are claimed so that their operations get AWS's answer.
  */
-const LAMBDA_API_PREFIXES: ReadonlyArray<readonly [string, readonly RouteRegistration[]]> = [
+const LAMBDA_API_ROUTES: ReadonlyArray<readonly [string, readonly RouteRegistration[]]> = [
   [
     "/2015-03-31",
     [
@@ -41,23 +46,9 @@ const LAMBDA_API_PREFIXES: ReadonlyArray<readonly [string, readonly RouteRegistr
     ],
   ],
   ["/2014-11-13", [registerInvokeAsyncRoute]],
-  ...[
-    "/2016-08-19",
-    "/2017-03-31",
-    "/2017-10-31",
-    "/2018-10-31",
-    "/2019-09-25",
-    "/2019-09-30",
-    "/2020-04-22",
-    "/2020-06-30",
-    "/2021-07-20",
-    "/2021-10-31",
-    "/2021-11-15",
-    "/2024-08-31",
-    "/2025-11-30",
-    "/2025-12-01",
-    "/2026-07-09",
-  ].map((prefix) => [prefix, []] as const),
+  ...LAMBDA_API_PREFIXES.filter((prefix) => prefix !== "/2015-03-31" && prefix !== "/2014-11-13").map(
+    (prefix) => [prefix, []] as const,
+  ),
 ];
 
 /**
@@ -75,11 +66,16 @@ function registerUnknownOperations(api: FastifyInstance): void {
 
 export const invokeApiPlugin: FastifyPluginAsync<InvokeApiPluginOptions> = async (app, options) => {
   const authenticate = sigV4Authentication(options.accessKeys);
-  for (const [prefix, registrations] of LAMBDA_API_PREFIXES) {
+  for (const [prefix, registrations] of LAMBDA_API_ROUTES) {
     await app.register(
       async (api) => {
+        api.addHook("onRoute", (route) => {
+          route.bodyLimit ??= MAX_BODY_BYTES;
+        });
         api.addHook("onRequest", assignRequestId);
-        api.addHook("preHandler", authenticate);
+        api.addHook("onRequest", authenticate.beforeBody);
+        api.addHook("onRequest", checkDeclaredPayloadSize);
+        api.addHook("preHandler", authenticate.afterBody);
         api.setErrorHandler((error, request, reply) => sendApiError(error, request, reply));
         for (const register of registrations) register(api, options.runtime);
         registerUnknownOperations(api);

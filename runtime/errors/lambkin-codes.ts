@@ -27,6 +27,11 @@ export const LAMBKIN_CODES = {
     kind: "warning",
     summary: "A serverless.yml setting changes how code runs on AWS, and Lambkin does not reproduce it yet.",
   },
+  LKN_WRN_GATEWAY_SLOW_CLIENT: {
+    kind: "warning",
+    summary:
+      "A client did not send its whole request within LAMBKIN_HEADERS_TIMEOUT_MS / LAMBKIN_REQUEST_TIMEOUT_MS: its connection was closed.",
+  },
 } as const satisfies Record<string, CodeEntry>;
 
 export type LambkinCode = keyof typeof LAMBKIN_CODES;

@@ -2,41 +2,74 @@
  * SigV4 authentication of the Lambda API, when access keys are configured (LAMBKIN_ACCESS_KEYS): every request
  * under the API's prefixes, unknown operations included (AWS authenticates before it routes), must be signed by one
  * of them. Checks, in order: a signature is there and well-formed (MissingAuthenticationToken /
- * IncompleteSignature), its key is known (UnrecognizedClientException "The security token included in the request
- * is invalid." — iann0036/iamlive#58), its scope and time are right, and it matches (InvalidSignatureException).
- * Runs as a preHandler hook: the body is parsed by then, and the signature covers it.
+ * IncompleteSignature), it signs `host`, its key is known (UnrecognizedClientException "The security token included
+ * in the request is invalid." — iann0036/iamlive#58), its scope and time are right, and it matches
+ * (InvalidSignatureException).
+ * In two steps, so that a request that cannot be authentic is refused BEFORE its body is read (an unsigned client
+ * must not make Lambkin buffer megabytes): `beforeBody` (an onRequest hook) checks all but the signature itself,
+ * from the headers and URL alone; `afterBody` (a preHandler hook, once the body is there) recomputes the signature,
+ * which covers the body.
  * Without configured keys nothing is checked (`lambkin dev` warns about it at startup).
  */
 import type { FastifyRequest } from "fastify";
 import { ApiError } from "../api-error.js";
 import { checkSignature } from "./signature-check.js";
-import { signatureClaim } from "./signature-claim.js";
+import { type SignatureClaim, signatureClaim } from "./signature-claim.js";
 import { checkCredentialScope, checkSigningTime } from "./signing-time.js";
 
-export function sigV4Authentication(
-  accessKeys: ReadonlyMap<string, string>,
-): (request: FastifyRequest) => Promise<void> {
-  return async (request) => {
-    if (accessKeys.size === 0) return;
-    const { rawPath, query } = splitUrl(request.raw.url ?? request.url);
-    const claim = signatureClaim(request, query);
-    const secret = accessKeys.get(claim.accessKeyId);
-    if (secret === undefined) {
-      throw new ApiError(
-        "UnrecognizedClientException",
-        "The security token included in the request is invalid.",
+export interface SigV4Authentication {
+  readonly beforeBody: (request: FastifyRequest) => Promise<void>;
+  readonly afterBody: (request: FastifyRequest) => Promise<void>;
+}
+
+interface PendingCheck {
+  readonly claim: SignatureClaim;
+  readonly secret: string;
+  readonly signedAt: Date;
+  readonly rawPath: string;
+  readonly query: Record<string, string[]>;
+}
+
+export function sigV4Authentication(accessKeys: ReadonlyMap<string, string>): SigV4Authentication {
+  const pending = new WeakMap<FastifyRequest, PendingCheck>();
+  return {
+    async beforeBody(request) {
+      if (accessKeys.size === 0) return;
+      pending.set(request, preliminaryCheck(accessKeys, request));
+    },
+    async afterBody(request) {
+      if (accessKeys.size === 0) return;
+      // A request that skipped onRequest (none should) is checked in full here.
+      const check = pending.get(request) ?? preliminaryCheck(accessKeys, request);
+      const body = Buffer.isBuffer(request.body) ? request.body : undefined;
+      const { rawPath, query } = check;
+      await checkSignature(
+        check.claim,
+        check.secret,
+        { method: request.method, rawPath, query, headers: request.headers, body },
+        check.signedAt,
       );
-    }
-    checkCredentialScope(claim);
-    const signedAt = checkSigningTime(claim, new Date());
-    const body = Buffer.isBuffer(request.body) ? request.body : undefined;
-    await checkSignature(
-      claim,
-      secret,
-      { method: request.method, rawPath, query, headers: request.headers, body },
-      signedAt,
-    );
+    },
   };
+}
+
+/** Everything that can be checked from the headers and URL alone; throws the ApiError AWS would answer. */
+export function preliminaryCheck(
+  accessKeys: ReadonlyMap<string, string>,
+  request: FastifyRequest,
+): PendingCheck {
+  const { rawPath, query } = splitUrl(request.raw.url ?? request.url);
+  const claim = signatureClaim(request, query);
+  const secret = accessKeys.get(claim.accessKeyId);
+  if (secret === undefined) {
+    throw new ApiError(
+      "UnrecognizedClientException",
+      "The security token included in the request is invalid.",
+    );
+  }
+  checkCredentialScope(claim);
+  const signedAt = checkSigningTime(claim, new Date());
+  return { claim, secret, signedAt, rawPath, query };
 }
 
 /** The path as sent and the query decoded into lists of values (SigV4 sorts repeated parameters by value). */

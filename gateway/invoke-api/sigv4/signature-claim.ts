@@ -6,11 +6,19 @@
  * (brefphp/bref#1250), IncompleteSignatureException "Authorization header requires 'Credential' parameter. …"
  * (aws/chalice#828) and "'…' not a valid key=value pair (missing equal-sign) in Authorization header: '…'."
  * (iann0036/cloud9-sync#10).
+ * Two rules every AWS service applies whatever the signature: `host` must be one of the signed headers (Coral answers
+ * InvalidSignatureException "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
+ * aws/aws-sdk-php#2469 — else a signature could be replayed against another endpoint), and a presigned URL lives at
+ * most a week, X-Amz-Expires ≤ 604800 ("X-Amz-Expires must be less than a week (in seconds) that is 604800", as
+ * AWS's SigV4 services word it; https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html —
+ * "the maximum is 604800 (seven days)").
  */
 import type { FastifyRequest } from "fastify";
 import { ApiError } from "../api-error.js";
 
 export const ALGORITHM = "AWS4-HMAC-SHA256";
+/** Seven days: SigV4 signing keys are valid that long, so no presigned URL may outlive it. */
+export const MAX_PRESIGNED_EXPIRES_SECONDS = 604800;
 
 export interface CredentialScope {
   readonly date: string;
@@ -36,9 +44,20 @@ export function signatureClaim(
   query: Readonly<Record<string, string[]>>,
 ): SignatureClaim {
   const authorization = request.headers.authorization;
-  if (authorization !== undefined) return headerClaim(authorization, headerValue(request, "x-amz-date"));
-  if (query["X-Amz-Algorithm"] !== undefined) return queryClaim(query);
-  throw new ApiError("MissingAuthenticationTokenException", "Missing Authentication Token");
+  const claim =
+    authorization !== undefined
+      ? headerClaim(authorization, headerValue(request, "x-amz-date"))
+      : query["X-Amz-Algorithm"] !== undefined
+        ? queryClaim(query)
+        : undefined;
+  if (!claim) throw new ApiError("MissingAuthenticationTokenException", "Missing Authentication Token");
+  if (!claim.signedHeaders.includes("host")) {
+    throw new ApiError(
+      "InvalidSignatureException",
+      "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
+    );
+  }
+  return claim;
 }
 
 function headerClaim(authorization: string, amzDate: string | undefined): SignatureClaim {
@@ -67,7 +86,7 @@ function headerClaim(authorization: string, amzDate: string | undefined): Signat
   return {
     form: "header",
     ...credential(parameters.get("Credential") as string),
-    signedHeaders: (parameters.get("SignedHeaders") as string).split(";"),
+    signedHeaders: signedHeaderNames(parameters.get("SignedHeaders") as string),
     signature: parameters.get("Signature") as string,
     amzDate: amzDate as string,
   };
@@ -92,10 +111,15 @@ function queryClaim(query: Readonly<Record<string, string[]>>): SignatureClaim {
   if (!Number.isInteger(expiresSeconds) || expiresSeconds < 1) {
     throw incomplete("X-Amz-Expires must be a positive number of seconds.");
   }
+  if (expiresSeconds > MAX_PRESIGNED_EXPIRES_SECONDS) {
+    throw incomplete(
+      `X-Amz-Expires must be less than a week (in seconds) that is ${MAX_PRESIGNED_EXPIRES_SECONDS}`,
+    );
+  }
   return {
     form: "query",
     ...credential(value("X-Amz-Credential") as string),
-    signedHeaders: (value("X-Amz-SignedHeaders") as string).split(";"),
+    signedHeaders: signedHeaderNames(value("X-Amz-SignedHeaders") as string),
     signature: value("X-Amz-Signature") as string,
     amzDate: value("X-Amz-Date") as string,
     expiresSeconds,
@@ -112,6 +136,11 @@ function credential(text: string): { accessKeyId: string; scope: CredentialScope
     );
   }
   return { accessKeyId, scope: { date, region, service, terminator } };
+}
+
+/** `host;x-amz-date`; names are compared lower-case, as SigV4 canonicalises them. */
+function signedHeaderNames(text: string): string[] {
+  return text.split(";").map((name) => name.trim().toLowerCase());
 }
 
 function headerValue(request: FastifyRequest, name: string): string | undefined {

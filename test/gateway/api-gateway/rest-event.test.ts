@@ -71,3 +71,53 @@ describe("REST API event (payload 1.0)", () => {
     expect(first.header("x-amz-apigw-id")).toBe(first.json().requestContext.extendedRequestId);
   });
 });
+
+describe("REST API event headers", () => {
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    gateway = await startGateway("events/rest");
+  });
+  afterAll(() => gateway?.close());
+
+  it("carries no Content-Length: a REST API re-encodes the body and never forwards the client's length", async () => {
+    const event = (await gateway.send("POST", "/items", { body: "café" })).json();
+    expect(event.body).toBe("café");
+    const names = [...Object.keys(event.headers), ...Object.keys(event.multiValueHeaders)];
+    expect(names.map((name) => name.toLowerCase())).not.toContain("content-length");
+  });
+
+  it("merges header names that differ only in case: first spelling, every value, the last in headers", async () => {
+    const event = (
+      await gateway.send("GET", "/items/1", {
+        headers: [
+          ["X-Multi", "one"],
+          ["x-multi", "two"],
+          ["X-MULTI", "three"],
+        ],
+      })
+    ).json();
+    expect(event.multiValueHeaders["X-Multi"]).toEqual(["one", "two", "three"]);
+    expect(event.headers["X-Multi"]).toBe("three");
+    for (const map of [event.headers, event.multiValueHeaders])
+      expect(Object.keys(map).filter((name) => name.toLowerCase() === "x-multi")).toEqual(["X-Multi"]);
+  });
+});
+
+describe("REST API and a web framework adapter (@fastify/aws-lambda)", () => {
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    gateway = await startGateway("rest-frameworks");
+  });
+  afterAll(() => gateway?.close());
+
+  it("answers 200 to a body the REST API re-encodes (Latin-1 bytes passed as UTF-8 text)", async () => {
+    // "café" in ISO-8859-1: 4 bytes, not valid UTF-8. The event carries it as UTF-8 text ("caf\uFFFD", 6 bytes); a
+    // forwarded Content-Length: 4 would make fastify refuse the body as truncated (400), as it never does on AWS.
+    const response = await gateway.send("POST", "/echo", {
+      headers: [["Content-Type", "text/plain"]],
+      body: Buffer.from([0x63, 0x61, 0x66, 0xe9]),
+    });
+    expect(response.status, response.text()).toBe(200);
+    expect(response.json()).toEqual({ body: "caf\uFFFD", length: 6 });
+  });
+});

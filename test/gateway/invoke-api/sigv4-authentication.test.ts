@@ -170,6 +170,47 @@ describe("SigV4 authentication", () => {
     );
   });
 
+  it("refuses a presigned URL valid for more than a week (X-Amz-Expires over 604800) with 403, not 500", async () => {
+    const request = {
+      method: "GET",
+      protocol: "http:",
+      hostname: host,
+      path: "/2015-03-31/functions/",
+      query: {},
+      headers: { host },
+    };
+    // The signer itself refuses to presign for more than a week: the client stretches a valid URL afterwards.
+    const presigned = await signer().presign(request, { expiresIn: 604800 });
+    const query = { ...(presigned.query as Record<string, string>), "X-Amz-Expires": "604801" };
+    const response = await server.fetch(`/2015-03-31/functions/?${new URLSearchParams(query)}`);
+    expect(response.status).toBe(403);
+    expect(response.headers.get("x-amzn-errortype")).toBe("IncompleteSignatureException");
+    expect(await response.json()).toEqual({
+      message: "X-Amz-Expires must be less than a week (in seconds) that is 604800",
+    });
+  });
+
+  it("refuses a signature whose SignedHeaders leave out host (it could be replayed against any endpoint)", async () => {
+    const path = "/2015-03-31/functions/echo/invocations";
+    // Signed without a host header, so the signature covers no host; fetch then sends Host as every client does.
+    const signed = await signer().sign({
+      method: "POST",
+      protocol: "http:",
+      hostname: host,
+      path,
+      query: {},
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(String(signed.headers.authorization)).not.toMatch(/SignedHeaders=[^,]*host/);
+    const response = await server.fetch(path, { method: "POST", headers: signed.headers, body: "{}" });
+    expect(response.status).toBe(403);
+    expect(response.headers.get("x-amzn-errortype")).toBe("InvalidSignatureException");
+    expect(await response.json()).toEqual({
+      message: "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
+    });
+  });
+
   it("authenticates before routing: an unknown operation is 403 unsigned, 404 signed", async () => {
     const unsigned = await server.fetch("/2017-10-31/functions/echo/concurrency", {
       method: "PUT",
