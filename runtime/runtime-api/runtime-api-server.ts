@@ -180,7 +180,12 @@ export class RuntimeApiServer {
       return;
     }
     this.current = undefined;
-    readLimited(request, (body, size) => {
+    const abandoned = () => {
+      // A body cut short or garbled is no answer: the invocation is still the runtime's to answer (or
+      // to time out), and a /next meanwhile must not end it.
+      if (this.current === undefined && this.pending === undefined) this.current = requestId;
+    };
+    readLimited(request, abandoned, (body, size) => {
       if (!body) {
         this.listener.responseTooLarge(requestId, size);
         reply(response, 413, {
@@ -200,24 +205,43 @@ export class RuntimeApiServer {
       refuse(request, response, 403, "InvalidStateTransition", "Invalid state transition");
       return;
     }
-    readLimited(request, (body) => {
-      reply(response, 202, { status: "OK" });
-      this.listener.initError(header(request, "lambda-runtime-function-error-type"), body ?? Buffer.alloc(0));
-    });
+    readLimited(
+      request,
+      () => {},
+      (body) => {
+        reply(response, 202, { status: "OK" });
+        this.listener.initError(
+          header(request, "lambda-runtime-function-error-type"),
+          body ?? Buffer.alloc(0),
+        );
+      },
+    );
   }
 }
 
-/** Reads a body up to the payload limit; past it, keeps counting (for the error message) but not storing. */
-function readLimited(request: IncomingMessage, done: (body: Buffer | undefined, size: number) => void): void {
+/**
+ * Reads a body up to the payload limit; past it, keeps counting (for the error message) but not storing.
+ * A body that never completes (the client went away, the parser refused it) calls `abandoned` instead.
+ */
+function readLimited(
+  request: IncomingMessage,
+  abandoned: () => void,
+  done: (body: Buffer | undefined, size: number) => void,
+): void {
   const chunks: Buffer[] = [];
   let size = 0;
   request.on("data", (chunk: Buffer) => {
     size += chunk.length;
     if (size <= MAX_RUNTIME_PAYLOAD_BYTES) chunks.push(chunk);
   });
-  request.once("end", () =>
-    done(size <= MAX_RUNTIME_PAYLOAD_BYTES ? Buffer.concat(chunks, size) : undefined, size),
-  );
+  let ended = false;
+  request.once("end", () => {
+    ended = true;
+    done(size <= MAX_RUNTIME_PAYLOAD_BYTES ? Buffer.concat(chunks, size) : undefined, size);
+  });
+  request.once("close", () => {
+    if (!ended) abandoned();
+  });
   // An aborted post means the runtime died mid-answer; its exit fails the invocation. (The 'error'
   // itself is taken care of in serve().)
 }
