@@ -1,16 +1,24 @@
 /**
  * `lambkin dev` (`npm start`): loads every service, serves the gateway (API Gateway routes and the
  * Lambda Invoke API) and runs invocations in process sandboxes on embedded defaults, until
- * SIGINT/SIGTERM, when the server closes and every environment is stopped.
+ * SIGINT/SIGTERM, when it shuts down within a bound (dev-shutdown.ts) and exits.
  */
 
 import pc from "picocolors";
 import type { Logger } from "pino";
 import { createGateway } from "../../gateway/gateway-app.js";
+import { INIT_LIMIT_MS } from "../../runtime/environment/execution-environment.js";
 import { type LambkinRuntime, startRuntime } from "../../runtime/lambkin-runtime.js";
 import { accessKeysFromEnvironment } from "../access-keys.js";
 import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
 import { EXIT_OK, UsageError } from "../usage-error.js";
+import { shutDownOnSignal } from "./dev-shutdown.js";
+
+/**
+ * Once shut down, how long the process may take to exit on its own before it is made to: nothing left
+ * behind (a handle some library keeps open) may keep a stopped Lambkin running.
+ */
+const EXIT_GRACE_MS = 2000;
 
 export interface DevFlags extends ServiceFlags {
   readonly port?: string;
@@ -37,16 +45,16 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     logger.info(`Invoke API requires SigV4 signatures from ${accessKeys.size} configured access key(s)`);
   }
   logger.info(`ready on ${pc.bold(address)} — ${runtime.registry.all().length} functions — Ctrl-C to stop`);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      logger.info(`${signal}: stopping the gateway and every execution environment`);
-      resolve();
-    };
-    process.once("SIGINT", () => stop("SIGINT"));
-    process.once("SIGTERM", () => stop("SIGTERM"));
+  await shutDownOnSignal({
+    server: gateway.server,
+    closeGateway: () => gateway.close(),
+    invoker: runtime.invoker,
+    longestInvocationMs:
+      INIT_LIMIT_MS + Math.max(0, ...runtime.registry.all().map((fn) => fn.timeout * 1000)),
+    closeRuntime: () => runtime.close(),
+    logger,
   });
-  await gateway.close();
-  await runtime.close();
+  setTimeout(() => process.exit(EXIT_OK), EXIT_GRACE_MS).unref();
   return EXIT_OK;
 }
 

@@ -24,7 +24,7 @@ import {
 } from "./invocation.js";
 
 /** Lambda's init phase limit; past it, init goes on under the invocation's timeout (§1.5). */
-const INIT_LIMIT_MS = 10_000;
+export const INIT_LIMIT_MS = 10_000;
 /**
  * Lambda freezes an environment once its runtime is back in /next. Lambkin freezes it after this
  * short grace, so back-to-back invocations skip a SIGSTOP/SIGCONT round trip (≈2× warm latency)

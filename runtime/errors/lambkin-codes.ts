@@ -32,6 +32,21 @@ export const LAMBKIN_CODES = {
     summary:
       "A client did not send its whole request within LAMBKIN_HEADERS_TIMEOUT_MS / LAMBKIN_REQUEST_TIMEOUT_MS: its connection was closed.",
   },
+  LKN_WRN_SHUTDOWN_CONNECTIONS_CUT: {
+    kind: "warning",
+    summary:
+      "At shutdown, client connections still open once the invocations in flight had finished (a slow or stalled client) were cut.",
+  },
+  LKN_WRN_SHUTDOWN_INVOCATIONS_CUT: {
+    kind: "warning",
+    summary:
+      "At shutdown, invocations still running past the longest function timeout were cut when their environments were stopped.",
+  },
+  LKN_WRN_SHUTDOWN_FORCED: {
+    kind: "warning",
+    summary:
+      "A second SIGINT/SIGTERM arrived during shutdown: Lambkin stops every environment and exits at once, ending the invocations still running.",
+  },
 } as const satisfies Record<string, CodeEntry>;
 
 export type LambkinCode = keyof typeof LAMBKIN_CODES;

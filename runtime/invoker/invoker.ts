@@ -36,6 +36,9 @@ export interface InvokeResult extends InvocationOutcome {
 }
 
 export class Invoker {
+  /** Invocations under way, for a shutdown that lets them finish (see drained). */
+  private readonly running = new Set<Promise<InvokeResult>>();
+
   constructor(
     private readonly registry: FunctionRegistry,
     private readonly pool: EnvironmentPool,
@@ -61,10 +64,33 @@ export class Invoker {
     return fn;
   }
 
-  async invoke(
+  invoke(reference: string, payload: Buffer | string, options: InvokeOptions = {}): Promise<InvokeResult> {
+    const invocation = this.run(reference, payload, options);
+    this.running.add(invocation);
+    invocation.then(
+      () => this.running.delete(invocation),
+      () => this.running.delete(invocation),
+    );
+    return invocation;
+  }
+
+  /** How many invocations are under way. */
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  /**
+   * Resolves once no invocation is under way, those that start meanwhile included. Each one ends by
+   * its function timeout at the latest (after its init, for a cold start): the environment enforces it.
+   */
+  async drained(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  private async run(
     reference: string,
     payload: Buffer | string,
-    options: InvokeOptions = {},
+    options: InvokeOptions,
   ): Promise<InvokeResult> {
     const fn = this.resolveFunction(reference, options.qualifier);
     const body = validatePayload(typeof payload === "string" ? Buffer.from(payload) : payload);

@@ -4,10 +4,16 @@
  * invocations and answer its own request ids, like the RAPID server inside a Lambda sandbox.
  * Response and error bodies are passed on byte for byte, whatever their content type.
  * Plain node:http rather than fastify: five routes on the hot path of every invocation.
+ *
+ * Hostile input is normal input: a function (or any local process) may send anything to this port.
+ * Malformed paths, ids, methods, headers and bodies get a 4xx in the Runtime API's error shape
+ * `{"errorMessage","errorType"}`; nothing a client sends may throw out of a handler or leave an
+ * 'error' unhandled, since either would take the whole of Lambkin down with every call in flight.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { deliveryHeaders, type InvocationDelivery } from "./invocation-delivery.js";
+import { replyToMalformedRequest } from "./malformed-request-reply.js";
 import { MAX_RUNTIME_PAYLOAD_BYTES } from "./runtime-api-limits.js";
 
 /** What the environment hears from its runtime. */
@@ -22,6 +28,8 @@ export interface RuntimeApiListener {
 }
 
 const PREFIX = "/2018-06-01/runtime/";
+const NEXT_PATH = `${PREFIX}invocation/next`;
+const INIT_ERROR_PATH = `${PREFIX}init/error`;
 const INVOCATION_ROUTE = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/;
 
 export class RuntimeApiServer {
@@ -34,7 +42,11 @@ export class RuntimeApiServer {
   private allowedPeer: string | undefined;
 
   constructor(private readonly listener: RuntimeApiListener) {
-    this.server = createServer((request, response) => this.route(request, response));
+    this.server = createServer((request, response) => this.serve(request, response));
+    this.server.on("clientError", replyToMalformedRequest);
+    // After listen, a server only reports failed accepts (EMFILE under a flood of connections): they
+    // are transient, and without a listener they would be thrown.
+    this.server.on("error", () => {});
     this.server.keepAliveTimeout = 0; // a frozen runtime may come back much later on the same socket
     this.server.requestTimeout = 0; // /next is a long poll with no timeout (§1.1)
   }
@@ -64,39 +76,76 @@ export class RuntimeApiServer {
     this.server.close();
   }
 
-  private route(request: IncomingMessage, response: ServerResponse): void {
-    const url = request.url ?? "";
-    if (this.allowedPeer !== undefined && peerOf(request) !== this.allowedPeer) {
+  /** The last line of defence: a handler that throws answers 500 (RAPID's InternalServerError) instead. */
+  private serve(request: IncomingMessage, response: ServerResponse): void {
+    request.once("error", () => {}); // a client that goes away mid-request is no error of Lambkin's
+    try {
+      this.route(request, response);
+    } catch {
       request.resume();
-      reply(response, 403, { errorMessage: "Not this environment's Runtime API", errorType: "AccessDenied" });
+      if (response.headersSent) response.destroy();
+      else reply(response, 500, { errorMessage: "Internal Server Error", errorType: "InternalServerError" });
+    }
+  }
+
+  private route(request: IncomingMessage, response: ServerResponse): void {
+    // Routes match the path alone, as RAPID's router does (Go's URL.Path): a query changes nothing.
+    const path = (request.url ?? "").split("?")[0] ?? "";
+    if (this.allowedPeer !== undefined && peerOf(request) !== this.allowedPeer) {
+      refuse(request, response, 403, "AccessDenied", "Not this environment's Runtime API");
       return;
     }
-    if (request.method === "GET" && url === `${PREFIX}invocation/next`) {
-      this.next(response);
+    const method = request.method ?? "";
+    const invocation = INVOCATION_ROUTE.exec(path);
+    const expected = path === NEXT_PATH ? "GET" : path === INIT_ERROR_PATH || invocation ? "POST" : undefined;
+    if (expected === undefined) {
+      refuse(request, response, 404, "NotFound", `Not found: ${method} ${printable(path)}`);
       return;
     }
-    if (request.method === "POST" && url === `${PREFIX}init/error`) {
+    if (method !== expected) {
+      response.setHeader("Allow", expected);
+      refuse(request, response, 405, "MethodNotAllowed", `Method not allowed: ${method} ${printable(path)}`);
+      return;
+    }
+    if (path === NEXT_PATH) {
+      // Only a complete request waits for an event: one whose body goes wrong is refused by the parser
+      // (clientError), and an event handed to it would be lost.
+      request.resume();
+      request.once("end", () => this.next(response));
+      return;
+    }
+    if (path === INIT_ERROR_PATH) {
       this.postInitError(request, response);
       return;
     }
-    const match = request.method === "POST" ? INVOCATION_ROUTE.exec(url) : null;
-    if (match?.[1] && match[2]) {
-      this.postInvocation(request, response, decodeURIComponent(match[1]), match[2] as "response" | "error");
+    const requestId = invocation?.[1] === undefined ? undefined : decodedSegment(invocation[1]);
+    if (requestId === undefined) {
+      // Not even a string: no request id of Lambkin's (a UUID) could look like it.
+      refuse(request, response, 400, "InvalidRequestID", "Invalid request ID");
       return;
     }
-    request.resume();
-    reply(response, 404, { errorMessage: `Not found: ${request.method} ${url}`, errorType: "NotFound" });
+    this.postInvocation(request, response, requestId, invocation?.[2] as "response" | "error");
   }
 
   private next(response: ServerResponse): void {
-    this.waitingNext?.destroy(); // a runtime has one outstanding /next at a time
+    if (response.destroyed) return; // the runtime went away meanwhile
+    // A runtime has one outstanding /next at a time: a later one takes the place of the earlier.
+    if (this.waitingNext) {
+      reply(this.waitingNext, 403, {
+        errorMessage: "Invalid state transition: a later /next took this one's place",
+        errorType: "InvalidStateTransition",
+      });
+    }
     this.waitingNext = response;
     response.once("close", () => {
       if (this.waitingNext === response) this.waitingNext = undefined;
     });
     this.initialized = true;
     if (this.pending) this.flush(response);
-    else this.listener.nextRequested();
+    // A /next while an invocation is delivered and not answered does not end it: the call waits, as on
+    // Lambda, and the invocation still gets its answer or its timeout. Were the environment told the
+    // runtime is back, it would be frozen and handed another event in the middle of this one.
+    else if (this.current === undefined) this.listener.nextRequested();
   }
 
   private flush(response: ServerResponse): void {
@@ -116,21 +165,27 @@ export class RuntimeApiServer {
     kind: "response" | "error",
   ): void {
     if (requestId !== this.current) {
-      request.resume();
-      reply(response, 400, { errorMessage: "Invalid request ID", errorType: "InvalidRequestID" });
+      refuse(request, response, 400, "InvalidRequestID", "Invalid request ID");
       return;
     }
     const mode = header(request, "lambda-runtime-function-response-mode");
     if (kind === "response" && mode !== undefined && mode.toLowerCase() !== "streaming") {
-      request.resume();
-      reply(response, 400, {
-        errorMessage: `Invalid function response mode: ${mode}`,
-        errorType: "InvalidFunctionResponseMode",
-      });
+      refuse(
+        request,
+        response,
+        400,
+        "InvalidFunctionResponseMode",
+        `Invalid function response mode: ${mode}`,
+      );
       return;
     }
     this.current = undefined;
-    readLimited(request, (body, size) => {
+    const abandoned = () => {
+      // A body cut short or garbled is no answer: the invocation is still the runtime's to answer (or
+      // to time out), and a /next meanwhile must not end it.
+      if (this.current === undefined && this.pending === undefined) this.current = requestId;
+    };
+    readLimited(request, abandoned, (body, size) => {
       if (!body) {
         this.listener.responseTooLarge(requestId, size);
         reply(response, 413, {
@@ -147,33 +202,48 @@ export class RuntimeApiServer {
 
   private postInitError(request: IncomingMessage, response: ServerResponse): void {
     if (this.initialized) {
-      request.resume();
-      reply(response, 403, {
-        errorMessage: "Invalid state transition",
-        errorType: "InvalidStateTransition",
-      });
+      refuse(request, response, 403, "InvalidStateTransition", "Invalid state transition");
       return;
     }
-    readLimited(request, (body) => {
-      reply(response, 202, { status: "OK" });
-      this.listener.initError(header(request, "lambda-runtime-function-error-type"), body ?? Buffer.alloc(0));
-    });
+    readLimited(
+      request,
+      () => {},
+      (body) => {
+        reply(response, 202, { status: "OK" });
+        this.listener.initError(
+          header(request, "lambda-runtime-function-error-type"),
+          body ?? Buffer.alloc(0),
+        );
+      },
+    );
   }
 }
 
-/** Reads a body up to the payload limit; past it, keeps counting (for the error message) but not storing. */
-function readLimited(request: IncomingMessage, done: (body: Buffer | undefined, size: number) => void): void {
+/**
+ * Reads a body up to the payload limit; past it, keeps counting (for the error message) but not storing.
+ * A body that never completes (the client went away, the parser refused it) calls `abandoned` instead.
+ */
+function readLimited(
+  request: IncomingMessage,
+  abandoned: () => void,
+  done: (body: Buffer | undefined, size: number) => void,
+): void {
   const chunks: Buffer[] = [];
   let size = 0;
   request.on("data", (chunk: Buffer) => {
     size += chunk.length;
     if (size <= MAX_RUNTIME_PAYLOAD_BYTES) chunks.push(chunk);
   });
-  request.once("end", () =>
-    done(size <= MAX_RUNTIME_PAYLOAD_BYTES ? Buffer.concat(chunks, size) : undefined, size),
-  );
-  // An aborted post means the runtime died mid-answer; its exit fails the invocation.
-  request.once("error", () => {});
+  let ended = false;
+  request.once("end", () => {
+    ended = true;
+    done(size <= MAX_RUNTIME_PAYLOAD_BYTES ? Buffer.concat(chunks, size) : undefined, size);
+  });
+  request.once("close", () => {
+    if (!ended) abandoned();
+  });
+  // An aborted post means the runtime died mid-answer; its exit fails the invocation. (The 'error'
+  // itself is taken care of in serve().)
 }
 
 /** The caller's IPv4 address, without the `::ffff:` prefix of a dual-stack socket. */
@@ -186,7 +256,37 @@ function header(request: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** A path segment percent-decoded, or undefined where its encoding is malformed (`%E0%A4%A`, `%ZZ`). */
+function decodedSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A path as a message may quote it: bounded, control characters escaped. */
+function printable(path: string): string {
+  const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is escaped
+  return shown.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
+/** An error answer in the Runtime API's shape; the request's body, if any, is drained unread. */
+function refuse(
+  request: IncomingMessage,
+  response: ServerResponse,
+  status: number,
+  errorType: string,
+  errorMessage: string,
+): void {
+  request.resume();
+  reply(response, status, { errorMessage, errorType });
+}
+
 function reply(response: ServerResponse, status: number, body: object): void {
+  // One answer per request, and none to a client already gone (writeHead twice would throw).
+  if (response.headersSent || response.destroyed) return;
   const text = JSON.stringify(body);
   response.writeHead(status, {
     "Content-Type": "application/json",

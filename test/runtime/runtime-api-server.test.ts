@@ -1,10 +1,22 @@
 // The Runtime API of one environment, spoken to over real HTTP (LAMBDA_SEMANTICS §1.1, §1.2).
 import { request as httpRequest } from "node:http";
+import { createRequire } from "node:module";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MAX_RUNTIME_PAYLOAD_BYTES } from "../../runtime/runtime-api/runtime-api-limits.js";
 import { type RuntimeApiListener, RuntimeApiServer } from "../../runtime/runtime-api/runtime-api-server.js";
 
 type Heard = [string, ...unknown[]];
+
+/** The raw-socket client of the hostile-client tests (test/fixtures/hostile-clients/raw-http.js). */
+const rawHttp = createRequire(import.meta.url)("../fixtures/hostile-clients/raw-http.js") as {
+  send(
+    target: { host: string; port: number },
+    shot: { chunks: string[]; halfClose?: boolean },
+  ): Promise<{
+    ending: string;
+    responses: { status: number; headers: Record<string, string>; body: string }[];
+  }>;
+};
 
 function recordingListener(heard: Heard[]): RuntimeApiListener {
   return {
@@ -153,6 +165,118 @@ describe("Runtime API server", () => {
     const late = await fetch(`${base}/init/error`, { method: "POST", body: "{}" });
     expect(late.status).toBe(403);
     expect((await late.json()).errorType).toBe("InvalidStateTransition");
+  });
+});
+
+describe("Runtime API against hostile requests (issue 7)", () => {
+  let heard: Heard[];
+  let server: RuntimeApiServer;
+  let port: number;
+  let base: string;
+
+  beforeEach(async () => {
+    heard = [];
+    server = new RuntimeApiServer(recordingListener(heard));
+    port = await server.listen("127.0.0.1");
+    base = `http://127.0.0.1:${port}/2018-06-01/runtime`;
+  });
+  afterEach(() => server.close());
+
+  const requestId = "8476a536-e9f4-11e8-9739-2dfe598c3fcd";
+  const delivery = {
+    requestId,
+    payload: Buffer.from("{}"),
+    deadlineMs: 1542409706888,
+    invokedFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:fn",
+    traceId: "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1",
+  };
+  const send = (text: string, halfClose = false) =>
+    rawHttp.send(
+      { host: "127.0.0.1", port },
+      { chunks: [Buffer.from(text, "latin1").toString("base64")], halfClose },
+    );
+
+  it("answers a malformed percent-encoded request id with 400 InvalidRequestID", async () => {
+    const answer = await fetch(`${base}/invocation/%E0%A4%A/response`, { method: "POST", body: "{}" });
+    expect(answer.status).toBe(400);
+    expect(await answer.json()).toEqual({
+      errorMessage: "Invalid request ID",
+      errorType: "InvalidRequestID",
+    });
+  });
+
+  it("answers a known path with the wrong method 405 MethodNotAllowed", async () => {
+    const answer = await fetch(`${base}/invocation/next`, { method: "DELETE" });
+    expect(answer.status).toBe(405);
+    expect(answer.headers.get("allow")).toBe("GET");
+    expect((await answer.json()).errorType).toBe("MethodNotAllowed");
+  });
+
+  it("answers a request node's parser refuses, and one cut short, in the Runtime API's error shape", async () => {
+    const garbage = await send("GARBAGE\r\n\r\n");
+    expect(garbage.responses).toMatchObject([
+      { status: 400, headers: { "content-type": "application/json" } },
+    ]);
+    expect(JSON.parse(garbage.responses[0]?.body ?? "")).toEqual({
+      errorMessage: "Malformed HTTP request (HPE_INVALID_METHOD)",
+      errorType: "InvalidRequest",
+    });
+    const cut = await send("GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x", true);
+    expect(cut.responses.map((response) => JSON.parse(response.body))).toEqual([
+      { errorMessage: "HTTP request detected as truncated", errorType: "TruncatedHTTPRequest" },
+    ]);
+    const huge = await send(
+      `GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nX: ${"a".repeat(20_000)}\r\n\r\n`,
+    );
+    expect(huge.responses.map((response) => response.status)).toEqual([431]);
+  });
+
+  it("refuses the current invocation's answer with a garbled chunked body; the runtime may answer again", async () => {
+    server.deliver(delivery);
+    await (await fetch(`${base}/invocation/next`)).text();
+    const garbled = await send(
+      `POST /2018-06-01/runtime/invocation/${requestId}/response HTTP/1.1\r\nHost: x\r\n` +
+        "Transfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
+    );
+    expect(
+      garbled.responses.map((response) => [response.status, JSON.parse(response.body).errorType]),
+    ).toEqual([[400, "InvalidRequest"]]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(heard).toEqual([]);
+    // Still unanswered: a /next does not end it, a proper answer does.
+    const stray = fetch(`${base}/invocation/next`).then(
+      (response) => response.status,
+      () => 0,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(heard).toEqual([]);
+    const answer = await fetch(`${base}/invocation/${requestId}/response`, { method: "POST", body: "ok" });
+    expect(answer.status).toBe(202);
+    expect(heard).toEqual([["response", requestId, "ok", "text/plain;charset=UTF-8"]]);
+    server.close();
+    await stray;
+  });
+
+  it("a /next while an invocation is delivered and unanswered neither ends it nor reports the runtime ready", async () => {
+    server.deliver(delivery);
+    await (await fetch(`${base}/invocation/next`)).text();
+    expect(heard).toEqual([]);
+    const stray = fetch(`${base}/invocation/next`).then(
+      (response) => response.status,
+      () => 0,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(heard).toEqual([]); // the environment must not be frozen and handed an event mid-invocation
+    const answer = await fetch(`${base}/invocation/${requestId}/response`, { method: "POST", body: "1" });
+    expect(answer.status).toBe(202);
+    expect(heard).toEqual([["response", requestId, "1", "text/plain;charset=UTF-8"]]);
+    // The runtime's own /next after answering takes the stray one's place, which gets an answer.
+    const own = fetch(`${base}/invocation/next`);
+    expect(await stray).toBe(403);
+    await waitFor(() => heard.length === 2);
+    expect(heard[1]).toEqual(["next"]);
+    server.deliver({ ...delivery, requestId: "third" });
+    expect((await own).status).toBe(200);
   });
 });
 

@@ -8,7 +8,9 @@
  *
  * One listener per provider, on the address the Runtime API servers use. The launcher connects twice
  * (stdout, then stderr) and opens each connection with `<token> <1|2>\n`; a connection without a
- * known token is closed, so one environment cannot write into another's log.
+ * known token is closed, so one environment cannot write into another's log. Anything on the sandbox
+ * network may connect: a connection that does not greet in time, or greets wrongly, is closed, and no
+ * socket or server error is left unhandled (an unhandled 'error' would take Lambkin down).
  */
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
@@ -17,6 +19,8 @@ import type { OutputStream } from "../sandbox.js";
 
 const STREAMS: Record<string, OutputStream> = { "1": "stdout", "2": "stderr" };
 const MAX_GREETING = 128;
+/** The launcher greets as soon as it connects; a connection silent for this long is closed. */
+export const GREETING_TIMEOUT_MS = 10_000;
 
 export interface OutputSink {
   /** A connection of this environment's runtime, for one of its streams. */
@@ -33,8 +37,11 @@ export class OutputChannel {
   private readonly sinks = new Map<string, OutputSink>();
   private address: AddressInfo | undefined;
 
-  constructor() {
+  constructor(private readonly greetingTimeoutMs = GREETING_TIMEOUT_MS) {
     this.server = createServer((socket) => this.greet(socket));
+    // After listen, a server only reports failed accepts (EMFILE under a flood of connections): they
+    // are transient, and without a listener they would be thrown.
+    this.server.on("error", () => {});
   }
 
   async listen(host: string): Promise<void> {
@@ -63,6 +70,8 @@ export class OutputChannel {
   private greet(socket: Socket): void {
     socket.setNoDelay(true);
     let greeting = Buffer.alloc(0);
+    const silent = setTimeout(() => socket.destroy(), this.greetingTimeoutMs);
+    socket.once("close", () => clearTimeout(silent));
     const onData = (chunk: Buffer) => {
       greeting = Buffer.concat([greeting, chunk]);
       const newline = greeting.indexOf(0x0a);
@@ -70,10 +79,11 @@ export class OutputChannel {
         if (greeting.length > MAX_GREETING) socket.destroy();
         return;
       }
+      clearTimeout(silent);
       socket.off("data", onData);
       const [token = "", stream = ""] = greeting.subarray(0, newline).toString("latin1").split(" ");
       const sink = this.sinks.get(token);
-      const name = STREAMS[stream];
+      const name = Object.hasOwn(STREAMS, stream) ? STREAMS[stream] : undefined; // not "__proto__"
       if (!sink || !name) return void socket.destroy();
       sink.attach(name, socket);
       const rest = greeting.subarray(newline + 1);
