@@ -23,6 +23,7 @@ export async function readManifest(file: string): Promise<RawManifest> {
       "",
       `cannot be read (${(error as Error).message})`,
       "Check the path and its permissions.",
+      "LKN_ERR_MANIFEST_NOT_FOUND",
     );
   }
   return parseManifest(file, source);
@@ -48,6 +49,7 @@ export function parseManifest(file: string, source: string): RawManifest {
       "",
       `YAML syntax error ${position(syntaxError)}: ${syntaxError.message}`,
       "Fix the YAML at that position.",
+      "LKN_ERR_MANIFEST_YAML",
     );
   }
   const document: unknown = doc.toJS({ maxAliasCount: 1000 });
@@ -57,13 +59,19 @@ export function parseManifest(file: string, source: string): RawManifest {
       "",
       "is not a YAML mapping",
       "A serverless.yml starts with keys such as `service:`, `provider:` and `functions:`.",
+      "LKN_ERR_MANIFEST_YAML",
     );
   }
   const warnings = doc.warnings.map((warning) => {
     // An unknown `!Tag` is not an error in YAML: its value is kept as the plain scalar or collection.
     const effect =
       warning.code === "TAG_RESOLVE_FAILED" ? "; Lambkin reads the value as if it had no tag" : "";
-    return manifestWarning(file, "", `YAML ${position(warning)}: ${warning.message}${effect}`);
+    return manifestWarning(
+      file,
+      "",
+      `YAML ${position(warning)}: ${warning.message}${effect}`,
+      "LKN_WRN_MANIFEST_YAML",
+    );
   });
   return { document: document as Record<string, unknown>, warnings };
 }

@@ -116,6 +116,7 @@ export class VariableResolver {
         path,
         `variables refer to each other in a cycle: ${cycle}`,
         "Make one of them a plain value",
+        "LKN_ERR_MANIFEST_VARIABLE",
       );
     }
     this.inProgress.push(key);
@@ -146,6 +147,7 @@ export class VariableResolver {
           path,
           `${part.text} resolves to ${describeValue(value)}, which cannot be placed inside a string`,
           "Reference a single string or number here, or make the variable the whole value",
+          "LKN_ERR_MANIFEST_VARIABLE",
         );
       }
       text += String(value);
@@ -162,6 +164,7 @@ export class VariableResolver {
       path,
       `${expression.text}: value not found at "${type}" source`,
       notFoundFix(type, address),
+      "LKN_ERR_MANIFEST_VARIABLE",
     );
   }
 
@@ -200,7 +203,7 @@ export class VariableResolver {
       return action();
     } catch (error) {
       if (error instanceof VariableProblem)
-        throw new ManifestError(this.file, path, error.message, error.fix);
+        throw new ManifestError(this.file, path, error.message, error.fix, "LKN_ERR_MANIFEST_VARIABLE");
       throw error;
     }
   }
