@@ -1,12 +1,17 @@
 /**
  * Reads one serverless.yml into a plain object: YAML syntax errors become ManifestErrors with line and column,
  * CloudFormation short-form tags become their long form, and YAML warnings (such as an unknown `!Tag`) become
- * ManifestWarnings. Variables are left as written; resolving them is the variable resolver's job.
+ * ManifestWarnings. Variables are left as written; resolving them is the variable resolver's job. A file too
+ * large, too deeply nested or whose aliases expand too far is refused before it is built (manifest-limits.ts).
  */
-import { readFile } from "node:fs/promises";
-import { LineCounter, parseDocument, type YAMLError } from "yaml";
+import { readFile, stat } from "node:fs/promises";
+import { type Document, LineCounter, parseDocument, type YAMLError } from "yaml";
 import { cloudFormationTags } from "./cloudformation-yaml-tags.js";
 import { ManifestError, type ManifestWarning, manifestWarning } from "./manifest-error.js";
+import { checkDocument, checkManifestSize, checkTokens, limitError } from "./manifest-limits.js";
+
+/** yaml's own guard against alias bombs (its default is 100); its ReferenceError becomes a limit error. */
+const MAX_ALIAS_COUNT = 1000;
 
 export interface RawManifest {
   readonly document: Record<string, unknown>;
@@ -16,8 +21,11 @@ export interface RawManifest {
 export async function readManifest(file: string): Promise<RawManifest> {
   let source: string;
   try {
+    // The size is checked before reading; a file that grows in between is checked again below.
+    checkManifestSize(file, (await stat(file)).size);
     source = await readFile(file, "utf8");
   } catch (error) {
+    if (error instanceof ManifestError) throw error;
     throw new ManifestError(
       file,
       "",
@@ -30,11 +38,15 @@ export async function readManifest(file: string): Promise<RawManifest> {
 }
 
 export function parseManifest(file: string, source: string): RawManifest {
+  checkManifestSize(file, Buffer.byteLength(source));
+  checkTokens(file, source);
   // `merge: true`: the Serverless Framework parses with js-yaml, which honours `<<:` merge keys (YAML 1.1).
   const lines = new LineCounter();
   const doc = parseDocument(source, {
     customTags: cloudFormationTags,
     merge: true,
+    // Duplicate keys are found by checkDocument, in linear time.
+    uniqueKeys: false,
     prettyErrors: false,
     lineCounter: lines,
   });
@@ -52,7 +64,11 @@ export function parseManifest(file: string, source: string): RawManifest {
       "LKN_ERR_MANIFEST_YAML",
     );
   }
-  const document: unknown = doc.toJS({ maxAliasCount: 1000 });
+  checkDocument(file, doc, (offset) => {
+    const { line, col } = lines.linePos(offset);
+    return `at line ${line}, column ${col}`;
+  });
+  const document: unknown = toPlainObject(file, doc);
   if (document === null || typeof document !== "object" || Array.isArray(document)) {
     throw new ManifestError(
       file,
@@ -74,4 +90,15 @@ export function parseManifest(file: string, source: string): RawManifest {
     );
   });
   return { document: document as Record<string, unknown>, warnings };
+}
+
+function toPlainObject(file: string, doc: Document): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    // "Excessive alias count indicates a resource exhaustion attack"; a stack overflow is the same kind of refusal.
+    if (error instanceof ReferenceError || error instanceof RangeError)
+      throw limitError(file, "", `cannot be expanded: ${error.message}`);
+    throw error;
+  }
 }
