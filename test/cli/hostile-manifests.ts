@@ -63,7 +63,7 @@ export function variableChain(length = 20_000): string {
   const lines = ["custom:"];
   for (let index = 0; index < length; index += 1) lines.push(`  v${index}: \${self:custom.v${index + 1}}`);
   lines.push(`  v${length}: end`);
-  return `${lines.join("\n")}\n${functionWith("      DEEP: ${self:custom.v0}\n")}`;
+  return `${lines.join("\n")}\n${functionWith(`      DEEP: \${self:custom.v0}\n`)}`;
 }
 
 /** `[[[[…]]]]`, `depth` levels of flow collections. */
