@@ -84,10 +84,11 @@ export function checkTokens(file: string, source: string): void {
     if (token === "[" || token === "{") {
       depth += 1;
       if (depth > MAX_NESTING_DEPTH) {
+        const { keyPath, where } = deepestPoint(source);
         throw limitError(
           file,
-          "",
-          `collections ([…], {…}) nest more than ${MAX_NESTING_DEPTH} levels deep${near(source)}`,
+          keyPath,
+          `collections ([…], {…}) nest more than ${MAX_NESTING_DEPTH} levels deep${where}`,
         );
       }
     } else if (token === "]" || token === "}") {
@@ -100,19 +101,32 @@ export function checkTokens(file: string, source: string): void {
  * Where the brackets first nest too deeply, counted naively (quotes and comments ignored): the lexer's tokens
  * carry no offsets. Only for the message; the lexer's count decides.
  */
-function near(source: string): string {
+function deepestPoint(source: string): { keyPath: string; where: string } {
   let depth = 0;
   for (let offset = 0; offset < source.length; offset += 1) {
     const char = source.charCodeAt(offset);
     if (char === 0x5b || char === 0x7b) depth += 1;
     else if (char === 0x5d || char === 0x7d) depth -= 1;
     if (depth > MAX_NESTING_DEPTH) {
-      const before = source.slice(0, offset);
-      const line = before.split("\n").length;
-      return ` near line ${line}, column ${offset - before.lastIndexOf("\n")}`;
+      const lines = source.slice(0, offset).split("\n");
+      const column = (lines[lines.length - 1] as string).length + 1;
+      return { keyPath: blockKeyPath(lines), where: ` near line ${lines.length}, column ${column}` };
     }
   }
-  return "";
+  return { keyPath: "", where: "" };
+}
+
+/** The block-style keys above the last line (`custom:` then `  deep: [[[`: `custom.deep`), for messages. */
+function blockKeyPath(lines: readonly string[]): string {
+  const keys: string[] = [];
+  let indent = Number.POSITIVE_INFINITY;
+  for (let index = lines.length - 1; index >= 0 && indent > 0; index -= 1) {
+    const match = /^( *)([A-Za-z0-9_$][^:#]*?):(?: |$)/.exec(lines[index] as string);
+    if (!match || (match[1] as string).length >= indent) continue;
+    indent = (match[1] as string).length;
+    keys.unshift(match[2] as string);
+  }
+  return keys.join(".");
 }
 
 /**
@@ -201,14 +215,14 @@ export class ResolutionBudget {
     }
   }
 
-  /** `length` more characters of interpolated text, at `path`. */
-  textOf(length: number, path: KeyPath): void {
+  /** `length` more characters of interpolated text, at `path`, while resolving `reading` (see node()). */
+  textOf(length: number, path: KeyPath, reading?: string): void {
     this.text += length;
     if (this.text > MAX_RESOLVED_TEXT) {
       throw limitError(
         this.file,
-        path,
-        `variables interpolate more than ${MAX_RESOLVED_TEXT} characters of text in all`,
+        reading ?? path,
+        `variables interpolate more than ${MAX_RESOLVED_TEXT} characters of text in all${reading ? ` (at ${formatKeyPath(path)})` : ""}`,
       );
     }
   }

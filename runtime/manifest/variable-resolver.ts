@@ -165,7 +165,7 @@ export class VariableResolver {
           "LKN_ERR_MANIFEST_VARIABLE",
         );
       }
-      this.budget.textOf(part.text.length + String(value).length, path);
+      this.budget.textOf(part.text.length + String(value).length, path, this.inProgress[0]);
       text += String(value);
     }
     return text;
