@@ -66,7 +66,7 @@ describe("a hostile serverless.yml", () => {
       "YAML aliases expand the document",
     ],
     [
-      "a 300,000-item value copied 400 times by ${self:…}",
+      `a 300,000-item value copied 400 times by \${self:…}`,
       selfReferences(),
       "functions.hello.environment.V3",
       "resolving variables expands the document",
