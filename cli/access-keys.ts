@@ -14,6 +14,7 @@ export function accessKeysFromEnvironment(value = process.env.LAMBKIN_ACCESS_KEY
     if (separator <= 0 || separator === pair.length - 1) {
       throw new UsageError(
         "LAMBKIN_ACCESS_KEYS must be a comma-separated list of ACCESS_KEY_ID:SECRET_ACCESS_KEY",
+        "LKN_ERR_CONFIG_INVALID",
       );
     }
     keys.set(pair.slice(0, separator), pair.slice(separator + 1));

@@ -1,9 +1,12 @@
 /**
  * The `lambkin` command line. Exit status: 0 success, 1 function error, 2 bad usage or manifest.
+ * Lambkin's own errors are printed as one line that starts with their catalogue code (`[LKN_ERR_…]`).
  */
 import { Command, CommanderError, Option } from "commander";
 import pc from "picocolors";
 import { ConcurrencyConfigError } from "../runtime/concurrency/concurrency-limiter.js";
+import { ConfigError } from "../runtime/errors/config-error.js";
+import { coded, codeOf, type LambkinCode } from "../runtime/errors/lambkin-codes.js";
 import { ServiceError } from "../runtime/errors/service-errors.js";
 import { ManifestError } from "../runtime/manifest/manifest-error.js";
 import { type DevFlags, devCommand } from "./commands/dev.js";
@@ -73,7 +76,10 @@ try {
 
 function reportFailure(error: unknown): number {
   if (error instanceof CommanderError) {
-    return error.exitCode === 0 ? 0 : EXIT_USAGE; // help and --version exit 0; usage mistakes 2
+    // Commander has already printed its message; the code follows on its own line.
+    if (error.exitCode === 0) return 0; // help and --version exit 0; usage mistakes 2
+    process.stderr.write(`${pc.red("error:")} ${coded("LKN_ERR_CLI_USAGE", "see lambkin --help")}\n`);
+    return EXIT_USAGE;
   }
   if (error instanceof ServiceError) {
     process.stderr.write(`${pc.red(`${error.errorName}:`)} ${error.message}\n`);
@@ -82,13 +88,24 @@ function reportFailure(error: unknown): number {
   if (
     error instanceof UsageError ||
     error instanceof ManifestError ||
-    error instanceof ConcurrencyConfigError
+    error instanceof ConcurrencyConfigError ||
+    error instanceof ConfigError
   ) {
-    process.stderr.write(`${pc.red("error:")} ${error.message}\n`);
+    process.stderr.write(`${pc.red("error:")} ${withCode(error.code, error.message)}\n`);
     return EXIT_USAGE;
+  }
+  const code = codeOf(error);
+  if (code && error instanceof Error) {
+    process.stderr.write(`${pc.red("lambkin failed:")} ${withCode(code, error.message)}\n`);
+    return 1;
   }
   process.stderr.write(
     `${pc.red("lambkin failed:")} ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
   );
   return 1;
+}
+
+/** Docker errors already start with their code; others get it in front. */
+function withCode(code: LambkinCode, message: string): string {
+  return message.startsWith(`[${code}]`) ? message : coded(code, message);
 }

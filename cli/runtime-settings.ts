@@ -30,6 +30,6 @@ function positiveInteger(value: string | undefined, name: string): number | unde
   if (value === undefined || value === "") return undefined;
   const number = Number(value);
   if (!Number.isInteger(number) || number <= 0)
-    throw new UsageError(`${name} must be a positive integer (got "${value}")`);
+    throw new UsageError(`${name} must be a positive integer (got "${value}")`, "LKN_ERR_CONFIG_INVALID");
   return number;
 }

@@ -10,7 +10,7 @@ import { Invoker } from "./invoker/invoker.js";
 import { type FunctionLogSink, pinoFunctionLogSink } from "./logs/function-log-sink.js";
 import { FunctionRegistry } from "./manifest/function-registry.js";
 import { type LoadedServices, loadServices } from "./manifest/load-services.js";
-import { formatWarning } from "./manifest/manifest-error.js";
+import { formatWarning, warningLogFields } from "./manifest/manifest-error.js";
 import { DEFAULT_IDLE_TIMEOUT_MS, EnvironmentPool } from "./pool/environment-pool.js";
 import type { SandboxProvider } from "./sandbox/sandbox.js";
 import { createSandboxProvider, type SandboxKind, sandboxKindFrom } from "./sandbox/sandbox-factory.js";
@@ -49,7 +49,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
     env: options.env,
   });
   for (const warning of services.warnings) {
-    options.logger.warn(formatWarning(warning));
+    options.logger.warn(warningLogFields(warning), formatWarning(warning));
   }
   const registry = new FunctionRegistry(services.functions);
   const concurrency = new ConcurrencyLimiter(

@@ -10,14 +10,15 @@
 #   util-linux      setpriv: environments die with Lambkin, and drop to an unprivileged user
 #   bubblewrap      bwrap: the process sandbox's namespaces (own /tmp, pid namespace, read-only code)
 #   awscli          Debian's aws CLI v2 (/usr/bin/aws) against the Invoke API
+#   time            /usr/bin/time: peak memory and CPU of a CLI refusing a hostile manifest
 #   docker.io       a Docker engine for the docker sandbox (any engine that `docker info` reaches will do)
 set -euo pipefail
 
-packages=(curl bash python3 util-linux bubblewrap awscli)
+packages=(curl bash python3 util-linux bubblewrap awscli time)
 # Commands each package provides, to tell a present tool from a missing one on non-Debian hosts too.
 declare -A provides=(
   [curl]=/usr/bin/curl [bash]=/bin/bash [python3]=/usr/bin/python3 [util-linux]=/usr/bin/setpriv
-  [bubblewrap]=/usr/bin/bwrap [awscli]=/usr/bin/aws [docker.io]=/usr/sbin/dockerd
+  [bubblewrap]=/usr/bin/bwrap [awscli]=/usr/bin/aws [time]=/usr/bin/time [docker.io]=/usr/sbin/dockerd
 )
 
 say() { printf 'prepare-test-host: %s\n' "$*"; }

@@ -8,6 +8,7 @@ import pc from "picocolors";
 import type { Logger } from "pino";
 import { createGateway } from "../../gateway/gateway-app.js";
 import { INIT_LIMIT_MS } from "../../runtime/environment/execution-environment.js";
+import { coded } from "../../runtime/errors/lambkin-codes.js";
 import { type LambkinRuntime, startRuntime } from "../../runtime/lambkin-runtime.js";
 import { accessKeysFromEnvironment } from "../access-keys.js";
 import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
@@ -36,11 +37,18 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     address = await gateway.listen({ port, host });
   } catch (error) {
     await runtime.close();
-    throw new UsageError(`cannot listen on ${host}:${port}: ${(error as Error).message}`);
+    throw new UsageError(
+      `cannot listen on ${host}:${port}: ${(error as Error).message}`,
+      "LKN_ERR_CLI_LISTEN",
+    );
   }
   describeFunctions(runtime, logger);
   if (accessKeys.size === 0) {
-    logger.warn("no access keys configured (LAMBKIN_ACCESS_KEYS): Invoke API signatures are NOT checked");
+    const code = "LKN_WRN_DEV_NO_ACCESS_KEYS";
+    logger.warn(
+      { code },
+      coded(code, "no access keys configured (LAMBKIN_ACCESS_KEYS): Invoke API signatures are NOT checked"),
+    );
   } else {
     logger.info(`Invoke API requires SigV4 signatures from ${accessKeys.size} configured access key(s)`);
   }

@@ -7,6 +7,7 @@
 
 import pc from "picocolors";
 import type { Logger } from "pino";
+import { coded, codeOf } from "../../runtime/errors/lambkin-codes.js";
 import { connectDocker, isUnreachable } from "../../runtime/sandbox/docker/docker-engine.js";
 import { engineUnavailable } from "../../runtime/sandbox/docker/docker-errors.js";
 import { type BuiltImage, buildRuntimeImages } from "../../runtime/sandbox/docker/images/image-builder.js";
@@ -23,7 +24,8 @@ export async function imagesBuildCommand(flags: ImagesBuildFlags, logger: Logger
   try {
     await docker.ping();
   } catch (error) {
-    if (isUnreachable(error)) throw new UsageError(engineUnavailable(error).message);
+    if (isUnreachable(error))
+      throw new UsageError(engineUnavailable(error).message, "LKN_ERR_DOCKER_ENGINE_UNAVAILABLE");
     throw error;
   }
   let results: BuiltImage[];
@@ -37,7 +39,10 @@ export async function imagesBuildCommand(flags: ImagesBuildFlags, logger: Logger
     const hint = flags.offline
       ? ""
       : " (no registry reachable? `lambkin images build --offline` builds from this host)";
-    process.stderr.write(`${pc.red("images build failed:")} ${(error as Error).message}${hint}\n`);
+    const code = codeOf(error) ?? "LKN_ERR_IMAGES_BUILD_FAILED";
+    process.stderr.write(
+      `${pc.red("images build failed:")} ${coded(code, (error as Error).message)}${hint}\n`,
+    );
     return EXIT_FAILURE;
   }
   for (const result of results) {

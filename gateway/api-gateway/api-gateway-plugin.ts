@@ -8,7 +8,7 @@
  */
 import type { FastifyError, FastifyPluginAsync, FastifyReply } from "fastify";
 import type { LambkinRuntime } from "../../runtime/lambkin-runtime.js";
-import { formatWarning } from "../../runtime/manifest/manifest-error.js";
+import { formatWarning, warningLogFields } from "../../runtime/manifest/manifest-error.js";
 import { buildRouteTable } from "./build-route-table.js";
 import { type GatewayResponse, MAX_REQUEST_BODY_BYTES } from "./gateway-responses.js";
 import { INTEGRATION_TIMEOUT_MS } from "./lambda-integration.js";
@@ -26,7 +26,7 @@ export interface ApiGatewayPluginOptions {
 
 export const apiGatewayPlugin: FastifyPluginAsync<ApiGatewayPluginOptions> = async (app, options) => {
   const { table, warnings } = options.routes ?? (await buildRouteTable(options.runtime.registry.all()));
-  for (const warning of warnings) app.log.warn(formatWarning(warning));
+  for (const warning of warnings) app.log.warn(warningLogFields(warning), formatWarning(warning));
   const dispatcher = new RequestDispatcher(table, {
     invoker: options.runtime.invoker,
     log: app.log,

@@ -129,6 +129,7 @@ function withoutCrossApiDuplicates(routes: readonly Route[], warnings: ManifestW
           `functions.${route.target.fn.key}.events`,
           `${route.routeKey} is also declared by ${describeOwner(other)}; on AWS the two APIs have different hosts, ` +
             "Lambkin serves both on one port and routes this request to the first one loaded",
+          "LKN_WRN_GATEWAY_ROUTE_SHADOWED",
         ),
       );
     }
@@ -157,5 +158,6 @@ function duplicate(route: RouteDeclaration, other: RouteDeclaration): ManifestEr
     route.where,
     `the route ${key} is already declared by ${other.where}`,
     "API Gateway routes each method and path to one function: remove or change one of them",
+    "LKN_ERR_MANIFEST_DUPLICATE_ROUTE",
   );
 }

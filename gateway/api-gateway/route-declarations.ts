@@ -75,7 +75,12 @@ function restRoute(fn: FunctionDefinition, http: unknown, result: DeclaredRoutes
   for (const [key, effect] of Object.entries(UNENFORCED)) {
     if (settings?.[key] !== undefined && settings[key] !== false) {
       result.warnings.push(
-        manifestWarning(fn.manifestPath, `${where}.${key}`, `not enforced by Lambkin: ${effect}`),
+        manifestWarning(
+          fn.manifestPath,
+          `${where}.${key}`,
+          `not enforced by Lambkin: ${effect}`,
+          "LKN_WRN_GATEWAY_ROUTE_UNENFORCED",
+        ),
       );
     }
   }
@@ -106,6 +111,7 @@ function isProxyIntegration(
       fn.manifestPath,
       where,
       `${what} is not supported by Lambkin yet: the route is not served (only the default lambda-proxy integration is)`,
+      "LKN_WRN_GATEWAY_ROUTE_NOT_SERVED",
     ),
   );
   return false;
@@ -127,6 +133,7 @@ function httpApiRoute(fn: FunctionDefinition, httpApi: unknown, result: Declared
           fn.manifestPath,
           `${where}.authorizer`,
           `not enforced by Lambkin: ${UNENFORCED.authorizer}`,
+          "LKN_WRN_GATEWAY_ROUTE_UNENFORCED",
         ),
       );
     }
@@ -181,5 +188,5 @@ function describeEvent(value: unknown): string {
 }
 
 function invalid(fn: FunctionDefinition, where: string, problem: string, fix: string): ManifestError {
-  return new ManifestError(fn.manifestPath, where, problem, fix);
+  return new ManifestError(fn.manifestPath, where, problem, fix, "LKN_ERR_MANIFEST_EVENT");
 }

@@ -8,6 +8,7 @@
  * event refused by a concurrency cap or failing in the function is logged and dropped.
  */
 import type { FastifyBaseLogger } from "fastify";
+import { coded } from "../../runtime/errors/lambkin-codes.js";
 import type { InvokeOptions } from "../../runtime/invoker/invoker.js";
 import type { LambkinRuntime } from "../../runtime/lambkin-runtime.js";
 
@@ -19,15 +20,23 @@ export function invokeInBackground(
   options: InvokeOptions,
 ): void {
   const context = { functionName, requestId: options.requestId, invocationType: "Event" };
+  const code = "LKN_WRN_INVOKE_ASYNC_NOT_RETRIED";
   runtime.invoker.invoke(functionName, payload, options).then(
     (result) => {
       if (result.functionError) {
         log.warn(
-          { ...context, errorType: result.errorType },
-          "asynchronous invocation failed in the function",
+          { ...context, code, errorType: result.errorType },
+          coded(
+            code,
+            "asynchronous invocation failed in the function; Lambkin does not retry it yet, it is dropped",
+          ),
         );
       }
     },
-    (error: unknown) => log.error({ ...context, err: error }, "asynchronous invocation could not run"),
+    (error: unknown) =>
+      log.error(
+        { ...context, code, err: error },
+        coded(code, "asynchronous invocation could not run; Lambkin does not retry it yet, it is dropped"),
+      ),
   );
 }

@@ -4,12 +4,15 @@
  * both a guarantee (carved out of the account pool) and a cap. `reservedConcurrency: 0` throttles
  * everything. Over a cap, a synchronous invocation is refused at once (TooManyRequestsException).
  */
+import type { LambkinCode } from "../errors/lambkin-codes.js";
 import { type ServiceError, throttled } from "../errors/service-errors.js";
 import type { FunctionDefinition } from "../manifest/function-definition.js";
 
 export const DEFAULT_ACCOUNT_CONCURRENCY = 1000;
 
-export class ConcurrencyConfigError extends Error {}
+export class ConcurrencyConfigError extends Error {
+  readonly code = "LKN_ERR_CONFIG_CONCURRENCY" satisfies LambkinCode;
+}
 
 export interface ConcurrencyLease {
   release(): void;

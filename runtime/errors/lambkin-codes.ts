@@ -23,6 +23,57 @@ export const LAMBKIN_CODES = {
     kind: "error",
     summary: "A serverless.yml cannot be loaded: the message names the file, the key path and the fix.",
   },
+  LKN_ERR_MANIFEST_NOT_FOUND: {
+    kind: "error",
+    summary: "The service folder, or its serverless.yml, does not exist or cannot be read.",
+  },
+  LKN_ERR_MANIFEST_FORMAT: {
+    kind: "error",
+    summary: "The service is configured in serverless.json/.js/.ts: Lambkin reads serverless.yml only.",
+  },
+  LKN_ERR_MANIFEST_YAML: {
+    kind: "error",
+    summary: "The serverless.yml is not valid YAML, or is not a mapping of keys.",
+  },
+  LKN_ERR_MANIFEST_LIMIT: {
+    kind: "error",
+    summary:
+      "The serverless.yml exceeds a bound that protects Lambkin (file size, aliases, resolved size, nesting, resolution time).",
+  },
+  LKN_ERR_MANIFEST_VARIABLE: {
+    kind: "error",
+    summary:
+      "A Serverless Framework variable (self:, env:, opt: …) cannot be resolved: no value, unsupported source, bad syntax or a cycle.",
+  },
+  LKN_ERR_MANIFEST_INTRINSIC: {
+    kind: "error",
+    summary: "A CloudFormation intrinsic function (!Ref, !GetAtt, !Sub …) cannot be computed locally.",
+  },
+  LKN_ERR_MANIFEST_RUNTIME_UNSUPPORTED: {
+    kind: "error",
+    summary: "A function's runtime is deprecated on AWS or not one Lambkin runs.",
+  },
+  LKN_ERR_MANIFEST_HANDLER_OUTSIDE_SERVICE: {
+    kind: "error",
+    summary:
+      "A function's handler module is an absolute path, or resolves (through a symlink) outside its service folder.",
+  },
+  LKN_ERR_MANIFEST_BOOTSTRAP: {
+    kind: "error",
+    summary: "A custom-runtime (provided.*) service has no executable bootstrap file.",
+  },
+  LKN_ERR_MANIFEST_EVENT: {
+    kind: "error",
+    summary: "A function's events list, or one http/httpApi event, is malformed.",
+  },
+  LKN_ERR_MANIFEST_DUPLICATE_NAME: {
+    kind: "error",
+    summary: "Two functions (possibly in two services) have the same Lambda function name.",
+  },
+  LKN_ERR_MANIFEST_DUPLICATE_ROUTE: {
+    kind: "error",
+    summary: "One API declares the same method and path twice.",
+  },
   LKN_WRN_MANIFEST_UNSUPPORTED: {
     kind: "warning",
     summary: "A serverless.yml setting changes how code runs on AWS, and Lambkin does not reproduce it yet.",
@@ -47,9 +98,123 @@ export const LAMBKIN_CODES = {
     summary:
       "A second SIGINT/SIGTERM arrived during shutdown: Lambkin stops every environment and exits at once, ending the invocations still running.",
   },
+  LKN_WRN_MANIFEST_ARCHITECTURE: {
+    kind: "warning",
+    summary: "An architecture that is not x86_64 or arm64: the function runs on the host's architecture.",
+  },
+  LKN_WRN_MANIFEST_YAML: {
+    kind: "warning",
+    summary: "The YAML parser warns (e.g. an unknown !Tag, whose value is read as if it had no tag).",
+  },
+  LKN_WRN_MANIFEST_FILE_IGNORED: {
+    kind: "warning",
+    summary:
+      "A configuration file is not read: serverless.yaml beside serverless.yml, or serverless.json/.js/.ts.",
+  },
+  LKN_WRN_MANIFEST_HANDLER_MALFORMED: {
+    kind: "warning",
+    summary: "A Node.js handler is not path/file.export (or contains ..): every invocation will fail.",
+  },
+  LKN_WRN_MANIFEST_EVENT_UNSUPPORTED: {
+    kind: "warning",
+    summary: "An event type Lambkin does not handle (sns, eventBridge, websocket …): it never fires locally.",
+  },
+  LKN_WRN_MANIFEST_EVENT_NOT_FIRED: {
+    kind: "warning",
+    summary: "A schedule/sqs/s3/stream event is accepted, but nothing fires it in this version of Lambkin.",
+  },
+  LKN_WRN_MANIFEST_INTRINSIC: {
+    kind: "warning",
+    summary:
+      "An intrinsic function inside an event cannot be computed: the event keeps the value as written.",
+  },
+  LKN_WRN_GATEWAY_ROUTE_UNENFORCED: {
+    kind: "warning",
+    summary:
+      "A route's authorizer, API key (private) or request validation is not enforced: every request reaches the function.",
+  },
+  LKN_WRN_GATEWAY_ROUTE_NOT_SERVED: {
+    kind: "warning",
+    summary: "An http event with a non-proxy integration or async: true: the route is not served.",
+  },
+  LKN_WRN_GATEWAY_ROUTE_SHADOWED: {
+    kind: "warning",
+    summary: "The same route is declared by two APIs: on one port, the first one loaded serves it.",
+  },
+  LKN_WRN_INVOKE_ASYNC_NOT_RETRIED: {
+    kind: "warning",
+    summary:
+      "An asynchronous (Event) invocation failed or was refused: Lambkin does not retry it yet, it is dropped.",
+  },
+  LKN_WRN_DEV_NO_ACCESS_KEYS: {
+    kind: "warning",
+    summary:
+      "No LAMBKIN_ACCESS_KEYS: the Invoke API accepts every request without checking SigV4 signatures.",
+  },
+  LKN_ERR_CLI_USAGE: {
+    kind: "error",
+    summary:
+      "The lambkin command was called wrongly (unknown option, conflicting or invalid flags, unreadable event file).",
+  },
+  LKN_ERR_CLI_LISTEN: {
+    kind: "error",
+    summary:
+      "lambkin dev cannot listen on the host and port asked for (in use, or not an address of this machine).",
+  },
+  LKN_ERR_CONFIG_INVALID: {
+    kind: "error",
+    summary: "A LAMBKIN_* environment setting has a value Lambkin cannot use.",
+  },
+  LKN_ERR_CONFIG_CONCURRENCY: {
+    kind: "error",
+    summary: "reservedConcurrency adds up to more than the account concurrency allows to reserve.",
+  },
+  LKN_ERR_DOCKER_ENGINE_UNAVAILABLE: {
+    kind: "error",
+    summary: "The docker sandbox cannot reach the Docker engine (Sandbox.EngineUnavailable).",
+  },
+  LKN_ERR_DOCKER_ENGINE_FAILED: {
+    kind: "error",
+    summary: "The Docker engine refused or failed an operation of the docker sandbox (Sandbox.EngineError).",
+  },
+  LKN_ERR_DOCKER_IMAGE_MISSING: {
+    kind: "error",
+    summary: "A Lambkin runtime image is not built (Sandbox.ImageNotFound): run lambkin images build.",
+  },
+  LKN_ERR_DOCKER_FUNCTION_IMAGE_MISSING: {
+    kind: "error",
+    summary: "A container-image function's image is not in the Docker engine (Sandbox.ImageNotFound).",
+  },
+  LKN_ERR_DOCKER_IMAGE_OUTDATED: {
+    kind: "error",
+    summary: "A runtime image was built from another version of Lambkin (Sandbox.ImageOutdated).",
+  },
+  LKN_ERR_IMAGES_BUILD_FAILED: {
+    kind: "error",
+    summary: "lambkin images build could not build a runtime image.",
+  },
+  LKN_ERR_IMAGES_BOOTSTRAP_NOT_BUILT: {
+    kind: "error",
+    summary: "The Node bootstrap an image needs is not compiled: run npm run build first.",
+  },
 } as const satisfies Record<string, CodeEntry>;
 
 export type LambkinCode = keyof typeof LAMBKIN_CODES;
+
+/** Anything that carries a code: Lambkin's own errors (`error.code`) and warnings. */
+export interface Coded {
+  readonly code: LambkinCode;
+}
+
+export function isLambkinCode(value: unknown): value is LambkinCode {
+  return typeof value === "string" && Object.hasOwn(LAMBKIN_CODES, value);
+}
+
+/** The code of an error that carries one of Lambkin's codes, else undefined. */
+export function codeOf(error: unknown): LambkinCode | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return isLambkinCode(code) ? code : undefined;
+}
 
 /** `[LKN_…] message`: how a coded message reads in a log line or on the terminal. */
 export function coded(code: LambkinCode, message: string): string {

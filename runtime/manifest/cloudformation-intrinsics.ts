@@ -207,6 +207,6 @@ export class IntrinsicEvaluator {
   }
 
   private error(path: KeyPath, problem: string, fix: string): ManifestError {
-    return new ManifestError(this.stack.file, path, problem, fix);
+    return new ManifestError(this.stack.file, path, problem, fix, "LKN_ERR_MANIFEST_INTRINSIC");
   }
 }

@@ -24,10 +24,17 @@ export async function checkBootstrap(
       path,
       `${runtime} runs the file bootstrap from the service folder, and ${bootstrap} does not exist`,
       `Create it and make it executable: chmod +x ${bootstrap}`,
+      "LKN_ERR_MANIFEST_BOOTSTRAP",
     );
   }
   // Windows has no execute bit: there, any file counts as executable.
   if (process.platform !== "win32" && (info.mode & 0o111) === 0) {
-    throw new ManifestError(file, path, `${bootstrap} is not executable`, `Run: chmod +x ${bootstrap}`);
+    throw new ManifestError(
+      file,
+      path,
+      `${bootstrap} is not executable`,
+      `Run: chmod +x ${bootstrap}`,
+      "LKN_ERR_MANIFEST_BOOTSTRAP",
+    );
   }
 }

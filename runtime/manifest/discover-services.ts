@@ -39,6 +39,7 @@ export async function discoverServices(dir: string): Promise<DiscoveredServices>
       "",
       "is not supported: Lambkin reads serverless.yml only",
       "Convert the configuration to serverless.yml",
+      "LKN_ERR_MANIFEST_FORMAT",
     );
   }
   const entries = await readdir(root, { withFileTypes: true });
@@ -52,7 +53,14 @@ export async function discoverServices(dir: string): Promise<DiscoveredServices>
     const found = await folderManifest(join(root, folder));
     if (found.manifest) manifests.push(found.manifest);
     if (found.unread && !found.manifest)
-      warnings.push(manifestWarning(found.unread, "", "is not loaded: Lambkin reads serverless.yml only"));
+      warnings.push(
+        manifestWarning(
+          found.unread,
+          "",
+          "is not loaded: Lambkin reads serverless.yml only",
+          "LKN_WRN_MANIFEST_FILE_IGNORED",
+        ),
+      );
     warnings.push(...found.warnings);
   }
   if (manifests.length === 0) {
@@ -61,6 +69,7 @@ export async function discoverServices(dir: string): Promise<DiscoveredServices>
       "",
       "holds no service: no serverless.yml in it or in its sub-folders",
       "Point Lambkin at a service folder, or at a folder whose sub-folders each hold a serverless.yml",
+      "LKN_ERR_MANIFEST_NOT_FOUND",
     );
   }
   return { manifests, warnings };
@@ -80,6 +89,7 @@ async function folderManifest(folder: string): Promise<FolderManifest> {
       "",
       `cannot be read as a folder (${(error as Error).message})`,
       "Check the path: it should be a service folder or a folder of services",
+      "LKN_ERR_MANIFEST_NOT_FOUND",
     );
   }
   const [manifest, ...shadowed] = MANIFEST_NAMES.filter((name) => names.has(name)).map((name) =>
@@ -87,7 +97,12 @@ async function folderManifest(folder: string): Promise<FolderManifest> {
   );
   const unread = UNREAD_FORMATS.find((name) => names.has(name));
   const warnings = shadowed.map((path) =>
-    manifestWarning(path, "", `is ignored: ${manifest} is read instead, as the Serverless Framework does`),
+    manifestWarning(
+      path,
+      "",
+      `is ignored: ${manifest} is read instead, as the Serverless Framework does`,
+      "LKN_WRN_MANIFEST_FILE_IGNORED",
+    ),
   );
   return { warnings, ...(manifest ? { manifest } : {}), ...(unread ? { unread: join(folder, unread) } : {}) };
 }

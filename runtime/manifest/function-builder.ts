@@ -7,7 +7,7 @@
 import type { IntrinsicEvaluator } from "./cloudformation-intrinsics.js";
 import { checkBootstrap } from "./custom-runtime-bootstrap.js";
 import { buildEnvironment } from "./environment-variables.js";
-import type { FunctionDefinition, LambdaRuntime } from "./function-definition.js";
+import { type FunctionDefinition, isNodeRuntime, type LambdaRuntime } from "./function-definition.js";
 import { functionEvents } from "./function-events.js";
 import { readFunctionImage } from "./function-image-setting.js";
 import {
@@ -19,6 +19,7 @@ import {
   RESERVED_CONCURRENCY,
   TIMEOUT,
 } from "./function-settings.js";
+import { checkHandlerLocation } from "./handler-location.js";
 import { describeValue, type KeyPath, ManifestError, type ManifestWarning } from "./manifest-error.js";
 import { checkRuntime } from "./runtime-check.js";
 import type { FunctionEntry, ServiceSettings } from "./service-settings.js";
@@ -83,6 +84,7 @@ export async function buildFunction(
     : checkHandler(resolver.get(at("handler")), runtime, file, at("handler"), (warning) =>
         warnings.push(warning),
       );
+  if (!image && isNodeRuntime(runtime)) checkHandlerLocation(handler, serviceDir, file, at("handler"));
   const reserved = resolver.get(at("reservedConcurrency"));
   const environment = buildEnvironment(
     [

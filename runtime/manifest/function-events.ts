@@ -1,7 +1,8 @@
 /**
  * A function's `events:`. The types the gateway and triggers handle are kept, variables resolved and intrinsic
  * functions computed where they can be (an sqs `arn: !GetAtt Queue.Arn` becomes the queue's ARN); every other type
- * is reported as an event that will not fire locally.
+ * is reported as an event that will not fire locally. Kept types that nothing fires yet (schedule, sqs, s3,
+ * stream: their triggers come with later issues) are reported too, so that no event is silently inert.
  */
 import { type IntrinsicEvaluator, isIntrinsic } from "./cloudformation-intrinsics.js";
 import {
@@ -13,7 +14,7 @@ import {
 } from "./manifest-error.js";
 import { isMapping, type VariableResolver } from "./variable-resolver.js";
 
-/** Event types Lambkin turns into invocations (API Gateway v1/v2, EventBridge schedules, SQS, S3, streams). */
+/** Event types Lambkin keeps in a function's definition (API Gateway v1/v2, EventBridge schedules, SQS, S3, streams). */
 export const SUPPORTED_EVENT_TYPES: ReadonlySet<string> = new Set([
   "http",
   "httpApi",
@@ -22,6 +23,12 @@ export const SUPPORTED_EVENT_TYPES: ReadonlySet<string> = new Set([
   "s3",
   "stream",
 ]);
+
+/**
+ * Kept types that nothing turns into invocations yet. TODO(triggers issues): remove a type from here when its
+ * trigger lands (triggers/: schedules, SQS queues, S3 notifications, DynamoDB/Kinesis streams).
+ */
+export const NOT_FIRED_EVENT_TYPES: ReadonlySet<string> = new Set(["schedule", "sqs", "s3", "stream"]);
 
 export interface FunctionEvents {
   readonly events: Record<string, unknown>[];
@@ -43,6 +50,7 @@ export function functionEvents(
       path,
       `must be a list of events, not ${describeValue(list)}`,
       "Write each event as a list item, e.g. - http: GET /hello",
+      "LKN_ERR_MANIFEST_EVENT",
     );
   }
   list.forEach((_, index) => {
@@ -55,23 +63,38 @@ export function functionEvents(
         entryPath,
         `must be one event type with its settings, not ${describeValue(entry)}`,
         "Write e.g. - http: GET /hello",
+        "LKN_ERR_MANIFEST_EVENT",
       );
     }
     if (!SUPPORTED_EVENT_TYPES.has(type)) {
-      const supported = [...SUPPORTED_EVENT_TYPES].join(", ");
       result.warnings.push(
         manifestWarning(
           file,
           [...entryPath, type],
-          `${type} events are not supported by Lambkin yet and will not fire locally (supported: ${supported})`,
+          `${type} events are not supported by Lambkin yet and will not fire locally (fired: ${firedTypes()}; accepted but not fired yet: ${[...NOT_FIRED_EVENT_TYPES].join(", ")})`,
+          "LKN_WRN_MANIFEST_EVENT_UNSUPPORTED",
         ),
       );
       return;
+    }
+    if (NOT_FIRED_EVENT_TYPES.has(type)) {
+      result.warnings.push(
+        manifestWarning(
+          file,
+          [...entryPath, type],
+          `accepted but not fired yet: Lambkin keeps this ${type} event, but nothing invokes the function for it in this version (fired: ${firedTypes()}); invoke it yourself with \`lambkin invoke\` or the Invoke API`,
+          "LKN_WRN_MANIFEST_EVENT_NOT_FIRED",
+        ),
+      );
     }
     const event = resolver.get(entryPath) as Record<string, unknown>;
     result.events.push(computeIntrinsics(event, evaluator, entryPath, result.warnings, file));
   });
   return result;
+}
+
+function firedTypes(): string {
+  return [...SUPPORTED_EVENT_TYPES].filter((type) => !NOT_FIRED_EVENT_TYPES.has(type)).join(", ");
 }
 
 /** An intrinsic that cannot be computed leaves the event as written, with a warning: the trigger may not match. */
@@ -92,6 +115,7 @@ function computeIntrinsics(
         file,
         error.keyPath,
         `${error.problem}; the event keeps the value as written and may not fire locally`,
+        "LKN_WRN_MANIFEST_INTRINSIC",
       ),
     );
     return event;

@@ -93,6 +93,7 @@ export function checkHandler(
         file,
         path,
         `"${value}" contains "..": every invocation will fail with Runtime.MalformedHandlerName. Give the module's path from the service folder, without ..`,
+        "LKN_WRN_MANIFEST_HANDLER_MALFORMED",
       ),
     );
   } else {
@@ -103,6 +104,7 @@ export function checkHandler(
           file,
           path,
           `"${value}" is not of the form path/file.export: every invocation will fail with Runtime.MalformedHandlerName. Write it as ${HANDLER_EXAMPLE}`,
+          "LKN_WRN_MANIFEST_HANDLER_MALFORMED",
         ),
       );
     }

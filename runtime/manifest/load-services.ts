@@ -48,5 +48,6 @@ function duplicateName(fn: FunctionDefinition, other: FunctionDefinition): Manif
     ["functions", fn.key],
     `its Lambda name ${fn.name} is already taken by functions.${other.key} in ${other.manifestPath}`,
     "Lambda names are unique per account and region: rename one of the services or set a different functions.<key>.name",
+    "LKN_ERR_MANIFEST_DUPLICATE_NAME",
   );
 }

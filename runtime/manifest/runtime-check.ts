@@ -30,6 +30,7 @@ export function checkRuntime(value: unknown, file: string, path: KeyPath): Lambd
       path,
       `${value} is deprecated on AWS Lambda: new functions cannot use it`,
       `Use a current Node.js runtime: ${SUPPORTED}`,
+      "LKN_ERR_MANIFEST_RUNTIME_UNSUPPORTED",
     );
   }
   if (OTHER_LANGUAGES.test(value)) {
@@ -38,6 +39,7 @@ export function checkRuntime(value: unknown, file: string, path: KeyPath): Lambd
       path,
       `${value} is not supported: Lambkin runs Node.js and custom runtimes (${SUPPORTED})`,
       "Use provided.al2023 with a bootstrap, or wait for a later Lambkin",
+      "LKN_ERR_MANIFEST_RUNTIME_UNSUPPORTED",
     );
   }
   throw new ManifestError(
@@ -45,5 +47,6 @@ export function checkRuntime(value: unknown, file: string, path: KeyPath): Lambd
     path,
     `"${value}" is not a runtime Lambkin knows`,
     `Use one of: ${SUPPORTED}`,
+    "LKN_ERR_MANIFEST_RUNTIME_UNSUPPORTED",
   );
 }

@@ -7,7 +7,11 @@
 import { type KeyPath, type ManifestWarning, manifestWarning } from "./manifest-error.js";
 import type { VariableResolver } from "./variable-resolver.js";
 
-/** Function settings (and what Lambkin does instead). */
+/**
+ * Function settings (and what Lambkin does instead). Asynchronous invocations (Invoke `Event`) run once, in the
+ * background, with no queue behind them (gateway/invoke-api/background-invocation.ts): until the triggers issue
+ * brings the JobQueue, nothing retries or expires them, whatever these settings say.
+ */
 const FUNCTION_SETTINGS: Readonly<Record<string, string>> = {
   layers:
     "layers are not mounted at /opt: code that imports from a layer fails with Runtime.ImportModuleError",
@@ -16,8 +20,9 @@ const FUNCTION_SETTINGS: Readonly<Record<string, string>> = {
   destinations: "destinations are not invoked after asynchronous invocations",
   onError: "the dead-letter target (onError) receives nothing",
   maximumRetryAttempts:
-    "asynchronous invocations are retried with Lambda's default (2 retries), not this setting",
-  maximumEventAge: "asynchronous events expire with Lambda's default maximum age (6 hours), not this setting",
+    "asynchronous invocations are not retried at all: each one runs once, and a failed one is logged and dropped (Lambda retries twice by default)",
+  maximumEventAge:
+    "asynchronous invocations are not queued: each one runs at once, so none waits or expires (Lambda keeps events up to 6 hours by default)",
   url: "the function URL is not served: invoke the function through an http/httpApi event or the Invoke API",
   fileSystemConfig: "the EFS file system is not mounted",
 };
@@ -57,7 +62,12 @@ function settingWarnings(
       return value !== undefined && value !== null && value !== false;
     })
     .map(([key, effect]) =>
-      manifestWarning(resolver.file, [...parent, key], `not supported by Lambkin yet: ${effect}`),
+      manifestWarning(
+        resolver.file,
+        [...parent, key],
+        `not supported by Lambkin yet: ${effect}`,
+        "LKN_WRN_MANIFEST_UNSUPPORTED",
+      ),
     );
 }
 
@@ -68,6 +78,7 @@ function architectureWarning(file: string, path: KeyPath, architecture: unknown)
       file,
       path,
       `${String(architecture)} is not a Lambda architecture (x86_64, arm64); Lambkin runs the function on the host's architecture`,
+      "LKN_WRN_MANIFEST_ARCHITECTURE",
     ),
   ];
 }

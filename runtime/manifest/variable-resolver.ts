@@ -7,8 +7,12 @@
  * - `${self:a.b}` reads the document, resolving what it finds there; cycles are reported, never followed.
  * - A variable whose sources all lack a value, with no default, is an error, as in Framework v3
  *   ("Cannot resolve variable at …: Value not found at "env" source").
+ * - Every value copied and every variable resolved counts against a budget (manifest-limits.ts): `${self:…}`
+ *   copies of a large value, text that doubles with each variable or a long chain of variables are refused
+ *   with a limit error at the key where they go over, instead of exhausting memory, time or stack.
  */
 import { describeValue, formatKeyPath, type KeyPath, ManifestError } from "./manifest-error.js";
+import { limitError, MAX_VARIABLE_DEPTH, ResolutionBudget } from "./manifest-limits.js";
 import { lookUpSource, notFoundFix, type SourceContext } from "./variable-sources.js";
 import {
   parseTemplate,
@@ -31,6 +35,7 @@ export class VariableResolver {
   private readonly inProgress: string[] = [];
   private readonly resolved = new Map<string, unknown>();
   private readonly sources: SourceContext;
+  private readonly budget: ResolutionBudget;
 
   constructor(
     readonly file: string,
@@ -38,6 +43,7 @@ export class VariableResolver {
     private readonly options: ResolverOptions,
   ) {
     const { env, stage, region } = options;
+    this.budget = new ResolutionBudget(file);
     this.sources = {
       env,
       options: { stage, region },
@@ -94,6 +100,7 @@ export class VariableResolver {
   }
 
   private deep(node: unknown, path: KeyPath): unknown {
+    this.budget.node(path, this.inProgress[0]);
     if (typeof node === "string") return this.string(node, path);
     if (Array.isArray(node)) return node.map((item, index) => this.deep(item, [...path, index]));
     if (isMapping(node))
@@ -116,8 +123,17 @@ export class VariableResolver {
         path,
         `variables refer to each other in a cycle: ${cycle}`,
         "Make one of them a plain value",
+        "LKN_ERR_MANIFEST_VARIABLE",
       );
     }
+    if (this.inProgress.length >= MAX_VARIABLE_DEPTH) {
+      throw limitError(
+        this.file,
+        this.inProgress[0] ?? path,
+        `variables resolve through more than ${MAX_VARIABLE_DEPTH} others (${this.inProgress[0]} → … → ${key})`,
+      );
+    }
+    this.budget.node(path);
     this.inProgress.push(key);
     try {
       const [only] = parts;
@@ -146,8 +162,10 @@ export class VariableResolver {
           path,
           `${part.text} resolves to ${describeValue(value)}, which cannot be placed inside a string`,
           "Reference a single string or number here, or make the variable the whole value",
+          "LKN_ERR_MANIFEST_VARIABLE",
         );
       }
+      this.budget.textOf(part.text.length + String(value).length, path, this.inProgress[0]);
       text += String(value);
     }
     return text;
@@ -162,6 +180,7 @@ export class VariableResolver {
       path,
       `${expression.text}: value not found at "${type}" source`,
       notFoundFix(type, address),
+      "LKN_ERR_MANIFEST_VARIABLE",
     );
   }
 
@@ -199,8 +218,9 @@ export class VariableResolver {
     try {
       return action();
     } catch (error) {
+      if (error instanceof VariableProblem && error.limit) throw limitError(this.file, path, error.message);
       if (error instanceof VariableProblem)
-        throw new ManifestError(this.file, path, error.message, error.fix);
+        throw new ManifestError(this.file, path, error.message, error.fix, "LKN_ERR_MANIFEST_VARIABLE");
       throw error;
     }
   }

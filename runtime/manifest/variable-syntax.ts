@@ -8,6 +8,7 @@
  *   an unquoted word is an error, as in the Framework;
  * - addresses may contain nested variables: `${self:custom.${sls:stage}.memory}`.
  */
+import { MAX_VARIABLE_DEPTH } from "./manifest-limits.js";
 
 export type TemplatePart = string | VariableExpression;
 
@@ -34,6 +35,8 @@ export class VariableProblem extends Error {
   constructor(
     message: string,
     readonly fix: string,
+    /** A variable nested past MAX_VARIABLE_DEPTH is a limit, not a syntax mistake. */
+    readonly limit = false,
   ) {
     super(message);
   }
@@ -53,6 +56,8 @@ const CHECK_SYNTAX = `Check the variable syntax: \${source:address, 'default'}`;
 
 class TemplateParser {
   private pos = 0;
+  /** Variables open around the position: the parser recurses once per level. */
+  private depth = 0;
 
   constructor(private readonly text: string) {}
 
@@ -77,7 +82,22 @@ class TemplateParser {
 
   /** At `${`: the variable, or undefined (position unchanged) when it is CloudFormation's syntax. */
   private variable(): VariableExpression | undefined {
-    const start = this.pos;
+    if (this.depth >= MAX_VARIABLE_DEPTH) {
+      throw new VariableProblem(
+        `variables nest more than ${MAX_VARIABLE_DEPTH} levels deep in one value`,
+        "Write fewer variables inside one another",
+        true,
+      );
+    }
+    this.depth += 1;
+    try {
+      return this.variableAt(this.pos);
+    } finally {
+      this.depth -= 1;
+    }
+  }
+
+  private variableAt(start: number): VariableExpression | undefined {
     SOURCE_TYPE.lastIndex = start + 2;
     const type = SOURCE_TYPE.exec(this.text)?.[0];
     if (type === undefined) return undefined;

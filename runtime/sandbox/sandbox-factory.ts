@@ -5,6 +5,7 @@
  * One adapter serves every function of a deployment, except container-image functions, which the
  * SandboxRouter sends to the docker adapter whatever the default.
  */
+import { ConfigError } from "../errors/config-error.js";
 import { nodeBootstrapPath } from "../package-paths.js";
 import { DockerSandboxProvider } from "./docker/docker-sandbox-provider.js";
 import { dockerSettingsFrom } from "./docker/docker-settings.js";
@@ -23,7 +24,7 @@ export interface SandboxSettings {
 export function sandboxKindFrom(value: string | undefined): SandboxKind {
   if (value === undefined || value === "" || value === "process") return "process";
   if (value === "docker") return "docker";
-  throw new Error(`LAMBKIN_SANDBOX must be "process" or "docker" (got "${value}")`);
+  throw new ConfigError(`LAMBKIN_SANDBOX must be "process" or "docker" (got "${value}")`);
 }
 
 export async function createSandboxProvider(settings: SandboxSettings): Promise<SandboxProvider> {

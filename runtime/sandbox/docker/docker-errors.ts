@@ -2,14 +2,22 @@
  * The typed errors of the docker sandbox. Each is a SandboxStartError, so an environment that cannot
  * start fails its invocation in Lambda's shape (`{"errorType","errorMessage":"RequestId: … Error: …"}`,
  * X-Amz-Function-Error: Unhandled) with a message that says what to run, instead of a crash or a hang.
- * The `Sandbox.*` types are Lambkin's: Lambda has no Docker engine to lose.
+ * The `Sandbox.*` types are Lambkin's: Lambda has no Docker engine to lose. The errorType stays what the caller
+ * matches on; the message starts with the catalogue's code (`[LKN_ERR_DOCKER_…]`), which `error.code` also holds.
  */
+import { coded, type LambkinCode } from "../../errors/lambkin-codes.js";
 import { SandboxStartError } from "../sandbox-start-error.js";
 import { engineAddress } from "./docker-engine.js";
 
+type DockerErrorCode = Extract<LambkinCode, `LKN_ERR_DOCKER_${string}`>;
+
 export class DockerSandboxError extends SandboxStartError {
-  constructor(errorType: string, message: string) {
-    super(errorType, message);
+  constructor(
+    errorType: string,
+    readonly code: DockerErrorCode,
+    message: string,
+  ) {
+    super(errorType, coded(code, message));
     this.name = "DockerSandboxError";
   }
 }
@@ -21,6 +29,7 @@ function reason(cause: unknown): string {
 export function engineUnavailable(cause: unknown): DockerSandboxError {
   return new DockerSandboxError(
     "Sandbox.EngineUnavailable",
+    "LKN_ERR_DOCKER_ENGINE_UNAVAILABLE",
     `Cannot reach the Docker engine at ${engineAddress()} (${reason(cause)}): start it (dockerd) or set DOCKER_HOST, or run without Docker with LAMBKIN_SANDBOX=process.`,
   );
 }
@@ -28,6 +37,7 @@ export function engineUnavailable(cause: unknown): DockerSandboxError {
 export function imageMissing(image: string): DockerSandboxError {
   return new DockerSandboxError(
     "Sandbox.ImageNotFound",
+    "LKN_ERR_DOCKER_IMAGE_MISSING",
     `The Docker image ${image} is missing: run \`lambkin images build\` (\`lambkin images build --offline\` where no registry is reachable).`,
   );
 }
@@ -35,6 +45,7 @@ export function imageMissing(image: string): DockerSandboxError {
 export function userImageMissing(image: string): DockerSandboxError {
   return new DockerSandboxError(
     "Sandbox.ImageNotFound",
+    "LKN_ERR_DOCKER_FUNCTION_IMAGE_MISSING",
     `The function's container image ${image} is not in the Docker engine: build or pull it first (docker pull ${image}).`,
   );
 }
@@ -42,6 +53,7 @@ export function userImageMissing(image: string): DockerSandboxError {
 export function imageStale(image: string): DockerSandboxError {
   return new DockerSandboxError(
     "Sandbox.ImageOutdated",
+    "LKN_ERR_DOCKER_IMAGE_OUTDATED",
     `The Docker image ${image} was built from another version of Lambkin's runtime files: run \`lambkin images build\` (or \`lambkin images build --offline\`).`,
   );
 }
@@ -49,6 +61,7 @@ export function imageStale(image: string): DockerSandboxError {
 export function engineError(action: string, cause: unknown): DockerSandboxError {
   return new DockerSandboxError(
     "Sandbox.EngineError",
+    "LKN_ERR_DOCKER_ENGINE_FAILED",
     `The Docker engine failed to ${action}: ${reason(cause)}`,
   );
 }

@@ -5,6 +5,7 @@
  * default 1, 0 turns the standby pool off), LAMBKIN_DOCKER_IMAGE_REPOSITORY (where the runtime images
  * are, default lambkin/runtime), LAMBKIN_DOCKER_MIN_CPUS, plus LAMBKIN_FREEZE_IDLE through the factory.
  */
+import { ConfigError } from "../../errors/config-error.js";
 import { RUNTIME_IMAGE_REPOSITORY } from "./images/runtime-images.js";
 
 export interface DockerSandboxSettings {
@@ -24,11 +25,13 @@ export function dockerSettingsFrom(env: NodeJS.ProcessEnv, freezeIdle = true): D
   const standbyPerFunction =
     standby === undefined || standby === "" ? DEFAULT_STANDBY_PER_FUNCTION : Number(standby);
   if (!Number.isInteger(standbyPerFunction) || standbyPerFunction < 0) {
-    throw new Error(`LAMBKIN_DOCKER_STANDBY must be a whole number ≥ 0 (got "${standby}")`);
+    throw new ConfigError(`LAMBKIN_DOCKER_STANDBY must be a whole number ≥ 0 (got "${standby}")`);
   }
   const minCpus = Number(env.LAMBKIN_DOCKER_MIN_CPUS || 0);
   if (!Number.isFinite(minCpus) || minCpus < 0) {
-    throw new Error(`LAMBKIN_DOCKER_MIN_CPUS must be a number ≥ 0 (got "${env.LAMBKIN_DOCKER_MIN_CPUS}")`);
+    throw new ConfigError(
+      `LAMBKIN_DOCKER_MIN_CPUS must be a number ≥ 0 (got "${env.LAMBKIN_DOCKER_MIN_CPUS}")`,
+    );
   }
   return {
     minCpus,

@@ -57,7 +57,7 @@ describe("docker sandbox errors", () => {
     const error = errorOf(result);
     expect(error.errorType).toBe("Sandbox.EngineUnavailable");
     expect(error.errorMessage).toMatch(
-      /^RequestId: \S+ Error: Cannot reach the Docker engine at unix:\/\/.*lambkin-no-engine-here\.sock/,
+      /^RequestId: \S+ Error: \[LKN_ERR_DOCKER_ENGINE_UNAVAILABLE\] Cannot reach the Docker engine at unix:\/\/.*lambkin-no-engine-here\.sock/,
     );
     expect(error.errorMessage).toContain("start it (dockerd) or set DOCKER_HOST");
     expect(result.logTail.text()).toContain("Sandbox.EngineUnavailable");
@@ -69,7 +69,7 @@ describe("docker sandbox errors", () => {
     const error = errorOf(await runtime.invoker.invoke("probe", "{}"));
     expect(error.errorType).toBe("Sandbox.ImageNotFound");
     expect(error.errorMessage).toContain(
-      "The Docker image lambkin-test/no-such-runtime:nodejs20.x is missing",
+      "[LKN_ERR_DOCKER_IMAGE_MISSING] The Docker image lambkin-test/no-such-runtime:nodejs20.x is missing",
     );
     expect(error.errorMessage).toContain("run `lambkin images build`");
   });

@@ -81,6 +81,7 @@ describe("a function packaged as a Lambda-compatible image", () => {
       ExecutionEnvironment.start(imageFunction("lambkin-test/not-built:latest"), runtime.sandbox, noLogs),
     ).rejects.toMatchObject({
       errorType: "Sandbox.ImageNotFound",
+      code: "LKN_ERR_DOCKER_FUNCTION_IMAGE_MISSING",
       message: expect.stringContaining("docker pull lambkin-test/not-built:latest"),
     });
   });

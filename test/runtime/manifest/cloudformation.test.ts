@@ -12,7 +12,8 @@ describe("CloudFormation intrinsic functions", () => {
 
   it("parses every short-form tag, even in resources Lambkin never reads", async () => {
     const { warnings } = await load(fixture("cloudformation"));
-    expect(warnings).toEqual([]);
+    // No YAML warning (an unknown tag would be one); the sqs/s3/stream events are only "not fired yet".
+    expect(warnings.filter((warning) => warning.code !== "LKN_WRN_MANIFEST_EVENT_NOT_FIRED")).toEqual([]);
   });
 
   it("resolves Ref to each resource's name (SQS: its URL, SNS: its ARN), short and long form", () => {

@@ -1,5 +1,6 @@
 /** What Lambkin does not reproduce is reported as a warning, never dropped silently. */
 import { beforeAll, describe, expect, it } from "vitest";
+import { isLambkinCode } from "../../../runtime/errors/lambkin-codes.js";
 import type { LoadedServices } from "../../../runtime/manifest/load-services.js";
 import { fixture, load } from "./manifest-fixtures.js";
 
@@ -19,6 +20,7 @@ describe("warnings", () => {
       "onError",
       "layers",
       "maximumRetryAttempts",
+      "maximumEventAge",
       "url",
     ]) {
       expect(warningAt(`functions.busy.${key}`), key).toHaveLength(1);
@@ -29,7 +31,39 @@ describe("warnings", () => {
       keyPath: "functions.busy.layers",
       message:
         "not supported by Lambkin yet: layers are not mounted at /opt: code that imports from a layer fails with Runtime.ImportModuleError",
+      code: "LKN_WRN_MANIFEST_UNSUPPORTED",
     });
+  });
+
+  it("says truly what happens to asynchronous invocations: they run once, nothing retries or expires them", () => {
+    const retries = warningAt("functions.busy.maximumRetryAttempts")[0]?.message;
+    expect(retries).toContain("asynchronous invocations are not retried at all");
+    expect(retries).not.toMatch(/are retried with/);
+    const age = warningAt("functions.busy.maximumEventAge")[0]?.message;
+    expect(age).toContain("asynchronous invocations are not queued");
+    expect(age).not.toMatch(/expire with/);
+  });
+
+  it("warns that schedule, sqs, s3 and stream events are accepted but not fired yet, with a code", () => {
+    for (const [index, type] of [
+      [2, "schedule"],
+      [3, "sqs"],
+      [4, "s3"],
+      [5, "stream"],
+      [9, "sqs"],
+    ] as const) {
+      const [warning] = warningAt(`functions.busy.events[${index}].${type}`);
+      expect(warning?.code, type).toBe("LKN_WRN_MANIFEST_EVENT_NOT_FIRED");
+      expect(warning?.message).toMatch(/^accepted but not fired yet: /);
+    }
+    expect(warningAt("functions.busy.events[0].http")).toEqual([]);
+    expect(warningAt("functions.busy.events[1].httpApi")).toEqual([]);
+  });
+
+  it("gives every warning a code from the catalogue", () => {
+    for (const warning of loaded.warnings) expect(isLambkinCode(warning.code), warning.keyPath).toBe(true);
+    expect(warningAt("functions.busy.events[6].sns")[0]?.code).toBe("LKN_WRN_MANIFEST_EVENT_UNSUPPORTED");
+    expect(warningAt("functions.busy.architecture")[0]?.code).toBe("LKN_WRN_MANIFEST_ARCHITECTURE");
   });
 
   it("warns about an unknown architecture but not about arm64", () => {
@@ -81,11 +115,17 @@ describe("warnings", () => {
       "",
       "functions.busy.architecture",
       "functions.busy.destinations",
+      "functions.busy.events[2].schedule",
+      "functions.busy.events[3].sqs",
+      "functions.busy.events[4].s3",
+      "functions.busy.events[5].stream",
       "functions.busy.events[6].sns",
       "functions.busy.events[7].eventBridge",
       "functions.busy.events[8].websocket",
+      "functions.busy.events[9].sqs",
       "functions.busy.events[9].sqs.arn.Fn::ImportValue",
       "functions.busy.layers",
+      "functions.busy.maximumEventAge",
       "functions.busy.maximumRetryAttempts",
       "functions.busy.onError",
       "functions.busy.provisionedConcurrency",

@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { LambkinCode } from "../../../errors/lambkin-codes.js";
 import { PACKAGE_ROOT } from "../../../package-paths.js";
 import type { ImageFamily } from "./runtime-images.js";
 
@@ -22,7 +23,10 @@ export const DOCKER_RUNTIME_DIR = join(PACKAGE_ROOT, "docker", "runtime");
 function nodeBootstrapDir(): string {
   const dir = join(PACKAGE_ROOT, "dist", "runtime", "bootstrap", "node");
   if (!existsSync(join(dir, "index.js"))) {
-    throw new Error(`The Node bootstrap is not built (${dir}/index.js is missing): run \`npm run build\`.`);
+    throw Object.assign(
+      new Error(`The Node bootstrap is not built (${dir}/index.js is missing): run \`npm run build\`.`),
+      { code: "LKN_ERR_IMAGES_BOOTSTRAP_NOT_BUILT" satisfies LambkinCode },
+    );
   }
   return dir;
 }
