@@ -81,7 +81,8 @@ describe("docker environments are hardened", () => {
     expect(host.ExtraHosts).toEqual(["host.docker.internal:host-gateway"]);
     expect(host.Tmpfs).toEqual({ "/tmp": "rw,exec,nosuid,nodev,size=600m,mode=1777,uid=993,gid=990" });
     expect(host.Binds).toEqual([`${runtime.registry.resolve("probe")?.serviceDir}:/var/task:ro`]);
-    expect(host.NetworkMode).toBe("lambkin");
+    // Attached by id: a name may be ambiguous on an engine (docker-network.ts).
+    expect(host.NetworkMode).toBe((await docker.getNetwork("lambkin").inspect()).Id);
     expect(host.AutoRemove).toBe(true);
     expect(info.Config.User).toBe("993:990");
     expect(info.Config.Labels).toMatchObject({
