@@ -27,6 +27,16 @@ export const LAMBKIN_CODES = {
     kind: "warning",
     summary: "A serverless.yml setting changes how code runs on AWS, and Lambkin does not reproduce it yet.",
   },
+  LKN_WRN_SANDBOX_PROCESS_UNISOLATED: {
+    kind: "warning",
+    summary:
+      "The process sandbox runs functions unisolated on this host (not root, no bubblewrap, or LAMBKIN_PROCESS_ISOLATION=off): it is not a security boundary.",
+  },
+  LKN_ERR_SANDBOX_ISOLATION_UNAVAILABLE: {
+    kind: "error",
+    summary:
+      "LAMBKIN_PROCESS_ISOLATION=on, but this host cannot isolate the process sandbox; the message says why.",
+  },
 } as const satisfies Record<string, CodeEntry>;
 
 export type LambkinCode = keyof typeof LAMBKIN_CODES;

@@ -6,8 +6,9 @@
  * Plain node:http rather than fastify: five routes on the hot path of every invocation.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { deliveryHeaders, type InvocationDelivery } from "./invocation-delivery.js";
+import { peerUid } from "./peer-credentials.js";
 import { MAX_RUNTIME_PAYLOAD_BYTES } from "./runtime-api-limits.js";
 
 /** What the environment hears from its runtime. */
@@ -32,6 +33,9 @@ export class RuntimeApiServer {
   private current: string | undefined;
   private initialized = false;
   private allowedPeer: string | undefined;
+  private allowedUid: number | undefined;
+  /** Whether a connection comes from the allowed uid: looked up once per connection (keep-alive). */
+  private readonly peerVerdicts = new WeakMap<Socket, Promise<boolean>>();
 
   constructor(private readonly listener: RuntimeApiListener) {
     this.server = createServer((request, response) => this.route(request, response));
@@ -52,6 +56,15 @@ export class RuntimeApiServer {
     this.allowedPeer = peerAddress;
   }
 
+  /**
+   * From now on only connections whose client socket belongs to `uid` are served: the environment's
+   * own runtime, where the sandbox gives each environment a user of its own. Call it before the
+   * runtime starts (connections made earlier are checked too, at their next request).
+   */
+  restrictToUid(uid: number): void {
+    this.allowedUid = uid;
+  }
+
   /** Hands an invocation to the runtime now if it is waiting in /next, else at its next call. */
   deliver(delivery: InvocationDelivery): void {
     this.pending = delivery;
@@ -65,12 +78,33 @@ export class RuntimeApiServer {
   }
 
   private route(request: IncomingMessage, response: ServerResponse): void {
-    const url = request.url ?? "";
     if (this.allowedPeer !== undefined && peerOf(request) !== this.allowedPeer) {
-      request.resume();
-      reply(response, 403, { errorMessage: "Not this environment's Runtime API", errorType: "AccessDenied" });
+      refuseStranger(request, response);
       return;
     }
+    if (this.allowedUid === undefined) {
+      this.serve(request, response);
+      return;
+    }
+    // The request waits (paused, unread) until its connection's owner is known.
+    void this.isAllowedUid(request.socket).then((allowed) => {
+      if (allowed) this.serve(request, response);
+      else refuseStranger(request, response);
+    });
+  }
+
+  private isAllowedUid(socket: Socket): Promise<boolean> {
+    let verdict = this.peerVerdicts.get(socket);
+    if (!verdict) {
+      const uid = this.allowedUid;
+      verdict = peerUid(socket).then((owner) => owner !== undefined && owner === uid);
+      this.peerVerdicts.set(socket, verdict);
+    }
+    return verdict;
+  }
+
+  private serve(request: IncomingMessage, response: ServerResponse): void {
+    const url = request.url ?? "";
     if (request.method === "GET" && url === `${PREFIX}invocation/next`) {
       this.next(response);
       return;
@@ -174,6 +208,11 @@ function readLimited(request: IncomingMessage, done: (body: Buffer | undefined, 
   );
   // An aborted post means the runtime died mid-answer; its exit fails the invocation.
   request.once("error", () => {});
+}
+
+function refuseStranger(request: IncomingMessage, response: ServerResponse): void {
+  request.resume();
+  reply(response, 403, { errorMessage: "Not this environment's Runtime API", errorType: "AccessDenied" });
 }
 
 /** The caller's IPv4 address, without the `::ffff:` prefix of a dual-stack socket. */
