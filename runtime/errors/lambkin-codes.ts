@@ -37,6 +37,11 @@ export const LAMBKIN_CODES = {
     summary:
       "LAMBKIN_PROCESS_ISOLATION=on, but this host cannot isolate the process sandbox; the message says why.",
   },
+  LKN_ERR_SANDBOX_CODE_UNREADABLE: {
+    kind: "error",
+    summary:
+      "An isolated environment cannot read its function's code (a folder not 755, a bootstrap not executable by others): the invocation fails at init.",
+  },
 } as const satisfies Record<string, CodeEntry>;
 
 export type LambkinCode = keyof typeof LAMBKIN_CODES;

@@ -24,6 +24,7 @@ import type { OutputStream, RunningSandbox, SandboxExit, SandboxProvider, Sandbo
 import { missingBootstrap } from "../sandbox-start-error.js";
 import { shellCommandFor } from "./amazon-linux-shell.js";
 import { BWRAP, bwrapArguments, INFO_FD, nodeInstallPrefix, SETPRIV } from "./bwrap-command.js";
+import { checkCodeReadableByOthers } from "./code-permissions.js";
 import { createMemoryCgroup, type MemoryCgroup, memoryCgroupName } from "./memory-cgroup.js";
 import {
   decideIsolation,
@@ -87,6 +88,13 @@ export class ProcessSandboxProvider implements SandboxProvider {
   async start(spec: SandboxSpec): Promise<RunningSandbox> {
     const { command, args, taskRoot, runtimeDir } = this.entrypoint(spec);
     const node = isNodeRuntime(spec.fn.runtime);
+    if (this.users) {
+      checkCodeReadableByOthers(
+        taskRoot,
+        node ? "Runtime.ImportModuleError" : "Runtime.InvalidEntrypoint",
+        node ? undefined : join(taskRoot, "bootstrap"),
+      );
+    }
     const env = lambdaEnvironmentVariables(spec, {
       taskRoot,
       runtimeDir,

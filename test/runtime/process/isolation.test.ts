@@ -4,7 +4,8 @@
 // has a /tmp of its own, and cannot reach another environment's Runtime API (the victim's invocation
 // still gets its own answer). Needs root and bubblewrap, as the isolated sandbox does.
 import { writeFileSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { cp, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -107,5 +108,22 @@ describe("an isolated environment", () => {
         }),
       },
     ]);
+  });
+
+  it("fails at init, saying what to change, when its user cannot read the code (Lambda's 755/644 rule)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "lambkin-unreadable-")); // mode 0700
+    await cp(HOSTILE, dir, { recursive: true });
+    const own = await startRuntime({ dir, logger: pino({ level: "silent" }), env: {}, sandbox: "process" });
+    try {
+      const result = await own.invoker.invoke("whoami", "{}");
+      expect(result.errorType).toBe("Runtime.ImportModuleError");
+      const { errorMessage } = payloadJson(result) as { errorMessage: string };
+      expect(errorMessage).toContain(`[LKN_ERR_SANDBOX_CODE_UNREADABLE]`);
+      expect(errorMessage).toContain(`the folder ${dir} is mode 0700`);
+      expect(errorMessage).toContain("chmod -R o+rX");
+    } finally {
+      await own.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
