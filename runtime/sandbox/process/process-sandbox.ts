@@ -274,10 +274,13 @@ class ProcessEnvironment implements RunningSandbox {
     const deadline = Date.now() + REAP_LIMIT_MS;
     for (;;) {
       this.killEverything();
+      // A pid namespace's init exits only once every process in it is gone (the kernel waits for them),
+      // so the scan of every process for the uid is needed only when bwrap never said which was its init.
       const left =
         (this.cgroup?.members().length ?? 0) > 0 ||
-        (this.namespaceInit !== undefined && isRunning(this.namespaceInit)) ||
-        (this.user !== undefined && anyProcessOf(this.user.uid));
+        (this.namespaceInit !== undefined
+          ? isRunning(this.namespaceInit)
+          : this.user !== undefined && anyProcessOf(this.user.uid));
       if (!left) break;
       if (Date.now() > deadline) return; // uid and cgroup stay taken: a straggler must not meet a new environment
       await new Promise((resolve) => setTimeout(resolve, REAP_POLL_MS));
