@@ -18,19 +18,31 @@ const TCP4_TABLE = "/proc/net/tcp";
  * The uid owning the client end of `socket` (an accepted IPv4 connection on this host), or
  * undefined when it cannot be told: not IPv4, already closed, or no /proc/net/tcp here.
  */
-export async function peerUid(socket: Socket, table = TCP4_TABLE): Promise<number | undefined> {
+export async function peerUid(socket: Socket): Promise<number | undefined> {
   const { remoteAddress, remotePort, localAddress, localPort } = socket;
   if (!remoteAddress || !remotePort || !localAddress || !localPort) return undefined;
   const peer = tcp4Endpoint(remoteAddress, remotePort);
   const server = tcp4Endpoint(localAddress, localPort);
   if (!peer || !server) return undefined;
-  let text: string;
-  try {
-    text = await readFile(table, "latin1");
-  } catch {
-    return undefined;
-  }
-  return uidOfRow(text, peer, server);
+  const table = await freshTable();
+  return table === undefined ? undefined : uidOfRow(table, peer, server);
+}
+
+let nextRead: Promise<string | undefined> | undefined;
+
+/**
+ * The kernel walks its whole connection hash to produce the table (≈2 ms here, whatever the number
+ * of sockets): lookups asked for in the same turn of the event loop share one read. The read starts
+ * after they were asked for, so it lists every connection they are about.
+ */
+function freshTable(): Promise<string | undefined> {
+  nextRead ??= new Promise((resolve) =>
+    setImmediate(() => {
+      nextRead = undefined;
+      readFile(TCP4_TABLE, "latin1").then(resolve, () => resolve(undefined));
+    }),
+  );
+  return nextRead;
 }
 
 /** The uid column of the row `local rem …`; rows: `sl local rem st tx:rx tr:when retrnsmt uid …`. */
