@@ -99,6 +99,7 @@ export class ExecutionEnvironment implements RuntimeApiListener {
         runtimeApiAddress: `${provider.runtimeApiAdvertisedHost}:${port}`,
         logStreamName: newLogStreamName(environment.id),
         restrictRuntimeApiTo: (peer) => environment.server.restrictTo(peer),
+        restrictRuntimeApiToUid: (uid) => environment.server.restrictToUid(uid),
       });
     } catch (error) {
       environment.server.close();

@@ -197,6 +197,21 @@ export const LAMBKIN_CODES = {
     kind: "error",
     summary: "The Node bootstrap an image needs is not compiled: run npm run build first.",
   },
+  LKN_WRN_SANDBOX_PROCESS_UNISOLATED: {
+    kind: "warning",
+    summary:
+      "The process sandbox runs functions unisolated on this host (not root, no bubblewrap, or LAMBKIN_PROCESS_ISOLATION=off): it is not a security boundary.",
+  },
+  LKN_ERR_SANDBOX_ISOLATION_UNAVAILABLE: {
+    kind: "error",
+    summary:
+      "LAMBKIN_PROCESS_ISOLATION=on, but this host cannot isolate the process sandbox; the message says why.",
+  },
+  LKN_ERR_SANDBOX_CODE_UNREADABLE: {
+    kind: "error",
+    summary:
+      "An isolated environment cannot read its function's code (a folder not 755, a bootstrap not executable by others): the invocation fails at init.",
+  },
 } as const satisfies Record<string, CodeEntry>;
 
 export type LambkinCode = keyof typeof LAMBKIN_CODES;

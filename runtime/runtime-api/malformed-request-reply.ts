@@ -56,7 +56,9 @@ function refusalFor(error: NodeJS.ErrnoException): Refusal {
 
 /** node's own field for the response being written on a connection (null or absent when none). */
 type HttpSocket = Socket & {
-  _httpMessage?: (NodeJS.WritableStream & { writableEnded: boolean; headersSent: boolean }) | null;
+  _httpMessage?:
+    | (NodeJS.WritableStream & { writableEnded: boolean; headersSent: boolean; req?: { complete: boolean } })
+    | null;
 };
 
 /**
@@ -83,7 +85,10 @@ export function replyToMalformedRequest(error: NodeJS.ErrnoException, socket: So
  */
 function afterEarlierResponses(socket: HttpSocket, then: () => void): void {
   const current = socket._httpMessage;
-  if (current == null || !current.headersSent) then();
+  // A complete request whose answer has not started (its connection's owner is still being looked up,
+  // runtime-api-server.ts) is answered first; an incomplete one is the refused request itself.
+  if (current == null || (!current.headersSent && current.req?.complete !== true)) then();
+  else if (!current.headersSent) current.once("finish", () => afterEarlierResponses(socket, then));
   else if (!current.writableEnded) socket.destroy();
   // node hands the socket to the next queued response on 'finish', before this listener runs.
   else current.once("finish", () => afterEarlierResponses(socket, then));

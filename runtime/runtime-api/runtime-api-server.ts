@@ -11,9 +11,10 @@
  * 'error' unhandled, since either would take the whole of Lambkin down with every call in flight.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { deliveryHeaders, type InvocationDelivery } from "./invocation-delivery.js";
 import { replyToMalformedRequest } from "./malformed-request-reply.js";
+import { peerUid } from "./peer-credentials.js";
 import { MAX_RUNTIME_PAYLOAD_BYTES } from "./runtime-api-limits.js";
 
 /** What the environment hears from its runtime. */
@@ -40,6 +41,9 @@ export class RuntimeApiServer {
   private current: string | undefined;
   private initialized = false;
   private allowedPeer: string | undefined;
+  private allowedUid: number | undefined;
+  /** Whether a connection comes from the allowed uid: looked up once per connection (keep-alive). */
+  private readonly peerVerdicts = new WeakMap<Socket, Promise<boolean>>();
 
   constructor(private readonly listener: RuntimeApiListener) {
     this.server = createServer((request, response) => this.serve(request, response));
@@ -64,6 +68,15 @@ export class RuntimeApiServer {
     this.allowedPeer = peerAddress;
   }
 
+  /**
+   * From now on only connections whose client socket belongs to `uid` are served: the environment's
+   * own runtime, where the sandbox gives each environment a user of its own. Call it before the
+   * runtime starts (connections made earlier are checked too, at their next request).
+   */
+  restrictToUid(uid: number): void {
+    this.allowedUid = uid;
+  }
+
   /** Hands an invocation to the runtime now if it is waiting in /next, else at its next call. */
   deliver(delivery: InvocationDelivery): void {
     this.pending = delivery;
@@ -76,9 +89,42 @@ export class RuntimeApiServer {
     this.server.close();
   }
 
-  /** The last line of defence: a handler that throws answers 500 (RAPID's InternalServerError) instead. */
+  /**
+   * Who may call: in docker only the container's address, in the isolated process sandbox only
+   * sockets owned by the environment's uid (looked up once per connection; the request waits, paused
+   * and unread, until its connection's owner is known). Anyone else gets 403.
+   */
   private serve(request: IncomingMessage, response: ServerResponse): void {
     request.once("error", () => {}); // a client that goes away mid-request is no error of Lambkin's
+    if (this.allowedPeer !== undefined && peerOf(request) !== this.allowedPeer) {
+      refuse(request, response, 403, "AccessDenied", "Not this environment's Runtime API");
+      return;
+    }
+    if (this.allowedUid === undefined) {
+      this.routeSafely(request, response);
+      return;
+    }
+    void this.isAllowedUid(request.socket).then((allowed) => {
+      if (allowed) this.routeSafely(request, response);
+      else refuse(request, response, 403, "AccessDenied", "Not this environment's Runtime API");
+    });
+  }
+
+  private isAllowedUid(socket: Socket): Promise<boolean> {
+    let verdict = this.peerVerdicts.get(socket);
+    if (!verdict) {
+      const uid = this.allowedUid;
+      verdict = peerUid(socket).then(
+        (owner) => owner !== undefined && owner === uid,
+        () => false,
+      );
+      this.peerVerdicts.set(socket, verdict);
+    }
+    return verdict;
+  }
+
+  /** The last line of defence: a handler that throws answers 500 (RAPID's InternalServerError) instead. */
+  private routeSafely(request: IncomingMessage, response: ServerResponse): void {
     try {
       this.route(request, response);
     } catch {
@@ -91,10 +137,6 @@ export class RuntimeApiServer {
   private route(request: IncomingMessage, response: ServerResponse): void {
     // Routes match the path alone, as RAPID's router does (Go's URL.Path): a query changes nothing.
     const path = (request.url ?? "").split("?")[0] ?? "";
-    if (this.allowedPeer !== undefined && peerOf(request) !== this.allowedPeer) {
-      refuse(request, response, 403, "AccessDenied", "Not this environment's Runtime API");
-      return;
-    }
     const method = request.method ?? "";
     const invocation = INVOCATION_ROUTE.exec(path);
     const expected = path === NEXT_PATH ? "GET" : path === INIT_ERROR_PATH || invocation ? "POST" : undefined;

@@ -19,6 +19,8 @@ export interface SandboxSettings {
   readonly freezeIdle?: boolean;
   /** Where adapter settings are read from (LAMBKIN_DOCKER_*); default process.env. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Where an adapter's start-up warnings go (the process sandbox's, when it cannot isolate). */
+  readonly warn?: (message: string) => void;
 }
 
 export function sandboxKindFrom(value: string | undefined): SandboxKind {
@@ -33,6 +35,7 @@ export async function createSandboxProvider(settings: SandboxSettings): Promise<
       return new ProcessSandboxProvider({
         nodeBootstrapPath: nodeBootstrapPath(),
         freezeIdle: settings.freezeIdle,
+        warn: settings.warn,
       });
     case "docker":
       return DockerSandboxProvider.create(

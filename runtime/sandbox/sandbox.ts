@@ -19,6 +19,11 @@ export interface SandboxSpec {
    * and take its invocations. (Processes on the host share 127.0.0.1: the process sandbox cannot.)
    */
   readonly restrictRuntimeApiTo?: (peerAddress: string) => void;
+  /**
+   * An adapter that runs each environment as a user of its own (the isolated process sandbox) calls
+   * this before the runtime starts: the Runtime API then serves only connections that user opened.
+   */
+  readonly restrictRuntimeApiToUid?: (uid: number) => void;
 }
 
 /** How a sandboxed runtime ended, in the terms Lambda reports it (Go's os/exec ProcessState). */

@@ -1,58 +1,41 @@
-// No orphans (issue #2): when Lambkin stops — SIGTERM, SIGINT, or even SIGKILL — every execution
-// environment it started is gone, idle (frozen) and busy (spinning in user code) alike.
+// No orphans (issues #2, #7): when Lambkin stops — SIGTERM, SIGINT, or even SIGKILL — every execution
+// environment it started is gone, idle (frozen) and busy (spinning in user code) alike, and so is every
+// process they started, even one that left their process group and session (setsid).
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { commandOf, eventually, processesMarked, uniqueMarker } from "./process/marked-processes.js";
 
 const SCRIPT = join(import.meta.dirname, "..", "fixtures", "lifecycle", "hold-environments.mjs");
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !readFileSync(`/proc/${pid}/stat`, "utf8").split(" ")[2]?.startsWith("Z");
-  } catch {
-    return false;
-  }
-}
-
-async function eventually(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-  expect(condition(), what).toBe(true);
-}
-
-async function startHolder(): Promise<{ holder: ChildProcess; idlePid: number; busyPid: number }> {
-  const pidDir = await mkdtemp(join(tmpdir(), "lambkin-orphans-"));
+async function startHolder(marker: string): Promise<ChildProcess> {
   const holder = spawn(process.execPath, [SCRIPT], {
-    env: { ...process.env, PID_DIR: pidDir },
+    env: { ...process.env, MARKER: marker },
     stdio: ["ignore", "pipe", "inherit"],
   });
-  const idlePid = await new Promise<number>((resolve, reject) => {
-    holder.stdout?.once("data", (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+  await new Promise<void>((resolve, reject) => {
+    holder.stdout?.once("data", () => resolve());
     holder.once("exit", (code) => reject(new Error(`holder exited early (${code})`)));
   });
-  const busyPidFile = join(pidDir, "spin.pid");
+  const environmentProcesses = () => processesMarked(marker).filter((pid) => pid !== holder.pid);
   await eventually(
-    () => existsSync(busyPidFile) && readFileSync(busyPidFile, "utf8").length > 0,
-    "the busy environment started",
+    () => environmentProcesses().some((pid) => commandOf(pid).includes("sleep 1000")),
+    "the busy environment started its detached grandchild",
   );
-  const busyPid = Number(readFileSync(busyPidFile, "utf8"));
-  expect(isAlive(idlePid)).toBe(true);
-  expect(isAlive(busyPid)).toBe(true);
-  return { holder, idlePid, busyPid };
+  const runtimes = environmentProcesses().filter((pid) => commandOf(pid).startsWith(`${process.execPath} `));
+  expect(runtimes.length, "an idle and a busy runtime").toBe(2);
+  return holder;
 }
 
 describe("no orphaned environments", () => {
   for (const signal of ["SIGTERM", "SIGINT", "SIGKILL"] as const) {
-    it(`${signal} to Lambkin ends every environment`, async () => {
-      const { holder, idlePid, busyPid } = await startHolder();
+    it(`${signal} to Lambkin ends every environment and everything they started`, async () => {
+      const marker = uniqueMarker(`orphans-${signal}`);
+      const holder = await startHolder(marker);
       const exited = new Promise((resolve) => holder.once("exit", resolve));
       holder.kill(signal);
       await exited;
-      await eventually(() => !isAlive(idlePid), "the idle environment is gone");
-      await eventually(() => !isAlive(busyPid), "the busy environment is gone");
+      await eventually(() => processesMarked(marker).length === 0, "no process of any environment is left");
     });
   }
 });

@@ -326,3 +326,53 @@ function getStatus(port: number, localAddress: string): Promise<{ status: number
 async function waitFor(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
 }
+
+describe("Runtime API restricted to its environment's user", () => {
+  // The connections below are this test's own (root's): the owner of a client socket, from /proc/net/tcp.
+  const ownUid = process.getuid?.() ?? 0;
+
+  it("refuses a connection another user opened, with the Runtime API's error shape", async () => {
+    const heard: Heard[] = [];
+    const server = new RuntimeApiServer(recordingListener(heard));
+    const port = await server.listen("127.0.0.1");
+    server.restrictToUid(ownUid + 1);
+    try {
+      expect(await getStatus(port, "127.0.0.1")).toEqual({
+        status: 403,
+        body: { errorMessage: "Not this environment's Runtime API", errorType: "AccessDenied" },
+      });
+      expect(heard).toEqual([]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("serves the user it is restricted to, on every request of a kept-alive connection", async () => {
+    const heard: Heard[] = [];
+    const server = new RuntimeApiServer(recordingListener(heard));
+    const port = await server.listen("127.0.0.1");
+    server.restrictToUid(ownUid);
+    const base = `http://127.0.0.1:${port}/2018-06-01/runtime`;
+    try {
+      const next = fetch(`${base}/invocation/next`);
+      await waitFor(() => heard.length === 1);
+      server.deliver(anyDelivery("r1"));
+      expect((await next).status).toBe(200);
+      const answer = await fetch(`${base}/invocation/r1/response`, { method: "POST", body: '"ok"' });
+      expect(answer.status).toBe(202);
+      expect(heard).toEqual([["next"], ["response", "r1", '"ok"', "text/plain;charset=UTF-8"]]);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+function anyDelivery(requestId: string) {
+  return {
+    requestId,
+    payload: Buffer.from("{}"),
+    deadlineMs: Date.now() + 1000,
+    invokedFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:fn",
+    traceId: "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1",
+  };
+}

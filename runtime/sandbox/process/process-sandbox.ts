@@ -1,13 +1,22 @@
 /**
- * The `process` adapter of the Sandbox port: each execution environment is a child process in its
- * own process group, started with only Lambda's environment variables (§1.4), its memory capped by
- * a cgroup (or watched through RSS), frozen with SIGSTOP between invocations as Lambda freezes
- * environments, and tied to Lambkin's life: `setpriv --pdeathsig` kills it if Lambkin is SIGKILLed,
- * and Lambkin kills every group it started when it stops.
+ * The `process` adapter of the Sandbox port: each execution environment is a child process started
+ * with only Lambda's environment variables (§1.4), its memory capped by a cgroup (or watched through
+ * RSS), frozen with SIGSTOP between invocations as Lambda freezes environments, and tied to Lambkin's
+ * life.
+ *
+ * Isolated (root with bubblewrap, process-isolation.ts), each environment runs in namespaces of its own
+ * as a user of its own (bwrap-command.ts), and its Runtime API serves that user only. Ending an
+ * environment kills its pid namespace (the kernel then kills everything in it) and every member of its
+ * memory cgroup, which the runtime is started inside, so nothing it started survives; bwrap's
+ * --die-with-parent does the same when Lambkin is SIGKILLed. Its uid is reused only once no process of
+ * it is left. Unisolated (a coded warning says so at start), environments are process groups run as
+ * Lambkin's user, killed through their group and cgroup, and `setpriv --pdeathsig` kills the runtime
+ * if Lambkin is SIGKILLed.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import type { Readable } from "node:stream";
 import { isNodeRuntime } from "../../manifest/function-definition.js";
 import { lambdaEnvironmentVariables } from "../lambda-environment-variables.js";
 import { splitLines } from "../line-splitter.js";
@@ -15,12 +24,33 @@ import { OutputActivity } from "../output-drain.js";
 import type { OutputStream, RunningSandbox, SandboxExit, SandboxProvider, SandboxSpec } from "../sandbox.js";
 import { missingBootstrap } from "../sandbox-start-error.js";
 import { shellCommandFor } from "./amazon-linux-shell.js";
-import { createMemoryCgroup, type MemoryCgroup } from "./memory-cgroup.js";
+import {
+  ancestorNodeModules,
+  BWRAP,
+  bwrapArguments,
+  INFO_FD,
+  nodeInstallPrefix,
+  SETPRIV,
+} from "./bwrap-command.js";
+import { checkCodeReadableByOthers } from "./code-permissions.js";
+import { createMemoryCgroup, type MemoryCgroup, memoryCgroupName } from "./memory-cgroup.js";
+import {
+  decideIsolation,
+  type ProcessIsolationSetting,
+  processIsolationSettingFrom,
+  uidBaseFrom,
+  unisolatedWarning,
+} from "./process-isolation.js";
 import { readResidentMemory } from "./rss-watch.js";
+import { anyProcessOf, type SandboxUser, type SandboxUsers } from "./sandbox-users.js";
 
-const SETPRIV = "/usr/bin/setpriv";
 const RSS_POLL_MS = 25;
 const MB = 1024 * 1024;
+/** bwrap exits 128+N when a signal N killed the runtime; 137 is SIGKILL (the OOM killer, or Lambkin). */
+const SIGKILL_STATUS = 128 + 9;
+/** How long an ended environment's processes may take to be gone before `exited` resolves anyway. */
+const REAP_LIMIT_MS = 5_000;
+const REAP_POLL_MS = 10;
 
 export interface ProcessSandboxOptions {
   /** The compiled Node bootstrap (dist/runtime/bootstrap/node/index.js). */
@@ -29,18 +59,34 @@ export interface ProcessSandboxOptions {
   readonly freezeIdle?: boolean;
   /** Cap memory with cgroups where possible (default: unless LAMBKIN_MEMORY_CGROUPS=false); else watch RSS. */
   readonly memoryCgroups?: boolean;
+  /** Default: LAMBKIN_PROCESS_ISOLATION, else `auto` (isolated where the host allows it). */
+  readonly isolation?: ProcessIsolationSetting;
+  /** The first uid of the range environments run as (default: LAMBKIN_SANDBOX_UID_BASE, else 2000000000). */
+  readonly uidBase?: number;
+  /** Where the one start-up warning of an unisolated sandbox goes (default: process.emitWarning). */
+  readonly warn?: (message: string) => void;
 }
 
 export class ProcessSandboxProvider implements SandboxProvider {
   readonly name = "process";
   readonly runtimeApiBindHost = "127.0.0.1";
   readonly runtimeApiAdvertisedHost = "127.0.0.1";
+  /** Whether environments run in namespaces of their own, as users of their own. */
+  readonly isolated: boolean;
+  private readonly users: SandboxUsers | undefined;
   private readonly running = new Set<ProcessEnvironment>();
   private readonly usePdeathsig = isExecutable(SETPRIV);
   private readonly useCgroups: boolean;
 
   constructor(private readonly options: ProcessSandboxOptions) {
     this.useCgroups = options.memoryCgroups ?? process.env.LAMBKIN_MEMORY_CGROUPS !== "false";
+    const decision = decideIsolation(
+      options.isolation ?? processIsolationSettingFrom(process.env.LAMBKIN_PROCESS_ISOLATION),
+      options.uidBase ?? uidBaseFrom(process.env.LAMBKIN_SANDBOX_UID_BASE),
+    );
+    this.isolated = decision.isolated;
+    if (decision.isolated) this.users = decision.users;
+    else (options.warn ?? ((message) => process.emitWarning(message)))(unisolatedWarning(decision.reason));
     // Last resort for a synchronous exit (process.exit): no environment may outlive Lambkin.
     process.once("exit", () => {
       for (const environment of this.running) environment.killNow();
@@ -49,29 +95,67 @@ export class ProcessSandboxProvider implements SandboxProvider {
 
   async start(spec: SandboxSpec): Promise<RunningSandbox> {
     const { command, args, taskRoot, runtimeDir } = this.entrypoint(spec);
+    const node = isNodeRuntime(spec.fn.runtime);
+    if (this.users) {
+      checkCodeReadableByOthers(
+        taskRoot,
+        node ? "Runtime.ImportModuleError" : "Runtime.InvalidEntrypoint",
+        node ? undefined : join(taskRoot, "bootstrap"),
+      );
+    }
     const env = lambdaEnvironmentVariables(spec, {
       taskRoot,
       runtimeDir,
       nodeBinDir: dirname(process.execPath),
     });
-    const [file, argv] = this.usePdeathsig
-      ? [SETPRIV, ["--pdeathsig", "KILL", "--", command, ...args]]
-      : [command, args];
+    const limitBytes = spec.fn.memorySize * MB;
+    const cgroup = this.useCgroups
+      ? createMemoryCgroup(memoryCgroupName(spec.environmentId), limitBytes)
+      : undefined;
+    // Before the runtime exists (and before any await, so before any connection is served): from
+    // now on the environment's Runtime API answers its user only.
+    let user: SandboxUser | undefined;
+    try {
+      user = this.users?.allocate();
+    } catch (error) {
+      cgroupCleanup(cgroup);
+      throw error;
+    }
+    if (user) spec.restrictRuntimeApiToUid?.(user.uid);
+    let [file, argv]: [string, string[]] = user
+      ? [
+          BWRAP,
+          bwrapArguments({
+            uid: user.uid,
+            tmpDir: user.tmpDir,
+            taskRoot,
+            readOnly: [
+              ...(node ? [runtimeDir, nodeInstallPrefix()] : [runtimeDir]),
+              ...ancestorNodeModules(taskRoot),
+            ],
+            command,
+            args,
+          }),
+        ]
+      : this.usePdeathsig
+        ? [SETPRIV, ["--pdeathsig", "KILL", "--", command, ...args]]
+        : [command, args];
+    if (cgroup) {
+      // The group holds the runtime from its first instruction: nothing it forks can start outside.
+      [file, argv] = ["/bin/sh", ["-c", 'echo $$ > "$0" && exec "$@"', cgroup.procsFile, file, ...argv]];
+    }
     const child = spawn(file, argv, {
       cwd: taskRoot,
       env,
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: user ? ["ignore", "pipe", "pipe", "pipe"] : ["ignore", "pipe", "pipe"],
       detached: true,
     });
-    const cgroup = this.useCgroups
-      ? createMemoryCgroup(`lambkin-${spec.environmentId}`, spec.fn.memorySize * MB)
-      : undefined;
-    const environment = new ProcessEnvironment(
-      child,
+    const environment = new ProcessEnvironment(child, {
       cgroup,
-      spec.fn.memorySize * MB,
-      this.options.freezeIdle ?? true,
-    );
+      user,
+      limitBytes,
+      freezeIdle: this.options.freezeIdle ?? true,
+    });
     this.running.add(environment);
     void environment.exited.then(() => this.running.delete(environment));
     await environment.started;
@@ -95,24 +179,38 @@ export class ProcessSandboxProvider implements SandboxProvider {
   }
 }
 
+interface EnvironmentResources {
+  readonly cgroup: MemoryCgroup | undefined;
+  /** Set when isolated: the environment's own uid and /tmp. */
+  readonly user: SandboxUser | undefined;
+  readonly limitBytes: number;
+  readonly freezeIdle: boolean;
+}
+
 class ProcessEnvironment implements RunningSandbox {
   readonly exited: Promise<SandboxExit>;
   readonly started: Promise<void>;
   private readonly listeners: ((stream: OutputStream, line: string) => void)[] = [];
   private readonly output = new OutputActivity();
+  private readonly cgroup: MemoryCgroup | undefined;
+  private readonly user: SandboxUser | undefined;
   private frozen = false;
   private alive = true;
   private peakRssBytes = 0;
   private rssTimer: NodeJS.Timeout | undefined;
+  /** Isolated: the host pid of the pid namespace's init (bwrap's), and of the runtime under it. */
+  private namespaceInit: number | undefined;
+  private runtimePid: number | undefined;
 
   constructor(
     private readonly child: ChildProcess,
-    private readonly cgroup: MemoryCgroup | undefined,
-    private readonly limitBytes: number,
-    private readonly freezeIdle: boolean,
+    private readonly resources: EnvironmentResources,
   ) {
+    this.cgroup = resources.cgroup;
+    this.user = resources.user;
     this.pipe(child.stdout, "stdout");
     this.pipe(child.stderr, "stderr");
+    if (this.user) this.readSandboxInfo(child.stdio[INFO_FD] as Readable | null);
     this.started = new Promise((resolve, reject) => {
       child.once("spawn", () => resolve());
       child.once("error", reject);
@@ -120,27 +218,19 @@ class ProcessEnvironment implements RunningSandbox {
     this.exited = new Promise((resolve) => {
       child.once("error", () => {
         this.alive = false;
-        resolve({ code: 127, signal: null });
+        void this.reapEverything().then(() => resolve({ code: 127, signal: null }));
       });
       child.once("exit", (code, signal) => {
         this.alive = false;
         clearInterval(this.rssTimer);
         // Whatever the runtime started dies with it: Lambda resets the whole environment.
-        this.signalGroup("SIGKILL");
+        this.killEverything();
         // Keep the group's peak for the REPORT line of the invocation that ended with it (OOM).
         this.peakRssBytes = Math.max(this.peakRssBytes, this.cgroup?.peakBytes() ?? 0);
-        cgroupCleanup(this.cgroup);
-        resolve({ code, signal });
+        void this.reapEverything().then(() => resolve(this.exitOf(code, signal)));
       });
     });
-    if (child.pid !== undefined) {
-      try {
-        cgroup?.addProcess(child.pid);
-      } catch {
-        // The process is already gone; its exit is reported through `exited`.
-      }
-    }
-    if (!cgroup) this.watchRss();
+    if (!this.cgroup) this.watchRss();
   }
 
   onOutput(listener: (stream: OutputStream, line: string) => void): void {
@@ -152,18 +242,18 @@ class ProcessEnvironment implements RunningSandbox {
   }
 
   freeze(): void {
-    if (!this.freezeIdle || this.frozen || !this.alive) return;
-    this.frozen = this.signalGroup("SIGSTOP");
+    if (!this.resources.freezeIdle || this.frozen || !this.alive) return;
+    this.frozen = this.signalAll("SIGSTOP");
   }
 
   thaw(): void {
     if (!this.frozen) return;
     this.frozen = false;
-    this.signalGroup("SIGCONT");
+    this.signalAll("SIGCONT");
   }
 
   peakMemoryMB(): number {
-    const pid = this.child.pid;
+    const pid = this.memoryPid();
     const rss = pid !== undefined ? readResidentMemory(pid) : undefined;
     if (rss) this.peakRssBytes = Math.max(this.peakRssBytes, rss.peakBytes);
     const peak = Math.max(this.peakRssBytes, this.cgroup?.peakBytes() ?? 0);
@@ -177,31 +267,89 @@ class ProcessEnvironment implements RunningSandbox {
 
   killNow(): void {
     if (!this.alive) return;
-    this.signalGroup("SIGKILL");
+    this.killEverything();
+  }
+
+  /** bwrap reports how the runtime ended as a shell status: 137 is a kill, as docker-init's is. */
+  private exitOf(code: number | null, signal: NodeJS.Signals | null): SandboxExit {
+    if (this.user && code === SIGKILL_STATUS) return { code: null, signal: "SIGKILL" };
+    return { code, signal };
+  }
+
+  /** SIGKILL to the namespace's init takes the whole namespace down; the group and cgroup catch the rest. */
+  private killEverything(): void {
+    if (this.namespaceInit !== undefined) signal(this.namespaceInit, "SIGKILL");
+    this.signalAll("SIGKILL");
+  }
+
+  /**
+   * Resolves once no process of the environment is left (or after REAP_LIMIT_MS); only then are its
+   * uid and cgroup given back, so that nothing of it can reach the next environment.
+   */
+  private async reapEverything(): Promise<void> {
+    const deadline = Date.now() + REAP_LIMIT_MS;
+    for (;;) {
+      this.killEverything();
+      // A pid namespace's init exits only once every process in it is gone (the kernel waits for them),
+      // so the scan of every process for the uid is needed only when bwrap never said which was its init.
+      const left =
+        (this.cgroup?.members().length ?? 0) > 0 ||
+        (this.namespaceInit !== undefined
+          ? isRunning(this.namespaceInit)
+          : this.user !== undefined && anyProcessOf(this.user.uid));
+      if (!left) break;
+      if (Date.now() > deadline) return; // uid and cgroup stay taken: a straggler must not meet a new environment
+      await new Promise((resolve) => setTimeout(resolve, REAP_POLL_MS));
+    }
+    this.user?.release();
+    cgroupCleanup(this.cgroup);
+  }
+
+  private readSandboxInfo(info: Readable | null): void {
+    if (!info) return;
+    let text = "";
+    info.setEncoding("utf8");
+    info.on("data", (chunk: string) => {
+      text += chunk;
+      try {
+        const pid = (JSON.parse(text) as { "child-pid"?: unknown })["child-pid"];
+        if (typeof pid === "number") this.namespaceInit = pid;
+        info.destroy();
+      } catch {
+        // Not all of it yet.
+      }
+    });
+    info.on("error", () => {});
+  }
+
+  /** Whose RSS to read: the runtime itself (under bwrap's init when isolated). */
+  private memoryPid(): number | undefined {
+    if (!this.user) return this.child.pid;
+    if (this.runtimePid === undefined && this.namespaceInit !== undefined) {
+      this.runtimePid = firstChildOf(this.namespaceInit);
+    }
+    return this.runtimePid;
   }
 
   private watchRss(): void {
-    const pid = this.child.pid;
-    if (pid === undefined) return;
     this.rssTimer = setInterval(() => {
       if (this.frozen) return;
-      const rss = readResidentMemory(pid);
+      const pid = this.memoryPid();
+      const rss = pid !== undefined ? readResidentMemory(pid) : undefined;
       if (!rss) return;
       this.peakRssBytes = Math.max(this.peakRssBytes, rss.peakBytes);
-      if (rss.currentBytes > this.limitBytes) this.killNow();
+      if (rss.currentBytes > this.resources.limitBytes) this.killNow();
     }, RSS_POLL_MS);
     this.rssTimer.unref();
   }
 
-  private signalGroup(signal: NodeJS.Signals): boolean {
+  /** The runtime's process group (detached: it leads its own) and every member of its cgroup. */
+  private signalAll(name: NodeJS.Signals): boolean {
     const pid = this.child.pid;
     if (pid === undefined) return false;
-    try {
-      process.kill(-pid, signal); // detached: the child leads its own process group
-      return true;
-    } catch {
-      return false;
-    }
+    const sent = signal(-pid, name);
+    for (const member of this.cgroup?.members() ?? []) signal(member, name);
+    return sent;
   }
 
   private pipe(stream: NodeJS.ReadableStream | null, name: OutputStream): void {
@@ -214,6 +362,35 @@ class ProcessEnvironment implements RunningSandbox {
       lines.write(chunk);
     });
     stream.on("end", () => lines.end());
+  }
+}
+
+function signal(pid: number, name: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Alive and not a zombie (a zombie has done all it can). */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}
+
+function firstChildOf(pid: number): number | undefined {
+  try {
+    const first = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(" ")[0];
+    return first ? Number(first) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,6 +1,6 @@
 // `http` / `httpApi` events are read as the Serverless Framework reads them: a definition the Framework refuses
 // stops the gateway with the file, the event and what to do; a setting Lambkin does not reproduce is reported.
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +12,8 @@ import { startGateway, type TestGateway } from "./gateway-harness.js";
 
 async function service(functions: string, provider = ""): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "lambkin-routes-"));
+  // Lambda's rule for a package (755 for folders, 644 for files): the function's own user reads it.
+  await chmod(dir, 0o755);
   await writeFile(join(dir, "handler.js"), "exports.ok = async () => ({ statusCode: 200, body: 'ok' });\n");
   await writeFile(
     join(dir, "serverless.yml"),

@@ -1,10 +1,8 @@
 // Invoke with InvocationType Event and DryRun, and the legacy InvokeAsync (API_Invoke, API_InvokeAsync): Event
 // answers 202 with an empty body at once and the function runs afterwards; DryRun answers 204 and runs nothing;
 // InvokeAsync answers 202 {"Status":202}. All three validate the request first, like a synchronous call.
-import { existsSync } from "node:fs";
-import { mkdtemp, readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { InvokeAsyncCommand, InvokeCommand } from "@aws-sdk/client-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiServer, rejectionOf, startApiServer } from "./invoke-api-server.js";
@@ -19,33 +17,51 @@ async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 10
   }
 }
 
-const recorded = (path: string) => async () =>
-  existsSync(path)
-    ? (JSON.parse(await readFile(path, "utf8")) as { event: unknown; requestId: string })
-    : undefined;
+/**
+ * Where the `record` function reports that it ran: an HTTP endpoint on the host's loopback (a function
+ * in the process sandbox has a /tmp and a file system of its own, but shares the host's network).
+ */
+const records = new Map<string, string>();
+const collector = createServer((request, response) => {
+  let body = "";
+  request.on("data", (chunk: Buffer) => {
+    body += chunk.toString();
+  });
+  request.on("end", () => {
+    records.set(request.url ?? "", body);
+    response.end();
+  });
+});
+const recordUrl = (name: string) => `http://127.0.0.1:${(collector.address() as AddressInfo).port}/${name}`;
+const recorded = (url: string) => async () => {
+  const body = records.get(new URL(url).pathname);
+  return body === undefined ? undefined : (JSON.parse(body) as { event: unknown; requestId: string });
+};
 
 describe("Invoke (Event, DryRun) and InvokeAsync", () => {
   let server: ApiServer;
-  let dir: string;
   beforeAll(async () => {
     server = await startApiServer();
-    dir = await mkdtemp(join(tmpdir(), "lambkin-event-"));
+    await new Promise<void>((resolve) => collector.listen(0, "127.0.0.1", resolve));
   });
-  afterAll(() => server.close());
+  afterAll(async () => {
+    collector.close();
+    await server.close();
+  });
 
   it("Event: answers 202 with an empty body, then runs the function under the answer's request id", async () => {
-    const path = join(dir, "event.json");
+    const url = recordUrl("event");
     const output = await server.client().send(
       new InvokeCommand({
         FunctionName: "record",
         InvocationType: "Event",
-        Payload: Buffer.from(JSON.stringify({ path })),
+        Payload: Buffer.from(JSON.stringify({ url })),
       }),
     );
     expect(output.StatusCode).toBe(202);
     expect(output.Payload?.length ?? 0).toBe(0);
-    const run = await eventually(recorded(path));
-    expect(run.event).toEqual({ path });
+    const run = await eventually(recorded(url));
+    expect(run.event).toEqual({ url });
     expect(run.requestId).toBe(output.$metadata.requestId);
   });
 
@@ -54,7 +70,7 @@ describe("Invoke (Event, DryRun) and InvokeAsync", () => {
     const response = await server.fetch("/2015-03-31/functions/record/invocations", {
       method: "POST",
       headers: { "X-Amz-Invocation-Type": "Event" },
-      body: JSON.stringify({ path: join(dir, "fast.json") }),
+      body: JSON.stringify({ url: recordUrl("fast") }),
     });
     expect(response.status).toBe(202);
     expect(await response.text()).toBe("");
@@ -83,17 +99,17 @@ describe("Invoke (Event, DryRun) and InvokeAsync", () => {
   });
 
   it("DryRun: answers 204 and runs nothing", async () => {
-    const path = join(dir, "dry-run.json");
+    const url = recordUrl("dry-run");
     const output = await server.client().send(
       new InvokeCommand({
         FunctionName: "record",
         InvocationType: "DryRun",
-        Payload: Buffer.from(JSON.stringify({ path })),
+        Payload: Buffer.from(JSON.stringify({ url })),
       }),
     );
     expect(output.StatusCode).toBe(204);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(existsSync(path)).toBe(false);
+    expect(await recorded(url)()).toBeUndefined();
   });
 
   it("DryRun: still refuses what a real call would refuse", async () => {
@@ -110,14 +126,14 @@ describe("Invoke (Event, DryRun) and InvokeAsync", () => {
   });
 
   it("InvokeAsync (aws-sdk-js-v3 path): 202 {Status: 202}, and the function runs", async () => {
-    const path = join(dir, "legacy.json");
+    const url = recordUrl("legacy");
     const output = await server
       .client()
       .send(
-        new InvokeAsyncCommand({ FunctionName: "record", InvokeArgs: Buffer.from(JSON.stringify({ path })) }),
+        new InvokeAsyncCommand({ FunctionName: "record", InvokeArgs: Buffer.from(JSON.stringify({ url })) }),
       );
     expect(output.Status).toBe(202);
-    expect((await eventually(recorded(path))).event).toEqual({ path });
+    expect((await eventually(recorded(url))).event).toEqual({ url });
   });
 
   it('InvokeAsync (botocore path, trailing slash): 202 with body {"Status":202}', async () => {
