@@ -15,7 +15,7 @@ export default defineConfig({
       },
       {
         // The Lambda conformance suite again, unchanged, with every environment in a Docker container
-        // (DESIGN: one conformance suite run against every adapter). Needs a Docker engine; the
+        // (docs/architecture.md: one conformance suite run against every adapter). Needs a Docker engine; the
         // global setup builds the runtime images offline when they are missing or stale.
         extends: true,
         test: {

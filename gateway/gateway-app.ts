@@ -1,6 +1,6 @@
 /**
  * The gateway: a fastify app that only turns HTTP into invocations and invocation results into
- * HTTP (DESIGN "Ports and adapters"). Two plugins share the server: the Lambda Invoke API and
+ * HTTP (docs/architecture.md "Ports and adapters"). Two plugins share the server: the Lambda Invoke API and
  * control plane (AWS SDKs, the aws CLI) and the API Gateway routes declared by `http`/`httpApi`
  * events. Bodies reach both as raw bytes: payloads are passed on exactly as sent.
  * A client cannot hold the server: its request must arrive within the client timeouts (client-timeouts.ts), each

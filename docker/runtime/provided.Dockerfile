@@ -1,5 +1,5 @@
 # Online build of the provided* runtime images (`lambkin images build`): what a custom runtime finds on
-# Amazon Linux — bash as /bin/sh (AWS's shell walkthrough relies on it, LAMBDA_SEMANTICS §1.6), curl,
+# Amazon Linux — bash as /bin/sh (AWS's shell walkthrough relies on it, docs/lambda-behaviour.md §1.6), curl,
 # coreutils — plus python3 (standard library) so that runtimes written in Python work too. The
 # runtime is the function's own /var/task/bootstrap.
 FROM debian:bookworm-slim

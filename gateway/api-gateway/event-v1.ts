@@ -1,7 +1,7 @@
 /**
  * The payload format 1.0 event: what a REST API's Lambda proxy integration sends, and an HTTP API's when its
  * integration uses payload 1.0 ("set-up-lambda-proxy-integrations" input format; "http-api-develop-integrations-
- * lambda" 1.0 example; LAMBDA_SEMANTICS §6.1).
+ * lambda" 1.0 example; docs/lambda-behaviour.md §6.1).
  *  - `headers` / `queryStringParameters` keep the last value, the multi-value maps every value; each map is
  *    null when empty, as are `pathParameters` and `stageVariables`.
  *  - REST: header names as sent, `path` and path variables as sent (percent-encoded), `requestContext.path`

@@ -1,5 +1,5 @@
 /**
- * The payload format 2.0 event an HTTP API sends ("http-api-develop-integrations-lambda"; LAMBDA_SEMANTICS §6.2):
+ * The payload format 2.0 event an HTTP API sends ("http-api-develop-integrations-lambda"; docs/lambda-behaviour.md §6.2):
  * `version: "2.0"`, `routeKey` (`GET /users/{id}` or `$default`), `rawPath`, `rawQueryString`, `cookies` split
  * out of the Cookie header (and not repeated in `headers`), lower-case `headers` with duplicates joined by
  * commas, `queryStringParameters` likewise, `requestContext.http`, `time`/`timeEpoch`, stage `$default`.

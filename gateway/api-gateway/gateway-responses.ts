@@ -12,7 +12,7 @@
  *    on stackoverflow.com/questions/36363280; re:Post "API Gateway proxy integration does not forward Lambda
  *    throttling (HTTP 429)") and 500 `Internal Server Error` on an HTTP API;
  *  - the integration timed out (REST 29 s, HTTP API 30 s): REST 504 `Endpoint request timed out`
- *    (LAMBDA_SEMANTICS §6.3); HTTP API 503 `Service Unavailable` (observed on AWS: anomalyco/sst#2232,
+ *    (docs/lambda-behaviour.md §6.3); HTTP API 503 `Service Unavailable` (observed on AWS: anomalyco/sst#2232,
  *    serverless/serverless#11222 — not the 504 §6.3 gives for both).
  * And for requests refused at the front door, before any route is chosen — the same answer for both kinds of API,
  * `{"message": …}` without `x-amzn-ErrorType` (no gateway response type covers them):

@@ -19,7 +19,7 @@ import { parseV2Response } from "./response-v2.js";
 import type { ApiKind } from "./route-declarations.js";
 import type { RouteMatch } from "./route-table.js";
 
-/** REST: 29 s by default; HTTP API: 30 s (LAMBDA_SEMANTICS §6.3). */
+/** REST: 29 s by default; HTTP API: 30 s (docs/lambda-behaviour.md §6.3). */
 export const INTEGRATION_TIMEOUT_MS: Readonly<Record<ApiKind, number>> = { rest: 29_000, http: 30_000 };
 
 export interface IntegrationContext {

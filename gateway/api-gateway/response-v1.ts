@@ -2,7 +2,7 @@
  * Maps a payload format 1.0 proxy response to HTTP ("set-up-lambda-proxy-integrations" output format):
  * `{statusCode, headers?, multiValueHeaders?, body?, isBase64Encoded?}` and nothing else. Anything that is not
  * that — not a JSON object, no statusCode (serverless-offline's "missing statusCode → 200" is a divergence,
- * LAMBDA_SEMANTICS §8), an unknown key, a body that is not a string — is malformed: the caller answers 502/500.
+ * docs/lambda-behaviour.md §8), an unknown key, a body that is not a string — is malformed: the caller answers 502/500.
  * `headers` and `multiValueHeaders` are merged; a pair present in both appears once.
  * A REST API adds `Content-Type: application/json` when the function sets none (aws/aws-sam-cli#1218); an HTTP
  * API `text/plain; charset=utf-8` [to verify on a live account].

@@ -1,5 +1,5 @@
 /**
- * Maps a payload format 2.0 response to HTTP ("http-api-develop-integrations-lambda", LAMBDA_SEMANTICS §6.2).
+ * Maps a payload format 2.0 response to HTTP ("http-api-develop-integrations-lambda", docs/lambda-behaviour.md §6.2).
  *  - Output that is valid JSON without a `statusCode` is inferred: 200, `content-type: application/json`, the
  *    body is the function's output exactly — a string result `"Hello"` goes out *with* its quotes, an object
  *    as its JSON (serverless-offline does neither by default: dherault/serverless-offline#1097).

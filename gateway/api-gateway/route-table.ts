@@ -113,7 +113,7 @@ class RequestPaths {
 
   for(kind: ApiKind): string[] {
     if (kind === "rest") {
-      // REST APIs take `/hello/` for the resource `/hello` [to verify on a live account, LAMBDA_SEMANTICS §9].
+      // REST APIs take `/hello/` for the resource `/hello` [to verify on a live account, docs/lambda-behaviour.md §9].
       this.rest ??= pathSegments(this.rawPath.length > 1 ? this.rawPath.replace(/\/$/, "") : this.rawPath);
       return this.rest;
     }

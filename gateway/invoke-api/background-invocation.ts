@@ -3,8 +3,8 @@
  * It goes through the one Invoker like every other invocation; its outcome is only logged.
  *
  * TODO(triggers issue): Lambda queues async events durably and retries them (2 retries for function errors,
- * backoff up to 6 h for throttles, maximum event age, DLQ / on-failure destination — LAMBDA_SEMANTICS §5). That
- * belongs to the JobQueue port (DESIGN "Ports and adapters") and arrives with the triggers issue; until then an
+ * backoff up to 6 h for throttles, maximum event age, DLQ / on-failure destination — docs/lambda-behaviour.md §5). That
+ * belongs to the JobQueue port (docs/architecture.md "Ports and adapters") and arrives with the triggers issue; until then an
  * event refused by a concurrency cap or failing in the function is logged and dropped.
  */
 import type { FastifyBaseLogger } from "fastify";

@@ -1,5 +1,5 @@
 /**
- * The read-only control plane (LAMBDA_SEMANTICS §3.4), enough for `aws lambda list-functions`, `get-function`,
+ * The read-only control plane (docs/lambda-behaviour.md §3.4), enough for `aws lambda list-functions`, `get-function`,
  * `get-function-configuration`, SDK paginators and deploy scripts that look before they leap:
  * - ListFunctions `GET /2015-03-31/functions/` (botocore) and `/2015-03-31/functions` (aws-sdk-js-v3);
  * - GetFunction `GET /2015-03-31/functions/{FunctionName}` → Configuration, Code, Tags, Concurrency;

@@ -1,6 +1,6 @@
 /**
  * Turns whatever went wrong while serving a Lambda API request into AWS's error format: status,
- * `x-amzn-ErrorType: <Name>`, a JSON body and, for throttles, `Retry-After` (LAMBDA_SEMANTICS §3.2). The SDKs
+ * `x-amzn-ErrorType: <Name>`, a JSON body and, for throttles, `Retry-After` (docs/lambda-behaviour.md §3.2). The SDKs
  * read the error name from that header first (aws-sdk-js-v3 `loadRestJsonErrorCode`), so a client gets its typed
  * exception (ResourceNotFoundException, TooManyRequestsException with `Reason`, …).
  * Fastify's own failures are mapped to the Lambda error that means the same; anything else is a ServiceException.

@@ -1,5 +1,5 @@
 /**
- * FunctionConfiguration as the control plane returns it (API_FunctionConfiguration, LAMBDA_SEMANTICS §3.4), built
+ * FunctionConfiguration as the control plane returns it (API_FunctionConfiguration, docs/lambda-behaviour.md §3.4), built
  * from a loaded FunctionDefinition. Values Lambkin has no source for are the ones a function deployed with
  * `serverless deploy` and no extra settings would show on AWS:
  * - Role: the Framework's default role, `<service>-<stage>-<region>-lambdaRole` (naming.getRoleName);

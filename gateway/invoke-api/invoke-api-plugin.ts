@@ -1,6 +1,6 @@
 /**
  * The Lambda Invoke API and read-only control plane, as the AWS SDKs and the aws CLI call them
- * (LAMBDA_SEMANTICS §3): Invoke, the legacy InvokeAsync, ListFunctions, GetFunction, GetFunctionConfiguration.
+ * (docs/lambda-behaviour.md §3): Invoke, the legacy InvokeAsync, ListFunctions, GetFunction, GetFunctionConfiguration.
  *
  * Each of Lambda's API date prefixes gets its own encapsulated fastify context, so its hooks, error handler and
  * not-found handler apply to Lambda API requests only and the API Gateway routes sharing the server are untouched:

@@ -1,5 +1,5 @@
 /**
- * Invoke: `POST /2015-03-31/functions/{FunctionName}/invocations` (API_Invoke, LAMBDA_SEMANTICS §3.1).
+ * Invoke: `POST /2015-03-31/functions/{FunctionName}/invocations` (API_Invoke, docs/lambda-behaviour.md §3.1).
  * - RequestResponse: 200 whatever the function did; the body is the function's bytes exactly (or its error
  *   object), `X-Amz-Function-Error: Unhandled` on a function error, `X-Amz-Executed-Version`, and with
  *   `X-Amz-Log-Type: Tail` the last 4 KB of its log in `X-Amz-Log-Result` (base64). Function errors never change

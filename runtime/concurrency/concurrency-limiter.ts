@@ -1,5 +1,5 @@
 /**
- * Lambda's concurrency caps (LAMBDA_SEMANTICS §4): an account-wide limit (default 1000) shared by
+ * Lambda's concurrency caps (docs/lambda-behaviour.md §4): an account-wide limit (default 1000) shared by
  * every function without reserved concurrency, and per-function reserved concurrency, which is
  * both a guarantee (carved out of the account pool) and a cap. `reservedConcurrency: 0` throttles
  * everything. Over a cap, a synchronous invocation is refused at once (TooManyRequestsException).

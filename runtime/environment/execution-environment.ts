@@ -1,7 +1,7 @@
 /**
  * An execution environment: one sandboxed runtime and its Runtime API server, running one
  * invocation at a time and reused for the next (warm start). It owns the lifecycle of
- * LAMBDA_SEMANTICS §1.5: init ends at the runtime's first /next; the invoke phase ends with
+ * docs/lambda-behaviour.md §1.5: init ends at the runtime's first /next; the invoke phase ends with
  * /response or /error, the function timeout (Sandbox.Timedout, environment reset), or the runtime
  * exiting (Runtime.ExitError, environment reset). Between invocations it is frozen.
  */

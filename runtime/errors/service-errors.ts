@@ -1,5 +1,5 @@
 /**
- * The Lambda service's own errors (LAMBDA_SEMANTICS §3.2): what the Invoke API answers when an
+ * The Lambda service's own errors (docs/lambda-behaviour.md §3.2): what the Invoke API answers when an
  * invocation is refused before or around the function. One catalogue, one class; the gateway turns a
  * ServiceError into `x-amzn-ErrorType` + `{"Type","message"}` and the CLI into a readable line.
  * Function errors are NOT ServiceErrors: they are results (HTTP 200 + X-Amz-Function-Error).

@@ -1,6 +1,6 @@
 /**
  * Validation of what an Invoke call carries, with the service errors AWS answers
- * (LAMBDA_SEMANTICS §3.1, §3.3): the payload must be JSON (an empty one is `{}`) and at most 6 MB
+ * (docs/lambda-behaviour.md §3.1, §3.3): the payload must be JSON (an empty one is `{}`) and at most 6 MB
  * for a synchronous call; X-Amz-Client-Context is base64 JSON of at most 3,583 bytes.
  */
 import { requestTooLarge, ServiceError } from "../errors/service-errors.js";

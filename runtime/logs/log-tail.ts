@@ -1,6 +1,6 @@
 /**
  * Keeps the last 4 KB of one invocation's log, START to REPORT, for `X-Amz-Log-Type: Tail`
- * (the Invoke API returns it base64-encoded in X-Amz-Log-Result, LAMBDA_SEMANTICS §2.7).
+ * (the Invoke API returns it base64-encoded in X-Amz-Log-Result, docs/lambda-behaviour.md §2.7).
  */
 export const LOG_TAIL_BYTES = 4096;
 

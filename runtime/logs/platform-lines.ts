@@ -1,5 +1,5 @@
 /**
- * The platform's own log lines around every invocation (LAMBDA_SEMANTICS §2.7):
+ * The platform's own log lines around every invocation (docs/lambda-behaviour.md §2.7):
  * `START RequestId: … Version: $LATEST`, `END RequestId: …` and the REPORT line with real
  * durations and memory, plus the timeout line. Formats follow what CloudWatch shows for Lambda.
  */

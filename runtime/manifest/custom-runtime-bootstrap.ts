@@ -1,7 +1,7 @@
 /**
  * Checks that a service using a custom runtime (`provided`, `provided.al2`, `provided.al2023`) ships the
  * executable `bootstrap` Lambda starts in its place. AWS looks for /var/task/bootstrap, i.e. the root of the
- * deployment package, which for Lambkin is the service folder (LAMBDA_SEMANTICS §1.5). AWS only finds out at the
+ * deployment package, which for Lambkin is the service folder (docs/lambda-behaviour.md §1.5). AWS only finds out at the
  * first invoke; Lambkin says so at load time, when the fix is easiest.
  */
 import { stat } from "node:fs/promises";

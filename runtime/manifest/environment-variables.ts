@@ -2,7 +2,7 @@
  * Builds a function's environment variables as Lambda would receive them: `provider.environment` merged with the
  * function's `environment` (the function wins, as the Serverless Framework merges them), intrinsic functions
  * computed, values turned into strings (CloudFormation stringifies numbers and booleans), and Lambda's rules
- * enforced: names `[a-zA-Z][a-zA-Z0-9_]+`, no reserved names, at most 4 KB in total (LAMBDA_SEMANTICS §1.4).
+ * enforced: names `[a-zA-Z][a-zA-Z0-9_]+`, no reserved names, at most 4 KB in total (docs/lambda-behaviour.md §1.4).
  */
 import type { IntrinsicEvaluator } from "./cloudformation-intrinsics.js";
 import { describeValue, type KeyPath, ManifestError } from "./manifest-error.js";

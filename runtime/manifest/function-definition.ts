@@ -4,7 +4,7 @@
  * Everything below the manifest loader (invoker, pool, sandboxes) sees only this shape.
  */
 
-/** Runtimes Lambkin runs. nodejs24.x is async-only (callback handlers fail at init, LAMBDA_SEMANTICS §2.6). */
+/** Runtimes Lambkin runs. nodejs24.x is async-only (callback handlers fail at init, docs/lambda-behaviour.md §2.6). */
 export const SUPPORTED_RUNTIMES = [
   "nodejs18.x",
   "nodejs20.x",

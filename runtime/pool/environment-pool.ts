@@ -1,5 +1,5 @@
 /**
- * Warm reuse of execution environments (DESIGN "One path for every invocation"): an environment
+ * Warm reuse of execution environments (docs/architecture.md "One path for every invocation"): an environment
  * runs one invocation at a time and is reused for the next invocation of the same function;
  * concurrency means more environments; idle ones are reaped; dead ones (crash, timeout, OOM) are
  * dropped so the next invocation gets a fresh one.

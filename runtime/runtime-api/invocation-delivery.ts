@@ -1,6 +1,6 @@
 /**
  * What `GET /runtime/invocation/next` hands a runtime: the raw payload and the metadata headers of
- * LAMBDA_SEMANTICS §1.2, each sent only when it has a value.
+ * docs/lambda-behaviour.md §1.2, each sent only when it has a value.
  */
 export interface InvocationDelivery {
   readonly requestId: string;

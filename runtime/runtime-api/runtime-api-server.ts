@@ -1,5 +1,5 @@
 /**
- * The Runtime API (2018-06-01) of ONE execution environment (LAMBDA_SEMANTICS §1.1). Each
+ * The Runtime API (2018-06-01) of ONE execution environment (docs/lambda-behaviour.md §1.1). Each
  * environment gets its own server and port, so a runtime can only ever receive its own function's
  * invocations and answer its own request ids, like the RAPID server inside a Lambda sandbox.
  * Response and error bodies are passed on byte for byte, whatever their content type.

@@ -1,5 +1,5 @@
 /**
- * The environment variables an execution environment starts with (LAMBDA_SEMANTICS §1.4): Lambda's
+ * The environment variables an execution environment starts with (docs/lambda-behaviour.md §1.4): Lambda's
  * reserved and default variables plus the function's own, and nothing of the host's environment
  * (serverless-offline#78: functions must not see or clobber a shared process.env).
  */

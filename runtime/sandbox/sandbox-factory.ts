@@ -1,5 +1,5 @@
 /**
- * Chooses the Sandbox adapter for a deployment (DESIGN "Ports and adapters"): `process` (the
+ * Chooses the Sandbox adapter for a deployment (docs/architecture.md "Ports and adapters"): `process` (the
  * embedded default) or `docker`, from the runtime options or LAMBKIN_SANDBOX.
  *
  * One adapter serves every function of a deployment, except container-image functions, which the

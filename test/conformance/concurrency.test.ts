@@ -1,4 +1,4 @@
-// Concurrency caps and throttling (LAMBDA_SEMANTICS §4): reserved concurrency is a cap, 0 throttles
+// Concurrency caps and throttling (docs/lambda-behaviour.md §4): reserved concurrency is a cap, 0 throttles
 // everything, the account limit caps the unreserved pool, and a throttled synchronous invocation
 // fails at once with TooManyRequestsException and the Reason AWS gives.
 import { afterEach, describe, expect, it } from "vitest";

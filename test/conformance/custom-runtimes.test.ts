@@ -1,4 +1,4 @@
-// Any runtime that speaks the Runtime API works (LAMBDA_SEMANTICS §1.5, §1.6): AWS's shell
+// Any runtime that speaks the Runtime API works (docs/lambda-behaviour.md §1.5, §1.6): AWS's shell
 // walkthrough bootstrap (curl, bash syntax under #!/bin/sh) and a standard-library Python runtime.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Fixture, payloadJson, startFixture } from "./harness.js";

@@ -1,5 +1,5 @@
 /**
- * Shared assertions of the Node.js conformance suite: error payloads (LAMBDA_SEMANTICS §2.4), the lines
+ * Shared assertions of the Node.js conformance suite: error payloads (docs/lambda-behaviour.md §2.4), the lines
  * of an invocation's log (§2.7: console lines, "Invoke Error"/"Uncaught Exception" lines, START/END/REPORT,
  * the timeout line) and the REPORT figures. Everything here reads what an Invoke caller sees (payload,
  * function error, log tail), so it holds whichever Sandbox adapter runs the environment.
@@ -143,7 +143,7 @@ export interface ReportFigures {
 const REPORT =
   /^REPORT RequestId: (\S+)\tDuration: (\d+\.\d{2}) ms\tBilled Duration: (\d+) ms\tMemory Size: (\d+) MB\tMax Memory Used: (\d+) MB(?:\tInit Duration: (\d+\.\d{2}) ms)?(\tStatus: timeout)?$/;
 
-/** Parses `REPORT RequestId: …\tDuration: …` (LAMBDA_SEMANTICS §2.7) and checks its arithmetic. */
+/** Parses `REPORT RequestId: …\tDuration: …` (docs/lambda-behaviour.md §2.7) and checks its arithmetic. */
 export function parseReport(line: string | undefined, requestId: string): ReportFigures {
   const match = REPORT.exec(line ?? "");
   expect(match, `not a REPORT line: ${line}`).not.toBeNull();

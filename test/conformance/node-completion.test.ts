@@ -1,4 +1,4 @@
-// When a Node.js (≤ 22) invocation completes, and with what (LAMBDA_SEMANTICS §2.2): async handlers on
+// When a Node.js (≤ 22) invocation completes, and with what (docs/lambda-behaviour.md §2.2): async handlers on
 // settle, callback handlers on callback() — after the event loop drains unless
 // callbackWaitsForEmptyEventLoop is false —, context.succeed/done at once, the first completion wins,
 // a sync handler that never calls back answers null when the loop drains, an async promise that never

@@ -1,4 +1,4 @@
-// What a Node.js handler sees of its invocation and environment (LAMBDA_SEMANTICS §2.3, §1.2, §1.4):
+// What a Node.js handler sees of its invocation and environment (docs/lambda-behaviour.md §2.3, §1.2, §1.4):
 // the context object (fields, key order, memoryLimitInMB as a string, getRemainingTimeInMillis), the
 // client context and Cognito identity passed through from the Invoke call, and a process.env made of
 // Lambda's variables and the function's own — none of the host's.

@@ -1,4 +1,4 @@
-// Crashes and limits (LAMBDA_SEMANTICS §2.4, §2.5, §1.5, §1.1): an uncaught exception or unhandled
+// Crashes and limits (docs/lambda-behaviour.md §2.4, §2.5, §1.5, §1.1): an uncaught exception or unhandled
 // rejection during an invocation is that invocation's error and ends the process; the function timeout
 // is Sandbox.Timedout; exceeding memorySize is `signal: killed`; process.exit(n) is `exit status n`
 // (both Runtime.ExitError); a response over 6 MiB + 100 B is Function.ResponseSizeTooLarge and the

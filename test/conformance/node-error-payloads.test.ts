@@ -1,4 +1,4 @@
-// What a Node.js function error looks like (LAMBDA_SEMANTICS §2.4): the Invoke payload is
+// What a Node.js function error looks like (docs/lambda-behaviour.md §2.4): the Invoke payload is
 // `{errorType, errorMessage, trace}` — errorType is the error's name, or typeof for a non-Error value —
 // and the runtime logs `<ts>\t<id>\tERROR\tInvoke Error \t{…}` with the error's own properties too.
 // Non-fatal: the environment is reused for the next invocation.

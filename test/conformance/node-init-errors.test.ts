@@ -1,4 +1,4 @@
-// Init failures of the Node.js runtime (LAMBDA_SEMANTICS §2.1): the runtime logs
+// Init failures of the Node.js runtime (docs/lambda-behaviour.md §2.1): the runtime logs
 // `<ts>\tundefined\tERROR\tUncaught Exception \t{…}`, posts the error to /runtime/init/error and exits
 // (status 129). The invocation fails with that error as its payload, and every later invocation tries
 // init again in a fresh environment — and fails the same way.

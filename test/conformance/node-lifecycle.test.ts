@@ -1,4 +1,4 @@
-// The life of an execution environment as a Node.js function sees it (LAMBDA_SEMANTICS §1.5): warm
+// The life of an execution environment as a Node.js function sees it (docs/lambda-behaviour.md §1.5): warm
 // invocations reuse the process (module state, globals and /tmp survive), a function error does not
 // end it, while a crash, a timeout, an uncaught exception, an unhandled rejection or running out of
 // memory resets it — the next invocation starts a fresh process whose module state begins again.

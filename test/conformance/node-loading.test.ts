@@ -1,4 +1,4 @@
-// Loading a Node.js handler (LAMBDA_SEMANTICS §2.1): `<path/module>.<export[.nested]>` under
+// Loading a Node.js handler (docs/lambda-behaviour.md §2.1): `<path/module>.<export[.nested]>` under
 // LAMBDA_TASK_ROOT, CommonJS via require, ES modules via import() (.mjs, or .js under "type":"module",
 // with top-level await), .cjs, and the `awslambda` global injected before the module loads.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

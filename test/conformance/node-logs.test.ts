@@ -1,4 +1,4 @@
-// The Node.js runtime's console (LAMBDA_SEMANTICS §2.7, RIC LogPatch): every console call is one line
+// The Node.js runtime's console (docs/lambda-behaviour.md §2.7, RIC LogPatch): every console call is one line
 // `<ISO ts>\t<requestId>\t<LEVEL>\t<util.format(args)>` with inner newlines turned into `\r`; with
 // AWS_LAMBDA_LOG_FORMAT=JSON one JSON object per call, filtered by AWS_LAMBDA_LOG_LEVEL.
 import { describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-// Response streaming handlers (awslambda.streamifyResponse, LAMBDA_SEMANTICS §1.3). Lambkin buffers the
+// Response streaming handlers (awslambda.streamifyResponse, docs/lambda-behaviour.md §1.3). Lambkin buffers the
 // stream and answers once it ends: the bytes written, in order, with the stream's content type;
 // awslambda.HttpResponseStream frames a Function-URL response as JSON prelude + 8 NUL bytes + body.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-// nodejs24.x (LAMBDA_SEMANTICS §2.6): callback handlers are gone. A handler declared with 3 or more
+// nodejs24.x (docs/lambda-behaviour.md §2.6): callback handlers are gone. A handler declared with 3 or more
 // parameters fails init with Runtime.CallbackHandlerDeprecated (logged as "Init Error"); the context
 // has no succeed/fail/done nor callbackWaitsForEmptyEventLoop; whatever a handler returns is the result.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

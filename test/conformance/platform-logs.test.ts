@@ -1,4 +1,4 @@
-// The platform's own log lines around every invocation (LAMBDA_SEMANTICS §2.7, §2.5):
+// The platform's own log lines around every invocation (docs/lambda-behaviour.md §2.7, §2.5):
 // `START RequestId: <id> Version: $LATEST`, `END RequestId: <id>`, then
 // `REPORT RequestId: <id>\tDuration: <ms> ms\tBilled Duration: <ms> ms\tMemory Size: <MB> MB\tMax Memory Used: <MB> MB`
 // with `\tInit Duration: <ms> ms` on an environment's first invocation only and `\tStatus: timeout` after a

@@ -1,5 +1,5 @@
-// Warm reuse, scale-out and idle reaping of execution environments (DESIGN "One path for every
-// invocation"; LAMBDA_SEMANTICS §1.5, §4).
+// Warm reuse, scale-out and idle reaping of execution environments (docs/architecture.md "One path for every
+// invocation"; docs/lambda-behaviour.md §1.5, §4).
 import { afterEach, describe, expect, it } from "vitest";
 import { type Fixture, payloadJson, startFixture } from "../conformance/harness.js";
 

@@ -1,4 +1,4 @@
-// The Runtime API of one environment, spoken to over real HTTP (LAMBDA_SEMANTICS §1.1, §1.2).
+// The Runtime API of one environment, spoken to over real HTTP (docs/lambda-behaviour.md §1.1, §1.2).
 import { request as httpRequest } from "node:http";
 import { createRequire } from "node:module";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";

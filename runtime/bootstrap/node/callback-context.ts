@@ -1,6 +1,6 @@
 /**
  * CallbackContext: the Node ≤22 completion API of one invoke — `callback(err, result)`,
- * `context.succeed/fail/done` and `context.callbackWaitsForEmptyEventLoop` (LAMBDA_SEMANTICS §2.2).
+ * `context.succeed/fail/done` and `context.callbackWaitsForEmptyEventLoop` (docs/lambda-behaviour.md §2.2).
  *
  * Reproduces the RIC's src/CallbackContext.js:
  * - an error (anything but null/undefined) is logged as "Invoke Error" and posted at once;

@@ -1,6 +1,6 @@
 /**
  * Callback deprecation: what each Node generation does with a callback-style handler
- * (LAMBDA_SEMANTICS §2.6), and which generation we emulate.
+ * (docs/lambda-behaviour.md §2.6), and which generation we emulate.
  *
  * - Node ≤22 (RIC src/WarningForCallbackHandlers.js): a handler declared with exactly 3 parameters that
  *   is neither `async` nor streaming gets a console.warn at init, unless

@@ -1,6 +1,6 @@
 /**
  * Errors: the `Runtime.*` error types the bootstrap raises, and how any thrown or passed value becomes
- * the Runtime API's error body `{errorType, errorMessage, trace}` (LAMBDA_SEMANTICS §2.4).
+ * the Runtime API's error body `{errorType, errorMessage, trace}` (docs/lambda-behaviour.md §2.4).
  *
  * Reproduces the RIC's src/Errors.js: error names live on the prototype (`Runtime.<Class>`), so they
  * never show up as an own `name` key when an error is logged; a value that is not an Error becomes
@@ -98,7 +98,7 @@ export class MalformedHandlerName extends RuntimeError {}
 export class UserCodeSyntaxError extends RuntimeError {}
 export class MalformedStreamingHandler extends RuntimeError {}
 export class InvalidStreamingOperation extends RuntimeError {}
-/** Node 24's RIC: callback-style handlers are refused at init (LAMBDA_SEMANTICS §2.6). */
+/** Node 24's RIC: callback-style handlers are refused at init (docs/lambda-behaviour.md §2.6). */
 export class CallbackHandlerDeprecated extends RuntimeError {}
 /** Node 24's RIC: the result could not be serialized (the Node ≤22 RIC throws a plain Error). */
 export class JSONStringifyError extends RuntimeError {

@@ -2,7 +2,7 @@
  * Bootstrap entry point: what `node dist/runtime/bootstrap/node/index.js` runs inside one execution
  * environment for the nodejs* runtimes. Like the RIC's src/index.mjs it patches the console, installs
  * the process-wide listeners, loads the handler (init) and starts the invoke loop; init ends at the
- * first `GET /next` (LAMBDA_SEMANTICS §1.5).
+ * first `GET /next` (docs/lambda-behaviour.md §1.5).
  *
  * - Init failures (any error while loading `_HANDLER`) are logged — "Uncaught Exception" (Node ≤22, the
  *   RIC's load error surfaces through process 'uncaughtException'), "Init Error" (Node 24) — posted to

@@ -1,5 +1,5 @@
 /**
- * InvokeContext: turns one `/next` answer's headers (LAMBDA_SEMANTICS §1.2) and the environment (§1.4)
+ * InvokeContext: turns one `/next` answer's headers (docs/lambda-behaviour.md §1.2) and the environment (§1.4)
  * into the handler's context object (§2.3), and forwards the trace header to `_X_AMZN_TRACE_ID`.
  *
  * Reproduces the RIC's src/InvokeContext.js: the context is the callback context (callbackWaitsFor-

@@ -1,7 +1,7 @@
 /**
  * LogPatch: replaces console.trace/debug/info/log/warn/error (and adds console.fatal) so that every call
  * becomes one line on stdout tagged with the current request id, as the RIC's src/LogPatch.js does when
- * it has no telemetry FD (LAMBDA_SEMANTICS §2.7):
+ * it has no telemetry FD (docs/lambda-behaviour.md §2.7):
  *
  *   Text (default):            `<ISO ts>\t<requestId>\t<LEVEL>\t<util.format(args)>` with inner `\n` → `\r`
  *   AWS_LAMBDA_LOG_FORMAT=JSON: `{"timestamp","level","requestId"[,"tenantId"],"message"[,errorType…]}`

@@ -1,5 +1,5 @@
 /**
- * RAPIDClient: every HTTP exchange with the Runtime API 2018-06-01 (LAMBDA_SEMANTICS §1.1), the only
+ * RAPIDClient: every HTTP exchange with the Runtime API 2018-06-01 (docs/lambda-behaviour.md §1.1), the only
  * door between this environment and Lambkin. Same calls and bodies as the RIC's src/RAPIDClient.js and
  * its native client: `GET /next` (no client timeout — it may wait for as long as the environment stays
  * idle), `POST /{id}/response`, `POST /{id}/error`, `POST /init/error` with

@@ -5,7 +5,7 @@
  * Lambkin BUFFERS streamed responses for now: the bytes written are collected and, once the stream has
  * ended, posted to `/response` as one ordinary body with the stream's content type (default
  * `application/octet-stream`) — not as a chunked `Lambda-Runtime-Function-Response-Mode: streaming`
- * request with error trailers (LAMBDA_SEMANTICS §1.3). What a handler can observe is kept: setContentType
+ * request with error trailers (docs/lambda-behaviour.md §1.3). What a handler can observe is kept: setContentType
  * (refused after the first write with the RIC's error), objects written as JSON, the
  * `_onBeforeFirstWrite` hook HttpResponseStream uses to write its JSON prelude and 8 NUL bytes.
  */

@@ -1,6 +1,6 @@
 /**
  * Runtime: the invoke loop — `/next`, build the context, run the handler, report its outcome, and
- * schedule the next iteration (LAMBDA_SEMANTICS §1.5, §2.2). Reproduces the RIC's src/Runtime.js:
+ * schedule the next iteration (docs/lambda-behaviour.md §1.5, §2.2). Reproduces the RIC's src/Runtime.js:
  *
  * - Each iteration starts on a fresh turn of the event loop (setImmediate).
  * - Node ≤22: the handler gets (event, context, callback). A returned promise completes the invoke

@@ -1,6 +1,6 @@
 /**
  * UserFunction: finds and loads the handler named by `_HANDLER` under LAMBDA_TASK_ROOT, or throws the
- * init error AWS reports (LAMBDA_SEMANTICS §2.1). Reproduces the RIC's src/UserFunction.js:
+ * init error AWS reports (docs/lambda-behaviour.md §2.1). Reproduces the RIC's src/UserFunction.js:
  *
  * - `_HANDLER` = `<path/module>.<export[.nested]>`; `..` anywhere → Runtime.MalformedHandlerName;
  *   no dot in the last path segment → Runtime.MalformedHandlerName "Bad handler".

@@ -2,7 +2,7 @@
  * Turns how a container ended into the SandboxExit that Lambda's words are made from
  * (exit-description.ts). The runtime runs under docker-init (tini), which exits with the runtime's
  * status, or 128+N when a signal N killed it. Lambda reports an out-of-memory kill as
- * `Runtime exited with error: signal: killed` (LAMBDA_SEMANTICS §1.5), so 137 (128+SIGKILL: the
+ * `Runtime exited with error: signal: killed` (docs/lambda-behaviour.md §1.5), so 137 (128+SIGKILL: the
  * kernel's OOM killer, or Lambkin's own kill) and State.OOMKilled become SIGKILL. Other statuses above
  * 128 stay statuses: the Node runtime exits 128/129 on purpose, and Lambda prints those as
  * `exit status 129`.

@@ -1,5 +1,5 @@
 /**
- * The `docker` adapter of the Sandbox port (DESIGN "Ports and adapters"): each execution environment
+ * The `docker` adapter of the Sandbox port (docs/architecture.md "Ports and adapters"): each execution environment
  * is one hardened container (container-plan.ts) running the function's runtime image — Lambkin's image
  * for its runtime, or the function's own Lambda-compatible image — and talking to its Runtime API
  * server on the host through the sandbox network's gateway (docker-network.ts). Everything above the

@@ -1,6 +1,6 @@
 /**
  * On Amazon Linux `/bin/sh` is bash, so AWS's own custom-runtime walkthrough writes its bootstrap
- * with bash syntax (`source`, `set -o pipefail`) under `#!/bin/sh` (LAMBDA_SEMANTICS §1.6). Where
+ * with bash syntax (`source`, `set -o pipefail`) under `#!/bin/sh` (docs/lambda-behaviour.md §1.6). Where
  * the host's /bin/sh is another shell (Debian's dash), such a bootstrap is run by bash instead,
  * which is what it would have met on Lambda.
  */

@@ -1,7 +1,7 @@
 /**
  * Enforces a function's memorySize on a process sandbox with a memory cgroup of its own, so that
  * exceeding it ends the way it ends on Lambda: the kernel's OOM killer sends SIGKILL and the invoke
- * fails with `Runtime.ExitError` / `signal: killed` (LAMBDA_SEMANTICS §1.5). Works with cgroup v1
+ * fails with `Runtime.ExitError` / `signal: killed` (docs/lambda-behaviour.md §1.5). Works with cgroup v1
  * (memory controller) and v2 when this process may create child groups; otherwise returns undefined
  * and the caller falls back to watching RSS.
  *

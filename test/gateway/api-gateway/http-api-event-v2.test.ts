@@ -1,4 +1,4 @@
-// The event an HTTP API (`httpApi` events) sends by default: payload format 2.0 (LAMBDA_SEMANTICS §6.2),
+// The event an HTTP API (`httpApi` events) sends by default: payload format 2.0 (docs/lambda-behaviour.md §6.2),
 // checked field by field against the AWS documentation's example.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectGolden, startGateway, type TestGateway } from "./gateway-harness.js";

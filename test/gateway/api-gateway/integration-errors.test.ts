@@ -1,4 +1,4 @@
-// A function error and a refused invocation become API Gateway's own answers (LAMBDA_SEMANTICS §6.3), never the
+// A function error and a refused invocation become API Gateway's own answers (docs/lambda-behaviour.md §6.3), never the
 // function's error payload: REST 502 / HTTP API 500 for a function error; 500 when Lambda throttles the call
 // (Lambda's 429 is not passed on: services-apigateway-errors, stackoverflow.com/questions/36363280).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

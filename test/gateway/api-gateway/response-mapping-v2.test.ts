@@ -1,4 +1,4 @@
-// How an HTTP API maps a payload 2.0 result (LAMBDA_SEMANTICS §6.2): JSON without statusCode is inferred as a
+// How an HTTP API maps a payload 2.0 result (docs/lambda-behaviour.md §6.2): JSON without statusCode is inferred as a
 // 200 application/json response whose body is the output itself (a string keeps its quotes); a response object
 // may carry cookies (one set-cookie each) and a base64 body.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

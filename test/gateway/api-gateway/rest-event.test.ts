@@ -1,5 +1,5 @@
 // The event a REST API (`http` events) sends: payload format 1.0 exactly as API Gateway builds it
-// (LAMBDA_SEMANTICS §6.1), checked field by field against the AWS documentation's example.
+// (docs/lambda-behaviour.md §6.1), checked field by field against the AWS documentation's example.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectGolden, startGateway, type TestGateway } from "./gateway-harness.js";
 import { golden } from "./golden.js";

@@ -1,4 +1,4 @@
-// How callers may name a function (API_Invoke FunctionName, LAMBDA_SEMANTICS §3.1): name, `functions:` key, ARN,
+// How callers may name a function (API_Invoke FunctionName, docs/lambda-behaviour.md §3.1): name, `functions:` key, ARN,
 // partial ARN, `name:$LATEST`, `?Qualifier=$LATEST` are all the same function; text that cannot be a function name
 // is refused with AWS's ValidationException and its regex message (1–170 characters, the pattern AWS prints), not
 // with ResourceNotFoundException.

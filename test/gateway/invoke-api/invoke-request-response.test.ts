@@ -1,4 +1,4 @@
-// Invoke with InvocationType RequestResponse through @aws-sdk/client-lambda (API_Invoke, LAMBDA_SEMANTICS §3.1):
+// Invoke with InvocationType RequestResponse through @aws-sdk/client-lambda (API_Invoke, docs/lambda-behaviour.md §3.1):
 // HTTP 200 whatever the function did, the function's bytes as the body, X-Amz-Executed-Version, X-Amz-Function-Error
 // on a function error, the log tail on request, and the client context handed to the handler.
 import { InvokeCommand } from "@aws-sdk/client-lambda";

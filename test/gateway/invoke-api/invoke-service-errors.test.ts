@@ -1,4 +1,4 @@
-// Invoke refusals arrive in AWS's error format (x-amzn-ErrorType + JSON body + status, LAMBDA_SEMANTICS §3.2), so
+// Invoke refusals arrive in AWS's error format (x-amzn-ErrorType + JSON body + status, docs/lambda-behaviour.md §3.2), so
 // that @aws-sdk/client-lambda raises its typed exceptions: ResourceNotFoundException 404,
 // InvalidRequestContentException 400, RequestTooLargeException 413, TooManyRequestsException 429 with Reason and
 // Retry-After.

@@ -111,7 +111,7 @@ export function planRootfs(recipe: RootfsRecipe): RootfsEntry[] {
   }
   for (const library of sharedLibrariesOf([...hostFiles])) addHostPath(library);
 
-  // Amazon Linux's /bin/sh is bash (LAMBDA_SEMANTICS §1.6), not Debian's dash.
+  // Amazon Linux's /bin/sh is bash (docs/lambda-behaviour.md §1.6), not Debian's dash.
   add({ kind: "symlink", target: "/usr/bin/sh", link: "bash" });
   add({ kind: "dir", target: "/usr/bin", mode: 0o755 });
   for (const [target, content] of Object.entries(ETC)) add({ kind: "content", target, content, mode: 0o644 });
