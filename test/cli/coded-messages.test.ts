@@ -1,7 +1,7 @@
 // Lambkin's own errors and warnings show their catalogue code where a person reads them: at the start of the
 // CLI's error line, and in each warning's log line (`[LKN_WRN_…]` in text, a `code` field in JSON logs).
 import { execFile, spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -27,6 +27,7 @@ describe("coded messages", () => {
   let service: string;
   beforeAll(async () => {
     service = await mkdtemp(join(tmpdir(), "lambkin-coded-"));
+    await chmod(service, 0o755); // an isolated environment's user must be able to read the code (755, as on Lambda)
     await writeFile(join(service, "handler.js"), "exports.hello = async () => 'hello';\n");
     await writeFile(
       join(service, "serverless.yml"),
