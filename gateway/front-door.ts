@@ -15,6 +15,7 @@ import type { Socket } from "node:net";
 import type { ConnectionError, FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { coded } from "../runtime/errors/lambkin-codes.js";
 import { ServiceError } from "../runtime/errors/service-errors.js";
+import { afterEarlierResponses, type HttpSocket } from "../runtime/runtime-api/malformed-request-reply.js";
 import { sendGatewayResponse } from "./api-gateway/api-gateway-plugin.js";
 import {
   type FrontDoorError,
@@ -65,7 +66,11 @@ export function frontDoor(options: FrontDoorOptions) {
       const response = isLambdaApiPath(path)
         ? lambdaResponse(lambdaError(failure))
         : frontDoorAnswer(options.table, path.split("?")[0] ?? "/", failure);
-      socket.end(serialize(response));
+      // Pipelined: the answers to the complete requests before this one go first (malformed-request-reply.ts).
+      afterEarlierResponses(socket as HttpSocket, () => {
+        if (socket.writable) socket.end(serialize(response));
+        else socket.destroy();
+      });
     },
 
     frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {

@@ -55,7 +55,7 @@ function refusalFor(error: NodeJS.ErrnoException): Refusal {
 }
 
 /** node's own field for the response being written on a connection (null or absent when none). */
-type HttpSocket = Socket & {
+export type HttpSocket = Socket & {
   _httpMessage?:
     | (NodeJS.WritableStream & { writableEnded: boolean; headersSent: boolean; req?: { complete: boolean } })
     | null;
@@ -83,7 +83,7 @@ export function replyToMalformedRequest(error: NodeJS.ErrnoException, socket: So
  * connection has not written a byte yet (its request is the refused one: a body gone wrong); never if
  * one is half written (a long-poll under way).
  */
-function afterEarlierResponses(socket: HttpSocket, then: () => void): void {
+export function afterEarlierResponses(socket: HttpSocket, then: () => void): void {
   const current = socket._httpMessage;
   // A complete request whose answer has not started (its connection's owner is still being looked up,
   // runtime-api-server.ts) is answered first; an incomplete one is the refused request itself.
