@@ -3,57 +3,25 @@
 // that never end are cut after LAMBKIN_REQUEST_TIMEOUT_MS / LAMBKIN_HEADERS_TIMEOUT_MS (shortened here), on the
 // Invoke API as on API Gateway routes, with LKN_WRN_GATEWAY_SLOW_CLIENT; the server serves on.
 // Memory is the server's resident set, read from /proc/<pid>/status while the posts arrive.
-import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NodeSha256 } from "../../gateway/invoke-api/sigv4/node-sha256.js";
+import { type DevProcess, startDev } from "../cli/dev-process.js";
 import { rawExchange } from "./raw-http.js";
 
-const ROOT = join(import.meta.dirname, "..", "..");
 const KEY = { accessKeyId: "AKIDLAMBKINLIMITS001", secretAccessKey: "limits-secret" };
 const REQUEST_TIMEOUT_MS = 3000;
 const HEADERS_TIMEOUT_MS = 1500;
 /** Far beyond either timeout (plus Node's checking interval), far below a test's time. */
 const DEADLINE_MS = 20_000;
 
-interface Dev {
-  readonly child: ChildProcess;
-  readonly port: number;
-  readonly output: () => string;
-}
-
-async function startDev(): Promise<Dev> {
-  const child = spawn(
-    process.execPath,
-    [join(ROOT, "bin", "lambkin.js"), "dev", "--port", "0", "--dir", "functions/hello"],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        LAMBKIN_ACCESS_KEYS: `${KEY.accessKeyId}:${KEY.secretAccessKey}`,
-        LAMBKIN_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
-        LAMBKIN_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
-        NO_COLOR: "1",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  let output = "";
-  const collect = (chunk: Buffer) => {
-    output += chunk.toString();
-  };
-  child.stdout?.on("data", collect);
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stderr?.on("data", (chunk: Buffer) => {
-      collect(chunk);
-      const ready = /ready on http:\/\/[\d.]+:(\d+)/.exec(output);
-      if (ready?.[1]) resolve(Number(ready[1]));
-    });
-    child.once("exit", (code) => reject(new Error(`lambkin dev exited early (${code}):\n${output}`)));
+function startLimitedDev(): Promise<DevProcess> {
+  return startDev("functions/hello", {
+    LAMBKIN_ACCESS_KEYS: `${KEY.accessKeyId}:${KEY.secretAccessKey}`,
+    LAMBKIN_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+    LAMBKIN_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
   });
-  return { child, port, output: () => output };
 }
 
 function residentBytes(pid: number): number {
@@ -73,9 +41,9 @@ function trickle(socket: import("node:net").Socket, bytes: Buffer): void {
 }
 
 describe("clients that would hold lambkin dev", () => {
-  let dev: Dev;
+  let dev: DevProcess;
   beforeAll(async () => {
-    dev = await startDev();
+    dev = await startLimitedDev();
   });
   afterAll(() => {
     dev?.child.kill("SIGKILL");

@@ -6,7 +6,7 @@
  * that others cannot open (mkdtemp makes them 0700) would only show up as a confusing
  * "Cannot find module": it fails at init instead, saying what to change.
  */
-import { statSync } from "node:fs";
+import { accessSync, constants, statSync } from "node:fs";
 import { coded } from "../../errors/lambkin-codes.js";
 import { SandboxStartError } from "../sandbox-start-error.js";
 
@@ -44,4 +44,14 @@ function modeOf(path: string): number | undefined {
 
 function octal(mode: number): string {
   return mode.toString(8).padStart(4, "0");
+}
+
+/** Whether this process may execute `path` (a tool, a bootstrap). */
+export function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -7,9 +7,9 @@
  * and a trial sandbox must run. Unisolated, the process sandbox is not a security boundary.
  */
 import { spawnSync } from "node:child_process";
-import { accessSync, constants } from "node:fs";
 import { coded } from "../../errors/lambkin-codes.js";
 import { BWRAP, bwrapArguments, SETPRIV } from "./bwrap-command.js";
+import { isExecutable } from "./code-permissions.js";
 import { DEFAULT_UID_BASE, SandboxUsers, UID_RANGE_SIZE } from "./sandbox-users.js";
 
 export type ProcessIsolationSetting = "auto" | "on" | "off";
@@ -101,14 +101,5 @@ function whyNotIsolated(uidBase: number): string | SandboxUsers {
     return `a trial bwrap sandbox failed: ${detail}`;
   } finally {
     user.release();
-  }
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
   }
 }

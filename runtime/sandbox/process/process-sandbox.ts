@@ -14,7 +14,7 @@
  * if Lambkin is SIGKILLed.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, constants, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { isNodeRuntime } from "../../manifest/function-definition.js";
@@ -32,7 +32,7 @@ import {
   nodeInstallPrefix,
   SETPRIV,
 } from "./bwrap-command.js";
-import { checkCodeReadableByOthers } from "./code-permissions.js";
+import { checkCodeReadableByOthers, isExecutable } from "./code-permissions.js";
 import { createMemoryCgroup, type MemoryCgroup, memoryCgroupName } from "./memory-cgroup.js";
 import {
   decideIsolation,
@@ -398,13 +398,4 @@ function cgroupCleanup(cgroup: MemoryCgroup | undefined): void {
   if (!cgroup || cgroup.remove()) return;
   // Processes the runtime started may take a moment to die after the group's SIGKILL.
   setTimeout(() => cgroup.remove(), 100).unref();
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
