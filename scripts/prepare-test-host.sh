@@ -11,14 +11,15 @@
 #   bubblewrap      bwrap: the process sandbox's namespaces (own /tmp, pid namespace, read-only code)
 #   awscli          Debian's aws CLI v2 (/usr/bin/aws) against the Invoke API
 #   time            /usr/bin/time: peak memory and CPU of a CLI refusing a hostile manifest
+#   redis-server    the BullMQ queue and the Redis concurrency leases (each test file starts its own server)
 #   docker.io       a Docker engine for the docker sandbox (any engine that `docker info` reaches will do)
 set -euo pipefail
 
-packages=(curl bash python3 util-linux bubblewrap awscli time)
+packages=(curl bash python3 util-linux bubblewrap awscli time redis-server)
 # Commands each package provides, to tell a present tool from a missing one on non-Debian hosts too.
 declare -A provides=(
   [curl]=/usr/bin/curl [bash]=/bin/bash [python3]=/usr/bin/python3 [util-linux]=/usr/bin/setpriv
-  [bubblewrap]=/usr/bin/bwrap [awscli]=/usr/bin/aws [time]=/usr/bin/time [docker.io]=/usr/sbin/dockerd
+  [bubblewrap]=/usr/bin/bwrap [awscli]=/usr/bin/aws [time]=/usr/bin/time [redis-server]=/usr/bin/redis-server [docker.io]=/usr/sbin/dockerd
 )
 
 say() { printf 'prepare-test-host: %s\n' "$*"; }
