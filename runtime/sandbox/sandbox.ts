@@ -16,7 +16,8 @@ export interface SandboxSpec {
   /**
    * An adapter that knows the one address the environment's requests come from (a container's IP)
    * calls this before the runtime starts, so that no other environment can reach this Runtime API
-   * and take its invocations. (Processes on the host share 127.0.0.1: the process sandbox cannot.)
+   * and take its invocations. (Processes on the host share 127.0.0.1: the process sandbox tells its
+   * environments apart by user instead, below.)
    */
   readonly restrictRuntimeApiTo?: (peerAddress: string) => void;
   /**
