@@ -54,8 +54,8 @@ function cronJob(cron: CronSchedule, timezone: string): Cron {
   jobs.set(cron, byZone);
   let job = byZone.get(timezone);
   if (!job) {
-    // paused: croner only computes here, it never runs anything. domAndDow: the field that is ? matches every
-    // day, so AND is AWS's meaning (croner's default OR would make `?` match everything).
+    // paused: croner only computes here, it never runs anything. domAndDow: AWS combines the two day fields
+    // (one of them ?, which matches every day); alternativeWeekdays: 1 = Sunday … 7 = Saturday, as AWS counts.
     job = new Cron(cronerPattern(cron), {
       paused: true,
       timezone,
