@@ -82,7 +82,10 @@ export function parseScheduleExpression(text: string): ScheduleExpression {
   if (cron) return parseCron(text, (cron[1] as string).trim());
   if (/^(rate|cron)\(/i.test(text)) {
     const lower = `${text.slice(0, 4).toLowerCase()}${text.slice(4)}`;
-    throw new ScheduleExpressionError(`"${text}" must start with ${lower.slice(0, 5)} in lower case`, `Write ${lower}`);
+    throw new ScheduleExpressionError(
+      `"${text}" must start with ${lower.slice(0, 5)} in lower case`,
+      `Write ${lower}`,
+    );
   }
   const fields = text.trim().split(/\s+/);
   if (fields.length === 5 || fields.length === 6) {

@@ -3,10 +3,10 @@
  * selects from the event, and with EventBridge's predefined variables (`aws.events.rule-arn`, `aws.events.rule-name`,
  * `aws.events.event.ingestion-time`, `aws.events.event`, `aws.events.event.json`).
  * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-transform-target-input.html:
- * - outside quotes a placeholder becomes the value's JSON (a string gains its quotes: `{"instance": <instance>}`
- *   → `{"instance":"i-0123456789"}`);
- * - inside a quoted string it becomes the value's text, not escaped ("EventBridge doesn't escape values extracted
- *   by Input Path");
+ * - in a JSON template (an object or a list), a placeholder outside quotes becomes the value's JSON (a string gains
+ *   its quotes: `{"instance": <instance>}` → `{"instance":"i-0123456789"}`);
+ * - inside a quoted string, or anywhere in a text template (`<instance> is in state <status>`), it becomes the
+ *   value's text, not escaped ("EventBridge doesn't escape values extracted by Input Path");
  * - a variable whose path matches nothing "isn't created": it becomes null outside quotes and nothing inside them;
  * - a template that is JSON is passed minified; any other text is passed as it is.
  */
@@ -43,6 +43,7 @@ export function transformInput(
   }
 
   const template = transformer.inputTemplate;
+  const jsonTemplate = /^\s*[[{]/.test(template);
   let output = "";
   let inString = false;
   for (let at = 0; at < template.length; ) {
@@ -56,7 +57,7 @@ export function transformInput(
     const placeholder = char === "<" ? PLACEHOLDER.exec(template.slice(at)) : null;
     const name = placeholder?.[1];
     if (placeholder && name !== undefined && (variables.has(name) || declared.has(name))) {
-      output += render(variables.get(name), inString);
+      output += render(variables.get(name), inString || !jsonTemplate);
       at += placeholder[0].length;
       continue;
     }
@@ -66,9 +67,9 @@ export function transformInput(
   return minified(output);
 }
 
-function render(value: unknown, inString: boolean): string {
-  if (value === undefined) return inString ? "" : "null";
-  if (inString && typeof value === "string") return value;
+function render(value: unknown, asText: boolean): string {
+  if (value === undefined) return asText ? "" : "null";
+  if (asText && typeof value === "string") return value;
   return JSON.stringify(value);
 }
 
