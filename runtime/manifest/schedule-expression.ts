@@ -140,7 +140,15 @@ function parseRate(text: string, body: string): RateSchedule {
       `Write rate(${value} ${singular}s)`,
     );
   }
-  return { kind: "rate", text, value, unit: singular, periodMs: value * UNIT_MS[singular] };
+  const periodMs = value * UNIT_MS[singular];
+  // A Date spans ±8.64e15 ms; a longer period has no next firing to compute.
+  if (periodMs > 8.64e15) {
+    throw new ScheduleExpressionError(
+      `${text} is longer than any date can reach`,
+      "Use a shorter period, e.g. rate(365 days)",
+    );
+  }
+  return { kind: "rate", text, value, unit: singular, periodMs };
 }
 
 const MONTH_NAMES = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];

@@ -285,6 +285,12 @@ describe("schedule events AWS would refuse", () => {
       "must be eventBus or scheduler",
       "Remove it",
     ],
+    [
+      "      - schedule:\n          name: nightly\n          rate: rate(1 day)\n      - schedule:\n          name: nightly\n          rate: rate(2 days)\n",
+      "functions.nightly-report.events[1].schedule.rate",
+      "makes the rule nightly, which functions.nightly-report.events[0].schedule.rate already makes",
+      "give one of the schedules another name",
+    ],
   ])("%s", async (events, keyPath, problem, fix) => {
     const error = await refusal(events);
     expect(error).toMatchObject({ code: "LKN_ERR_MANIFEST_SCHEDULE", keyPath });

@@ -44,6 +44,8 @@ describe("rate expressions", () => {
     ["rate(2 weeks)", "must be minute, minutes, hour, hours, day or days", "rate(2 minutes)"],
     ["rate(5 Minutes)", 'not "Minutes"', "lower case"],
     ["rate(5)", "must have a value and a unit", "rate(1 minute)"],
+    ["rate(100000001 days)", "is longer than any date can reach", "rate(365 days)"],
+    ["rate(99999999999999999999 minutes)", "must be a positive whole number", "rate(1 minute)"],
     ["rate()", "must have a value and a unit", "rate(5 minutes)"],
   ])("refuses %s", (text, problem, fix) => {
     const error = refusal(text);

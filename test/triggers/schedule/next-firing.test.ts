@@ -280,6 +280,8 @@ describe("croner against the AWS rules, read day by day", () => {
     "cron(0 0 ? FEB,AUG SUN 2025-2100)",
     "cron(0 0 1-7 * ? *)",
     "cron(0 0 ? * L *)",
+    "cron(0 0 ? * 1/2 *)",
+    "cron(7 3 10-20/3 */2 ? *)",
   ];
   const starts = [
     "2023-12-31T23:59:00Z",
