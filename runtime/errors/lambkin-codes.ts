@@ -66,6 +66,11 @@ export const LAMBKIN_CODES = {
     kind: "error",
     summary: "A function's events list, or one http/httpApi event, is malformed.",
   },
+  LKN_ERR_MANIFEST_SCHEDULE: {
+    kind: "error",
+    summary:
+      "A schedule event's rate/cron expression, or one of its settings (input, inputPath, inputTransformer, name …), is one AWS would refuse.",
+  },
   LKN_ERR_MANIFEST_DUPLICATE_NAME: {
     kind: "error",
     summary: "Two functions (possibly in two services) have the same Lambda function name.",

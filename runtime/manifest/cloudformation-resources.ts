@@ -79,10 +79,15 @@ export const RESOURCE_KINDS: Readonly<Record<string, ResourceKind>> = {
   },
 };
 
+/** The Serverless Framework's naming.getNormalizedFunctionName: the start of every logical id made for a function. */
+export function normalizedFunctionName(functionKey: string): string {
+  const normalized = functionKey.replace(/-/g, "Dash").replace(/_/g, "Underscore");
+  return `${normalized.charAt(0).toUpperCase()}${normalized.slice(1)}`;
+}
+
 /** The logical id the Serverless Framework gives a function's AWS::Lambda::Function (naming.getLambdaLogicalId). */
 export function functionLogicalId(functionKey: string): string {
-  const normalized = functionKey.replace(/-/g, "Dash").replace(/_/g, "Underscore");
-  return `${normalized.charAt(0).toUpperCase()}${normalized.slice(1)}LambdaFunction`;
+  return `${normalizedFunctionName(functionKey)}LambdaFunction`;
 }
 
 /** The pseudo parameters `Ref` and `Fn::Sub` know, for one stack. */

@@ -94,7 +94,12 @@ export async function buildFunction(
     evaluator,
     file,
   );
-  const events = functionEvents(resolver, evaluator, at("events"));
+  const events = functionEvents(resolver, evaluator, at("events"), {
+    stackName: settings.stackName,
+    region: settings.region,
+    functionKey: entry.key,
+    functionName: name,
+  });
   warnings.push(...functionWarnings(resolver, entry.path), ...events.warnings);
   if (!image) await checkBootstrap(runtime, serviceDir, file, runtimeSetting?.path ?? at("runtime"));
 
@@ -122,6 +127,7 @@ export async function buildFunction(
         ? undefined
         : checkInteger(reserved, RESERVED_CONCURRENCY, file, at("reservedConcurrency")),
     events: events.events,
+    schedules: events.schedules,
     ...(image ? { image } : {}),
   };
 }

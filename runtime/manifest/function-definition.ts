@@ -3,6 +3,7 @@
  * serverless.yml (variables substituted, provider defaults applied, validated).
  * Everything below the manifest loader (invoker, pool, sandboxes) sees only this shape.
  */
+import type { ScheduleRule } from "./schedule-rule.js";
 
 /** Runtimes Lambkin runs. nodejs24.x is async-only (callback handlers fail at init, docs/lambda-behaviour.md §2.6). */
 export const SUPPORTED_RUNTIMES = [
@@ -62,4 +63,6 @@ export interface FunctionDefinition {
   readonly image?: FunctionImage;
   /** The function's `events:` entries, resolved but uninterpreted (the gateway and triggers read them). */
   readonly events: readonly Readonly<Record<string, unknown>>[];
+  /** The scheduled rules its `schedule` events create, parsed and validated (the scheduler fires them). */
+  readonly schedules: readonly ScheduleRule[];
 }

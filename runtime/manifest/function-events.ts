@@ -3,6 +3,8 @@
  * functions computed where they can be (an sqs `arn: !GetAtt Queue.Arn` becomes the queue's ARN); every other type
  * is reported as an event that will not fire locally. Kept types that nothing fires yet (schedule, sqs, s3,
  * stream: their triggers come with later issues) are reported too, so that no event is silently inert.
+ * A `schedule` event is also parsed into the rules it creates (schedule-events.ts), so that a bad expression is
+ * refused when the manifest loads and the scheduler gets typed rules.
  */
 import { type IntrinsicEvaluator, isIntrinsic } from "./cloudformation-intrinsics.js";
 import {
@@ -12,6 +14,8 @@ import {
   type ManifestWarning,
   manifestWarning,
 } from "./manifest-error.js";
+import { type ScheduleEventContext, scheduleRules } from "./schedule-events.js";
+import type { ScheduleRule } from "./schedule-rule.js";
 import { isMapping, type VariableResolver } from "./variable-resolver.js";
 
 /** Event types Lambkin keeps in a function's definition (API Gateway v1/v2, EventBridge schedules, SQS, S3, streams). */
@@ -33,16 +37,19 @@ export const NOT_FIRED_EVENT_TYPES: ReadonlySet<string> = new Set(["schedule", "
 export interface FunctionEvents {
   readonly events: Record<string, unknown>[];
   readonly warnings: ManifestWarning[];
+  /** The rules of the function's `schedule` events, in order. */
+  readonly schedules: ScheduleRule[];
 }
 
 export function functionEvents(
   resolver: VariableResolver,
   evaluator: IntrinsicEvaluator,
   path: KeyPath,
+  schedule: Omit<ScheduleEventContext, "file">,
 ): FunctionEvents {
   const { file } = resolver;
   const list = resolver.shallow(path);
-  const result: FunctionEvents = { events: [], warnings: [] };
+  const result: FunctionEvents = { events: [], warnings: [], schedules: [] };
   if (list === undefined || list === null) return result;
   if (!Array.isArray(list)) {
     throw new ManifestError(
@@ -87,8 +94,19 @@ export function functionEvents(
         ),
       );
     }
-    const event = resolver.get(entryPath) as Record<string, unknown>;
-    result.events.push(computeIntrinsics(event, evaluator, entryPath, result.warnings, file));
+    const event = computeIntrinsics(
+      resolver.get(entryPath) as Record<string, unknown>,
+      evaluator,
+      entryPath,
+      result.warnings,
+      file,
+    );
+    result.events.push(event);
+    if (type === "schedule") {
+      const context = { ...schedule, file };
+      const first = result.schedules.length + 1;
+      result.schedules.push(...scheduleRules(event.schedule, [...entryPath, type], context, first));
+    }
   });
   return result;
 }

@@ -2,12 +2,13 @@
  * loadServices: the manifest loader's entry point. Given a service folder or a folder of services, it returns every
  * function Lambkin can run, fully resolved and validated, with the warnings about what it will not reproduce.
  * Lambda names are unique per account and region, so two services declaring the same name are an error that names
- * both files.
+ * both files; so are two schedules making rules of one name.
  */
 import { discoverServices } from "./discover-services.js";
 import type { FunctionDefinition } from "./function-definition.js";
 import { loadService } from "./load-service.js";
 import { ManifestError, type ManifestWarning } from "./manifest-error.js";
+import type { ScheduleRule } from "./schedule-rule.js";
 
 export interface LoadOptions {
   /** `--stage`: overrides `provider.stage`, as `${opt:stage}` does in the Serverless Framework. */
@@ -29,6 +30,7 @@ export async function loadServices(dir: string, options: LoadOptions = {}): Prom
   const functions: FunctionDefinition[] = [];
   const warnings = [...discovered.warnings];
   const byName = new Map<string, FunctionDefinition>();
+  const rules = new Map<string, { fn: FunctionDefinition; rule: ScheduleRule }>();
   for (const manifest of discovered.manifests) {
     const service = await loadService(manifest, serviceOptions);
     for (const fn of service.functions) {
@@ -36,10 +38,31 @@ export async function loadServices(dir: string, options: LoadOptions = {}): Prom
       if (other) throw duplicateName(fn, other);
       byName.set(fn.name, fn);
       functions.push(fn);
+      for (const rule of fn.schedules) {
+        const other = rules.get(rule.arn);
+        if (other) throw duplicateRule(fn, rule, other);
+        rules.set(rule.arn, { fn, rule });
+      }
     }
     warnings.push(...service.warnings);
   }
   return { functions, warnings };
+}
+
+/** EventBridge rule names (and Scheduler schedule names) are unique per account and region, like function names. */
+function duplicateRule(
+  fn: FunctionDefinition,
+  rule: ScheduleRule,
+  other: { fn: FunctionDefinition; rule: ScheduleRule },
+): ManifestError {
+  const where = other.fn.manifestPath === fn.manifestPath ? "" : ` in ${other.fn.manifestPath}`;
+  return new ManifestError(
+    fn.manifestPath,
+    rule.keyPath,
+    `makes the rule ${rule.name}, which ${other.rule.keyPath}${where} already makes`,
+    "Rule names are unique per account and region: give one of the schedules another name",
+    "LKN_ERR_MANIFEST_SCHEDULE",
+  );
 }
 
 function duplicateName(fn: FunctionDefinition, other: FunctionDefinition): ManifestError {

@@ -1,7 +1,7 @@
 /**
  * The catalogue of Lambkin's codes, its documentation and the source agree: every code in
  * runtime/errors/lambkin-codes.ts is documented in docs/codes.md with the same kind, every code documented
- * there exists, and the source (runtime/, gateway/, cli/) uses no code outside the catalogue.
+ * there exists, and the source (runtime/, gateway/, triggers/, cli/) uses no code outside the catalogue.
  */
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -54,7 +54,7 @@ describe("Lambkin's codes", () => {
 
   it("uses in the source only codes that the catalogue has", async () => {
     const used = new Map<string, string>();
-    for (const dir of ["runtime", "gateway", "cli"]) {
+    for (const dir of ["runtime", "gateway", "triggers", "cli"]) {
       for (const file of await sourceFiles(dir)) {
         for (const [code] of (await readFile(file, "utf8")).matchAll(CODE)) used.set(code, file);
       }

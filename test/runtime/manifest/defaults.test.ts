@@ -23,6 +23,7 @@ describe("defaults", () => {
         environment: {},
         reservedConcurrency: undefined,
         events: [],
+        schedules: [],
       },
     ]);
   });
