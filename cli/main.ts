@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import pc from "picocolors";
-import { ConcurrencyConfigError } from "../runtime/concurrency/concurrency-limiter.js";
+import { ConcurrencyConfigError } from "../runtime/concurrency/concurrency-plan.js";
 import { ConfigError } from "../runtime/errors/config-error.js";
 import { coded, codeOf, type LambkinCode } from "../runtime/errors/lambkin-codes.js";
 import { ServiceError } from "../runtime/errors/service-errors.js";

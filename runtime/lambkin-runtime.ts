@@ -4,7 +4,11 @@
  * The gateway, the triggers and the CLI start Lambkin through this and invoke through `invoker`.
  */
 import type { Logger } from "pino";
-import { ConcurrencyLimiter, DEFAULT_ACCOUNT_CONCURRENCY } from "./concurrency/concurrency-limiter.js";
+import type { ConcurrencyLimiter } from "./concurrency/concurrency-limiter.js";
+import {
+  type ConcurrencyStoreSettings,
+  concurrencyLimiterFor,
+} from "./concurrency/concurrency-limiter-factory.js";
 import { ExecutionEnvironment } from "./environment/execution-environment.js";
 import { Invoker } from "./invoker/invoker.js";
 import { type FunctionLogSink, pinoFunctionLogSink } from "./logs/function-log-sink.js";
@@ -25,6 +29,8 @@ export interface RuntimeOptions {
   /** Where function log lines go (default: the logger). */
   readonly functionLogs?: FunctionLogSink;
   readonly accountConcurrency?: number;
+  /** Where the concurrency caps are kept (default: in this process; a Redis URL shares them across a cluster). */
+  readonly concurrencyStore?: ConcurrencyStoreSettings;
   readonly idleTimeoutMs?: number;
   /** Freeze idle environments between invocations, as Lambda does (default true). */
   readonly freezeIdle?: boolean;
@@ -38,6 +44,7 @@ export interface LambkinRuntime {
   readonly registry: FunctionRegistry;
   readonly invoker: Invoker;
   readonly pool: EnvironmentPool;
+  readonly concurrency: ConcurrencyLimiter;
   readonly sandbox: SandboxProvider;
   close(): Promise<void>;
 }
@@ -52,16 +59,22 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
     options.logger.warn(warningLogFields(warning), formatWarning(warning));
   }
   const registry = new FunctionRegistry(services.functions);
-  const concurrency = new ConcurrencyLimiter(
-    options.accountConcurrency ?? DEFAULT_ACCOUNT_CONCURRENCY,
-    services.functions,
-  );
+  const concurrency = await concurrencyLimiterFor({
+    warn: (message: string) => options.logger.warn(message),
+    ...options.concurrencyStore,
+    accountLimit: options.accountConcurrency,
+    functions: services.functions,
+  });
   const sandboxSettings = {
     kind: options.sandbox ?? sandboxKindFrom((options.env ?? process.env).LAMBKIN_SANDBOX),
     freezeIdle: options.freezeIdle,
     warn: (message: string) => options.logger.warn(message),
   };
-  const sandbox = await createSandboxProvider(sandboxSettings);
+  // A Redis limiter holds a connection: a provider that cannot start must not leave it open.
+  const sandbox = await createSandboxProvider(sandboxSettings).catch(async (error: unknown) => {
+    await concurrency.close();
+    throw error;
+  });
   const sandboxes = new SandboxRouter(sandbox, sandboxSettings);
   const functionLogs = options.functionLogs ?? pinoFunctionLogSink(options.logger);
   const pool = new EnvironmentPool(
@@ -75,11 +88,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
     registry,
     invoker,
     pool,
+    concurrency,
     sandbox,
     close() {
       closing ??= (async () => {
         await pool.close();
         await sandboxes.close();
+        await concurrency.close();
       })();
       return closing;
     },

@@ -1,74 +1,40 @@
 /**
- * Lambda's concurrency caps (docs/lambda-behaviour.md §4): an account-wide limit (default 1000) shared by
- * every function without reserved concurrency, and per-function reserved concurrency, which is
- * both a guarantee (carved out of the account pool) and a cap. `reservedConcurrency: 0` throttles
- * everything. Over a cap, a synchronous invocation is refused at once (TooManyRequestsException).
+ * The ConcurrencyLimiter port: the one place that decides whether an invocation may take a unit of
+ * concurrency now (docs/lambda-behaviour.md §4, https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html).
+ * Two adapters: in memory (one process, `lambkin dev`) and Redis (gateways and workers of one cluster share the
+ * caps; a lease whose holder dies expires). Both apply the same ConcurrencyPlan.
+ *
+ * There is only `tryAcquire`, which refuses at once: a synchronous call over a cap gets TooManyRequestsException
+ * immediately, as on Lambda. An asynchronous invocation that is throttled waits in the job queue, not here: Lambda
+ * returns throttled events to its queue and retries them with backoff up to the maximum event age
+ * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html). A waiting acquire would
+ * hold a queue slot per waiter, make the wait non-durable (lost with the worker) and, in Redis, need polling or
+ * pub/sub; the queue already has durable delays and the event-age clock.
  */
 import type { LambkinCode } from "../errors/lambkin-codes.js";
-import { type ServiceError, throttled } from "../errors/service-errors.js";
-import type { FunctionDefinition } from "../manifest/function-definition.js";
-
-export const DEFAULT_ACCOUNT_CONCURRENCY = 1000;
-
-export class ConcurrencyConfigError extends Error {
-  readonly code = "LKN_ERR_CONFIG_CONCURRENCY" satisfies LambkinCode;
-}
+import type { ThrottleReason } from "../errors/service-errors.js";
+import type { ConcurrencyLimitedFunction } from "./concurrency-plan.js";
 
 export interface ConcurrencyLease {
-  release(): void;
+  /** Gives the unit back. Idempotent; never rejects (a store that cannot be told lets the lease expire). */
+  release(): Promise<void>;
 }
 
-export class ConcurrencyLimiter {
-  private readonly unreservedLimit: number;
-  private unreservedInUse = 0;
-  private readonly reservedInUse = new Map<string, number>();
-
-  constructor(
-    readonly accountLimit: number,
-    functions: readonly FunctionDefinition[],
-  ) {
-    const reserved = functions.reduce((sum, fn) => sum + (fn.reservedConcurrency ?? 0), 0);
-    this.unreservedLimit = accountLimit - reserved;
-    // AWS keeps 100 of 1000 unreserved (PutFunctionConcurrency refuses more); scaled for small caps.
-    const minimumUnreserved = Math.max(1, Math.min(100, Math.floor(accountLimit / 10)));
-    if (this.unreservedLimit < minimumUnreserved) {
-      throw new ConcurrencyConfigError(
-        `reservedConcurrency adds up to ${reserved}, leaving ${this.unreservedLimit} of the account's ${accountLimit} unreserved; ` +
-          `at least ${minimumUnreserved} must stay unreserved. Lower reservedConcurrency or raise LAMBKIN_ACCOUNT_CONCURRENCY.`,
-      );
-    }
-  }
-
-  /** Takes one unit of concurrency for `fn`, or returns the throttle error to answer with. */
-  tryAcquire(fn: FunctionDefinition): ConcurrencyLease | ServiceError {
-    if (fn.reservedConcurrency !== undefined) {
-      const inUse = this.reservedInUse.get(fn.name) ?? 0;
-      if (inUse >= fn.reservedConcurrency)
-        return throttled("ReservedFunctionConcurrentInvocationLimitExceeded");
-      this.reservedInUse.set(fn.name, inUse + 1);
-      return once(() => this.reservedInUse.set(fn.name, (this.reservedInUse.get(fn.name) ?? 1) - 1));
-    }
-    if (this.unreservedInUse >= this.unreservedLimit) return throttled("ConcurrentInvocationLimitExceeded");
-    this.unreservedInUse += 1;
-    return once(() => {
-      this.unreservedInUse -= 1;
-    });
-  }
-
-  inUse(fn: FunctionDefinition): number {
-    return fn.reservedConcurrency !== undefined
-      ? (this.reservedInUse.get(fn.name) ?? 0)
-      : this.unreservedInUse;
-  }
+export interface ConcurrencyLimiter {
+  readonly accountLimit: number;
+  /**
+   * Takes one unit of concurrency for `fn`, or answers the Reason of the throttle (the pool is full).
+   * Rejects with ConcurrencyUnavailableError when the shared store cannot be asked: never unlimited capacity.
+   */
+  tryAcquire(fn: ConcurrencyLimitedFunction): Promise<ConcurrencyLease | ThrottleReason>;
+  /** Units of `fn`'s pool in use now (the unreserved pool's, for a function without a reservation). */
+  inUse(fn: ConcurrencyLimitedFunction): Promise<number>;
+  /** Releases what this limiter still holds and its connections; leases released after close are no-ops. */
+  close(): Promise<void>;
 }
 
-function once(release: () => void): ConcurrencyLease {
-  let released = false;
-  return {
-    release() {
-      if (released) return;
-      released = true;
-      release();
-    },
-  };
+/** The store behind the limiter (Redis) could not be reached or did not answer: nothing was acquired. */
+export class ConcurrencyUnavailableError extends Error {
+  override readonly name = "ConcurrencyUnavailableError";
+  readonly code = "LKN_ERR_CONCURRENCY_UNAVAILABLE" satisfies LambkinCode;
 }

@@ -174,6 +174,16 @@ export const LAMBKIN_CODES = {
     kind: "error",
     summary: "reservedConcurrency adds up to more than the account concurrency allows to reserve.",
   },
+  LKN_ERR_CONCURRENCY_UNAVAILABLE: {
+    kind: "error",
+    summary:
+      "The Redis store of the cluster-wide concurrency caps cannot be reached or did not answer: the invocation is refused (ServiceException), never run uncounted.",
+  },
+  LKN_WRN_CONCURRENCY_LEASE_UPDATE_FAILED: {
+    kind: "warning",
+    summary:
+      "Renewing or releasing concurrency leases in Redis failed: a released unit frees only when its lease expires, a running one is counted again at the next renewal.",
+  },
   LKN_ERR_DOCKER_ENGINE_UNAVAILABLE: {
     kind: "error",
     summary: "The docker sandbox cannot reach the Docker engine (Sandbox.EngineUnavailable).",

@@ -4,6 +4,7 @@
  * ServiceError into `x-amzn-ErrorType` + `{"Type","message"}` and the CLI into a readable line.
  * Function errors are NOT ServiceErrors: they are results (HTTP 200 + X-Amz-Function-Error).
  */
+import { coded } from "./lambkin-codes.js";
 
 export type ServiceErrorName =
   | "ResourceNotFoundException"
@@ -68,6 +69,22 @@ export function functionNotFound(arn: string): ServiceError {
 /** AWS answers every concurrency throttle with "Rate Exceeded." and a Reason. */
 export function throttled(reason: ThrottleReason): ServiceError {
   return new ServiceError("TooManyRequestsException", "Rate Exceeded.", { reason, retryAfterSeconds: 1 });
+}
+
+/**
+ * The concurrency store (Redis) cannot be asked: the invocation is refused as the service's own fault (500,
+ * `ServiceException`, which the SDKs retry), never run uncounted. `cause` is the limiter's coded error, for logs.
+ */
+export function concurrencyUnavailable(cause: Error): ServiceError {
+  const error = new ServiceError(
+    "ServiceException",
+    coded(
+      "LKN_ERR_CONCURRENCY_UNAVAILABLE",
+      "Lambkin could not reach its concurrency store; the invocation was not run. Retry later.",
+    ),
+  );
+  error.cause = cause;
+  return error;
 }
 
 /** AWS's wording for an oversized Invoke request (6 MB sync, 1 MB async). */

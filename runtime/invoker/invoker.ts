@@ -5,10 +5,20 @@
  * environment and hands back the outcome. Function errors are outcomes; refusals are ServiceErrors.
  */
 import { randomUUID } from "node:crypto";
-import type { ConcurrencyLimiter } from "../concurrency/concurrency-limiter.js";
+import {
+  type ConcurrencyLease,
+  type ConcurrencyLimiter,
+  ConcurrencyUnavailableError,
+} from "../concurrency/concurrency-limiter.js";
 import type { ExecutionEnvironment } from "../environment/execution-environment.js";
 import { type InvocationOutcome, platformErrorPayload } from "../environment/invocation.js";
-import { functionNotFound, ServiceError } from "../errors/service-errors.js";
+import {
+  concurrencyUnavailable,
+  functionNotFound,
+  ServiceError,
+  type ThrottleReason,
+  throttled,
+} from "../errors/service-errors.js";
 import { type FunctionLogSink, silentFunctionLogSink } from "../logs/function-log-sink.js";
 import { LogTail } from "../logs/log-tail.js";
 import { endLine, reportLine, startLine } from "../logs/platform-lines.js";
@@ -95,8 +105,7 @@ export class Invoker {
     const fn = this.resolveFunction(reference, options.qualifier);
     const body = validatePayload(typeof payload === "string" ? Buffer.from(payload) : payload);
     const clientContext = decodeClientContext(options.clientContextBase64);
-    const lease = this.concurrency.tryAcquire(fn);
-    if (lease instanceof ServiceError) throw lease;
+    const lease = await this.acquireConcurrency(fn);
     const requestId = options.requestId ?? randomUUID();
     try {
       const environment = await this.environmentFor(fn, requestId);
@@ -116,8 +125,22 @@ export class Invoker {
         this.pool.release(environment);
       }
     } finally {
-      lease.release();
+      // Not awaited: the outcome does not wait for the store; release never rejects.
+      void lease.release();
     }
+  }
+
+  /** A unit of concurrency, or the refusal: TooManyRequestsException over a cap, ServiceException without a store. */
+  private async acquireConcurrency(fn: FunctionDefinition): Promise<ConcurrencyLease> {
+    let acquired: ConcurrencyLease | ThrottleReason;
+    try {
+      acquired = await this.concurrency.tryAcquire(fn);
+    } catch (error) {
+      if (error instanceof ConcurrencyUnavailableError) throw concurrencyUnavailable(error);
+      throw error;
+    }
+    if (typeof acquired === "string") throw throttled(acquired);
+    return acquired;
   }
 
   private async environmentFor(
