@@ -227,6 +227,36 @@ export const LAMBKIN_CODES = {
     summary:
       "An isolated environment cannot read its function's code (a folder not 755, a bootstrap not executable by others): the invocation fails at init.",
   },
+  LKN_ERR_QUEUE_UNAVAILABLE: {
+    kind: "error",
+    summary:
+      "The job queue cannot store a job now (Redis unreachable or not answering, the state folder unwritable): the job was not stored.",
+  },
+  LKN_ERR_QUEUE_STATE_LOCKED: {
+    kind: "error",
+    summary: "Another Lambkin process already uses the embedded queue of this state folder.",
+  },
+  LKN_ERR_QUEUE_JOB_INVALID: {
+    kind: "error",
+    summary: "A job given to the queue is not a valid queued invocation (a field missing, a payload over 1 MB…).",
+  },
+  LKN_ERR_QUEUE_JOB_MALFORMED: {
+    kind: "error",
+    summary:
+      "A job read back from the queue cannot be read (not JSON, an unknown version, a bad field): it is dead-lettered with condition MalformedJob.",
+  },
+  LKN_ERR_QUEUE_DEAD_LETTER_NOT_FOUND: {
+    kind: "error",
+    summary: "No dead letter has the id given to show, redrive or purge.",
+  },
+  LKN_WRN_QUEUE_HANDLER_FAILED: {
+    kind: "warning",
+    summary: "A queue consumer's handler threw instead of returning an outcome: the job is postponed, not lost.",
+  },
+  LKN_WRN_QUEUE_BACKEND: {
+    kind: "warning",
+    summary: "The queue's backend reported trouble (Redis connection lost, a command failed); the queue retries by itself.",
+  },
 } as const satisfies Record<string, CodeEntry>;
 
 export type LambkinCode = keyof typeof LAMBKIN_CODES;
