@@ -11,6 +11,7 @@
  * maxRetriesPerRequest: null, as BullMQ requires for workers: it reconnects by itself and goes on
  * (https://docs.bullmq.io/guide/going-to-production#maxretriesperrequest).
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { DelayedError, type Job, type JobsOptions, Queue, Worker } from "bullmq";
 import { Redis, type RedisOptions } from "ioredis";
 import type {
@@ -132,6 +133,19 @@ export class BullMqJobQueue implements JobQueue {
     this.deadLetters = new BullMqDeadLetters(this.queue, (invocation, enqueue) =>
       this.enqueue(invocation, enqueue),
     );
+  }
+
+  async ready(options?: { readonly timeoutMs?: number }): Promise<void> {
+    const timeoutMs = options?.timeoutMs ?? 10_000;
+    const connected = (async () => {
+      await this.queue.waitUntilReady();
+      while (this.producer.status !== "ready" && !this.closed) await sleep(20);
+    })();
+    if (!(await settlesWithin(connected, timeoutMs)) || this.producer.status !== "ready") {
+      throw new QueueUnavailableError(
+        `Redis at ${describe(this.options.connection)} is not reachable (${this.producer.status} after ${timeoutMs} ms)`,
+      );
+    }
   }
 
   async enqueue(invocation: QueuedInvocation, options?: EnqueueOptions): Promise<EnqueuedJob> {

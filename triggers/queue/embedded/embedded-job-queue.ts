@@ -108,6 +108,10 @@ export class EmbeddedJobQueue implements JobQueue {
     this.deadLetters = new EmbeddedDeadLetters(this);
   }
 
+  async ready(): Promise<void> {
+    if (this.closed) throw new QueueUnavailableError("the queue is closed");
+  }
+
   enqueue(invocation: QueuedInvocation, options?: EnqueueOptions): Promise<EnqueuedJob> {
     let job: CheckedEnqueue;
     try {

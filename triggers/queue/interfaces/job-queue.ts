@@ -164,6 +164,11 @@ export interface QueueCounts {
 export interface JobQueue {
   /** `bullmq` or `embedded`: for logs and `lambkin` status lines. */
   readonly backend: "bullmq" | "embedded";
+  /**
+   * Resolves once the backend can take jobs (Redis connected); rejects with QueueUnavailableError after
+   * `timeoutMs` (default 10 000). Enqueue does not wait for it: while the backend is down it rejects at once.
+   */
+  ready(options?: { readonly timeoutMs?: number }): Promise<void>;
   /** Resolves once the job is durably stored; rejects (QueueUnavailableError, InvalidJobError) otherwise. */
   enqueue(invocation: QueuedInvocation, options?: EnqueueOptions): Promise<EnqueuedJob>;
   /** Starts a consumer: up to `concurrency` handlers at once, until it is closed. */
