@@ -238,7 +238,8 @@ export const LAMBKIN_CODES = {
   },
   LKN_ERR_QUEUE_JOB_INVALID: {
     kind: "error",
-    summary: "A job given to the queue is not a valid queued invocation (a field missing, a payload over 1 MB…).",
+    summary:
+      "A job given to the queue is not a valid queued invocation (a field missing, a payload over 1 MB…).",
   },
   LKN_ERR_QUEUE_JOB_MALFORMED: {
     kind: "error",
@@ -251,11 +252,13 @@ export const LAMBKIN_CODES = {
   },
   LKN_WRN_QUEUE_HANDLER_FAILED: {
     kind: "warning",
-    summary: "A queue consumer's handler threw instead of returning an outcome: the job is postponed, not lost.",
+    summary:
+      "A queue consumer's handler threw instead of returning an outcome: the job is postponed, not lost.",
   },
   LKN_WRN_QUEUE_BACKEND: {
     kind: "warning",
-    summary: "The queue's backend reported trouble (Redis connection lost, a command failed); the queue retries by itself.",
+    summary:
+      "The queue's backend reported trouble (Redis connection lost, a command failed); the queue retries by itself.",
   },
 } as const satisfies Record<string, CodeEntry>;
 
