@@ -134,9 +134,11 @@ describe("embedded job queue and its state folder", () => {
       jobIds: ids,
     });
     try {
-      await line("enqueued");
+      await line("enqueued"); // then it SIGKILLs itself in the same turn: no close, no checkpoint
+      expect(await exited).toBeNull();
+      expect(child.signalCode).toBe("SIGKILL");
     } finally {
-      await kill(child, exited); // SIGKILL right after the enqueues resolved: no close, no checkpoint
+      await kill(child, exited);
     }
     const queue = new EmbeddedJobQueue({ stateDir: dir, reporter: () => {} });
     queues.push(queue);
