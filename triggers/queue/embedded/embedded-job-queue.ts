@@ -220,19 +220,24 @@ export class EmbeddedJobQueue implements JobQueue {
     return this.db;
   }
 
-  /** Leases the next due job for `owner`, or undefined. Expired leases are handed out again first. */
-  claim(owner: string): JobRow | undefined {
+  /**
+   * Leases up to `limit` due jobs for `owner`, in one transaction (one sync), oldest due first. Expired
+   * leases are handed out again first.
+   */
+  claim(owner: string, limit: number): JobRow[] {
     const now = Date.now();
-    return this.db.transaction(() => {
+    const rows = this.db.transaction(() => {
       this.releaseLeases(`state = 'leased' AND lease_until < ?`, now);
       return this.db
         .prepare(
           `UPDATE jobs SET state = 'leased', lease_owner = ?, lease_until = ?, deliveries = deliveries + 1
-           WHERE seq = (SELECT seq FROM jobs WHERE state = 'waiting' AND run_at <= ? ORDER BY run_at, seq LIMIT 1)
+           WHERE seq IN (SELECT seq FROM jobs WHERE state = 'waiting' AND run_at <= ? ORDER BY run_at, seq LIMIT ?)
            RETURNING *`,
         )
-        .get(owner, now + this.leaseMs, now) as JobRow | undefined;
+        .all(owner, now + this.leaseMs, now, limit) as JobRow[];
     })();
+    // RETURNING's order is unspecified: hand them out in the queue's order.
+    return rows.sort((a, b) => a.run_at - b.run_at || a.seq - b.seq);
   }
 
   /** When the next waiting job is due (ms since the epoch), or undefined. */
@@ -372,15 +377,15 @@ class EmbeddedConsumer implements JobConsumer {
     this.pumping = true;
     try {
       while (this.running.size < this.concurrency && this.closing === undefined) {
-        let row: JobRow | undefined;
+        let rows: JobRow[];
         try {
-          row = this.queue.claim(this.owner);
+          rows = this.queue.claim(this.owner, this.concurrency - this.running.size);
         } catch (error) {
           this.trouble(error);
           break;
         }
-        if (row === undefined) break;
-        this.start(row);
+        if (rows.length === 0) break;
+        for (const row of rows) this.start(row);
       }
     } finally {
       this.pumping = false;
