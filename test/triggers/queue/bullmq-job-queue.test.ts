@@ -36,6 +36,7 @@ function queueOptions(prefix: string, options: OpenOptions = {}) {
     lockDurationMs,
     stalledIntervalMs: Math.min(lockDurationMs, 1000),
     enqueueTimeoutMs: 3000,
+    ...(options.maxStalls === undefined ? {} : { maxStalls: options.maxStalls }),
   };
 }
 

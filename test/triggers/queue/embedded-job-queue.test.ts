@@ -34,7 +34,11 @@ function stateDir(): string {
 }
 
 function queueOptions(dir: string, options: OpenOptions = {}) {
-  return { stateDir: dir, leaseMs: options.lockMs ?? 5000 };
+  return {
+    stateDir: dir,
+    leaseMs: options.lockMs ?? 5000,
+    ...(options.maxStalls === undefined ? {} : { maxStalls: options.maxStalls }),
+  };
 }
 
 /** Writes rows straight into the jobs table, as another program could; the queue must be closed. */

@@ -23,6 +23,8 @@ import {
 export interface OpenOptions {
   /** The lock / lease duration of running jobs (ms); short in the crash tests. */
   readonly lockMs?: number;
+  /** Stalls a job survives before it is dead-lettered (`Stalled`). */
+  readonly maxStalls?: number;
 }
 
 /** One test's queue: the same store (prefix, folder) every time it is opened. */
@@ -361,6 +363,37 @@ export function describeJobQueueConformance(backend: QueueBackend): void {
       await waitFor(() => seen.length === 1, "the job to run again", 30_000);
       expect(seen[0]).toMatchObject({ id: jobId, attempt: 1, deliveries: 2 });
       expect(seen[0]?.invocation.requestId).toBe(`req-${jobId}`);
+    });
+
+    it("dead-letters (Stalled) a job whose consumers keep dying, past the stall limit, instead of looping", async () => {
+      const created = await scope();
+      const options = { lockMs: 1500, maxStalls: 0 };
+      const jobId = `doomed-${Date.now()}`;
+      const { child, line, exited } = spawnChild({
+        ...created.childConfig(options),
+        mode: "hang",
+        jobIds: [jobId],
+      });
+      cleanups.push(() => kill(child, exited));
+      await line("started ");
+      await kill(child, exited);
+
+      const queue = created.open(options);
+      cleanups.push(() => queue.close({ timeoutMs: 2000 }));
+      await queue.ready();
+      const { seen, handler } = recorder();
+      queue.process(handler, { concurrency: 1 });
+      await waitFor(
+        async () => (await queue.counts()).dead === 1,
+        "the stalled job to be dead-lettered",
+        30_000,
+      );
+      expect(seen).toEqual([]);
+      expect(await queue.deadLetters.get(jobId)).toMatchObject({
+        condition: "Stalled",
+        invocation: { requestId: `req-${jobId}` },
+        reason: expect.stringMatching(/stalled|died/),
+      });
     });
 
     it("close() waits for a running handler and takes no new job", async () => {
