@@ -59,6 +59,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
   const sandboxSettings = {
     kind: options.sandbox ?? sandboxKindFrom((options.env ?? process.env).LAMBKIN_SANDBOX),
     freezeIdle: options.freezeIdle,
+    warn: (message: string) => options.logger.warn(message),
   };
   const sandbox = await createSandboxProvider(sandboxSettings);
   const sandboxes = new SandboxRouter(sandbox, sandboxSettings);

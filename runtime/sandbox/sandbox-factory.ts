@@ -19,6 +19,8 @@ export interface SandboxSettings {
   readonly freezeIdle?: boolean;
   /** Where adapter settings are read from (LAMBKIN_DOCKER_*); default process.env. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Where an adapter's warnings go (a coded message), e.g. the logger's warn. */
+  readonly warn?: (message: string) => void;
 }
 
 export function sandboxKindFrom(value: string | undefined): SandboxKind {
@@ -37,6 +39,8 @@ export async function createSandboxProvider(settings: SandboxSettings): Promise<
     case "docker":
       return DockerSandboxProvider.create(
         dockerSettingsFrom(settings.env ?? process.env, settings.freezeIdle ?? true),
+        undefined,
+        settings.warn,
       );
   }
 }
