@@ -6,6 +6,7 @@
 import type { Logger } from "pino";
 import { ConcurrencyLimiter, DEFAULT_ACCOUNT_CONCURRENCY } from "./concurrency/concurrency-limiter.js";
 import { ExecutionEnvironment } from "./environment/execution-environment.js";
+import { coded, type LambkinCode } from "./errors/lambkin-codes.js";
 import { Invoker } from "./invoker/invoker.js";
 import { type FunctionLogSink, pinoFunctionLogSink } from "./logs/function-log-sink.js";
 import { FunctionRegistry } from "./manifest/function-registry.js";
@@ -59,7 +60,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
   const sandboxSettings = {
     kind: options.sandbox ?? sandboxKindFrom((options.env ?? process.env).LAMBKIN_SANDBOX),
     freezeIdle: options.freezeIdle,
-    warn: (message: string) => options.logger.warn(message),
+    warn: (code: LambkinCode, message: string) => options.logger.warn({ code }, coded(code, message)),
   };
   const sandbox = await createSandboxProvider(sandboxSettings);
   const sandboxes = new SandboxRouter(sandbox, sandboxSettings);

@@ -6,6 +6,7 @@
  * SandboxRouter sends to the docker adapter whatever the default.
  */
 import { ConfigError } from "../errors/config-error.js";
+import type { LambkinCode } from "../errors/lambkin-codes.js";
 import { nodeBootstrapPath } from "../package-paths.js";
 import { DockerSandboxProvider } from "./docker/docker-sandbox-provider.js";
 import { dockerSettingsFrom } from "./docker/docker-settings.js";
@@ -19,8 +20,8 @@ export interface SandboxSettings {
   readonly freezeIdle?: boolean;
   /** Where adapter settings are read from (LAMBKIN_DOCKER_*); default process.env. */
   readonly env?: NodeJS.ProcessEnv;
-  /** Where an adapter's warnings go (a coded message), e.g. the logger's warn. */
-  readonly warn?: (message: string) => void;
+  /** Where an adapter's warnings go (Lambkin's code and the message), e.g. to the logger. */
+  readonly warn?: (code: LambkinCode, message: string) => void;
 }
 
 export function sandboxKindFrom(value: string | undefined): SandboxKind {

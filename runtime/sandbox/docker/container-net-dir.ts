@@ -20,7 +20,7 @@ export function containerNetDir(pid: number | undefined, containerId: string): C
       return { problem: `process ${pid} of this host is not the container's (another pid namespace?)` };
     readFileSync(`/proc/${pid}/net/tcp`);
   } catch (error) {
-    return { problem: `cannot read /proc/${pid}/net/tcp: ${(error as Error).message}` };
+    return { problem: `cannot read the container's process ${pid} in /proc: ${(error as Error).message}` };
   }
   return { dir: `/proc/${pid}/net` };
 }

@@ -13,7 +13,7 @@
 import { accessSync, constants } from "node:fs";
 import { join } from "node:path";
 import type Docker from "dockerode";
-import { coded } from "../../errors/lambkin-codes.js";
+import type { LambkinCode } from "../../errors/lambkin-codes.js";
 import type { FunctionDefinition } from "../../manifest/function-definition.js";
 import type { RunningSandbox, SandboxProvider, SandboxSpec } from "../sandbox.js";
 import { missingBootstrap } from "../sandbox-start-error.js";
@@ -56,7 +56,7 @@ export class DockerSandboxProvider implements SandboxProvider {
   private constructor(
     private readonly docker: Docker,
     private readonly settings: DockerSandboxSettings,
-    private readonly warn: (message: string) => void,
+    private readonly warn: (code: LambkinCode, message: string) => void,
   ) {
     this.standby = new StandbyPool(settings.standbyPerFunction, (plan) => this.prepare(plan));
   }
@@ -65,7 +65,7 @@ export class DockerSandboxProvider implements SandboxProvider {
   static async create(
     settings: DockerSandboxSettings,
     docker = connectDocker(),
-    warn: (message: string) => void = () => {},
+    warn: (code: LambkinCode, message: string) => void = () => {},
   ): Promise<DockerSandboxProvider> {
     const provider = new DockerSandboxProvider(docker, settings, warn);
     await provider.connect().catch(() => undefined);
@@ -189,10 +189,8 @@ export class DockerSandboxProvider implements SandboxProvider {
     if (this.drainFallbackWarned) return;
     this.drainFallbackWarned = true;
     this.warn(
-      coded(
-        "LKN_WRN_DOCKER_OUTPUT_DRAIN_TIMED",
-        `${reason}: an invocation's END waits for its output to be quiet instead of counting its bytes, so under load a log line written just before the response may appear after END`,
-      ),
+      "LKN_WRN_DOCKER_OUTPUT_DRAIN_TIMED",
+      `${reason}: an invocation's END waits for its output to be quiet instead of counting its bytes, so under load a log line written just before the response may appear after END`,
     );
   }
 
