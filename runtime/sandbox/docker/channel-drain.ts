@@ -43,10 +43,11 @@ const OWN_NET_DIR = "/proc/self/net";
 /**
  * - drained: every byte written before the call has been delivered;
  * - stalled: gave up (no progress, or MAX_WAIT_MS);
+ * - gone: the container's process is gone (and its network namespace with it: nothing is in flight);
  * - unreadable: the container's table cannot be read (the caller falls back);
  * - unmatched: the table has none of the open connections: it is not the container's (falls back).
  */
-export type ChannelDrainResult = "drained" | "stalled" | "unreadable" | "unmatched";
+export type ChannelDrainResult = "drained" | "stalled" | "gone" | "unreadable" | "unmatched";
 
 /** One accepted and greeted connection of the output channel, as Lambkin's side sees it. */
 export class ChannelConnection {
@@ -118,8 +119,9 @@ export async function drainChannel(
     let theirs: TcpTableEntry[];
     try {
       theirs = readTcpTable(peer.netDir, family); // first: upstream of everything below
-    } catch {
-      return "unreadable";
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      return code === "ENOENT" || code === "ESRCH" ? "gone" : "unreadable";
     }
     const open = connections.filter((connection) => connection.isOpen);
     const matched = open.map((connection) => theirs.find((entry) => isContainerEnd(entry, connection)));

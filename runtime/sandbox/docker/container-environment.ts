@@ -77,6 +77,7 @@ export class ContainerEnvironment implements RunningSandbox, OutputSink {
   /** /proc/<pid>/net of the container, or why this host cannot read it. */
   private netDir: ContainerNetDir | undefined;
   private fallbackReported = false;
+  private pendingDrain: Promise<void> | undefined;
   private forceExit: (exit: SandboxExit) => void = () => {};
 
   private constructor(
@@ -208,7 +209,17 @@ export class ContainerEnvironment implements RunningSandbox, OutputSink {
     for (const [name, line] of buffered ?? []) listener(name, line);
   }
 
-  async outputDrained(): Promise<void> {
+  outputDrained(): Promise<void> {
+    // Calls made before the barrier's first reading of the container's table share it (the reading
+    // comes after each of them): back in /next, the freeze and the invocation's END ask in one turn.
+    this.pendingDrain ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.pendingDrain = undefined;
+      return this.drainNow();
+    });
+    return this.pendingDrain;
+  }
+
+  private async drainNow(): Promise<void> {
     const netDir = this.netDir;
     if (this.channel && netDir && "dir" in netDir && this.alive) {
       const result = await drainChannel(this.channelConnections, {
@@ -216,8 +227,8 @@ export class ContainerEnvironment implements RunningSandbox, OutputSink {
         channel: this.channel,
       });
       if (result === "drained" || result === "stalled") return;
-      // Gone meanwhile: its table with it; nothing is in flight any more.
-      if (!this.alive) return this.activity.drained();
+      // Dead meanwhile, its table with it: nothing is in flight any more; read what has arrived.
+      if (result === "gone" || !this.alive) return this.activity.drained();
       this.reportFallback(
         result === "unreadable"
           ? `the container's TCP table (${netDir.dir}/tcp) cannot be read any more`

@@ -125,11 +125,14 @@ describe("output channel drain barrier", () => {
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(STALL_MS);
   });
 
-  it("says when it cannot read the container's table", async () => {
+  it("says when the container's table is gone or cannot be read", async () => {
     const { endpoint, accepted } = await channel();
     await runtimeConnection(endpoint);
     const { connection } = await accepted;
     expect(await drainChannel([connection], { netDir: "/proc/no-such-process/net", channel: endpoint })).toBe(
+      "gone",
+    );
+    expect(await drainChannel([connection], { netDir: "/proc/self/fd/0", channel: endpoint })).toBe(
       "unreadable",
     );
   });
