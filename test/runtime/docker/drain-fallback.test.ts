@@ -2,7 +2,7 @@
 // table, /proc/<pid>/net/tcp (channel-drain.ts). On the engine's host, as here, it does so without a
 // word; where Lambkin cannot see the container's processes it falls back to waiting for quiet output
 // and says so once (LKN_WRN_DOCKER_OUTPUT_DRAIN_TIMED). That case is made real, not faked: Lambkin
-// runs in its own pid namespace (unshare --pid --mount-proc, which needs root; skipped otherwise),
+// runs in its own pid and UTS namespaces (unshare, which needs root; skipped otherwise),
 // where the engine's pid of the container names no process — as for a remote engine.
 import { execFile } from "node:child_process";
 import { join } from "node:path";
@@ -43,7 +43,7 @@ async function invokeChatty(prefix: string[]): Promise<{ payload: unknown; warni
 
 async function ownPidNamespaceAllowed(): Promise<boolean> {
   try {
-    await run("unshare", ["--pid", "--fork", "--mount-proc", "true"]);
+    await run("unshare", ["--pid", "--fork", "--mount-proc", "--uts", "hostname", "lambkin-probe"]);
     return true;
   } catch {
     return false;
@@ -61,7 +61,18 @@ describe("the docker output drain barrier's fallback", () => {
 
   it("falls back to timing, and says so once, where Lambkin cannot see the container's processes", async (context) => {
     if (!(await ownPidNamespaceAllowed())) return context.skip();
-    const { payload, warnings } = await invokeChatty(["unshare", "--pid", "--fork", "--mount-proc"]);
+    // A host name of its own too: in a pid namespace every other Lambkin looks gone, and one on the
+    // same host would remove their containers as leftovers (ownership.ts judges only its own host's).
+    const { payload, warnings } = await invokeChatty([
+      "unshare",
+      "--pid",
+      "--fork",
+      "--mount-proc",
+      "--uts",
+      "sh",
+      "-c",
+      'hostname lambkin-drain-fallback-test && exec "$0" "$@"',
+    ]);
     expect(payload).toEqual({ logged: 20_480 });
     expect(warnings).toHaveLength(1); // two barriers (init's /next, END), one warning
     expect(warnings[0]).toMatch(
