@@ -5,6 +5,10 @@ import { humanLogStream } from "./human-log-stream.js";
 export type LogFormat = "pretty" | "json";
 
 export function createLogger(format: LogFormat, level = process.env.LAMBKIN_LOG_LEVEL ?? "info"): Logger {
-  const destination = format === "json" ? pino.destination(2) : humanLogStream();
+  // process.stderr, not pino.destination(2): on a pipe whose reader falls behind, sonic-boom's
+  // asynchronous writes lost a whole 16 KB batch after EAGAIN (and its synchronous mode sleeps 100 ms
+  // per EAGAIN, blocking every invocation). Node writes stdio pipes synchronously on Linux: the reader's
+  // pace holds Lambkin back, and no record is lost (https://nodejs.org/api/process.html#a-note-on-process-io).
+  const destination = format === "json" ? process.stderr : humanLogStream();
   return pino({ level, base: undefined, timestamp: format === "json" }, destination);
 }

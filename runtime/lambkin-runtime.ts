@@ -10,6 +10,7 @@ import {
   concurrencyLimiterFor,
 } from "./concurrency/concurrency-limiter-factory.js";
 import { ExecutionEnvironment } from "./environment/execution-environment.js";
+import { coded, type LambkinCode } from "./errors/lambkin-codes.js";
 import { Invoker } from "./invoker/invoker.js";
 import { type FunctionLogSink, pinoFunctionLogSink } from "./logs/function-log-sink.js";
 import { FunctionRegistry } from "./manifest/function-registry.js";
@@ -68,7 +69,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
   const sandboxSettings = {
     kind: options.sandbox ?? sandboxKindFrom((options.env ?? process.env).LAMBKIN_SANDBOX),
     freezeIdle: options.freezeIdle,
-    warn: (message: string) => options.logger.warn(message),
+    warn: (code: LambkinCode, message: string) => options.logger.warn({ code }, coded(code, message)),
   };
   // A Redis limiter holds a connection: a provider that cannot start must not leave it open.
   const sandbox = await createSandboxProvider(sandboxSettings).catch(async (error: unknown) => {

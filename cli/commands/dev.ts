@@ -20,6 +20,8 @@ import { shutDownOnSignal } from "./dev-shutdown.js";
  * behind (a handle some library keeps open) may keep a stopped Lambkin running.
  */
 const EXIT_GRACE_MS = 2000;
+/** At most this long is spent writing out the log queued for stderr before exiting anyway. */
+const LOG_FLUSH_MS = 30_000;
 
 export interface DevFlags extends ServiceFlags {
   readonly port?: string;
@@ -62,7 +64,10 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     closeRuntime: () => runtime.close(),
     logger,
   });
-  setTimeout(() => process.exit(EXIT_OK), EXIT_GRACE_MS).unref();
+  // Lambkin's log first: what is still queued for a stderr reader that is behind (megabytes of function
+  // output) is written before the grace starts — within LOG_FLUSH_MS, for a reader that never reads.
+  setTimeout(() => process.exit(EXIT_OK), LOG_FLUSH_MS).unref();
+  process.stderr.write("", () => setTimeout(() => process.exit(EXIT_OK), EXIT_GRACE_MS).unref());
   return EXIT_OK;
 }
 

@@ -204,6 +204,11 @@ export const LAMBKIN_CODES = {
     kind: "error",
     summary: "A runtime image was built from another version of Lambkin (Sandbox.ImageOutdated).",
   },
+  LKN_WRN_DOCKER_OUTPUT_DRAIN_TIMED: {
+    kind: "warning",
+    summary:
+      "This host cannot read a container's TCP table (/proc/<pid>/net/tcp: a remote DOCKER_HOST, no permission): an invocation's END waits for quiet output instead of counting its bytes.",
+  },
   LKN_ERR_IMAGES_BUILD_FAILED: {
     kind: "error",
     summary: "lambkin images build could not build a runtime image.",

@@ -8,8 +8,9 @@
  * reads a readable stream until it would block (up to 32 × 64 KB per poll phase). So once a full poll
  * phase has passed after the Runtime API call was read, what was written before it has been read —
  * unless the phase still brought bytes (more than libuv reads at once): then wait for another one.
- * Over TCP (the docker sandbox's output channel) written bytes may still be in flight on another
- * connection than the Runtime API call's: wait, in addition, until the output has been quiet briefly.
+ * Over TCP (the docker sandbox's output channel) written bytes may still be in the container's send
+ * queue: the docker sandbox counts them (docker/channel-drain.ts), and only where it cannot read the
+ * container's TCP table does it wait here, in addition, until the output has been quiet briefly.
  */
 
 import { performance } from "node:perf_hooks";

@@ -6,6 +6,7 @@
  * SandboxRouter sends to the docker adapter whatever the default.
  */
 import { ConfigError } from "../errors/config-error.js";
+import type { LambkinCode } from "../errors/lambkin-codes.js";
 import { nodeBootstrapPath } from "../package-paths.js";
 import { DockerSandboxProvider } from "./docker/docker-sandbox-provider.js";
 import { dockerSettingsFrom } from "./docker/docker-settings.js";
@@ -19,8 +20,8 @@ export interface SandboxSettings {
   readonly freezeIdle?: boolean;
   /** Where adapter settings are read from (LAMBKIN_DOCKER_*); default process.env. */
   readonly env?: NodeJS.ProcessEnv;
-  /** Where an adapter's start-up warnings go (the process sandbox's, when it cannot isolate). */
-  readonly warn?: (message: string) => void;
+  /** Where an adapter's warnings go (Lambkin's code and the message): the process sandbox's when it cannot isolate, the docker sandbox's drain fallback. */
+  readonly warn?: (code: LambkinCode, message: string) => void;
 }
 
 export function sandboxKindFrom(value: string | undefined): SandboxKind {
@@ -40,6 +41,8 @@ export async function createSandboxProvider(settings: SandboxSettings): Promise<
     case "docker":
       return DockerSandboxProvider.create(
         dockerSettingsFrom(settings.env ?? process.env, settings.freezeIdle ?? true),
+        undefined,
+        settings.warn,
       );
   }
 }

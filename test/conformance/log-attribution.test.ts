@@ -122,7 +122,8 @@ describe("log attribution: lambkin dev stopped by SIGTERM", () => {
       });
       dev.once("exit", (code) => reject(new Error(`lambkin dev exited early (${code})`)));
     });
-    const exited = new Promise<number | null>((resolve) => dev.once("exit", (code) => resolve(code)));
+    // "close", not "exit": the process may be gone before the parent has read all of its stderr.
+    const exited = new Promise<number | null>((resolve) => dev.once("close", (code) => resolve(code)));
     const response = await fetch(`${url}/2015-03-31/functions/chatty/invocations`, { method: "POST" });
     expect(await response.json()).toEqual({ logged: LINES });
     dev.kill("SIGTERM");

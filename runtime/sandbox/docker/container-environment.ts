@@ -6,9 +6,12 @@
  * environment: the Runtime API address and log stream on stdin, and the runtime's init begins.
  * The runtime's output arrives through the output channel (output-channel.ts) once the launcher has
  * redirected it, and through the attach stream before that (or for images without the launcher).
+ * The drain barrier (outputDrained) counts the channel's bytes through the container's TCP table
+ * (channel-drain.ts); where this host cannot read it, it falls back to waiting for a quiet output.
  * Frozen between invocations as Lambda freezes environments (cgroup freezer, else `docker pause`);
  * killed with the container, which the engine then removes (AutoRemove).
  */
+
 import type { Socket } from "node:net";
 import type Docker from "dockerode";
 import type { Container } from "dockerode";
@@ -16,20 +19,24 @@ import { splitLines } from "../line-splitter.js";
 import { OutputActivity } from "../output-drain.js";
 import { readResidentMemory } from "../process/rss-watch.js";
 import type { OutputStream, RunningSandbox, SandboxExit, SandboxSpec } from "../sandbox.js";
+import { ChannelConnection, drainChannel } from "./channel-drain.js";
 import { type ContainerCgroup, findContainerCgroup } from "./container-cgroup.js";
 import { containerExit, ENGINE_LOST_EXIT } from "./container-exit.js";
+import { type ContainerNetDir, containerNetDir } from "./container-net-dir.js";
 import type { ContainerPlan } from "./container-plan.js";
 import { registerNextExit } from "./container-wait.js";
 import { statusOf, withDeadline } from "./docker-engine.js";
 import type { OutputSink } from "./output-channel.js";
 import { demuxOutput } from "./output-demuxer.js";
+import { canonicalAddress, type TcpEndpoint } from "./proc-net-tcp.js";
 
 const MB = 1024 * 1024;
 /** How long an exit waits for the last output to drain before it is reported. */
 const OUTPUT_DRAIN_MS = 500;
 /**
- * The output channel is TCP: a line written before the runtime's Runtime API call may still be in
- * flight on its own connection. The invocation's log waits until the output has been this quiet.
+ * Where the container's TCP table cannot be read (or for an image without Lambkin's launcher, whose
+ * output comes through the engine), the invocation's log waits until the output has been this quiet:
+ * a line written before the runtime's Runtime API call may still be in flight.
  */
 const OUTPUT_QUIET_MS = 2;
 /** kill() resolves by then even if the engine never confirms the exit. */
@@ -42,6 +49,9 @@ export interface OutputTarget {
   readonly endpoint: string;
   readonly token: string;
 }
+
+/** Told once per environment why its drain barrier falls back to timing (the provider warns once). */
+export type DrainFallbackListener = (reason: string) => void;
 
 type Listener = (stream: OutputStream, line: string) => void;
 
@@ -61,6 +71,13 @@ export class ContainerEnvironment implements RunningSandbox, OutputSink {
   private peakBytes = 0;
   private sampler: NodeJS.Timeout | undefined;
   private readonly channelSockets = new Set<Promise<void>>();
+  private readonly channelConnections: ChannelConnection[] = [];
+  /** The output channel's address, as the container connects to it (once activated with one). */
+  private channel: TcpEndpoint | undefined;
+  /** /proc/<pid>/net of the container, or why this host cannot read it. */
+  private netDir: ContainerNetDir | undefined;
+  private fallbackReported = false;
+  private pendingDrain: Promise<void> | undefined;
   private forceExit: (exit: SandboxExit) => void = () => {};
 
   private constructor(
@@ -69,6 +86,7 @@ export class ContainerEnvironment implements RunningSandbox, OutputSink {
     private readonly stream: NodeJS.ReadWriteStream,
     exit: Promise<{ StatusCode: number }>,
     private readonly freezeIdle: boolean,
+    private readonly onDrainFallback: DrainFallbackListener,
   ) {
     const demux = demuxOutput((name, line) => this.output(name, line));
     const drained = new Promise<void>((resolve) => {
@@ -109,6 +127,7 @@ export class ContainerEnvironment implements RunningSandbox, OutputSink {
     name: string,
     start: boolean,
     freezeIdle: boolean,
+    onDrainFallback: DrainFallbackListener = () => {},
   ) {
     const container = await withDeadline(
       docker.createContainer({ ...plan.options, name }),
@@ -126,7 +145,14 @@ export class ContainerEnvironment implements RunningSandbox, OutputSink {
         "attaching to a container",
       )) as NodeJS.ReadWriteStream;
       const { exit } = await withDeadline(registerNextExit(docker, container.id), "waiting for a container");
-      const environment = new ContainerEnvironment(container, plan, stream, exit, freezeIdle);
+      const environment = new ContainerEnvironment(
+        container,
+        plan,
+        stream,
+        exit,
+        freezeIdle,
+        onDrainFallback,
+      );
       if (start) await environment.start();
       return environment;
     } catch (error) {
@@ -151,18 +177,22 @@ export class ContainerEnvironment implements RunningSandbox, OutputSink {
     // The launcher's one line; no value has a space (host:port, a log stream name, hex).
     const line = [spec.runtimeApiAddress, spec.logStreamName, output?.endpoint ?? "-", output?.token ?? "-"];
     if (this.plan.launcher) this.stream.write(`${line.join(" ")}\n`);
+    if (this.plan.launcher && output) this.channel = parseEndpoint(output.endpoint);
     this.sampler = setInterval(() => this.sampleMemory(), MEMORY_SAMPLE_MS);
     this.sampler.unref();
   }
 
   /** A connection from the launcher carrying one of the runtime's streams (OutputSink). */
-  attach(stream: OutputStream, socket: Socket): void {
+  attach(stream: OutputStream, socket: Socket, greetingBytes = 0): void {
     const lines = splitLines((line) => this.output(stream, line));
+    const connection = new ChannelConnection(socket, greetingBytes);
+    this.channelConnections.push(connection);
     this.channelSockets.add(
       new Promise((resolve) => {
         socket.on("data", (chunk: Buffer) => {
           this.activity.received(chunk);
           lines.write(chunk);
+          connection.delivered(chunk.length);
         });
         socket.once("close", () => {
           lines.end();
@@ -180,6 +210,31 @@ export class ContainerEnvironment implements RunningSandbox, OutputSink {
   }
 
   outputDrained(): Promise<void> {
+    // Calls made before the barrier's first reading of the container's table share it (the reading
+    // comes after each of them): back in /next, the freeze and the invocation's END ask in one turn.
+    this.pendingDrain ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.pendingDrain = undefined;
+      return this.drainNow();
+    });
+    return this.pendingDrain;
+  }
+
+  private async drainNow(): Promise<void> {
+    const netDir = this.netDir;
+    if (this.channel && netDir && "dir" in netDir && this.alive) {
+      const result = await drainChannel(this.channelConnections, {
+        netDir: netDir.dir,
+        channel: this.channel,
+      });
+      if (result === "drained" || result === "stalled") return;
+      // Dead meanwhile, its table with it: nothing is in flight any more; read what has arrived.
+      if (result === "gone" || !this.alive) return this.activity.drained();
+      this.reportFallback(
+        result === "unreadable"
+          ? `the container's TCP table (${netDir.dir}/tcp) cannot be read any more`
+          : `the container's TCP table (${netDir.dir}/tcp) does not show its output connections`,
+      );
+    } else if (this.channel && netDir && "problem" in netDir) this.reportFallback(netDir.problem);
     return this.activity.drained({ quietMs: OUTPUT_QUIET_MS });
   }
 
@@ -237,6 +292,13 @@ export class ContainerEnvironment implements RunningSandbox, OutputSink {
     const info = await withDeadline(this.container.inspect(), "inspecting a container");
     const networks = Object.values(info.NetworkSettings?.Networks ?? {});
     this.address = networks.map((network) => network.IPAddress).find((address) => address) || undefined;
+    this.netDir = containerNetDir(info.State?.Pid, this.id);
+  }
+
+  private reportFallback(reason: string): void {
+    if (this.fallbackReported) return;
+    this.fallbackReported = true;
+    this.onDrainFallback(reason);
   }
 
   private output(name: OutputStream, line: string): void {
@@ -284,4 +346,10 @@ export class ContainerEnvironment implements RunningSandbox, OutputSink {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** `host:port` (the host possibly IPv6) as an endpoint of the TCP table. */
+function parseEndpoint(endpoint: string): TcpEndpoint {
+  const colon = endpoint.lastIndexOf(":");
+  return { address: canonicalAddress(endpoint.slice(0, colon)), port: Number(endpoint.slice(colon + 1)) };
 }

@@ -13,6 +13,7 @@
 import { accessSync, constants } from "node:fs";
 import { join } from "node:path";
 import type Docker from "dockerode";
+import type { LambkinCode } from "../../errors/lambkin-codes.js";
 import type { FunctionDefinition } from "../../manifest/function-definition.js";
 import type { RunningSandbox, SandboxProvider, SandboxSpec } from "../sandbox.js";
 import { missingBootstrap } from "../sandbox-start-error.js";
@@ -50,10 +51,12 @@ export class DockerSandboxProvider implements SandboxProvider {
   private ready: Promise<void> | undefined;
   private connected = false;
   private closing: Promise<void> | undefined;
+  private drainFallbackWarned = false;
 
   private constructor(
     private readonly docker: Docker,
     private readonly settings: DockerSandboxSettings,
+    private readonly warn: (code: LambkinCode, message: string) => void,
   ) {
     this.standby = new StandbyPool(settings.standbyPerFunction, (plan) => this.prepare(plan));
   }
@@ -62,8 +65,9 @@ export class DockerSandboxProvider implements SandboxProvider {
   static async create(
     settings: DockerSandboxSettings,
     docker = connectDocker(),
+    warn: (code: LambkinCode, message: string) => void = () => {},
   ): Promise<DockerSandboxProvider> {
-    const provider = new DockerSandboxProvider(docker, settings);
+    const provider = new DockerSandboxProvider(docker, settings, warn);
     await provider.connect().catch(() => undefined);
     return provider;
   }
@@ -169,6 +173,7 @@ export class DockerSandboxProvider implements SandboxProvider {
         containerName(plan),
         true,
         this.settings.freezeIdle,
+        (reason) => this.drainFallback(reason),
       );
     } catch (error) {
       if (statusOf(error) === 404) this.checkedImages.delete(plan.image); // removed since it was checked
@@ -177,6 +182,16 @@ export class DockerSandboxProvider implements SandboxProvider {
         throw plan.launcher ? imageMissing(plan.image) : userImageMissing(plan.image);
       throw engineError("create the environment's container", error);
     }
+  }
+
+  /** Said once: from now on some environments' logs are attributed by timing (container-environment.ts). */
+  private drainFallback(reason: string): void {
+    if (this.drainFallbackWarned) return;
+    this.drainFallbackWarned = true;
+    this.warn(
+      "LKN_WRN_DOCKER_OUTPUT_DRAIN_TIMED",
+      `${reason}: an invocation's END waits for its output to be quiet instead of counting its bytes, so under load a log line written just before the response may appear after END`,
+    );
   }
 
   /** The image exists and, for Lambkin's, carries the runtime files of this Lambkin. Checked once. */

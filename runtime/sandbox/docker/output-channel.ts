@@ -23,8 +23,11 @@ const MAX_GREETING = 128;
 export const GREETING_TIMEOUT_MS = 10_000;
 
 export interface OutputSink {
-  /** A connection of this environment's runtime, for one of its streams. */
-  attach(stream: OutputStream, socket: Socket): void;
+  /**
+   * A connection of this environment's runtime, for one of its streams; `greetingBytes` of it were
+   * read already (the greeting line), for the sink's count of the stream's bytes.
+   */
+  attach(stream: OutputStream, socket: Socket, greetingBytes: number): void;
 }
 
 export interface OutputRegistration {
@@ -85,7 +88,7 @@ export class OutputChannel {
       const sink = this.sinks.get(token);
       const name = Object.hasOwn(STREAMS, stream) ? STREAMS[stream] : undefined; // not "__proto__"
       if (!sink || !name) return void socket.destroy();
-      sink.attach(name, socket);
+      sink.attach(name, socket, newline + 1);
       const rest = greeting.subarray(newline + 1);
       if (rest.length > 0) socket.emit("data", rest);
     };

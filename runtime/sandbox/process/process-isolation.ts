@@ -7,7 +7,7 @@
  * and a trial sandbox must run. Unisolated, the process sandbox is not a security boundary.
  */
 import { spawnSync } from "node:child_process";
-import { coded } from "../../errors/lambkin-codes.js";
+import { coded, type LambkinCode } from "../../errors/lambkin-codes.js";
 import { BWRAP, bwrapArguments, SETPRIV } from "./bwrap-command.js";
 import { isExecutable } from "./code-permissions.js";
 import { DEFAULT_UID_BASE, SandboxUsers, UID_RANGE_SIZE } from "./sandbox-users.js";
@@ -55,13 +55,14 @@ export function decideIsolation(setting: ProcessIsolationSetting, uidBase: numbe
 }
 
 /** The one warning an unisolated process sandbox gives at start: what a function can do here. */
+export const UNISOLATED_WARNING = "LKN_WRN_SANDBOX_PROCESS_UNISOLATED" satisfies LambkinCode;
+
 export function unisolatedWarning(reason: string): string {
-  return coded(
-    "LKN_WRN_SANDBOX_PROCESS_UNISOLATED",
+  return (
     `The process sandbox is not isolated (${reason}): functions run as Lambkin's own user, see the host's ` +
-      "files, /tmp and processes (with Lambkin's environment variables in /proc), can reach other " +
-      "environments' Runtime APIs, and processes they detach may outlive them. It is not a security " +
-      "boundary; LAMBKIN_SANDBOX=docker is.",
+    "files, /tmp and processes (with Lambkin's environment variables in /proc), can reach other " +
+    "environments' Runtime APIs, and processes they detach may outlive them. It is not a security " +
+    "boundary; LAMBKIN_SANDBOX=docker is."
   );
 }
 

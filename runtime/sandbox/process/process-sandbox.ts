@@ -17,6 +17,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Readable } from "node:stream";
+import { coded, type LambkinCode } from "../../errors/lambkin-codes.js";
 import { isNodeRuntime } from "../../manifest/function-definition.js";
 import { lambdaEnvironmentVariables } from "../lambda-environment-variables.js";
 import { splitLines } from "../line-splitter.js";
@@ -38,6 +39,7 @@ import {
   decideIsolation,
   type ProcessIsolationSetting,
   processIsolationSettingFrom,
+  UNISOLATED_WARNING,
   uidBaseFrom,
   unisolatedWarning,
 } from "./process-isolation.js";
@@ -64,7 +66,7 @@ export interface ProcessSandboxOptions {
   /** The first uid of the range environments run as (default: LAMBKIN_SANDBOX_UID_BASE, else 2000000000). */
   readonly uidBase?: number;
   /** Where the one start-up warning of an unisolated sandbox goes (default: process.emitWarning). */
-  readonly warn?: (message: string) => void;
+  readonly warn?: (code: LambkinCode, message: string) => void;
 }
 
 export class ProcessSandboxProvider implements SandboxProvider {
@@ -86,7 +88,11 @@ export class ProcessSandboxProvider implements SandboxProvider {
     );
     this.isolated = decision.isolated;
     if (decision.isolated) this.users = decision.users;
-    else (options.warn ?? ((message) => process.emitWarning(message)))(unisolatedWarning(decision.reason));
+    else
+      (options.warn ?? ((code, message) => process.emitWarning(coded(code, message))))(
+        UNISOLATED_WARNING,
+        unisolatedWarning(decision.reason),
+      );
     // Last resort for a synchronous exit (process.exit): no environment may outlive Lambkin.
     process.once("exit", () => {
       for (const environment of this.running) environment.killNow();
