@@ -21,7 +21,8 @@ describe("JSON logs on a pipe that fills", () => {
       const batch = () => {
         for (let i = 0; i < 40 && n < ${RECORDS}; i++, n++) logger.info({ n }, "x".repeat(200));
         if (n < ${RECORDS}) setImmediate(batch);
-        // else: the process ends by itself once everything written has been handed to the pipe
+        // Exit once stderr has taken everything written before (as lambkin dev does), whatever the load.
+        else setTimeout(() => process.stderr.write("", () => process.exit(0)), 500);
       };
       batch();
     `;
