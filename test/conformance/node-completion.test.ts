@@ -26,8 +26,9 @@ describe("Node.js completion rules", () => {
   afterAll(() => fixture.close());
 
   function expectSuccess(result: InvokeResult, payload: unknown): void {
-    expect(result.functionError).toBeUndefined();
-    expect(result.status).toBe("success");
+    const answer = `${result.errorType ?? ""} ${result.payload.toString().slice(0, 500)}`;
+    expect(result.functionError, answer).toBeUndefined();
+    expect(result.status, answer).toBe("success");
     expect(result.errorType).toBeUndefined();
     expect(payloadJson(result)).toEqual(payload);
   }

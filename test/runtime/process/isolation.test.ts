@@ -71,13 +71,22 @@ describe("an isolated environment", () => {
     expect(report.createInCode).toMatchObject({ ok: false });
   });
 
+  /**
+   * A checkout under the host's /tmp (a CI clone) has its code mounted at its host path, so the folder
+   * leading to it shows in the environment's /tmp: that one entry is the code, not the host's /tmp.
+   */
+  function withoutCodeMount(entries: string[]): string[] {
+    const [, top, first] = HOSTILE.split("/");
+    return top === "tmp" ? entries.filter((entry) => entry !== first) : entries;
+  }
+
   it("has a /tmp of its own: not the host's, not another environment's", async () => {
     const hostFile = `lambkin-host-tmp-${process.pid}`;
     writeFileSync(join("/tmp", hostFile), "host");
     try {
       const written = (await invoke("writeTmp", { name: "mine.txt", content: "secret" })) as string[];
-      expect(written).toEqual(["mine.txt"]);
-      expect(await invoke("readTmp")).toEqual([]);
+      expect(withoutCodeMount(written)).toEqual(["mine.txt"]);
+      expect(withoutCodeMount((await invoke("readTmp")) as string[])).toEqual([]);
     } finally {
       await rm(join("/tmp", hostFile), { force: true });
     }
