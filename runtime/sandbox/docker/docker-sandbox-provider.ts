@@ -167,20 +167,38 @@ export class DockerSandboxProvider implements SandboxProvider {
 
   private async prepare(plan: ContainerPlan): Promise<ContainerEnvironment> {
     try {
-      return await ContainerEnvironment.prepare(
-        this.docker,
-        plan,
-        containerName(plan),
-        true,
-        this.settings.freezeIdle,
-        (reason) => this.drainFallback(reason),
-      );
+      return await this.prepareOnElectedNetwork(plan);
     } catch (error) {
       if (statusOf(error) === 404) this.checkedImages.delete(plan.image); // removed since it was checked
       if (isUnreachable(error)) throw engineUnavailable(error);
       if (statusOf(error) === 404)
         throw plan.launcher ? imageMissing(plan.image) : userImageMissing(plan.image);
       throw engineError("create the environment's container", error);
+    }
+  }
+
+  /**
+   * Containers are attached to the elected network by id, but Docker 20.10 still looks the network up
+   * by name while it creates and starts a container: while another Lambkin's younger duplicate exists
+   * (between its create and its removal, docker-network.ts) that fails as "ambiguous". Heal the engine
+   * (remove the younger duplicates) and try again, a few times, before giving up.
+   */
+  private async prepareOnElectedNetwork(plan: ContainerPlan): Promise<ContainerEnvironment> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await ContainerEnvironment.prepare(
+          this.docker,
+          plan,
+          containerName(plan),
+          true,
+          this.settings.freezeIdle,
+          (reason) => this.drainFallback(reason),
+        );
+      } catch (error) {
+        if (attempt >= AMBIGUOUS_NETWORK_ATTEMPTS || !isAmbiguousNetwork(error)) throw error;
+        await resolveNetwork(this.docker, this.settings.network).catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+      }
     }
   }
 
@@ -239,4 +257,11 @@ function requireBootstrap(fn: FunctionDefinition): void {
   } catch {
     throw missingBootstrap();
   }
+}
+
+/** Tries of a container create that meets a same-named duplicate of its network (docker-network.ts). */
+const AMBIGUOUS_NETWORK_ATTEMPTS = 6;
+
+function isAmbiguousNetwork(error: unknown): boolean {
+  return /network \S+ is ambiguous/.test(String((error as Error | undefined)?.message ?? error));
 }

@@ -5,7 +5,9 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import { pino } from "pino";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startRuntime } from "../../../runtime/lambkin-runtime.js";
 import { MANAGED_LABEL } from "../../../runtime/sandbox/docker/ownership.js";
 import { docker, ensureImages } from "./docker-test-runtime.js";
 
@@ -78,5 +80,46 @@ describe("the sandbox network", () => {
     const run = await invokeHelloInDocker(network);
     expect(run).toMatchObject({ code: 0, stdout: '"Hello lambda"\n' });
     expect(await networkIdsNamed(network)).toEqual([oldest]);
+  }, 120_000);
+
+  it("a duplicate that appears while Lambkin runs (another Lambkin racing) does not fail a container: the engine is healed", async () => {
+    const network = freshName();
+    const saved = {
+      network: process.env.LAMBKIN_DOCKER_NETWORK,
+      standby: process.env.LAMBKIN_DOCKER_STANDBY,
+    };
+    process.env.LAMBKIN_DOCKER_NETWORK = network;
+    process.env.LAMBKIN_DOCKER_STANDBY = "0";
+    const runtime = await startRuntime({
+      dir: HELLO,
+      logger: pino({ level: "silent" }),
+      env: {},
+      sandbox: "docker",
+    });
+    try {
+      expect((await runtime.invoker.invoke("hello", "{}")).functionError).toBeUndefined();
+      const [elected] = await networkIdsNamed(network);
+      // What a racing Lambkin leaves for a moment: Docker 20.10 then calls the name ambiguous, even for a
+      // container attached by id.
+      await docker.createNetwork({
+        Name: network,
+        CheckDuplicate: false,
+        Labels: { [MANAGED_LABEL]: "true" },
+      });
+      expect(await networkIdsNamed(network)).toHaveLength(2);
+      const greeted = await runtime.invoker.invoke("greet", JSON.stringify({ name: "Ada" }));
+      expect(greeted.functionError, greeted.payload.toString()).toBeUndefined();
+      expect(greeted.payload.toString()).toBe('"Hello Ada"');
+      expect(await networkIdsNamed(network)).toEqual([elected]);
+    } finally {
+      await runtime.close();
+      for (const [key, value] of [
+        ["LAMBKIN_DOCKER_NETWORK", saved.network],
+        ["LAMBKIN_DOCKER_STANDBY", saved.standby],
+      ] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
   }, 120_000);
 });
