@@ -9,6 +9,7 @@
 import type { Server } from "node:http";
 import { constants } from "node:os";
 import type { Logger } from "pino";
+import { settlesWithin } from "../../runtime/async/settles-within.js";
 import { coded } from "../../runtime/errors/lambkin-codes.js";
 
 /**
@@ -91,25 +92,6 @@ function exitAtOnce(parts: ShutdownParts, signal: NodeJS.Signals): void {
   );
   const status = 128 + (constants.signals[signal] ?? 0); // the shell's status for "killed by signal"
   void settlesWithin(parts.closeRuntime(), FORCED_STOP_MS).finally(() => process.exit(status));
-}
-
-/** Whether `promise` settled within `ms`. */
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([
-      promise.then(
-        () => true,
-        () => true,
-      ),
-      timeout,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function openConnections(server: Server): Promise<number> {

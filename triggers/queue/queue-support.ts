@@ -95,22 +95,3 @@ export function truncateRaw(text: string): string {
 export const stderrReporter: QueueReporter = (report) => {
   process.stderr.write(`lambkin ▸ ${coded(report.code, report.message)}\n`);
 };
-
-/** Resolves when `promise` settles or after `ms`, whichever is first: true if it settled. */
-export async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([
-      promise.then(
-        () => true,
-        () => true,
-      ),
-      timeout,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

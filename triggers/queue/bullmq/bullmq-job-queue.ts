@@ -14,6 +14,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { DelayedError, type Job, type JobsOptions, Queue, Worker } from "bullmq";
 import { Redis, type RedisOptions } from "ioredis";
+import { settlesWithin } from "../../../runtime/async/settles-within.js";
 import type {
   ClaimedJob,
   CloseOptions,
@@ -42,7 +43,6 @@ import {
   outcomeOfHandlerFailure,
   redriveInvocation,
   safeDelay,
-  settlesWithin,
   stderrReporter,
   truncateRaw,
 } from "../queue-support.js";

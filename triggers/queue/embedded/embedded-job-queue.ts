@@ -13,6 +13,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
+import { settlesWithin } from "../../../runtime/async/settles-within.js";
 import type {
   AttemptError,
   ClaimedJob,
@@ -44,7 +45,6 @@ import {
   outcomeOfHandlerFailure,
   redriveInvocation,
   safeDelay,
-  settlesWithin,
   stderrReporter,
   truncateRaw,
 } from "../queue-support.js";
