@@ -1,62 +1,20 @@
-/**
- * Concurrency limiter benchmark (issue 8): acquire + release pairs per second, and their p50, through the
- * in-memory adapter and through the Redis adapter, at concurrency 1 and 50, from one run on one machine. Ratios:
- * Redis ÷ in memory, and Redis ÷ a raw Redis round trip (PING) at the same concurrency on the same server (an
- * acquire and a release are two round trips, each a Lua script). Uses REDIS_URL when set, else starts its own
- * redis-server on a free port. Run: npm run build && node dist/bench/concurrency-bench.js
- */
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Redis } from "ioredis";
 import type { ConcurrencyLimiter } from "../runtime/concurrency/concurrency-limiter.js";
 import { InMemoryConcurrencyLimiter } from "../runtime/concurrency/in-memory-concurrency-limiter.js";
 import { RedisConcurrencyLimiter } from "../runtime/concurrency/redis-concurrency-limiter.js";
+import { startRedisServer } from "./redis-server.js";
 import { closedLoops, type LoopResult, ms, ratio } from "./stats.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const CONCURRENCIES = [1, 50];
 const fn = { name: "bench-dev-fn", reservedConcurrency: undefined };
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
-    });
-  });
-}
-
 /** A throwaway redis-server (nothing saved), unless REDIS_URL names one. */
 async function redisServer(): Promise<{ url: string; stop(): Promise<void> }> {
   if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: async () => {} };
-  const dir = await mkdtemp(join(tmpdir(), "lambkin-bench-redis-"));
-  const port = await freePort();
-  const child: ChildProcess = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no"],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on("data", (chunk: Buffer) => {
-      if (chunk.toString().includes("Ready to accept connections")) resolve();
-    });
-    child.once("exit", (code) => reject(new Error(`redis-server exited (${code})`)));
-  });
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    async stop() {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      await exited;
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  const server = await startRedisServer();
+  return { url: server.url, stop: () => server.dispose() };
 }
 
 async function acquireRelease(limiter: ConcurrencyLimiter, concurrency: number): Promise<LoopResult> {

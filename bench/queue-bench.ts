@@ -1,16 +1,5 @@
-/**
- * Job-queue benchmark (issue #8). Measures, in one run on one machine, jobs per second end to end (enqueue →
- * no-op handler finished) through each JobQueue adapter, against raw BullMQ — a plain BullMQ Queue + Worker
- * with a no-op processor — on the same redis-server in the same run, and prints the ratios. The embedded
- * queue is measured with synchronous=FULL (its default: every commit synced) and NORMAL (what FULL costs).
- * Every run: JOBS jobs, PRODUCERS concurrent enqueue loops, one consumer with CONCURRENCY handlers; three
- * interleaved rounds, median ratio.
- * Run: npm run bench   (BENCH_QUEUE_JOBS=5000 for more jobs)
- */
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -20,6 +9,7 @@ import { BullMqJobQueue } from "../triggers/queue/bullmq/bullmq-job-queue.js";
 import { EmbeddedJobQueue } from "../triggers/queue/embedded/embedded-job-queue.js";
 import { type JobQueue, outcome } from "../triggers/queue/interfaces/job-queue.js";
 import type { QueuedInvocation } from "../triggers/queue/interfaces/queued-invocation.js";
+import { startRedisServer } from "./redis-server.js";
 import { median, ratio } from "./stats.js";
 
 const JOBS = Number(process.env.BENCH_QUEUE_JOBS ?? 3000);
@@ -39,34 +29,6 @@ function invocation(n: number): QueuedInvocation {
     source: "bench",
     enqueuedAt: Date.now(),
   };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
-
-async function startRedis(dir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no"],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  await new Promise<void>((resolve, reject) => {
-    let output = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes("Ready to accept connections")) resolve();
-    });
-    child.once("exit", (code) => reject(new Error(`redis-server exited (${code}): ${output}`)));
-  });
-  return child;
 }
 
 /** PRODUCERS loops enqueue JOBS jobs in all; resolves with jobs/s once `processed()` reaches JOBS. */
@@ -127,10 +89,8 @@ async function throughPort(queue: JobQueue): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "lambkin-queue-bench-"));
-  const port = await freePort();
-  const redis = await startRedis(dir, port);
-  const url = `redis://127.0.0.1:${port}`;
+  const redis = await startRedisServer();
+  const { url } = redis;
   try {
     console.log(
       `job queue: ${JOBS} jobs, ${PRODUCERS} producers, consumer concurrency ${CONCURRENCY}, no-op handler`,
@@ -173,8 +133,7 @@ async function main(): Promise<void> {
     line("embedded, synchronous=NORMAL", "normal");
     console.log(`  target: BullMQ adapter ≥ 0.5× raw BullMQ → ${bullmq >= 0.5 ? "met" : "NOT met"}`);
   } finally {
-    redis.kill("SIGTERM");
-    rmSync(dir, { recursive: true, force: true });
+    await redis.dispose();
   }
 }
 

@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type RedisServer, startRedisServer } from "../../../bench/redis-server.js";
 import {
   type ConcurrencyLease,
   type ConcurrencyLimiter,
@@ -18,7 +19,6 @@ import { RedisConcurrencyLimiter } from "../../../runtime/concurrency/redis-conc
 import { ServiceError, type ThrottleReason } from "../../../runtime/errors/service-errors.js";
 import { type Fixture, startFixture } from "../../conformance/harness.js";
 import { describeConcurrencyLimiter } from "./concurrency-limiter.conformance.js";
-import { RedisTestServer } from "./redis-test-server.js";
 
 const ROOT = join(import.meta.dirname, "..", "..", "..");
 const WORKER = join(import.meta.dirname, "lease-worker.mjs");
@@ -27,11 +27,11 @@ const capped = (units: number): ConcurrencyLimitedFunction => ({
   reservedConcurrency: units,
 });
 
-let redis: RedisTestServer;
+let redis: RedisServer;
 beforeAll(async () => {
-  redis = await RedisTestServer.start();
+  redis = await startRedisServer();
 });
-afterAll(() => redis?.close());
+afterAll(() => redis?.dispose());
 
 const uniquePrefix = () => `lambkin-test:${randomUUID()}`;
 
@@ -261,15 +261,15 @@ describe("two Lambkin runtimes sharing one Redis", () => {
 });
 
 describe("Redis down and back", () => {
-  let outage: RedisTestServer;
+  let outage: RedisServer;
   const closers: (() => Promise<void>)[] = [];
   beforeAll(async () => {
-    outage = await RedisTestServer.start();
+    outage = await startRedisServer();
   });
   afterEach(async () => {
     await Promise.all(closers.splice(0).map((close) => close()));
   });
-  afterAll(() => outage?.close());
+  afterAll(() => outage?.dispose());
 
   it("refuses with a typed error while Redis is stopped and takes units again once it is back", async () => {
     await outage.start();

@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RedisServer, startRedisServer } from "../../../bench/redis-server.js";
 import { BullMqJobQueue, outcome, type QueueReport } from "../../../triggers/queue/index.js";
 import {
   describeJobQueueConformance,
@@ -16,7 +17,6 @@ import {
   type QueueScope,
   waitFor,
 } from "./job-queue.conformance.js";
-import { type RedisServer, startRedisServer } from "./redis-server.js";
 
 let redis: RedisServer;
 beforeAll(async () => {

@@ -1,8 +1,8 @@
 /**
- * A real redis-server for one test file: on a free loopback port, in a temporary folder, with no RDB
+ * A real, throwaway redis-server for a benchmark or a test file: on a free loopback port, in a temporary folder, with no RDB
  * snapshots (`--save ''`) and, when asked, the append-only file (`--appendonly yes`) so that a stop and a
  * start keep the data. stop() shuts it down (SIGTERM: Redis syncs the AOF before exiting); start() brings it
- * back on the same port and folder; dispose() stops it and removes the folder.
+ * back on the same port and folder (a no-op while it runs); dispose() stops it and removes the folder.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -32,16 +32,30 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** A running server; a port taken between choosing and binding it is retried with another. */
 export async function startRedisServer(options: { appendonly?: boolean } = {}): Promise<RedisServer> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    try {
+      return await startOnFreePort(options);
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError;
+}
+
+async function startOnFreePort(options: { appendonly?: boolean }): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "lambkin-redis-"));
   let child: ChildProcess | undefined;
 
   const start = () =>
     new Promise<void>((resolve, reject) => {
+      if (child !== undefined && child.exitCode === null) return resolve(); // already running
       const args = ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", ""];
       args.push("--appendonly", options.appendonly ? "yes" : "no", "--daemonize", "no", "--logfile", "");
-      const started = spawn("/usr/bin/redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
+      const started = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
       child = started;
       let output = "";
       const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${output}`)), 15_000);
@@ -73,7 +87,12 @@ export async function startRedisServer(options: { appendonly?: boolean } = {}): 
     clearTimeout(timer);
   };
 
-  await start();
+  try {
+    await start();
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
