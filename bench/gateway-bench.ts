@@ -14,6 +14,7 @@ import { isMainThread, parentPort, Worker, workerData } from "node:worker_thread
 import Fastify, { type FastifyInstance } from "fastify";
 import { pino } from "pino";
 import { createGateway } from "../gateway/gateway-app.js";
+import type { InvocationRequest } from "../runtime/invocation/invocation-request.js";
 import { type LambkinRuntime, startRuntime } from "../runtime/lambkin-runtime.js";
 import { silentFunctionLogSink } from "../runtime/logs/function-log-sink.js";
 import { PACKAGE_ROOT } from "../runtime/package-paths.js";
@@ -136,7 +137,15 @@ async function main(): Promise<void> {
     env: {},
     freezeIdle: process.env.LAMBKIN_FREEZE_IDLE !== "false",
   });
-  const gateway = await createGateway({ runtime, logger: pino({ level: "silent" }) });
+  const backend = {
+    registry: runtime.registry,
+    invocations: {
+      run: (request: InvocationRequest) => runtime.invoker.run(request),
+      // GET /hello is synchronous; nothing in this benchmark queues an event.
+      enqueue: () => Promise.reject(new Error("the gateway benchmark queues no events")),
+    },
+  };
+  const gateway = await createGateway({ backend, logger: pino({ level: "silent" }) });
   await gateway.listen({ port: 0, host: "127.0.0.1" });
   const bare = await bareFastify();
   try {

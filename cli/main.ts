@@ -49,7 +49,11 @@ serviceOptions(
     .command("dev")
     .description("serve every service's HTTP routes and the Lambda Invoke API until stopped (npm start)")
     .option("--port <port>", "HTTP port (default: $PORT, else 3000)")
-    .option("--host <host>", "address to listen on (default: $LAMBKIN_HOST, else 127.0.0.1)"),
+    .option("--host <host>", "address to listen on (default: $LAMBKIN_HOST, else 127.0.0.1)")
+    .option(
+      "--state <dir>",
+      "state folder for the embedded queue (default: $LAMBKIN_STATE_DIR, else ./.lambkin)",
+    ),
 ).action(async (flags: DevFlags) => {
   process.exitCode = await devCommand(flags, logger());
 });

@@ -9,16 +9,17 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
-import type { LambkinRuntime } from "../runtime/lambkin-runtime.js";
 import { apiGatewayPlugin } from "./api-gateway/api-gateway-plugin.js";
 import { buildRouteTable } from "./api-gateway/build-route-table.js";
 import { MAX_REQUEST_BODY_BYTES } from "./api-gateway/gateway-responses.js";
 import { type ClientTimeouts, clientTimeoutsFromEnvironment } from "./client-timeouts.js";
 import { frontDoor } from "./front-door.js";
+import type { GatewayBackend } from "./gateway-backend.js";
 import { invokeApiPlugin } from "./invoke-api/invoke-api-plugin.js";
 
 export interface GatewayOptions {
-  readonly runtime: LambkinRuntime;
+  /** The functions and the Invocations port the routes invoke through. */
+  readonly backend: GatewayBackend;
   readonly logger: Logger;
   /** Access keys whose SigV4 signatures the Invoke API accepts; none = signatures not checked. */
   readonly accessKeys?: ReadonlyMap<string, string>;
@@ -29,7 +30,7 @@ export interface GatewayOptions {
 export async function createGateway(options: GatewayOptions): Promise<FastifyInstance> {
   const timeouts = options.clientTimeouts ?? clientTimeoutsFromEnvironment();
   const accessKeys = options.accessKeys ?? new Map();
-  const routes = await buildRouteTable(options.runtime.registry.all());
+  const routes = await buildRouteTable(options.backend.registry.all());
   const log = options.logger.child({ component: "gateway" }) as FastifyBaseLogger;
   const door = frontDoor({ table: routes.table, accessKeys, log });
   const app = Fastify({
@@ -50,10 +51,7 @@ export async function createGateway(options: GatewayOptions): Promise<FastifyIns
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
-  await app.register(invokeApiPlugin, {
-    runtime: options.runtime,
-    accessKeys,
-  });
-  await app.register(apiGatewayPlugin, { runtime: options.runtime, routes });
+  await app.register(invokeApiPlugin, { backend: options.backend, accessKeys });
+  await app.register(apiGatewayPlugin, { backend: options.backend, routes });
   return app;
 }

@@ -31,6 +31,8 @@ export interface ShutdownParts {
   readonly server: Server;
   /** Stops listening and resolves once every connection is closed. */
   closeGateway(): Promise<void>;
+  /** Stops taking queued work and resolves once the work taken is done (bounded by the caller). */
+  stopIntake?(): Promise<void>;
   readonly invoker: { readonly inFlight: number; drained(): Promise<void> };
   /** The longest an invocation running now may still take (init limit and function timeout). */
   readonly longestInvocationMs: number;
@@ -65,7 +67,10 @@ async function shutDown(parts: ShutdownParts, signal: NodeJS.Signals): Promise<v
     logger.error({ err: error }, "closing the gateway failed");
   });
   const drainMs = parts.longestInvocationMs + SETTLE_SLACK_MS;
-  if (!(await settlesWithin(invoker.drained(), drainMs))) {
+  const intakeStopped = (parts.stopIntake?.() ?? Promise.resolve()).catch((error: unknown) => {
+    logger.error({ err: error }, "stopping the queue consumer failed");
+  });
+  if (!(await settlesWithin(Promise.all([invoker.drained(), intakeStopped]), drainMs))) {
     logger.warn(
       coded(
         "LKN_WRN_SHUTDOWN_INVOCATIONS_CUT",

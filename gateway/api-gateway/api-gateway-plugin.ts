@@ -7,8 +7,8 @@
  * A body over API Gateway's 10 MB quota is refused as it arrives, with API Gateway's 413.
  */
 import type { FastifyError, FastifyPluginAsync, FastifyReply } from "fastify";
-import type { LambkinRuntime } from "../../runtime/lambkin-runtime.js";
 import { formatWarning, warningLogFields } from "../../runtime/manifest/manifest-error.js";
+import type { GatewayBackend } from "../gateway-backend.js";
 import { buildRouteTable } from "./build-route-table.js";
 import { type GatewayResponse, MAX_REQUEST_BODY_BYTES } from "./gateway-responses.js";
 import { INTEGRATION_TIMEOUT_MS } from "./lambda-integration.js";
@@ -17,7 +17,7 @@ import { frontDoorAnswer, RequestDispatcher } from "./request-dispatcher.js";
 import type { ApiKind } from "./route-declarations.js";
 
 export interface ApiGatewayPluginOptions {
-  readonly runtime: LambkinRuntime;
+  readonly backend: GatewayBackend;
   /** How long API Gateway waits for the function (default REST 29 s, HTTP API 30 s); tests shorten it. */
   readonly integrationTimeoutMs?: Partial<Record<ApiKind, number>>;
   /** The route table, when the caller built it already (the gateway shares it with its front-door answers). */
@@ -25,10 +25,11 @@ export interface ApiGatewayPluginOptions {
 }
 
 export const apiGatewayPlugin: FastifyPluginAsync<ApiGatewayPluginOptions> = async (app, options) => {
-  const { table, warnings } = options.routes ?? (await buildRouteTable(options.runtime.registry.all()));
+  const { table, warnings } = options.routes ?? (await buildRouteTable(options.backend.registry.all()));
   for (const warning of warnings) app.log.warn(warningLogFields(warning), formatWarning(warning));
   const dispatcher = new RequestDispatcher(table, {
-    invoker: options.runtime.invoker,
+    invocations: options.backend.invocations,
+    registry: options.backend.registry,
     log: app.log,
     timeoutMs: { ...INTEGRATION_TIMEOUT_MS, ...options.integrationTimeoutMs },
   });

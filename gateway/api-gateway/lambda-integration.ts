@@ -1,6 +1,6 @@
 /**
  * The Lambda proxy integration: builds the event in the route's payload format, invokes the function through the
- * one Invoker every invocation takes (so caps, timeouts and warm environments are the same as for the Invoke
+ * Invocations port every invocation takes (so caps, timeouts and warm environments are the same as for the Invoke
  * API), and maps the result to HTTP. A function error, a malformed response, a refused invocation or an
  * integration timeout becomes API Gateway's own answer (gateway-responses.ts). API Gateway never retries.
  * The integration timeout (REST 29 s, HTTP API 30 s) only stops the wait: like on AWS, the function goes on
@@ -8,7 +8,11 @@
  */
 import type { FastifyBaseLogger } from "fastify";
 import { ServiceError } from "../../runtime/errors/service-errors.js";
-import type { InvokeResult, Invoker } from "../../runtime/invoker/invoker.js";
+import { buildInvocationRequest } from "../../runtime/invocation/invocation-request.js";
+import type { Invocations } from "../../runtime/invocation/invocations.js";
+import { registryResolver } from "../../runtime/invocation/resolve-function.js";
+import type { InvokeResult } from "../../runtime/invoker/invoker.js";
+import type { FunctionRegistry } from "../../runtime/manifest/function-registry.js";
 import { restDecodesResponse } from "./body-encoding.js";
 import { buildV1Event, type RequestIds } from "./event-v1.js";
 import { buildV2Event } from "./event-v2.js";
@@ -23,7 +27,8 @@ import type { RouteMatch } from "./route-table.js";
 export const INTEGRATION_TIMEOUT_MS: Readonly<Record<ApiKind, number>> = { rest: 29_000, http: 30_000 };
 
 export interface IntegrationContext {
-  readonly invoker: Invoker;
+  readonly invocations: Invocations;
+  readonly registry: FunctionRegistry;
   readonly log: FastifyBaseLogger;
   readonly timeoutMs: Readonly<Record<ApiKind, number>>;
 }
@@ -47,7 +52,7 @@ export async function invokeLambda(
   let result: InvokeResult | typeof TIMED_OUT;
   try {
     result = await withTimeout(
-      context.invoker.invoke(fn.name, JSON.stringify(event)),
+      invokeRoute(context, fn.name, JSON.stringify(event), route.routeKey),
       context.timeoutMs[kind],
     );
   } catch (error) {
@@ -81,6 +86,22 @@ export async function invokeLambda(
     "Execution failed due to configuration error: Malformed Lambda proxy response",
   );
   return gatewayError(kind, "integrationFailure");
+}
+
+/** Builds the request (validated once: an event over 6 MB is refused as the Invoke API would) and runs it. */
+async function invokeRoute(
+  context: IntegrationContext,
+  functionName: string,
+  event: string,
+  routeKey: string,
+): Promise<InvokeResult> {
+  const request = buildInvocationRequest(registryResolver(context.registry), {
+    reference: functionName,
+    payload: event,
+    invocationType: "RequestResponse",
+    source: `http:${routeKey}`,
+  });
+  return context.invocations.run(request);
 }
 
 function decodesForRest(request: RequestData, binaryMediaTypes: readonly string[]): boolean {

@@ -8,8 +8,9 @@
  */
 import { pathToFileURL } from "node:url";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import type { LambkinRuntime } from "../../runtime/lambkin-runtime.js";
+import { resolveFunction } from "../../runtime/invocation/resolve-function.js";
 import type { FunctionDefinition } from "../../runtime/manifest/function-definition.js";
+import type { GatewayBackend } from "../gateway-backend.js";
 import { type CodeFingerprint, codeFingerprint } from "./code-fingerprint.js";
 import { functionConfiguration, listedFunctionConfiguration } from "./function-configuration.js";
 import { checkFunctionName } from "./function-name-parameter.js";
@@ -17,9 +18,9 @@ import { registerFunctionOperations } from "./function-operations.js";
 import { queryParameter } from "./invoke-parameters.js";
 import { listFunctionsPage } from "./list-functions-page.js";
 
-export function registerControlPlaneRoutes(api: FastifyInstance, runtime: LambkinRuntime): void {
+export function registerControlPlaneRoutes(api: FastifyInstance, backend: GatewayBackend): void {
   const listFunctions = async (request: FastifyRequest) => {
-    const page = listFunctionsPage(runtime.registry.all(), {
+    const page = listFunctionsPage(backend.registry.all(), {
       marker: queryParameter(request, "Marker"),
       maxItems: queryParameter(request, "MaxItems"),
       functionVersion: queryParameter(request, "FunctionVersion"),
@@ -39,7 +40,7 @@ export function registerControlPlaneRoutes(api: FastifyInstance, runtime: Lambki
 
   registerFunctionOperations(api, "GET", {
     "": async (request, _reply, functionName) => {
-      const fn = resolve(runtime, request, functionName);
+      const fn = resolve(backend, request, functionName);
       return {
         Configuration: functionConfiguration(fn, await codeFingerprint(fn.serviceDir)),
         // Lambda answers a presigned S3 URL of the package; Lambkin's code is the service folder itself.
@@ -53,16 +54,16 @@ export function registerControlPlaneRoutes(api: FastifyInstance, runtime: Lambki
       };
     },
     "/configuration": async (request, _reply, functionName) => {
-      const fn = resolve(runtime, request, functionName);
+      const fn = resolve(backend, request, functionName);
       return functionConfiguration(fn, await codeFingerprint(fn.serviceDir));
     },
   });
 }
 
-function resolve(runtime: LambkinRuntime, request: FastifyRequest, name: string): FunctionDefinition {
+function resolve(backend: GatewayBackend, request: FastifyRequest, name: string): FunctionDefinition {
   const qualifier = queryParameter(request, "Qualifier");
   checkFunctionName(name, qualifier);
-  return runtime.invoker.resolveFunction(name, qualifier);
+  return resolveFunction(backend.registry, name, qualifier);
 }
 
 /** Functions of one service share a folder: fingerprint it once per request. */

@@ -11,10 +11,11 @@
  *   buffered whole first (payload-limits.ts);
  * - every failure is answered in AWS's error format (`x-amzn-ErrorType` + JSON body), by the context's error handler;
  * - an operation Lambkin does not serve under these prefixes is AWS's UnknownOperationException (404).
- * The routes only translate HTTP to invocations: validation, lookup, caps and running are the Invoker's.
+ * The routes only translate HTTP to invocation requests (runtime/invocation/), built and validated once, and hand
+ * them to the Invocations port: run now (RequestResponse) or queue durably (Event).
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from "fastify";
-import type { LambkinRuntime } from "../../runtime/lambkin-runtime.js";
+import type { GatewayBackend } from "../gateway-backend.js";
 import { unknownOperation } from "./api-error.js";
 import { registerControlPlaneRoutes } from "./control-plane-routes.js";
 import { sendApiError } from "./error-reply.js";
@@ -27,11 +28,11 @@ import { assignRequestId } from "./request-id.js";
 import { sigV4Authentication } from "./sigv4/authentication.js";
 
 export interface InvokeApiPluginOptions {
-  readonly runtime: LambkinRuntime;
+  readonly backend: GatewayBackend;
   readonly accessKeys: ReadonlyMap<string, string>;
 }
 
-type RouteRegistration = (api: FastifyInstance, runtime: LambkinRuntime) => void;
+type RouteRegistration = (api: FastifyInstance, backend: GatewayBackend) => void;
 
 /**
  * Every path prefix of the Lambda API (the `http` traits of aws-sdk-js-v3's client-lambda model), with the
@@ -41,7 +42,7 @@ const LAMBDA_API_ROUTES: ReadonlyArray<readonly [string, readonly RouteRegistrat
   [
     "/2015-03-31",
     [
-      (api, runtime) => registerFunctionOperations(api, "POST", { "/invocations": invokeOperation(runtime) }),
+      (api, backend) => registerFunctionOperations(api, "POST", { "/invocations": invokeOperation(backend) }),
       registerControlPlaneRoutes,
     ],
   ],
@@ -77,7 +78,7 @@ export const invokeApiPlugin: FastifyPluginAsync<InvokeApiPluginOptions> = async
         api.addHook("onRequest", checkDeclaredPayloadSize);
         api.addHook("preHandler", authenticate.afterBody);
         api.setErrorHandler((error, request, reply) => sendApiError(error, request, reply));
-        for (const register of registrations) register(api, options.runtime);
+        for (const register of registrations) register(api, options.backend);
         registerUnknownOperations(api);
       },
       { prefix },

@@ -17,8 +17,8 @@ import { describeRuntimeExit } from "../sandbox/exit-description.js";
 import { newLogStreamName } from "../sandbox/lambda-environment-variables.js";
 import type { RunningSandbox, SandboxExit, SandboxProvider } from "../sandbox/sandbox.js";
 import {
+  type EnvironmentInvocation,
   type InvocationOutcome,
-  type InvocationRequest,
   type InvocationStatus,
   platformErrorPayload,
 } from "./invocation.js";
@@ -40,7 +40,7 @@ const RUNTIME_DONE_GRACE_MS = 100;
 export type EnvironmentState = "initializing" | "ready" | "busy" | "finishing" | "dead";
 
 interface ActiveInvocation {
-  readonly request: InvocationRequest;
+  readonly request: EnvironmentInvocation;
   readonly tail: LogTail;
   readonly resolve: (outcome: InvocationOutcome) => void;
   deliveredAt?: number;
@@ -110,7 +110,7 @@ export class ExecutionEnvironment implements RuntimeApiListener {
     return environment;
   }
 
-  invoke(request: InvocationRequest): Promise<InvocationOutcome> {
+  invoke(request: EnvironmentInvocation): Promise<InvocationOutcome> {
     if (this.state !== "initializing" && this.state !== "ready") {
       throw new Error(`environment ${this.id} cannot take an invocation while ${this.state}`);
     }

@@ -1,11 +1,11 @@
 /**
- * One invocation as an execution environment sees it: what it is asked (InvocationRequest) and
+ * One invocation as an execution environment sees it: what it is asked (EnvironmentInvocation) and
  * how it ended (InvocationOutcome). The payload of an outcome is exactly what the Invoke API
  * returns as its body; `functionError` is what it puts in X-Amz-Function-Error.
  */
 import type { LogTail } from "../logs/log-tail.js";
 
-export interface InvocationRequest {
+export interface EnvironmentInvocation {
   readonly requestId: string;
   readonly payload: Buffer;
   readonly invokedFunctionArn: string;
@@ -31,6 +31,11 @@ export interface InvocationOutcome {
   readonly initDurationMs?: number;
   readonly maxMemoryUsedMB: number;
   readonly logTail: LogTail;
+  /**
+   * Set when no environment could start for it (a platform error, not the function's): an asynchronous event
+   * then stays queued without counting an attempt, as Lambda treats its own 5xx (docs/lambda-behaviour.md §5).
+   */
+  readonly environmentStartFailed?: true;
 }
 
 /** The payload of an error raised by the platform rather than the function (§2.5). */

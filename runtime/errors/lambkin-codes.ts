@@ -149,7 +149,7 @@ export const LAMBKIN_CODES = {
   LKN_WRN_INVOKE_ASYNC_NOT_RETRIED: {
     kind: "warning",
     summary:
-      "An asynchronous (Event) invocation failed or was refused: Lambkin does not retry it yet, it is dropped.",
+      "Retired: asynchronous invocations are queued and retried now (the LKN_*_ASYNC_* codes replace it).",
   },
   LKN_WRN_DEV_NO_ACCESS_KEYS: {
     kind: "warning",
@@ -264,6 +264,31 @@ export const LAMBKIN_CODES = {
     kind: "warning",
     summary:
       "The queue's backend reported trouble (Redis connection lost, a command failed); the queue retries by itself.",
+  },
+  LKN_ERR_ASYNC_NOT_QUEUED: {
+    kind: "error",
+    summary:
+      "An Event invocation could not be stored in the queue: it was not accepted (500 ServiceException, never a 202).",
+  },
+  LKN_ERR_ASYNC_FUNCTION_NOT_FOUND: {
+    kind: "error",
+    summary:
+      "A queued event names a function that is not loaded (removed from serverless.yml): it is dead-lettered, not run.",
+  },
+  LKN_WRN_ASYNC_EVENT_FAILED: {
+    kind: "warning",
+    summary:
+      "An asynchronous event failed for good (RetriesExhausted, EventAgeExceeded) and went to its onFailure destination or DLQ.",
+  },
+  LKN_WRN_ASYNC_EVENT_DEAD_LETTERED: {
+    kind: "warning",
+    summary:
+      "An asynchronous event failed for good and had no destination that could take it: kept as a dead letter (lambkin events).",
+  },
+  LKN_WRN_ASYNC_DESTINATION_FAILED: {
+    kind: "warning",
+    summary:
+      "A successful event's onSuccess record could not be delivered (the destination does not exist or is not served).",
   },
 } as const satisfies Record<string, CodeEntry>;
 

@@ -4,7 +4,6 @@
  * (a synchronous call over a cap is refused at once, §4), runs the invocation in a warm or new
  * environment and hands back the outcome. Function errors are outcomes; refusals are ServiceErrors.
  */
-import { randomUUID } from "node:crypto";
 import {
   type ConcurrencyLease,
   type ConcurrencyLimiter,
@@ -12,24 +11,18 @@ import {
 } from "../concurrency/concurrency-limiter.js";
 import type { ExecutionEnvironment } from "../environment/execution-environment.js";
 import { type InvocationOutcome, platformErrorPayload } from "../environment/invocation.js";
-import {
-  concurrencyUnavailable,
-  functionNotFound,
-  ServiceError,
-  type ThrottleReason,
-  throttled,
-} from "../errors/service-errors.js";
+import { concurrencyUnavailable, type ThrottleReason, throttled } from "../errors/service-errors.js";
+import { buildInvocationRequest, type InvocationRequest } from "../invocation/invocation-request.js";
+import { resolveFunction } from "../invocation/resolve-function.js";
 import { type FunctionLogSink, silentFunctionLogSink } from "../logs/function-log-sink.js";
 import { LogTail } from "../logs/log-tail.js";
 import { endLine, reportLine, startLine } from "../logs/platform-lines.js";
 import type { FunctionDefinition } from "../manifest/function-definition.js";
-import { parseFunctionReference } from "../manifest/function-reference.js";
 import type { FunctionRegistry } from "../manifest/function-registry.js";
 import type { EnvironmentPool } from "../pool/environment-pool.js";
 import { SandboxStartError } from "../sandbox/sandbox-start-error.js";
 import { functionArn } from "./function-arn.js";
-import { decodeClientContext, validatePayload } from "./invoke-request.js";
-import { newTraceId } from "./trace-id.js";
+import { decodeClientContext } from "./invoke-request.js";
 
 export interface InvokeOptions {
   /** `$LATEST` is the only version Lambkin runs. */
@@ -58,24 +51,33 @@ export class Invoker {
 
   /** Resolves a name, key or ARN (with an optional `:$LATEST` qualifier) or throws ResourceNotFoundException. */
   resolveFunction(reference: string, qualifier?: string): FunctionDefinition {
-    const fn = this.registry.resolve(reference);
-    const parsed = parseFunctionReference(reference);
-    const arnQualifier = qualifier ?? parsed?.qualifier;
-    if (!fn) {
-      const candidates = this.registry.ambiguity(reference);
-      const hint = candidates.length > 0 ? ` (ambiguous: ${candidates.join(", ")}; use the full name)` : "";
-      throw new ServiceError(
-        "ResourceNotFoundException",
-        `Function not found: ${functionArn({ region: this.defaultRegion(), name: parsed?.name ?? reference }, arnQualifier)}${hint}`,
-      );
-    }
-    if (arnQualifier !== undefined && arnQualifier !== "$LATEST")
-      throw functionNotFound(functionArn(fn, arnQualifier));
-    return fn;
+    return resolveFunction(this.registry, reference, qualifier);
   }
 
+  /**
+   * Validates and runs one synchronous invocation: a convenience for callers that hold a reference and a
+   * payload (the CLI, tests); producers build an InvocationRequest and call run().
+   */
   invoke(reference: string, payload: Buffer | string, options: InvokeOptions = {}): Promise<InvokeResult> {
-    const invocation = this.run(reference, payload, options);
+    let request: InvocationRequest;
+    try {
+      request = buildInvocationRequest(this, {
+        reference,
+        payload,
+        invocationType: "RequestResponse",
+        source: "invoker",
+        ...options,
+        ...(options.clientContextBase64 === undefined ? {} : { clientContext: options.clientContextBase64 }),
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.run(request);
+  }
+
+  /** Runs a request built (and validated) by buildInvocationRequest, in a warm or a new environment. */
+  run(request: InvocationRequest): Promise<InvokeResult> {
+    const invocation = this.execute(request);
     this.running.add(invocation);
     invocation.then(
       () => this.running.delete(invocation),
@@ -97,16 +99,11 @@ export class Invoker {
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 
-  private async run(
-    reference: string,
-    payload: Buffer | string,
-    options: InvokeOptions,
-  ): Promise<InvokeResult> {
-    const fn = this.resolveFunction(reference, options.qualifier);
-    const body = validatePayload(typeof payload === "string" ? Buffer.from(payload) : payload);
-    const clientContext = decodeClientContext(options.clientContextBase64);
+  private async execute(request: InvocationRequest): Promise<InvokeResult> {
+    const fn = this.resolveFunction(request.functionName, request.qualifier);
+    const clientContext = decodeClientContext(request.clientContext);
     const lease = await this.acquireConcurrency(fn);
-    const requestId = options.requestId ?? randomUUID();
+    const { requestId } = request;
     try {
       const environment = await this.environmentFor(fn, requestId);
       if ("payload" in environment)
@@ -114,11 +111,11 @@ export class Invoker {
       try {
         const outcome = await environment.invoke({
           requestId,
-          payload: body,
-          invokedFunctionArn: functionArn(fn, options.qualifier),
-          traceId: newTraceId(),
+          payload: request.payload,
+          invokedFunctionArn: functionArn(fn, request.qualifier),
+          traceId: request.traceId,
           clientContext,
-          cognitoIdentity: options.cognitoIdentity,
+          cognitoIdentity: request.cognitoIdentity,
         });
         return { ...outcome, functionName: fn.name, executedVersion: "$LATEST" };
       } finally {
@@ -154,10 +151,6 @@ export class Invoker {
       return startFailure(fn, requestId, error, this.logs);
     }
   }
-
-  private defaultRegion(): string {
-    return this.registry.all()[0]?.region ?? "us-east-1";
-  }
 }
 
 /** An environment that could not start fails the invocation the way Lambda reports it. */
@@ -183,5 +176,6 @@ function startFailure(
     durationMs: 0,
     maxMemoryUsedMB: 0,
     logTail: tail,
+    environmentStartFailed: true,
   };
 }

@@ -4,6 +4,8 @@
  * ephemeral storage 512 MB), validated against Lambda's limits. A function with `image:` is a container-image
  * function: no runtime, no handler file, no bootstrap of its own.
  */
+
+import { asyncInvocationWarnings, readAsyncInvocationConfig } from "./async-invocation-config.js";
 import type { IntrinsicEvaluator } from "./cloudformation-intrinsics.js";
 import { checkBootstrap } from "./custom-runtime-bootstrap.js";
 import { buildEnvironment } from "./environment-variables.js";
@@ -100,7 +102,12 @@ export async function buildFunction(
     functionKey: entry.key,
     functionName: name,
   });
-  warnings.push(...functionWarnings(resolver, entry.path), ...events.warnings);
+  const asyncInvocation = readAsyncInvocationConfig(resolver, entry.path);
+  warnings.push(
+    ...functionWarnings(resolver, entry.path),
+    ...events.warnings,
+    ...asyncInvocationWarnings(file, asyncInvocation),
+  );
   if (!image) await checkBootstrap(runtime, serviceDir, file, runtimeSetting?.path ?? at("runtime"));
 
   return {
@@ -128,6 +135,7 @@ export async function buildFunction(
         : checkInteger(reserved, RESERVED_CONCURRENCY, file, at("reservedConcurrency")),
     events: events.events,
     schedules: events.schedules,
+    asyncInvocation,
     ...(image ? { image } : {}),
   };
 }

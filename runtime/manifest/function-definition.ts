@@ -3,6 +3,7 @@
  * serverless.yml (variables substituted, provider defaults applied, validated).
  * Everything below the manifest loader (invoker, pool, sandboxes) sees only this shape.
  */
+import type { AsyncInvocationConfig } from "./async-invocation-config.js";
 import type { ScheduleRule } from "./schedule-rule.js";
 
 /** Runtimes Lambkin runs. nodejs24.x is async-only (callback handlers fail at init, docs/lambda-behaviour.md §2.6). */
@@ -65,4 +66,6 @@ export interface FunctionDefinition {
   readonly events: readonly Readonly<Record<string, unknown>>[];
   /** The scheduled rules its `schedule` events create, parsed and validated (the scheduler fires them). */
   readonly schedules: readonly ScheduleRule[];
+  /** Retries, event age, destinations and dead-letter queue of its asynchronous invocations (§5). */
+  readonly asyncInvocation: AsyncInvocationConfig;
 }

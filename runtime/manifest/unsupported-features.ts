@@ -8,21 +8,14 @@ import { type KeyPath, type ManifestWarning, manifestWarning } from "./manifest-
 import type { VariableResolver } from "./variable-resolver.js";
 
 /**
- * Function settings (and what Lambkin does instead). Asynchronous invocations (Invoke `Event`) run once, in the
- * background, with no queue behind them (gateway/invoke-api/background-invocation.ts): until the triggers issue
- * brings the JobQueue, nothing retries or expires them, whatever these settings say.
+ * Function settings (and what Lambkin does instead). The asynchronous-invocation settings (maximumRetryAttempts,
+ * maximumEventAge, destinations, onError) are reproduced (async-invocation-config.ts, triggers/async/).
  */
 const FUNCTION_SETTINGS: Readonly<Record<string, string>> = {
   layers:
     "layers are not mounted at /opt: code that imports from a layer fails with Runtime.ImportModuleError",
   provisionedConcurrency:
     "provisioned concurrency is not kept warm: environments start on demand, with cold starts",
-  destinations: "destinations are not invoked after asynchronous invocations",
-  onError: "the dead-letter target (onError) receives nothing",
-  maximumRetryAttempts:
-    "asynchronous invocations are not retried at all: each one runs once, and a failed one is logged and dropped (Lambda retries twice by default)",
-  maximumEventAge:
-    "asynchronous invocations are not queued: each one runs at once, so none waits or expires (Lambda keeps events up to 6 hours by default)",
   url: "the function URL is not served: invoke the function through an http/httpApi event or the Invoke API",
   fileSystemConfig: "the EFS file system is not mounted",
 };

@@ -6,6 +6,7 @@ import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { apiGatewayPlugin } from "../../../gateway/api-gateway/api-gateway-plugin.js";
 import { startRuntime } from "../../../runtime/lambkin-runtime.js";
+import { syncOnlyBackend } from "../local-backend.js";
 import { GATEWAY_FIXTURES, listening, type TestGateway } from "./gateway-harness.js";
 
 describe("the catch-all and other routes", () => {
@@ -27,7 +28,7 @@ describe("the catch-all and other routes", () => {
         app.post("/2015-03-31/functions/:name/invocations", async () => ({ invokeApi: true }));
       };
       if (order === "before") await invokeApi();
-      await app.register(apiGatewayPlugin, { runtime });
+      await app.register(apiGatewayPlugin, { backend: syncOnlyBackend(runtime) });
       if (order === "after") await invokeApi();
       gateway = await listening(runtime, app);
 

@@ -11,6 +11,7 @@ import { pino } from "pino";
 import { expect } from "vitest";
 import { createGateway } from "../../../gateway/gateway-app.js";
 import { type LambkinRuntime, startRuntime } from "../../../runtime/lambkin-runtime.js";
+import { syncOnlyBackend } from "../local-backend.js";
 
 export const GATEWAY_FIXTURES = join(import.meta.dirname, "..", "..", "fixtures", "gateway");
 
@@ -47,7 +48,7 @@ export async function startGateway(fixture: string): Promise<TestGateway> {
     logger: pino({ level: "silent" }),
     env: {},
   });
-  const app = await createGateway({ runtime, logger: pino({ level: "silent" }) });
+  const app = await createGateway({ backend: syncOnlyBackend(runtime), logger: pino({ level: "silent" }) });
   return listening(runtime, app);
 }
 

@@ -6,6 +6,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiGatewayPlugin } from "../../../gateway/api-gateway/api-gateway-plugin.js";
 import { startRuntime } from "../../../runtime/lambkin-runtime.js";
+import { syncOnlyBackend } from "../local-backend.js";
 import { GATEWAY_FIXTURES, listening, type TestGateway } from "./gateway-harness.js";
 
 describe("integration timeout", () => {
@@ -17,7 +18,10 @@ describe("integration timeout", () => {
       env: {},
     });
     const app = Fastify();
-    await app.register(apiGatewayPlugin, { runtime, integrationTimeoutMs: { rest: 400, http: 400 } });
+    await app.register(apiGatewayPlugin, {
+      backend: syncOnlyBackend(runtime),
+      integrationTimeoutMs: { rest: 400, http: 400 },
+    });
     gateway = await listening(runtime, app);
   });
   afterAll(() => gateway?.close());

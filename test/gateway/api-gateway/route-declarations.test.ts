@@ -8,6 +8,7 @@ import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { createGateway } from "../../../gateway/gateway-app.js";
 import { type LambkinRuntime, startRuntime } from "../../../runtime/lambkin-runtime.js";
+import { syncOnlyBackend } from "../local-backend.js";
 import { startGateway, type TestGateway } from "./gateway-harness.js";
 
 async function service(functions: string, provider = ""): Promise<string> {
@@ -34,7 +35,10 @@ describe("route declarations", () => {
 
   async function gatewayError(dir: string): Promise<Error> {
     runtime = await startRuntime({ dir, logger: pino({ level: "silent" }), env: {} });
-    const error = await createGateway({ runtime, logger: pino({ level: "silent" }) }).then(
+    const error = await createGateway({
+      backend: syncOnlyBackend(runtime),
+      logger: pino({ level: "silent" }),
+    }).then(
       () => undefined,
       (reason: unknown) => reason,
     );
@@ -82,7 +86,7 @@ describe("route declarations", () => {
     const lines: string[] = [];
     runtime = await startRuntime({ dir, logger: pino({ level: "silent" }), env: {} });
     const logger = pino({ level: "warn" }, { write: (line: string) => lines.push(line) });
-    const app = await createGateway({ runtime, logger });
+    const app = await createGateway({ backend: syncOnlyBackend(runtime), logger });
     await app.listen({ port: 0, host: "127.0.0.1" });
     const { port } = app.server.address() as AddressInfo;
     expect((await fetch(`http://127.0.0.1:${port}/custom`)).status).toBe(403);

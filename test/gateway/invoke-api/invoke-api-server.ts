@@ -8,6 +8,7 @@ import type { FastifyInstance } from "fastify";
 import { pino } from "pino";
 import { createGateway } from "../../../gateway/gateway-app.js";
 import { type LambkinRuntime, startRuntime } from "../../../runtime/lambkin-runtime.js";
+import { type LocalBackend, localBackend } from "../local-backend.js";
 
 export const ROOT = join(import.meta.dirname, "..", "..", "..");
 export const INVOKE_API_FIXTURE = join(ROOT, "test", "fixtures", "invoke-api");
@@ -21,6 +22,7 @@ export const TEST_KEY = {
 export interface ApiServer {
   readonly app: FastifyInstance;
   readonly runtime: LambkinRuntime;
+  readonly local: LocalBackend;
   /** `http://127.0.0.1:<port>` */
   readonly endpoint: string;
   client(options?: Partial<ClientOptions>): LambdaClient;
@@ -39,7 +41,8 @@ export async function startApiServer(
   accessKeys: ReadonlyMap<string, string> = new Map(),
 ): Promise<ApiServer> {
   const runtime = await startRuntime({ dir, logger: pino({ level: "silent" }), env: {} });
-  const app = await createGateway({ runtime, logger: pino({ level: "silent" }), accessKeys });
+  const local = await localBackend(runtime);
+  const app = await createGateway({ backend: local.backend, logger: pino({ level: "silent" }), accessKeys });
   await app.listen({ port: 0, host: "127.0.0.1" });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : 0;
@@ -48,6 +51,7 @@ export async function startApiServer(
   return {
     app,
     runtime,
+    local,
     endpoint,
     client(options = {}) {
       const client = new LambdaClient({
@@ -65,6 +69,7 @@ export async function startApiServer(
     async close() {
       for (const client of clients) client.destroy();
       await app.close();
+      await local.close();
       await runtime.close();
     },
   };

@@ -24,6 +24,8 @@ describe("defaults", () => {
         reservedConcurrency: undefined,
         events: [],
         schedules: [],
+        // Lambda's defaults: 2 retries, events kept 6 hours, no destination.
+        asyncInvocation: { maximumRetryAttempts: 2, maximumEventAgeSeconds: 21600 },
       },
     ]);
   });

@@ -14,15 +14,7 @@ describe("warnings", () => {
   });
 
   it("warns about each unsupported setting, at its key", () => {
-    for (const key of [
-      "provisionedConcurrency",
-      "destinations",
-      "onError",
-      "layers",
-      "maximumRetryAttempts",
-      "maximumEventAge",
-      "url",
-    ]) {
+    for (const key of ["provisionedConcurrency", "destinations.onFailure", "onError", "layers", "url"]) {
       expect(warningAt(`functions.busy.${key}`), key).toHaveLength(1);
     }
     expect(warningAt("provider.layers")[0]?.message).toContain("Runtime.ImportModuleError");
@@ -35,13 +27,28 @@ describe("warnings", () => {
     });
   });
 
-  it("says truly what happens to asynchronous invocations: they run once, nothing retries or expires them", () => {
-    const retries = warningAt("functions.busy.maximumRetryAttempts")[0]?.message;
-    expect(retries).toContain("asynchronous invocations are not retried at all");
-    expect(retries).not.toMatch(/are retried with/);
-    const age = warningAt("functions.busy.maximumEventAge")[0]?.message;
-    expect(age).toContain("asynchronous invocations are not queued");
-    expect(age).not.toMatch(/expire with/);
+  it("reads the asynchronous-invocation settings, and says that queues and topics receive nothing yet", () => {
+    expect(warningAt("functions.busy.maximumRetryAttempts")).toEqual([]);
+    expect(warningAt("functions.busy.maximumEventAge")).toEqual([]);
+    const busy = loaded.functions.find((fn) => fn.key === "busy");
+    expect(busy?.asyncInvocation).toEqual({
+      maximumRetryAttempts: 0,
+      maximumEventAgeSeconds: 3600,
+      onFailure: {
+        kind: "queue",
+        reference: "arn:aws:sqs:us-east-1:123456789012:failed",
+        keyPath: "functions.busy.destinations.onFailure",
+      },
+      deadLetter: {
+        kind: "topic",
+        reference: "arn:aws:sns:us-east-1:123456789012:errors",
+        keyPath: "functions.busy.onError",
+      },
+    });
+    expect(warningAt("functions.busy.destinations.onFailure")[0]?.message).toContain(
+      "SQS queues do not receive",
+    );
+    expect(warningAt("functions.busy.onError")[0]?.message).toContain("keeps a failed event as a dead letter");
   });
 
   it("warns that schedule, sqs, s3 and stream events are accepted but not fired yet, with a code", () => {
@@ -114,7 +121,7 @@ describe("warnings", () => {
     expect(loaded.warnings.map((warning) => warning.keyPath).sort()).toEqual([
       "",
       "functions.busy.architecture",
-      "functions.busy.destinations",
+      "functions.busy.destinations.onFailure",
       "functions.busy.events[2].schedule",
       "functions.busy.events[3].sqs",
       "functions.busy.events[4].s3",
@@ -125,8 +132,6 @@ describe("warnings", () => {
       "functions.busy.events[9].sqs",
       "functions.busy.events[9].sqs.arn.Fn::ImportValue",
       "functions.busy.layers",
-      "functions.busy.maximumEventAge",
-      "functions.busy.maximumRetryAttempts",
       "functions.busy.onError",
       "functions.busy.provisionedConcurrency",
       "functions.busy.url",
