@@ -5,6 +5,7 @@ import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freshStateDir } from "../support/state-dir.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const HELLO = join(ROOT, "functions", "hello");
@@ -17,7 +18,7 @@ function lambkin(
     execFile(
       process.execPath,
       [join(ROOT, "bin", "lambkin.js"), ...args],
-      { cwd: ROOT, env: { ...process.env, NO_COLOR: "1", ...env } },
+      { cwd: ROOT, env: { ...process.env, NO_COLOR: "1", LAMBKIN_STATE_DIR: freshStateDir(), ...env } },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
     );
   });
@@ -87,7 +88,11 @@ describe("coded messages", () => {
     const child = spawn(
       process.execPath,
       [join(ROOT, "bin", "lambkin.js"), "--log-format", "json", "dev", "--port", "0", "--dir", HELLO],
-      { cwd: ROOT, env: { ...process.env, LAMBKIN_ACCESS_KEYS: "" }, stdio: ["ignore", "ignore", "pipe"] },
+      {
+        cwd: ROOT,
+        env: { ...process.env, LAMBKIN_ACCESS_KEYS: "", LAMBKIN_STATE_DIR: freshStateDir() },
+        stdio: ["ignore", "ignore", "pipe"],
+      },
     );
     let output = "";
     try {

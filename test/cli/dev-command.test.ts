@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { freshStateDir } from "../support/state-dir.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
@@ -18,7 +19,7 @@ async function startDev(): Promise<Dev> {
     [join(ROOT, "bin", "lambkin.js"), "dev", "--port", "0", "--dir", "functions/hello"],
     {
       cwd: ROOT,
-      env: { ...process.env, LAMBKIN_ACCESS_KEYS: "", NO_COLOR: "1" },
+      env: { ...process.env, LAMBKIN_ACCESS_KEYS: "", NO_COLOR: "1", LAMBKIN_STATE_DIR: freshStateDir() },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );

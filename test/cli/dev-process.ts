@@ -2,6 +2,7 @@
 // back its URL, its output so far and its exit; the tests of hostile clients and of shutdown share it.
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
+import { freshStateDir } from "../support/state-dir.js";
 
 export const ROOT = join(import.meta.dirname, "..", "..");
 
@@ -20,7 +21,13 @@ export async function startDev(dir: string, env: NodeJS.ProcessEnv = {}): Promis
     [join(ROOT, "bin", "lambkin.js"), "dev", "--port", "0", "--dir", dir, "--log-format", "pretty"],
     {
       cwd: ROOT,
-      env: { ...process.env, LAMBKIN_ACCESS_KEYS: "", NO_COLOR: "1", ...env },
+      env: {
+        ...process.env,
+        LAMBKIN_ACCESS_KEYS: "",
+        NO_COLOR: "1",
+        LAMBKIN_STATE_DIR: freshStateDir(),
+        ...env,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );

@@ -6,6 +6,7 @@ import { readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { freshStateDir } from "../support/state-dir.js";
 import {
   aliasedAnchor,
   billionLaughs,
@@ -36,7 +37,11 @@ async function measured(...args: string[]): Promise<Run> {
     execFile(
       "/usr/bin/time",
       ["-f", "%M %U %S", "-o", report, process.execPath, join(ROOT, "bin", "lambkin.js"), ...args],
-      { cwd: ROOT, env: { ...process.env, NO_COLOR: "1", LAMBKIN_ACCESS_KEYS: "" }, timeout: 120_000 },
+      {
+        cwd: ROOT,
+        env: { ...process.env, NO_COLOR: "1", LAMBKIN_STATE_DIR: freshStateDir(), LAMBKIN_ACCESS_KEYS: "" },
+        timeout: 120_000,
+      },
       (error, _stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stderr }),
     );
   });

@@ -5,6 +5,7 @@ import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { freshStateDir } from "../support/state-dir.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
@@ -13,7 +14,11 @@ function lambkin(...args: string[]): Promise<{ code: number; stdout: string; std
     execFile(
       process.execPath,
       [join(ROOT, "bin", "lambkin.js"), ...args],
-      { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" }, timeout: 60_000 },
+      {
+        cwd: ROOT,
+        env: { ...process.env, NO_COLOR: "1", LAMBKIN_STATE_DIR: freshStateDir() },
+        timeout: 60_000,
+      },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
     );
   });

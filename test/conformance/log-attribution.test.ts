@@ -9,6 +9,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { FunctionLogSink } from "../../runtime/logs/function-log-sink.js";
+import { freshStateDir } from "../support/state-dir.js";
 import { FIXTURES, type Fixture, payloadJson, startFixture } from "./harness.js";
 
 const LINES = 20_480;
@@ -109,7 +110,7 @@ describe("log attribution: lambkin dev stopped by SIGTERM", () => {
     const dir = join(FIXTURES, "log-attribution", "node");
     // The sandbox under test comes with the environment (LAMBKIN_SANDBOX).
     const dev = spawn(process.execPath, [bin, "dev", "--port", "0", "--dir", dir, "--log-format", "json"], {
-      env: { ...process.env, LAMBKIN_ACCESS_KEYS: "", NO_COLOR: "1" },
+      env: { ...process.env, LAMBKIN_ACCESS_KEYS: "", NO_COLOR: "1", LAMBKIN_STATE_DIR: freshStateDir() },
       stdio: ["ignore", "ignore", "pipe"],
     });
     child = dev;

@@ -8,6 +8,7 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
+import { freshStateDir } from "../../support/state-dir.js";
 import { ensureImages } from "./docker-test-runtime.js";
 
 const run = promisify(execFile);
@@ -29,7 +30,7 @@ async function invokeChatty(prefix: string[]): Promise<{ payload: unknown; warni
     SERVICE,
   ];
   const { stdout, stderr } = await run(command, args, {
-    env: { ...process.env, LAMBKIN_SANDBOX: "docker" },
+    env: { ...process.env, LAMBKIN_SANDBOX: "docker", LAMBKIN_STATE_DIR: freshStateDir() },
     maxBuffer: 64 * 1024 * 1024,
   });
   const warnings = stderr

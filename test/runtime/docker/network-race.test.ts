@@ -9,6 +9,7 @@ import { pino } from "pino";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startRuntime } from "../../../runtime/lambkin-runtime.js";
 import { MANAGED_LABEL } from "../../../runtime/sandbox/docker/ownership.js";
+import { freshStateDir } from "../../support/state-dir.js";
 import { docker, ensureImages } from "./docker-test-runtime.js";
 
 const ROOT = join(import.meta.dirname, "..", "..", "..");
@@ -22,7 +23,13 @@ function invokeHelloInDocker(network: string): Promise<{ code: number; stdout: s
       [join(ROOT, "bin", "lambkin.js"), "invoke", "hello", "--dir", HELLO],
       {
         cwd: ROOT,
-        env: { ...process.env, NO_COLOR: "1", LAMBKIN_SANDBOX: "docker", LAMBKIN_DOCKER_NETWORK: network },
+        env: {
+          ...process.env,
+          NO_COLOR: "1",
+          LAMBKIN_SANDBOX: "docker",
+          LAMBKIN_DOCKER_NETWORK: network,
+          LAMBKIN_STATE_DIR: freshStateDir(),
+        },
         timeout: 120_000,
       },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),

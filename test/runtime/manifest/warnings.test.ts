@@ -48,7 +48,9 @@ describe("warnings", () => {
     expect(warningAt("functions.busy.destinations.onFailure")[0]?.message).toContain(
       "SQS queues do not receive",
     );
-    expect(warningAt("functions.busy.onError")[0]?.message).toContain("keeps a failed event as a dead letter");
+    expect(warningAt("functions.busy.onError")[0]?.message).toContain(
+      "keeps a failed event as a dead letter",
+    );
   });
 
   it("warns that schedule, sqs, s3 and stream events are accepted but not fired yet, with a code", () => {
