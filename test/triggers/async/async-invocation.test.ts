@@ -15,6 +15,7 @@ import { toQueuedInvocation } from "../../../triggers/async/queued-request.js";
 import type { DeadLetter } from "../../../triggers/queue/interfaces/job-queue.js";
 import { QUEUED_INVOCATION_VERSION } from "../../../triggers/queue/interfaces/queued-invocation.js";
 import { type LocalBackend, localBackend } from "../../gateway/local-backend.js";
+import { eventually } from "../../support/eventually.js";
 
 const FIXTURE = new URL("../../fixtures/async", import.meta.url).pathname;
 
@@ -272,15 +273,3 @@ describe("asynchronous invocation (Invoke Event) through the queue", () => {
     }
   });
 });
-
-async function eventually<T>(probe: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await probe();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
