@@ -10,8 +10,10 @@ import { coded, codeOf, type LambkinCode } from "../runtime/errors/lambkin-codes
 import { ServiceError } from "../runtime/errors/service-errors.js";
 import { ManifestError } from "../runtime/manifest/manifest-error.js";
 import { type DevFlags, devCommand } from "./commands/dev.js";
+import { type GatewayFlags, gatewayCommand } from "./commands/gateway.js";
 import { type ImagesBuildFlags, imagesBuildCommand } from "./commands/images.js";
 import { type InvokeFlags, invokeCommand } from "./commands/invoke.js";
+import { type WorkerFlags, workerCommand } from "./commands/worker.js";
 import { createLogger, type LogFormat } from "./logger.js";
 import { EXIT_USAGE, UsageError } from "./usage-error.js";
 
@@ -56,6 +58,28 @@ serviceOptions(
     ),
 ).action(async (flags: DevFlags) => {
   process.exitCode = await devCommand(flags, logger());
+});
+
+serviceOptions(
+  program
+    .command("gateway")
+    .description(
+      "serve HTTP routes and the Invoke API for a cluster: invocations run on `lambkin worker`s sharing REDIS_URL",
+    )
+    .option("--port <port>", "HTTP port (default: $PORT, else 3000)")
+    .option("--host <host>", "address to listen on (default: $LAMBKIN_HOST, else 127.0.0.1)"),
+).action(async (flags: GatewayFlags) => {
+  process.exitCode = await gatewayCommand(flags, logger());
+});
+
+serviceOptions(
+  program
+    .command("worker")
+    .description(
+      "run the invocations of a cluster's gateways (synchronous and queued) in execution environments (REDIS_URL)",
+    ),
+).action(async (flags: WorkerFlags) => {
+  process.exitCode = await workerCommand(flags, logger());
 });
 
 program

@@ -1,8 +1,10 @@
 /**
  * Lambkin's state folder: where what must outlive a process is kept (the embedded queue's jobs and dead letters).
- * `--state DIR`, else LAMBKIN_STATE_DIR, else `.lambkin/` in the working directory.
+ * `--state DIR`, else LAMBKIN_STATE_DIR, else `.lambkin/` in the working directory. And where a cluster keeps what its
+ * processes share: the Redis of REDIS_URL, under the key prefix LAMBKIN_REDIS_PREFIX.
  */
 import { resolve } from "node:path";
+import { UsageError } from "./usage-error.js";
 
 export function stateFolder(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   const chosen = flag ?? env.LAMBKIN_STATE_DIR;
@@ -13,4 +15,27 @@ export function stateFolder(flag: string | undefined, env: NodeJS.ProcessEnv = p
 export function redisUrlOf(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const url = env.REDIS_URL;
   return url === undefined || url.trim() === "" ? undefined : url.trim();
+}
+
+/** The Redis key prefix of a cluster (LAMBKIN_REDIS_PREFIX, default `lambkin`): clusters sharing one Redis use one each. */
+export function redisPrefixOf(env: NodeJS.ProcessEnv = process.env): string {
+  const prefix = env.LAMBKIN_REDIS_PREFIX?.trim();
+  if (prefix === undefined || prefix === "") return "lambkin";
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(prefix))
+    throw new UsageError(
+      `LAMBKIN_REDIS_PREFIX must be 1–64 letters, digits or _ . : - (got "${prefix.slice(0, 80)}")`,
+      "LKN_ERR_CONFIG_INVALID",
+    );
+  return prefix;
+}
+
+/** REDIS_URL for a command that cannot run without it (`lambkin gateway`, `lambkin worker`). */
+export function requiredRedisUrl(command: string, env: NodeJS.ProcessEnv = process.env): string {
+  const url = redisUrlOf(env);
+  if (url === undefined)
+    throw new UsageError(
+      `lambkin ${command} needs REDIS_URL (e.g. REDIS_URL=redis://127.0.0.1:6379): the gateways and workers of a cluster share their queue, concurrency caps and synchronous invocations through one Redis. Run \`lambkin dev\` for everything in one process.`,
+      "LKN_ERR_CLUSTER_REDIS_REQUIRED",
+    );
+  return url;
 }

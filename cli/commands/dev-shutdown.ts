@@ -1,5 +1,5 @@
 /**
- * The bounded shutdown of `lambkin dev` on SIGINT/SIGTERM. Lambkin stops accepting connections; the
+ * The bounded shutdown of `lambkin dev` (and `lambkin gateway`, `lambkin worker`) on SIGINT/SIGTERM. Lambkin stops accepting connections; the
  * invocations in flight get their remaining time (an environment ends each one by its function timeout
  * at the latest, as Lambda does: https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html),
  * and their callers their answers; then every connection still open — a client trickling a body, an idle
@@ -27,12 +27,15 @@ const FORCED_STOP_MS = 2000;
 const SETTLE_SLACK_MS = 5000;
 
 export interface ShutdownParts {
-  /** The gateway's HTTP server, whose connections are cut at the end. */
-  readonly server: Server;
+  /** What stops, for the log line (default: "the gateway and every execution environment"). */
+  readonly subject?: string;
+  /** The gateway's HTTP server, whose connections are cut at the end (none in `lambkin worker`). */
+  readonly server?: Server;
   /** Stops listening and resolves once every connection is closed. */
-  closeGateway(): Promise<void>;
+  closeGateway?(): Promise<void>;
   /** Stops taking queued work and resolves once the work taken is done (bounded by the caller). */
   stopIntake?(): Promise<void>;
+  /** What runs the invocations in flight: this process's Invoker, or a gateway's calls waiting on workers. */
   readonly invoker: { readonly inFlight: number; drained(): Promise<void> };
   /** The longest an invocation running now may still take (init limit and function timeout). */
   readonly longestInvocationMs: number;
@@ -61,9 +64,9 @@ export function shutDownOnSignal(parts: ShutdownParts): Promise<void> {
 async function shutDown(parts: ShutdownParts, signal: NodeJS.Signals): Promise<void> {
   const { logger, invoker } = parts;
   logger.info(
-    `${signal}: stopping the gateway and every execution environment (${invoker.inFlight} invocation(s) in flight get their remaining time; a second ${signal} exits at once)`,
+    `${signal}: stopping ${parts.subject ?? "the gateway and every execution environment"} (${invoker.inFlight} invocation(s) in flight get their remaining time; a second ${signal} exits at once)`,
   );
-  const gatewayClosed = parts.closeGateway().catch((error: unknown) => {
+  const gatewayClosed = (parts.closeGateway?.() ?? Promise.resolve()).catch((error: unknown) => {
     logger.error({ err: error }, "closing the gateway failed");
   });
   const drainMs = parts.longestInvocationMs + SETTLE_SLACK_MS;
@@ -79,10 +82,10 @@ async function shutDown(parts: ShutdownParts, signal: NodeJS.Signals): Promise<v
     );
   }
   await settlesWithin(gatewayClosed, ANSWER_GRACE_MS);
-  const open = await openConnections(parts.server);
+  const open = parts.server === undefined ? 0 : await openConnections(parts.server);
   if (open > 0) {
     logger.warn(coded("LKN_WRN_SHUTDOWN_CONNECTIONS_CUT", `${open} client connection(s) still open are cut`));
-    parts.server.closeAllConnections();
+    parts.server?.closeAllConnections();
   }
   await gatewayClosed;
   await parts.closeRuntime();

@@ -290,6 +290,51 @@ export const LAMBKIN_CODES = {
     summary:
       "A successful event's onSuccess record could not be delivered (the destination does not exist or is not served).",
   },
+  LKN_ERR_CLUSTER_REDIS_REQUIRED: {
+    kind: "error",
+    summary:
+      "`lambkin gateway` or `lambkin worker` was started without REDIS_URL: the processes of a cluster meet only through Redis.",
+  },
+  LKN_ERR_CLUSTER_REDIS_UNAVAILABLE: {
+    kind: "error",
+    summary:
+      "The sync-invocation channel cannot reach Redis: a gateway cannot start, or a synchronous call was not handed to a worker (500 ServiceException).",
+  },
+  LKN_ERR_CLUSTER_NO_WORKER: {
+    kind: "error",
+    summary:
+      "No worker took a synchronous invocation by its deadline (none running on this Redis and prefix, or all busy): 500 ServiceException; it was not run.",
+  },
+  LKN_ERR_CLUSTER_NO_REPLY: {
+    kind: "error",
+    summary:
+      "A worker took a synchronous invocation but its answer never came (it stopped, or the reply was lost or unreadable): 500 ServiceException.",
+  },
+  LKN_WRN_CLUSTER_REQUEST_MALFORMED: {
+    kind: "warning",
+    summary:
+      "A worker read a synchronous request from Redis that is not a valid envelope: reported, answered ServiceException when its caller can be told, skipped.",
+  },
+  LKN_WRN_CLUSTER_REQUEST_EXPIRED: {
+    kind: "warning",
+    summary:
+      "A worker took a synchronous request after its deadline (its caller was answered already): it is not run.",
+  },
+  LKN_WRN_CLUSTER_REPLY_MALFORMED: {
+    kind: "warning",
+    summary:
+      "A gateway received a reply it cannot read on its reply channel: the call it names is answered ServiceException.",
+  },
+  LKN_WRN_CLUSTER_REPLY_UNDELIVERED: {
+    kind: "warning",
+    summary:
+      "A worker could not deliver a synchronous invocation's result: its gateway stopped listening, or Redis failed the publish.",
+  },
+  LKN_WRN_CLUSTER_REDIS_TROUBLE: {
+    kind: "warning",
+    summary:
+      "A worker cannot take synchronous requests from Redis for now (connection lost); it retries by itself.",
+  },
 } as const satisfies Record<string, CodeEntry>;
 
 export type LambkinCode = keyof typeof LAMBKIN_CODES;

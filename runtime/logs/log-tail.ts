@@ -8,6 +8,18 @@ export class LogTail {
   private readonly lines: string[] = [];
   private bytes = 0;
 
+  /**
+   * A tail that starts with bytes another process kept (a worker's tail, for a gateway): text() and base64() give
+   * exactly them back, even cut in the middle of a UTF-8 character as Lambda's 4 KB tail may be.
+   */
+  static fromBytes(bytes: Buffer): LogTail {
+    const tail = new LogTail();
+    tail.carried = Buffer.from(bytes.subarray(Math.max(0, bytes.length - LOG_TAIL_BYTES)));
+    return tail;
+  }
+
+  private carried = Buffer.alloc(0);
+
   append(line: string): void {
     const entry = `${line}\n`;
     this.lines.push(entry);
@@ -22,12 +34,17 @@ export class LogTail {
     return this.lastBytes().toString("utf8");
   }
 
+  /** The last 4 KB as bytes. */
+  tailBytes(): Buffer {
+    return this.lastBytes();
+  }
+
   base64(): string {
     return this.lastBytes().toString("base64");
   }
 
   private lastBytes(): Buffer {
-    const all = Buffer.from(this.lines.join(""));
+    const all = Buffer.concat([this.carried, Buffer.from(this.lines.join(""))]);
     return all.subarray(Math.max(0, all.length - LOG_TAIL_BYTES));
   }
 }

@@ -1,0 +1,85 @@
+/**
+ * `lambkin gateway`: one front door of a cluster. Serves every service's HTTP routes and the Lambda Invoke API
+ * like `lambkin dev`, but runs no function: synchronous invocations go to a `lambkin worker` through the Redis
+ * sync channel (triggers/cluster/) and are answered exactly as the worker's Invoker answered them; Event
+ * invocations are stored in the shared BullMQ queue. Any number of gateways and workers share one Redis
+ * (REDIS_URL, required) under one key prefix (LAMBKIN_REDIS_PREFIX). SIGINT/SIGTERM: stops listening, lets the
+ * calls waiting on workers be answered (each by its deadline), and exits 0; a second signal exits at once.
+ */
+import pc from "picocolors";
+import type { Logger } from "pino";
+import { createGateway } from "../../gateway/gateway-app.js";
+import { clusterInvocations } from "../../triggers/cluster/cluster-invocations.js";
+import { SYNC_DEADLINE_SLACK_MS } from "../../triggers/cluster/interfaces/sync-deadline.js";
+import { RedisSyncInvocationClient } from "../../triggers/cluster/redis/redis-sync-client.js";
+import { accessKeysFromEnvironment } from "../access-keys.js";
+import type { ServiceFlags } from "../runtime-settings.js";
+import { redisPrefixOf, requiredRedisUrl, stateFolder } from "../state-folder.js";
+import { shutDownOnSignal } from "./dev-shutdown.js";
+import {
+  channelReporter,
+  describeAccessKeys,
+  describeFunctions,
+  exitOnceLogWritten,
+  listenOrExplain,
+  loadRegistry,
+  longestInvocationMs,
+  openReadyQueue,
+  portNumber,
+  redactedUrl,
+} from "./serve-support.js";
+
+export interface GatewayFlags extends ServiceFlags {
+  readonly port?: string;
+  readonly host?: string;
+}
+
+export async function gatewayCommand(flags: GatewayFlags, logger: Logger): Promise<number> {
+  const redisUrl = requiredRedisUrl("gateway");
+  const prefix = redisPrefixOf();
+  const port = portNumber(flags.port ?? process.env.PORT ?? "3000");
+  const host = flags.host ?? process.env.LAMBKIN_HOST ?? "127.0.0.1";
+  const accessKeys = accessKeysFromEnvironment();
+  const registry = await loadRegistry(flags, logger);
+  const queue = await openReadyQueue({ redisUrl, stateDir: stateFolder(undefined), prefix }, logger);
+  let channel: RedisSyncInvocationClient;
+  try {
+    channel = await RedisSyncInvocationClient.connect({
+      redisUrl,
+      prefix,
+      reporter: channelReporter(logger),
+    });
+  } catch (error) {
+    await queue.close({ timeoutMs: 0 });
+    throw error;
+  }
+  const closeAll = async () => {
+    await channel.close();
+    await queue.close({ timeoutMs: 0 });
+  };
+  const gateway = await createGateway({
+    backend: { registry, invocations: clusterInvocations({ registry, channel, queue }) },
+    logger,
+    accessKeys,
+  });
+  const address = await listenOrExplain(gateway, port, host, closeAll);
+  describeFunctions(registry, logger);
+  describeAccessKeys(accessKeys, logger);
+  logger.info(
+    `invocations run on the workers of ${pc.bold(redactedUrl(redisUrl))} (prefix ${pc.bold(prefix)}): synchronous ones through ${pc.bold(`${prefix}:sync:requests`)}, events through BullMQ`,
+  );
+  logger.info(
+    `gateway ready on ${pc.bold(address)} — ${registry.all().length} functions — no environment in this process — Ctrl-C to stop`,
+  );
+  await shutDownOnSignal({
+    subject: "the gateway",
+    server: gateway.server,
+    closeGateway: () => gateway.close(),
+    // The calls waiting on workers: each is answered by its deadline at the latest.
+    invoker: channel,
+    longestInvocationMs: longestInvocationMs(registry) + SYNC_DEADLINE_SLACK_MS,
+    closeRuntime: closeAll,
+    logger,
+  });
+  return exitOnceLogWritten();
+}
