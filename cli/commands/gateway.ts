@@ -3,8 +3,9 @@
  * like `lambkin dev`, but runs no function: synchronous invocations go to a `lambkin worker` through the Redis
  * sync channel (triggers/cluster/) and are answered exactly as the worker's Invoker answered them; Event
  * invocations are stored in the shared BullMQ queue. Any number of gateways and workers share one Redis
- * (REDIS_URL, required) under one key prefix (LAMBKIN_REDIS_PREFIX). SIGINT/SIGTERM: stops listening, lets the
- * calls waiting on workers be answered (each by its deadline), and exits 0; a second signal exits at once.
+ * (REDIS_URL, required) under one key prefix (LAMBKIN_REDIS_PREFIX). SIGINT/SIGTERM: stops listening, takes back
+ * the calls no worker has taken (answered ServiceException, not run), lets those a worker runs be answered (each by
+ * its deadline at the latest), and exits 0; a second signal exits at once.
  */
 import pc from "picocolors";
 import type { Logger } from "pino";
@@ -75,7 +76,8 @@ export async function gatewayCommand(flags: GatewayFlags, logger: Logger): Promi
     subject: "the gateway",
     server: gateway.server,
     closeGateway: () => gateway.close(),
-    // The calls waiting on workers: each is answered by its deadline at the latest.
+    // Calls no worker has taken yet are taken back and answered at once; those running get their answer.
+    stopIntake: () => channel.withdrawUntaken(),
     invoker: channel,
     longestInvocationMs: longestInvocationMs(registry) + SYNC_DEADLINE_SLACK_MS,
     closeRuntime: closeAll,

@@ -28,6 +28,11 @@ export interface SyncInvocationClient {
   readonly inFlight: number;
   /** Resolves once no call is waiting (each ends by its deadline at the latest). */
   drained(): Promise<void>;
+  /**
+   * For a gateway that stops: takes back the requests no worker has taken yet and answers their callers with a
+   * ServiceException (they were not run); the calls a worker is running still get their answer.
+   */
+  withdrawUntaken(): Promise<void>;
   /** Stops the client; calls still waiting are answered with a ServiceException. */
   close(): Promise<void>;
 }

@@ -117,6 +117,24 @@ export class RedisSyncInvocationClient implements SyncInvocationClient {
     });
   }
 
+  async withdrawUntaken(): Promise<void> {
+    await Promise.all(
+      [...this.pending].map(async ([id, call]) => {
+        const untaken = await this.commands.lrem(this.requests, 1, call.envelope).then(
+          (removed) => removed > 0,
+          () => false,
+        );
+        if (untaken)
+          this.settle(id)?.reject(
+            serviceException(
+              "LKN_ERR_CLUSTER_NO_WORKER",
+              `the gateway stopped before a worker took the invocation of ${call.functionName}; it was not run`,
+            ),
+          );
+      }),
+    );
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -6,8 +6,8 @@
  * passed (its caller was answered already), else run by the handler — this worker's Invoker, which applies the
  * cluster's concurrency caps — and its result or refusal is PUBLISHed on the calling gateway's reply channel.
  *
- * close() stops popping (the pop in progress returns within POP_TIMEOUT_S; what it brings is still run), waits
- * for the requests running (bounded), sends their replies, and quits.
+ * close() stops popping (the pop in progress returns within POP_TIMEOUT_S; a request it brings is put back at the
+ * head of the list for another worker), waits for the requests running (bounded), sends their replies, and quits.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Redis } from "ioredis";
@@ -115,6 +115,8 @@ export class RedisSyncInvocationServer implements SyncInvocationServer {
         continue;
       }
       if (popped === null) continue;
+      // Taken during the pop that close() waited for: it goes back to the head of the line for another worker.
+      if (this.stopping && (await this.putBack(popped[1]))) break;
       const work = this.handle(popped[1], handler).finally(() => {
         this.inProgress.delete(work);
         const freed = this.roomFreed;
@@ -122,6 +124,16 @@ export class RedisSyncInvocationServer implements SyncInvocationServer {
         freed?.();
       });
       this.inProgress.add(work);
+    }
+  }
+
+  /** RPUSH: the end BRPOP takes from, so the request is the next one taken. False if Redis refused it. */
+  private async putBack(raw: string): Promise<boolean> {
+    try {
+      await this.commands.rpush(this.keys.requests, raw);
+      return true;
+    } catch {
+      return false; // then it is run here rather than lost
     }
   }
 
