@@ -3,14 +3,11 @@
  * Lambkin (gateway → Invoker → warm environment → REST proxy response) against a bare fastify route returning
  * the same JSON, at concurrency 1 and 50, and prints requests/s, p50 and p99 with their ratios.
  * Targets: at concurrency 50, Lambkin ≥ 1/3 of the bare rate; at concurrency 1, p50 adds < 1 ms.
- * The load generator runs in a worker thread (its own event loop), with keep-alive connections, closed loops.
+ * The load generator (http-load.ts) runs in a worker thread (its own event loop), with keep-alive connections, closed loops.
  * Run: npm run bench   (BENCH_SECONDS=5 for longer loops)
  */
-import { Agent, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { performance } from "node:perf_hooks";
-import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import Fastify, { type FastifyInstance } from "fastify";
 import { pino } from "pino";
 import { createGateway } from "../gateway/gateway-app.js";
@@ -18,84 +15,18 @@ import type { InvocationRequest } from "../runtime/invocation/invocation-request
 import { type LambkinRuntime, startRuntime } from "../runtime/lambkin-runtime.js";
 import { silentFunctionLogSink } from "../runtime/logs/function-log-sink.js";
 import { PACKAGE_ROOT } from "../runtime/package-paths.js";
-import { closedLoops, ms, percentile, ratio } from "./stats.js";
+import { type LoadResult, load, WARM_UP_SECONDS } from "./http-load.js";
+import { closedLoops, ms, ratio } from "./stats.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
-const WARM_UP_SECONDS = 1;
 const CONCURRENCIES = [1, 50];
 const BODY = JSON.stringify({ message: "Hello Lambda" });
 const FUNCTION = "hello-dev-api";
-
-interface LoadJob {
-  readonly port: number;
-  readonly path: string;
-  readonly concurrency: number;
-  readonly seconds: number;
-}
-
-interface LoadResult {
-  readonly perSecond: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly errors: number;
-}
-
-/** Worker side: `concurrency` closed loops of GET requests for `seconds`, latencies in ms. */
-async function runLoad(job: LoadJob): Promise<LoadResult> {
-  const agent = new Agent({ keepAlive: true, maxSockets: job.concurrency });
-  let errors = 0;
-  const get = () =>
-    new Promise<void>((resolve) => {
-      const outgoing = request({ host: "127.0.0.1", port: job.port, path: job.path, agent }, (response) => {
-        if (response.statusCode !== 200) errors++;
-        response.resume();
-        response.on("end", resolve);
-      });
-      outgoing.on("error", () => {
-        errors++;
-        resolve();
-      });
-      outgoing.end();
-    });
-  const loops = async (seconds: number, latencies: number[] | undefined) => {
-    const deadline = performance.now() + seconds * 1000;
-    await Promise.all(
-      Array.from({ length: job.concurrency }, async () => {
-        while (performance.now() < deadline) {
-          const started = performance.now();
-          await get();
-          latencies?.push(performance.now() - started);
-        }
-      }),
-    );
-  };
-  await loops(WARM_UP_SECONDS, undefined);
-  errors = 0;
-  const latencies: number[] = [];
-  const started = performance.now();
-  await loops(job.seconds, latencies);
-  const elapsed = (performance.now() - started) / 1000;
-  agent.destroy();
-  return {
-    perSecond: latencies.length / elapsed,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    errors,
-  };
-}
 
 /** The ceiling the gateway works under: the same function through the Invoker alone, no HTTP, same loops. */
 async function invokerLoad(runtime: LambkinRuntime, concurrency: number): Promise<LoadResult> {
   const result = await closedLoops(concurrency, SECONDS, () => runtime.invoker.invoke(FUNCTION, "{}"));
   return { ...result, errors: 0 };
-}
-
-function load(job: LoadJob): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL(import.meta.url), { workerData: job });
-    worker.once("message", resolve);
-    worker.once("error", reject);
-  });
 }
 
 async function bareFastify(): Promise<FastifyInstance> {
@@ -193,5 +124,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (isMainThread) await main();
-else parentPort?.postMessage(await runLoad(workerData as LoadJob));
+await main();
