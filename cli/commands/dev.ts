@@ -62,6 +62,7 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     backend: { registry: runtime.registry, invocations: async.invocations },
     logger,
     accessKeys,
+    deadLetters: queue.deadLetters,
   });
   let address: string;
   try {
