@@ -13,6 +13,7 @@ import { INIT_LIMIT_MS } from "../../runtime/environment/execution-environment.j
 import { coded } from "../../runtime/errors/lambkin-codes.js";
 import { type LambkinRuntime, startRuntime } from "../../runtime/lambkin-runtime.js";
 import { startAsyncInvocations } from "../../triggers/async/async-invocations.js";
+import { retryPolicyFromEnvironment } from "../../triggers/async/retry-policy.js";
 import type { QueueReporter } from "../../triggers/queue/interfaces/job-queue.js";
 import { openJobQueue } from "../../triggers/queue/open-job-queue.js";
 import { accessKeysFromEnvironment } from "../access-keys.js";
@@ -40,6 +41,8 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   const host = flags.host ?? process.env.LAMBKIN_HOST ?? "127.0.0.1";
   const accessKeys = accessKeysFromEnvironment();
   const redisUrl = redisUrlOf();
+  // Settings first: a bad LAMBKIN_ASYNC_RETRY_DELAYS stops Lambkin before anything starts.
+  const retries = retryPolicyFromEnvironment();
   const runtime = await startRuntime({
     ...runtimeOptions(flags, logger),
     ...(redisUrl === undefined ? {} : { concurrencyStore: { redisUrl } }),
@@ -52,7 +55,7 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     await runtime.close();
     throw error;
   }
-  const async = startAsyncInvocations({ runtime, queue, logger });
+  const async = startAsyncInvocations({ runtime, queue, logger, retries });
   const closeAll = async () => {
     await async.consumer.close({ timeoutMs: 0 });
     await runtime.close();
@@ -79,7 +82,10 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     const code = "LKN_WRN_DEV_NO_ACCESS_KEYS";
     logger.warn(
       { code },
-      coded(code, "no access keys configured (LAMBKIN_ACCESS_KEYS): Invoke API signatures are NOT checked"),
+      coded(
+        code,
+        "no access keys configured (LAMBKIN_ACCESS_KEYS): Invoke API and /_lambkin signatures are NOT checked",
+      ),
     );
   } else {
     logger.info(`Invoke API requires SigV4 signatures from ${accessKeys.size} configured access key(s)`);
