@@ -10,6 +10,15 @@ import { coded, codeOf, type LambkinCode } from "../runtime/errors/lambkin-codes
 import { ServiceError } from "../runtime/errors/service-errors.js";
 import { ManifestError } from "../runtime/manifest/manifest-error.js";
 import { type DevFlags, devCommand } from "./commands/dev.js";
+import {
+  type EventsFlags,
+  type EventsListFlags,
+  type EventsPurgeFlags,
+  eventsListCommand,
+  eventsPurgeCommand,
+  eventsRedriveCommand,
+  eventsShowCommand,
+} from "./commands/events.js";
 import { type GatewayFlags, gatewayCommand } from "./commands/gateway.js";
 import { type ImagesBuildFlags, imagesBuildCommand } from "./commands/images.js";
 import { type InvokeFlags, invokeCommand } from "./commands/invoke.js";
@@ -80,6 +89,59 @@ serviceOptions(
     ),
 ).action(async (flags: WorkerFlags) => {
   process.exitCode = await workerCommand(flags, logger());
+});
+
+function eventsOptions(command: Command): Command {
+  return command
+    .option("--json", "print JSON for scripts (the same as GET /_lambkin/events)")
+    .option(
+      "--state <dir>",
+      "state folder of the embedded queue (default: $LAMBKIN_STATE_DIR, else ./.lambkin); REDIS_URL: BullMQ's",
+    )
+    .option(
+      "--endpoint <url>",
+      "ask a running Lambkin over HTTP (signed with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY when set)",
+    );
+}
+
+const events = program
+  .command("events")
+  .description(
+    "asynchronous events that failed for good (attempts or age used up, no destination): list, show, redrive, purge",
+  );
+eventsOptions(
+  events
+    .command("list")
+    .description("the dead letters, oldest first")
+    .option("--limit <n>", "at most this many (1-1000, default 100)")
+    .option("--function <name>", "only this function's"),
+).action(async (flags: EventsListFlags) => {
+  process.exitCode = await eventsListCommand(flags);
+});
+eventsOptions(
+  events
+    .command("show")
+    .description("one dead letter: its payload and every attempt's error")
+    .argument("<id>", "the dead letter's id (lambkin events list)"),
+).action(async (id: string, flags: EventsFlags) => {
+  process.exitCode = await eventsShowCommand(id, flags);
+});
+eventsOptions(
+  events
+    .command("redrive")
+    .description("run a dead letter's event again, as a new event with a new request id")
+    .argument("<id>", "the dead letter's id"),
+).action(async (id: string, flags: EventsFlags) => {
+  process.exitCode = await eventsRedriveCommand(id, flags);
+});
+eventsOptions(
+  events
+    .command("purge")
+    .description("remove one dead letter, or every one with --all")
+    .argument("[id]", "the dead letter's id")
+    .option("--all", "remove every dead letter"),
+).action(async (id: string | undefined, flags: EventsPurgeFlags) => {
+  process.exitCode = await eventsPurgeCommand(id, flags);
 });
 
 program

@@ -3,7 +3,8 @@
  * 16 KB limit, a URL that long, malformed HTTP, a client too slow to send its request) or by fastify's router
  * (`frameworkErrors`: a path whose percent-encoding is malformed). Each is answered as the service the path belongs
  * to would answer, never in fastify's own format: on the Lambda API's paths in Lambda's error format
- * (`x-amzn-ErrorType` + `{"message"}`, error-reply.ts), elsewhere as the API Gateway API that owns the path
+ * (`x-amzn-ErrorType` + `{"message"}`, error-reply.ts), on Lambkin's own API (/_lambkin) in its JSON
+ * (lambkin-api/), elsewhere as the API Gateway API that owns the path
  * (gateway-responses.ts). With access keys configured, a Lambda API request whose headers could be read is
  * authenticated first, as AWS does.
  * A client too slow to send its request gets no answer: neither service documents one, so the connection is closed
@@ -28,6 +29,7 @@ import { ApiError, validationError, violation } from "./invoke-api/api-error.js"
 import { sendApiError } from "./invoke-api/error-reply.js";
 import { isLambdaApiPath } from "./invoke-api/lambda-api-paths.js";
 import { preliminaryCheck } from "./invoke-api/sigv4/authentication.js";
+import { isLambkinApiPath, lambkinApiFrontDoorAnswer } from "./lambkin-api/lambkin-api-paths.js";
 
 export interface FrontDoorOptions {
   readonly table: RouteTable;
@@ -65,7 +67,9 @@ export function frontDoor(options: FrontDoorOptions) {
       const path = requestLine?.path ?? "/";
       const response = isLambdaApiPath(path)
         ? lambdaResponse(lambdaError(failure))
-        : frontDoorAnswer(options.table, path.split("?")[0] ?? "/", failure);
+        : isLambkinApiPath(path)
+          ? lambkinApiFrontDoorAnswer(failure)
+          : frontDoorAnswer(options.table, path.split("?")[0] ?? "/", failure);
       // Pipelined: the answers to the complete requests before this one go first (malformed-request-reply.ts).
       afterEarlierResponses(socket as HttpSocket, () => {
         if (socket.writable) socket.end(serialize(response));
@@ -76,6 +80,10 @@ export function frontDoor(options: FrontDoorOptions) {
     frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
       const url = request.raw.url ?? "/";
       const failure: FrontDoorError = error.code === "FST_ERR_MAX_PARAM_LENGTH" ? "uriTooLong" : "badRequest";
+      if (isLambkinApiPath(url)) {
+        sendGatewayResponse(reply, lambkinApiFrontDoorAnswer(failure));
+        return;
+      }
       if (!isLambdaApiPath(url)) {
         sendGatewayResponse(reply, frontDoorAnswer(options.table, url.split("?")[0] ?? "/", failure));
         return;

@@ -1,14 +1,15 @@
 /**
  * The gateway: a fastify app that only turns HTTP into invocations and invocation results into
- * HTTP (docs/architecture.md "Ports and adapters"). Two plugins share the server: the Lambda Invoke API and
- * control plane (AWS SDKs, the aws CLI) and the API Gateway routes declared by `http`/`httpApi`
- * events. Bodies reach both as raw bytes: payloads are passed on exactly as sent.
+ * HTTP (docs/architecture.md "Ports and adapters"). Plugins share the server: the Lambda Invoke API and
+ * control plane (AWS SDKs, the aws CLI), the API Gateway routes declared by `http`/`httpApi`
+ * events, and Lambkin's own API under /_lambkin (dead letters). Bodies reach both as raw bytes: payloads are passed on exactly as sent.
  * A client cannot hold the server: its request must arrive within the client timeouts (client-timeouts.ts), each
  * side caps bodies at its service's limits as they arrive, and whatever is refused before any route runs is
  * answered in the format of the service the path belongs to (front-door.ts).
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
+import type { DeadLetterStore } from "../triggers/queue/interfaces/job-queue.js";
 import { apiGatewayPlugin } from "./api-gateway/api-gateway-plugin.js";
 import { buildRouteTable } from "./api-gateway/build-route-table.js";
 import { MAX_REQUEST_BODY_BYTES } from "./api-gateway/gateway-responses.js";
@@ -16,6 +17,7 @@ import { type ClientTimeouts, clientTimeoutsFromEnvironment } from "./client-tim
 import { frontDoor } from "./front-door.js";
 import type { GatewayBackend } from "./gateway-backend.js";
 import { invokeApiPlugin } from "./invoke-api/invoke-api-plugin.js";
+import { lambkinApiPlugin } from "./lambkin-api/lambkin-api-plugin.js";
 
 export interface GatewayOptions {
   /** The functions and the Invocations port the routes invoke through. */
@@ -25,6 +27,8 @@ export interface GatewayOptions {
   readonly accessKeys?: ReadonlyMap<string, string>;
   /** Default: from LAMBKIN_HEADERS_TIMEOUT_MS / LAMBKIN_REQUEST_TIMEOUT_MS. */
   readonly clientTimeouts?: ClientTimeouts;
+  /** The queue's dead letters, served under /_lambkin/events (lambkin-api/); none = no Lambkin API. */
+  readonly deadLetters?: DeadLetterStore;
 }
 
 export async function createGateway(options: GatewayOptions): Promise<FastifyInstance> {
@@ -53,5 +57,12 @@ export async function createGateway(options: GatewayOptions): Promise<FastifyIns
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
   await app.register(invokeApiPlugin, { backend: options.backend, accessKeys });
   await app.register(apiGatewayPlugin, { backend: options.backend, routes });
+  if (options.deadLetters) {
+    await app.register(lambkinApiPlugin, {
+      deadLetters: options.deadLetters,
+      accessKeys,
+      userRoutes: routes.table.routes,
+    });
+  }
   return app;
 }

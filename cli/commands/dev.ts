@@ -12,6 +12,7 @@ import type { Logger } from "pino";
 import { createGateway } from "../../gateway/gateway-app.js";
 import { startRuntime } from "../../runtime/lambkin-runtime.js";
 import { startAsyncInvocations } from "../../triggers/async/async-invocations.js";
+import { retryPolicyFromEnvironment } from "../../triggers/async/retry-policy.js";
 import { accessKeysFromEnvironment } from "../access-keys.js";
 import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
 import { redisPrefixOf, redisUrlOf, stateFolder } from "../state-folder.js";
@@ -39,6 +40,8 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   const accessKeys = accessKeysFromEnvironment();
   const redisUrl = redisUrlOf();
   const prefix = redisPrefixOf();
+  // Settings first: a bad LAMBKIN_ASYNC_RETRY_DELAYS stops Lambkin before anything starts.
+  const retries = retryPolicyFromEnvironment();
   const runtime = await startRuntime({
     ...runtimeOptions(flags, logger),
     // With a Redis, the caps hold across this process and every worker sharing it.
@@ -47,7 +50,7 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   const queue = await openReadyQueue({ redisUrl, stateDir: stateFolder(flags.state), prefix }, logger, () =>
     runtime.close(),
   );
-  const async = startAsyncInvocations({ runtime, queue, logger });
+  const async = startAsyncInvocations({ runtime, queue, logger, retries });
   const closeAll = async () => {
     await async.consumer.close({ timeoutMs: 0 });
     await runtime.close();
@@ -57,6 +60,7 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     backend: { registry: runtime.registry, invocations: async.invocations },
     logger,
     accessKeys,
+    deadLetters: queue.deadLetters,
   });
   const address = await listenOrExplain(gateway, port, host, closeAll);
   describeFunctions(runtime.registry, logger);

@@ -62,6 +62,8 @@ export async function gatewayCommand(flags: GatewayFlags, logger: Logger): Promi
     backend: { registry, invocations: clusterInvocations({ registry, channel, queue }) },
     logger,
     accessKeys,
+    // The failed events of the cluster are in the shared queue: /_lambkin/events serves them from any gateway.
+    deadLetters: queue.deadLetters,
   });
   const address = await listenOrExplain(gateway, port, host, closeAll);
   describeFunctions(registry, logger);

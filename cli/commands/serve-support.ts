@@ -120,7 +120,10 @@ export function describeAccessKeys(accessKeys: ReadonlyMap<string, unknown>, log
     const code = "LKN_WRN_DEV_NO_ACCESS_KEYS";
     logger.warn(
       { code },
-      coded(code, "no access keys configured (LAMBKIN_ACCESS_KEYS): Invoke API signatures are NOT checked"),
+      coded(
+        code,
+        "no access keys configured (LAMBKIN_ACCESS_KEYS): Invoke API and /_lambkin signatures are NOT checked",
+      ),
     );
   } else {
     logger.info(`Invoke API requires SigV4 signatures from ${accessKeys.size} configured access key(s)`);

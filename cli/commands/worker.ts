@@ -13,6 +13,7 @@ import type { Logger } from "pino";
 import { DEFAULT_ACCOUNT_CONCURRENCY } from "../../runtime/concurrency/concurrency-plan.js";
 import { startRuntime } from "../../runtime/lambkin-runtime.js";
 import { startAsyncInvocations } from "../../triggers/async/async-invocations.js";
+import { retryPolicyFromEnvironment } from "../../triggers/async/retry-policy.js";
 import { RedisSyncInvocationServer } from "../../triggers/cluster/redis/redis-sync-server.js";
 import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
 import { redisPrefixOf, requiredRedisUrl, stateFolder } from "../state-folder.js";
@@ -33,6 +34,8 @@ export async function workerCommand(flags: WorkerFlags, logger: Logger): Promise
   const redisUrl = requiredRedisUrl("worker");
   const prefix = redisPrefixOf();
   const options = runtimeOptions(flags, logger);
+  // Settings first: a bad LAMBKIN_ASYNC_RETRY_DELAYS stops the worker before anything starts.
+  const retries = retryPolicyFromEnvironment();
   // By default as many as the account may run: past that, the caps refuse anyway.
   const syncConcurrency = syncConcurrencyOf(options.accountConcurrency ?? DEFAULT_ACCOUNT_CONCURRENCY);
   const runtime = await startRuntime({
@@ -50,7 +53,7 @@ export async function workerCommand(flags: WorkerFlags, logger: Logger): Promise
     await runtime.close();
     throw error;
   }
-  const async = startAsyncInvocations({ runtime, queue, logger });
+  const async = startAsyncInvocations({ runtime, queue, logger, retries });
   sync.serve((request) => runtime.invoker.run(request), { concurrency: syncConcurrency });
   const closeAll = async () => {
     await Promise.all([sync.close({ timeoutMs: 0 }), async.consumer.close({ timeoutMs: 0 })]);

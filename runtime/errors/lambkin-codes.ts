@@ -146,6 +146,29 @@ export const LAMBKIN_CODES = {
     kind: "warning",
     summary: "The same route is declared by two APIs: on one port, the first one loaded serves it.",
   },
+  LKN_WRN_GATEWAY_ROUTE_RESERVED: {
+    kind: "warning",
+    summary:
+      "A route's path is under /_lambkin, which Lambkin's own HTTP API serves: the function is never reached on it.",
+  },
+  LKN_ERR_ADMIN_REQUEST_INVALID: {
+    kind: "error",
+    summary:
+      "A request to Lambkin's HTTP API (/_lambkin) is malformed: a bad id, limit or function filter, an unknown parameter, a body.",
+  },
+  LKN_ERR_ADMIN_UNAUTHENTICATED: {
+    kind: "error",
+    summary:
+      "LAMBKIN_ACCESS_KEYS is set and a request to Lambkin's HTTP API (/_lambkin) has no valid SigV4 signature from one of them.",
+  },
+  LKN_ERR_ADMIN_NOT_FOUND: {
+    kind: "error",
+    summary: "Lambkin's HTTP API (/_lambkin) serves no such path or method.",
+  },
+  LKN_ERR_ADMIN_FAILED: {
+    kind: "error",
+    summary: "Lambkin's HTTP API (/_lambkin) failed to serve a request (a bug: the log has the details).",
+  },
   LKN_WRN_INVOKE_ASYNC_NOT_RETRIED: {
     kind: "warning",
     summary:
@@ -165,6 +188,11 @@ export const LAMBKIN_CODES = {
     kind: "error",
     summary:
       "lambkin dev cannot listen on the host and port asked for (in use, or not an address of this machine).",
+  },
+  LKN_ERR_EVENTS_ENDPOINT: {
+    kind: "error",
+    summary:
+      "lambkin events cannot use the Lambkin it was sent to over HTTP: unreachable, or its answer is not Lambkin's JSON.",
   },
   LKN_ERR_CONFIG_INVALID: {
     kind: "error",

@@ -63,6 +63,6 @@ describe("lambkin dev", () => {
 
   it("warns that signatures are not checked when no access keys are configured", async () => {
     dev = await startDev();
-    expect(dev.output()).toContain("Invoke API signatures are NOT checked");
+    expect(dev.output()).toContain("Invoke API and /_lambkin signatures are NOT checked");
   });
 });
