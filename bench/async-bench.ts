@@ -1,0 +1,214 @@
+/**
+ * Asynchronous invocations end to end — enqueued, run in an execution environment, finished — per second, for
+ * the embedded queue (everything in one process, as `lambkin dev`) and for BullMQ with one and two
+ * `lambkin worker` processes, each divided by raw BullMQ (a no-op processor, same Redis, same concurrency)
+ * measured in the same run. Rounds are interleaved so that a noisy neighbour slows every contender alike.
+ *   node dist/bench/async-bench.js        (BENCH_ASYNC_EVENTS=2000, BENCH_ASYNC_CONCURRENCY=10)
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { Queue, Worker } from "bullmq";
+import { Redis } from "ioredis";
+import { pino } from "pino";
+import { startRuntime } from "../runtime/lambkin-runtime.js";
+import { silentFunctionLogSink } from "../runtime/logs/function-log-sink.js";
+import { startAsyncInvocations } from "../triggers/async/async-invocations.js";
+import { retryPolicy } from "../triggers/async/retry-policy.js";
+import { BullMqJobQueue } from "../triggers/queue/bullmq/bullmq-job-queue.js";
+import { EmbeddedJobQueue } from "../triggers/queue/embedded/embedded-job-queue.js";
+import type { JobQueue } from "../triggers/queue/interfaces/job-queue.js";
+import type { QueuedInvocation } from "../triggers/queue/interfaces/queued-invocation.js";
+import { startRedisServer } from "./redis-server.js";
+import { median, ratio } from "./stats.js";
+
+const EVENTS = Number(process.env.BENCH_ASYNC_EVENTS ?? 2000);
+const CONCURRENCY = Number(process.env.BENCH_ASYNC_CONCURRENCY ?? 10);
+const ROUNDS = 3;
+const PRODUCERS = 20;
+const PACKAGE_ROOT = join(import.meta.dirname, "..", "..");
+const SERVICE = join(PACKAGE_ROOT, "bench", "fixtures", "echo");
+const FUNCTION = "bench-dev-echo";
+
+function event(n: number): QueuedInvocation {
+  return {
+    version: 1,
+    functionName: FUNCTION,
+    qualifier: "$LATEST",
+    invocationType: "Event",
+    payload: JSON.stringify({ n }),
+    payloadEncoding: "utf8",
+    requestId: randomUUID(),
+    source: "bench",
+    enqueuedAt: Date.now(),
+  };
+}
+
+/** Enqueues `count` events from PRODUCERS loops; resolves with events/s once the queue holds none of them. */
+async function throughput(queue: JobQueue, count: number): Promise<number> {
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: PRODUCERS }, async () => {
+      while (next < count) await queue.enqueue(event(next++));
+    }),
+  );
+  for (;;) {
+    const counts = await queue.counts();
+    if (counts.dead > 0)
+      throw new Error(`${counts.dead} events were dead-lettered: the benchmark function failed`);
+    if (counts.ready + counts.delayed + counts.running === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return count / ((performance.now() - started) / 1000);
+}
+
+async function rawBullMq(url: string): Promise<number> {
+  const prefix = `bench-raw-${randomUUID().slice(0, 8)}`;
+  const producer = new Redis(url);
+  const consumer = new Redis(url, { maxRetriesPerRequest: null });
+  const queue = new Queue("raw", { connection: producer, prefix });
+  let done = 0;
+  const worker = new Worker(
+    "raw",
+    async () => {
+      done++;
+    },
+    { connection: consumer, prefix, concurrency: CONCURRENCY, removeOnComplete: { count: 0 } },
+  );
+  await worker.waitUntilReady();
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: PRODUCERS }, async () => {
+      while (next < EVENTS) await queue.add("job", event(next++), { removeOnComplete: true });
+    }),
+  );
+  while (done < EVENTS) await new Promise((resolve) => setTimeout(resolve, 2));
+  const perSecond = EVENTS / ((performance.now() - started) / 1000);
+  await worker.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  producer.disconnect();
+  consumer.disconnect();
+  return perSecond;
+}
+
+/** The embedded queue and the consumer in this process, as `lambkin dev` runs them. */
+async function embedded(): Promise<{ measure: () => Promise<number>; close: () => Promise<void> }> {
+  const stateDir = mkdtempSync(join(tmpdir(), "lambkin-bench-state-"));
+  const runtime = await startRuntime({
+    dir: SERVICE,
+    logger: pino({ level: "silent" }),
+    functionLogs: silentFunctionLogSink,
+    env: {},
+  });
+  const queue = new EmbeddedJobQueue({ stateDir, reporter: () => {} });
+  const async = startAsyncInvocations({
+    runtime,
+    queue,
+    logger: pino({ level: "silent" }),
+    retries: retryPolicy([0]),
+    concurrency: CONCURRENCY,
+  });
+  await throughput(queue, 200); // warm environments
+  return {
+    measure: () => throughput(queue, EVENTS),
+    async close() {
+      await async.consumer.close({ timeoutMs: 0 });
+      await queue.close({ timeoutMs: 0 });
+      await runtime.close();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** `workers` lambkin worker processes on one Redis prefix, and a producer's handle on their queue. */
+async function cluster(
+  url: string,
+  workers: number,
+): Promise<{ measure: () => Promise<number>; close: () => Promise<void> }> {
+  const prefix = `bench-${workers}w-${randomUUID().slice(0, 8)}`;
+  const children = await Promise.all(Array.from({ length: workers }, () => startWorker(url, prefix)));
+  const queue = new BullMqJobQueue({ connection: url, prefix, reporter: () => {} });
+  await queue.ready();
+  await throughput(queue, 200);
+  return {
+    measure: () => throughput(queue, EVENTS),
+    async close() {
+      await queue.close({ timeoutMs: 0 });
+      await Promise.all(
+        children.map(
+          (child) =>
+            new Promise<void>((resolve) => {
+              child.once("exit", () => resolve());
+              child.kill("SIGTERM");
+            }),
+        ),
+      );
+    },
+  };
+}
+
+function startWorker(url: string, prefix: string): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    [join(PACKAGE_ROOT, "bin", "lambkin.js"), "worker", "--dir", SERVICE, "--log-format", "json"],
+    {
+      env: {
+        ...process.env,
+        REDIS_URL: url,
+        LAMBKIN_REDIS_PREFIX: prefix,
+        LAMBKIN_ASYNC_CONCURRENCY: String(CONCURRENCY),
+        LAMBKIN_ASYNC_RETRY_DELAYS: "0",
+        LAMBKIN_STATE_DIR: mkdtempSync(join(tmpdir(), "lambkin-bench-state-")),
+      },
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
+  return new Promise((resolve, reject) => {
+    let output = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      if (/"msg":"[^"]*ready/.test(output)) resolve(child);
+    });
+    child.once("exit", (code) => reject(new Error(`lambkin worker exited (${code}):\n${output}`)));
+  });
+}
+
+async function main(): Promise<void> {
+  const redis = await startRedisServer();
+  console.log(
+    `Lambkin asynchronous-invocation benchmark — node ${process.version}, ${EVENTS} events per round, consumer concurrency ${CONCURRENCY}, ${ROUNDS} interleaved rounds\n`,
+  );
+  const contenders = {
+    embedded: await embedded(),
+    "BullMQ, 1 worker": await cluster(redis.url, 1),
+    "BullMQ, 2 workers": await cluster(redis.url, 2),
+  };
+  const samples: Record<string, number[]> = { raw: [] };
+  for (const name of Object.keys(contenders)) samples[name] = [];
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      samples.raw?.push(await rawBullMq(redis.url));
+      for (const [name, contender] of Object.entries(contenders))
+        samples[name]?.push(await contender.measure());
+    }
+  } finally {
+    for (const contender of Object.values(contenders)) await contender.close();
+    await redis.dispose();
+  }
+  const raw = median(samples.raw ?? []);
+  console.log(`${"raw BullMQ (no-op processor)".padEnd(30)} ${raw.toFixed(0).padStart(7)} events/s`);
+  for (const name of Object.keys(contenders)) {
+    const value = median(samples[name] ?? []);
+    console.log(
+      `${`Lambkin ${name}`.padEnd(30)} ${value.toFixed(0).padStart(7)} events/s   ${ratio(value, raw)} raw BullMQ`,
+    );
+  }
+}
+
+await main();
