@@ -37,10 +37,13 @@
  * (https://docs.bullmq.io/guide/going-to-production#maxretriesperrequest).
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { type Job, Queue, type RepeatOptions, type RepeatStrategy, Worker } from "bullmq";
+import { type Job, Queue, type RepeatStrategy, Worker } from "bullmq";
 import { Redis, type RedisOptions } from "ioredis";
 import { settlesWithin } from "../../../runtime/async/settles-within.js";
-import { parseScheduleExpression } from "../../../runtime/manifest/schedule-expression.js";
+import {
+  parseScheduleExpression,
+  type ScheduleExpression,
+} from "../../../runtime/manifest/schedule-expression.js";
 import type { ScheduleRule } from "../../../runtime/manifest/schedule-rule.js";
 import { TolerantJob, unreadableText } from "../../queue/bullmq/tolerant-job.js";
 import { ScheduleUnavailableError } from "../interfaces/schedule-errors.js";
@@ -52,7 +55,6 @@ import type {
   ScheduleTick,
   TickHandler,
 } from "../interfaces/schedule-runner.js";
-import { nextFiring } from "../next-firing.js";
 import {
   DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_STALE_AFTER_MS,
@@ -272,17 +274,15 @@ export class BullMqScheduleRunner implements ScheduleRunner {
   /**
    * BullMQ asks for the next firing time strictly after `millis` (when a runner upserts a scheduler, and when a
    * Worker takes a tick: then `millis` is the later of that tick's firing time and now, so an outage is skipped,
-   * not caught up). A rule this runner does not declare (declared by another runner, with another
-   * serverless.yml) is computed from what the scheduler stores, with the schedule's own firing times.
+   * not caught up). It is computed from what the scheduler stores — the expression as written, the time zone,
+   * the start — not from this runner's rules, so every runner computes the same times, even one that reads
+   * another serverless.yml.
    */
   private readonly repeatStrategy: RepeatStrategy = (millis, options, name) => {
-    const after = new Date(millis);
-    const startedAt = new Date(Number(options.startDate ?? millis));
-    const rule = name === undefined ? undefined : this.rules.get(name);
-    if (rule !== undefined && rule.expression.text === options.pattern) {
-      return this.firingTimes(rule, after, startedAt)?.getTime();
-    }
-    return storedFiringTime(options, after, startedAt);
+    const expression = storedExpression(options.pattern);
+    if (expression === undefined) return undefined; // not an expression of ours: the scheduler stops
+    const rule = { arn: name ?? "", expression, timezone: options.tz ?? "UTC" };
+    return this.firingTimes(rule, new Date(millis), new Date(Number(options.startDate ?? millis)))?.getTime();
   };
 
   private async handle(job: Job): Promise<void> {
@@ -317,14 +317,22 @@ export class BullMqScheduleRunner implements ScheduleRunner {
   }
 }
 
-/** The next firing from a scheduler's stored pattern (the AWS expression) and time zone; undefined if unreadable. */
-function storedFiringTime(options: RepeatOptions, after: Date, startedAt: Date): number | undefined {
-  try {
-    const expression = parseScheduleExpression(options.pattern ?? "");
-    return nextFiring({ expression, timezone: options.tz ?? "UTC" }, after, { startedAt })?.getTime();
-  } catch {
-    return undefined; // not an expression of ours: the scheduler stops, as a cron whose years ran out
+const parsedExpressions = new Map<string, ScheduleExpression>();
+
+/** A scheduler's stored pattern (the AWS expression as written), parsed once; undefined if it is not one. */
+function storedExpression(pattern: string | undefined): ScheduleExpression | undefined {
+  if (pattern === undefined) return undefined;
+  let expression = parsedExpressions.get(pattern);
+  if (expression === undefined) {
+    try {
+      expression = parseScheduleExpression(pattern);
+    } catch {
+      return undefined;
+    }
+    if (parsedExpressions.size >= 1000) parsedExpressions.clear();
+    parsedExpressions.set(pattern, expression);
   }
+  return expression;
 }
 
 /** A tick job's firing time: its id is `repeat:<scheduler id>:<firing time ms>`. */

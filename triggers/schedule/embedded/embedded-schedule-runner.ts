@@ -8,8 +8,8 @@
  *
  * A rate expression counts from when its rule was first declared to this runner ("A rate expression starts
  * when you create the scheduled event rule",
- * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rate-expressions.html); start() again keeps that
- * start for a rule whose expression did not change. Nothing is kept across processes: a new `lambkin dev`
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rate-expressions.html); start() again keeps the
+ * timer, hence the start, of a rule whose expression did not change. Nothing is kept across processes: a new `lambkin dev`
  * creates the rules anew, as a new deployment does.
  *
  * Timers are unref'd (they never keep the process alive by themselves), and capped at setTimeout's maximum of
@@ -59,8 +59,6 @@ export class EmbeddedScheduleRunner implements ScheduleRunner {
   private readonly closeTimeoutMs: number;
   private readonly report: ScheduleReporter;
   private readonly armed = new Map<string, ArmedRule>();
-  /** When each rule (with its expression) was first declared, by startKey. */
-  private readonly starts = new Map<string, number>();
   private readonly running = new Set<Promise<void>>();
   private onTick: TickHandler = async () => {};
   private closed = false;
@@ -81,22 +79,17 @@ export class EmbeddedScheduleRunner implements ScheduleRunner {
       if (rule === undefined || startKey(rule) !== armed.key) this.disarm(arn);
     }
     const now = Date.now();
-    const keys = new Set<string>();
     for (const [arn, rule] of declared) {
-      const key = startKey(rule);
-      keys.add(key);
       const armed = this.armed.get(arn);
       if (armed !== undefined) {
-        armed.rule = rule; // the same schedule: its timer goes on, its ticks carry the rule as declared now
+        // The same schedule: its timer and its start go on; its ticks carry the rule as declared now.
+        armed.rule = rule;
         continue;
       }
-      const startedAt = this.starts.get(key) ?? now;
-      this.starts.set(key, startedAt);
-      const entry: ArmedRule = { rule, key, startedAt, next: now, timer: undefined };
+      const entry: ArmedRule = { rule, key: startKey(rule), startedAt: now, next: now, timer: undefined };
       this.armed.set(arn, entry);
       this.armFrom(entry, now);
     }
-    for (const key of this.starts.keys()) if (!keys.has(key)) this.starts.delete(key);
   }
 
   async close(): Promise<void> {

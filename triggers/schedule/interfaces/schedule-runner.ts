@@ -41,7 +41,10 @@ export interface ScheduleRunner {
  * A TEST SEAM: AWS's shortest period is one minute, so the tests give the runners a scaled clock (a minute of
  * the expression becomes a second); nothing else should set it.
  */
-export type FiringTimes = (rule: ScheduleRule, after: Date, startedAt: Date) => Date | undefined;
+export type FiringTimes = (rule: FiringRule, after: Date, startedAt: Date) => Date | undefined;
+
+/** What firing times depend on: a rule's schedule (a ScheduleRule is one). */
+export type FiringRule = Pick<ScheduleRule, "arn" | "expression" | "timezone">;
 
 export interface ScheduleReport {
   readonly code:
