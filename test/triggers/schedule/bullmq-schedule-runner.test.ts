@@ -34,11 +34,12 @@ afterAll(async () => {
   await redis?.dispose();
 });
 
-function redisScope(): RunnerScope {
+function redisScope(): RunnerScope & { readonly prefix: string } {
   const prefix = `t-${randomUUID().slice(0, 8)}`;
   const reports: ScheduleReport[] = [];
   const runners: ScheduleRunner[] = [];
   return {
+    prefix,
     reports,
     open: (options: RunnerOptions = {}) => {
       const runner = new BullMqScheduleRunner({
@@ -68,7 +69,7 @@ const backend: RunnerBackend = { name: "bullmq", scope: async () => redisScope()
 describeScheduleRunnerConformance(backend);
 
 describe("BullMQ schedule runner on a shared Redis", () => {
-  let scope: RunnerScope | undefined;
+  let scope: ReturnType<typeof redisScope> | undefined;
   const newScope = () => {
     scope = redisScope();
     return scope;
@@ -158,6 +159,44 @@ describe("BullMQ schedule runner on a shared Redis", () => {
     // Still on the rule's grid after the outage.
     const [grid] = log.firings(rule);
     for (const firing of log.firings(rule)) expect((firing - (grid as number)) % 1000).toBe(0);
+  });
+
+  it("drops tick jobs written into Redis by hand that name no rule, and goes on firing", async () => {
+    const { open, reports, prefix } = newScope();
+    const runner = open();
+    const rule = scheduleRule("rate(1 minute)", "hostile");
+    const log = new TickLog();
+    await runner.start([rule], log.handler());
+    await waitFor(() => log.ticks.length >= 1, "a first tick");
+    // Straight into the queue's keys, as another program or redis-cli could: a job whose data is not JSON, and
+    // one that looks like a tick of a rule nobody declared, then BullMQ's marker that wakes blocked workers.
+    const client = new Redis(redis.url);
+    const ghost = `repeat:${rule.arn.replace("hostile", "ghost")}:${Date.now()}`;
+    for (const [id, data] of [
+      ["not-a-tick", "not json {"],
+      [ghost, JSON.stringify({ arn: 42 })],
+    ] as const) {
+      await client.hset(`${prefix}:schedules:${id}`, {
+        name: id,
+        data,
+        opts: "{}",
+        timestamp: Date.now(),
+        delay: 0,
+        priority: 0,
+      });
+      await client.lpush(`${prefix}:schedules:wait`, id);
+    }
+    await client.zadd(`${prefix}:schedules:marker`, 0, "0");
+    client.disconnect();
+    await waitFor(
+      () => reports.filter((report) => report.code === "LKN_WRN_SCHEDULE_TICK_DROPPED").length >= 2,
+      "both hand-written jobs to be dropped",
+    );
+    const droppedAt = Date.now();
+    await waitFor(() => log.firings(rule, droppedAt).length >= 2, "2 more ticks of the real rule");
+    await runner.close();
+    expect(log.ticks.every((tick) => tick.arn === rule.arn)).toBe(true);
+    expectEvenlySpaced(log.firings(rule), 1000);
   });
 
   it("rejects start() with LKN_ERR_SCHEDULE_UNAVAILABLE when Redis is not reachable", async () => {

@@ -32,6 +32,8 @@
  * - the rules not declared, or disabled, are removed (removeJobScheduler): the set of the last start() is the
  *   set of every runner on this prefix (they all read one serverless.yml).
  *
+ * The runners' clocks are taken to agree (NTP): staleness compares a tick's firing time with the local clock.
+ *
  * Connections: start() fails fast (LKN_ERR_SCHEDULE_UNAVAILABLE) when Redis is not reachable; the Worker has
  * its own client with maxRetriesPerRequest: null, as BullMQ requires, and reconnects by itself
  * (https://docs.bullmq.io/guide/going-to-production#maxretriesperrequest).
@@ -183,7 +185,7 @@ export class BullMqScheduleRunner implements ScheduleRunner {
     if (this.closing !== undefined) throw new ScheduleUnavailableError("the schedule runner is closed");
     const declared = firingRules(rules);
     await this.connected();
-    // The strategy and the Worker read these: set before the upserts that call the strategy.
+    // The Worker reads these: a tick of a rule this runner declares carries the rule as declared here.
     this.rules = declared;
     this.onTick = onTick;
     try {
