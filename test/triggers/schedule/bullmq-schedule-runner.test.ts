@@ -6,6 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type RedisServer, startRedisServer } from "../../../bench/redis-server.js";
@@ -13,6 +14,7 @@ import {
   BullMqScheduleRunner,
   type ScheduleReport,
   type ScheduleRunner,
+  scheduleFiringTimes,
 } from "../../../triggers/schedule/index.js";
 import {
   describeScheduleRunnerConformance,
@@ -197,6 +199,26 @@ describe("BullMQ schedule runner on a shared Redis", () => {
     await runner.close();
     expect(log.ticks.every((tick) => tick.arn === rule.arn)).toBe(true);
     expectEvenlySpaced(log.firings(rule), 1000);
+  });
+
+  it("schedules with AWS's firing times, not BullMQ's cron parser: the year field, L, a rate from its start", async () => {
+    const { open, prefix } = newScope();
+    const runner = open({ firingTimes: scheduleFiringTimes }); // the real firing times
+    const lastDay = scheduleRule("cron(0 10 L * ? 2099)", "last-day-2099");
+    const rate = scheduleRule("rate(5 minutes)", "five-minutes");
+    const before = Date.now();
+    await runner.start([lastDay, rate], async () => {});
+    const after = Date.now();
+    const queue = new Queue("schedules", { connection: { url: redis.url }, prefix });
+    try {
+      expect((await queue.getJobScheduler(lastDay.arn))?.next).toBe(Date.parse("2099-01-31T10:00:00Z"));
+      const next = (await queue.getJobScheduler(rate.arn))?.next as number;
+      expect(next).toBeGreaterThanOrEqual(before + 300_000);
+      expect(next).toBeLessThanOrEqual(after + 300_000);
+    } finally {
+      await queue.close();
+      await runner.close();
+    }
   });
 
   it("rejects start() with LKN_ERR_SCHEDULE_UNAVAILABLE when Redis is not reachable", async () => {
