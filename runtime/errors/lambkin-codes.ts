@@ -363,6 +363,26 @@ export const LAMBKIN_CODES = {
     summary:
       "A worker cannot take synchronous requests from Redis for now (connection lost); it retries by itself.",
   },
+  LKN_ERR_SCHEDULE_UNAVAILABLE: {
+    kind: "error",
+    summary:
+      "The schedule runner cannot declare its rules (Redis unreachable or not answering, the runner closed): nothing fires from it.",
+  },
+  LKN_WRN_SCHEDULE_TICK_DROPPED: {
+    kind: "warning",
+    summary:
+      "A schedule's tick was seen more than a minute after its firing time (Redis or every runner was down) and is not replayed, as on EventBridge.",
+  },
+  LKN_WRN_SCHEDULE_TICK_FAILED: {
+    kind: "warning",
+    summary:
+      "Handling a schedule's tick failed (its event could not be queued): that tick is lost; the schedule goes on.",
+  },
+  LKN_WRN_SCHEDULE_BACKEND: {
+    kind: "warning",
+    summary:
+      "The schedule runner's Redis reported trouble (connection lost, a command failed); it reconnects by itself.",
+  },
 } as const satisfies Record<string, CodeEntry>;
 
 export type LambkinCode = keyof typeof LAMBKIN_CODES;
