@@ -13,6 +13,8 @@ import { createGateway } from "../../gateway/gateway-app.js";
 import { startRuntime } from "../../runtime/lambkin-runtime.js";
 import { startAsyncInvocations } from "../../triggers/async/async-invocations.js";
 import { retryPolicyFromEnvironment } from "../../triggers/async/retry-policy.js";
+import type { ScheduleRunner } from "../../triggers/schedule/interfaces/schedule-runner.js";
+import { startSchedules } from "../../triggers/schedule/start-schedules.js";
 import { accessKeysFromEnvironment } from "../access-keys.js";
 import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
 import { redisPrefixOf, redisUrlOf, stateFolder } from "../state-folder.js";
@@ -20,6 +22,7 @@ import { shutDownOnSignal } from "./dev-shutdown.js";
 import {
   describeAccessKeys,
   describeFunctions,
+  describeSchedules,
   exitOnceLogWritten,
   listenOrExplain,
   longestInvocationMs,
@@ -51,11 +54,19 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     runtime.close(),
   );
   const async = startAsyncInvocations({ runtime, queue, logger, retries });
+  let schedules: ScheduleRunner | undefined;
   const closeAll = async () => {
+    await schedules?.close();
     await async.consumer.close({ timeoutMs: 0 });
     await runtime.close();
     await queue.close({ timeoutMs: 0 });
   };
+  try {
+    schedules = await startSchedules({ registry: runtime.registry, queue, redisUrl, prefix, logger });
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
   const gateway = await createGateway({
     backend: { registry: runtime.registry, invocations: async.invocations },
     logger,
@@ -68,6 +79,7 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   logger.info(
     `asynchronous invocations: ${queue.backend === "bullmq" ? `BullMQ on ${pc.bold(redactedUrl(redisUrl ?? ""))}` : `embedded queue in ${pc.bold(stateFolder(flags.state))}`}`,
   );
+  describeSchedules(runtime.registry, schedules, logger);
   logger.info(`ready on ${pc.bold(address)} — ${runtime.registry.all().length} functions — Ctrl-C to stop`);
   const longestMs = longestInvocationMs(runtime.registry);
   await shutDownOnSignal({

@@ -13,6 +13,8 @@ import { createGateway } from "../../gateway/gateway-app.js";
 import { clusterInvocations } from "../../triggers/cluster/cluster-invocations.js";
 import { SYNC_DEADLINE_SLACK_MS } from "../../triggers/cluster/interfaces/sync-deadline.js";
 import { RedisSyncInvocationClient } from "../../triggers/cluster/redis/redis-sync-client.js";
+import type { ScheduleRunner } from "../../triggers/schedule/interfaces/schedule-runner.js";
+import { startSchedules } from "../../triggers/schedule/start-schedules.js";
 import { accessKeysFromEnvironment } from "../access-keys.js";
 import type { ServiceFlags } from "../runtime-settings.js";
 import { redisPrefixOf, requiredRedisUrl, stateFolder } from "../state-folder.js";
@@ -21,6 +23,7 @@ import {
   channelReporter,
   describeAccessKeys,
   describeFunctions,
+  describeSchedules,
   exitOnceLogWritten,
   listenOrExplain,
   loadRegistry,
@@ -54,10 +57,19 @@ export async function gatewayCommand(flags: GatewayFlags, logger: Logger): Promi
     await queue.close({ timeoutMs: 0 });
     throw error;
   }
+  let schedules: ScheduleRunner | undefined;
   const closeAll = async () => {
+    await schedules?.close();
     await channel.close();
     await queue.close({ timeoutMs: 0 });
   };
+  try {
+    // A gateway fires the schedules: BullMQ's job schedulers make one tick one event across every gateway.
+    schedules = await startSchedules({ registry, queue, redisUrl, prefix, logger });
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
   const gateway = await createGateway({
     backend: { registry, invocations: clusterInvocations({ registry, channel, queue }) },
     logger,
@@ -68,6 +80,7 @@ export async function gatewayCommand(flags: GatewayFlags, logger: Logger): Promi
   const address = await listenOrExplain(gateway, port, host, closeAll);
   describeFunctions(registry, logger);
   describeAccessKeys(accessKeys, logger);
+  describeSchedules(registry, schedules, logger);
   logger.info(
     `invocations run on the workers of ${pc.bold(redactedUrl(redisUrl))} (prefix ${pc.bold(prefix)}): synchronous ones through ${pc.bold(`${prefix}:sync:requests`)}, events through BullMQ`,
   );

@@ -14,6 +14,7 @@ import { formatWarning, warningLogFields } from "../../runtime/manifest/manifest
 import type { ChannelReporter } from "../../triggers/cluster/interfaces/sync-channel.js";
 import type { JobQueue, QueueReporter } from "../../triggers/queue/interfaces/job-queue.js";
 import { openJobQueue } from "../../triggers/queue/open-job-queue.js";
+import type { ScheduleRunner } from "../../triggers/schedule/interfaces/schedule-runner.js";
 import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
 import { EXIT_OK, UsageError } from "../usage-error.js";
 
@@ -54,6 +55,16 @@ export async function loadRegistry(flags: ServiceFlags, logger: Logger): Promise
   });
   for (const warning of services.warnings) logger.warn(warningLogFields(warning), formatWarning(warning));
   return new FunctionRegistry(services.functions);
+}
+
+/** One line on what fires the schedules, when a service has any. */
+export function describeSchedules(registry: FunctionRegistry, runner: ScheduleRunner, logger: Logger): void {
+  const rules = registry.all().flatMap((fn) => fn.schedules);
+  if (rules.length === 0) return;
+  const enabled = rules.filter((rule) => rule.enabled).length;
+  logger.info(
+    `${pc.bold(String(enabled))} schedule(s) firing${rules.length > enabled ? ` (${rules.length - enabled} disabled)` : ""}, on ${runner.backend === "bullmq" ? "BullMQ job schedulers: one tick fires once across the cluster" : "in-process timers"}`,
+  );
 }
 
 /** Queue reports (malformed jobs, Redis trouble) as Lambkin's coded log lines. */

@@ -32,7 +32,7 @@ describe("coded messages", () => {
     await writeFile(join(service, "handler.js"), "exports.hello = async () => 'hello';\n");
     await writeFile(
       join(service, "serverless.yml"),
-      "service: coded\nprovider:\n  name: aws\nfunctions:\n  hello:\n    handler: handler.hello\n    events:\n      - schedule: rate(1 minute)\n",
+      "service: coded\nprovider:\n  name: aws\nfunctions:\n  hello:\n    handler: handler.hello\n    events:\n      - sqs: arn:aws:sqs:us-east-1:000000000000:jobs\n",
     );
   });
   afterAll(async () => {
@@ -66,7 +66,7 @@ describe("coded messages", () => {
     const text = await lambkin(["invoke", "hello", "--dir", service]);
     expect(text.code).toBe(0);
     expect(text.stderr).toContain(
-      `lambkin ▸ [LKN_WRN_MANIFEST_EVENT_NOT_FIRED] ${file}: functions.hello.events[0].schedule: accepted but not fired yet`,
+      `lambkin ▸ [LKN_WRN_MANIFEST_EVENT_NOT_FIRED] ${file}: functions.hello.events[0].sqs: accepted but not fired yet`,
     );
     const json = await lambkin(["--log-format", "json", "invoke", "hello", "--dir", service]);
     const records = json.stderr
@@ -78,7 +78,7 @@ describe("coded messages", () => {
         level: 40,
         code: "LKN_WRN_MANIFEST_EVENT_NOT_FIRED",
         file,
-        keyPath: "functions.hello.events[0].schedule",
+        keyPath: "functions.hello.events[0].sqs",
         msg: expect.stringMatching(/^\[LKN_WRN_MANIFEST_EVENT_NOT_FIRED\] /),
       }),
     );
