@@ -29,6 +29,22 @@ export function redisPrefixOf(env: NodeJS.ProcessEnv = process.env): string {
   return prefix;
 }
 
+/**
+ * LAMBKIN_QUEUE_LEASE_MS: how long a job taken by a process stays its own without renewal — so how soon the job of
+ * a worker that died (SIGKILL, power loss) runs elsewhere. Undefined: the adapters' default, 30 s (BullMQ's).
+ */
+export function queueLeaseMsOf(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const text = env.LAMBKIN_QUEUE_LEASE_MS?.trim();
+  if (text === undefined || text === "") return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1000 || value > 600_000)
+    throw new UsageError(
+      `LAMBKIN_QUEUE_LEASE_MS must be a whole number of ms from 1000 to 600000 (got "${text.slice(0, 40)}")`,
+      "LKN_ERR_CONFIG_INVALID",
+    );
+  return value;
+}
+
 /** REDIS_URL for a command that cannot run without it (`lambkin gateway`, `lambkin worker`). */
 export function requiredRedisUrl(command: string, env: NodeJS.ProcessEnv = process.env): string {
   const url = redisUrlOf(env);

@@ -16,6 +16,7 @@ import type { JobQueue, QueueReporter } from "../../triggers/queue/interfaces/jo
 import { openJobQueue } from "../../triggers/queue/open-job-queue.js";
 import type { ScheduleRunner } from "../../triggers/schedule/interfaces/schedule-runner.js";
 import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
+import { queueLeaseMsOf } from "../state-folder.js";
 import { EXIT_OK, UsageError } from "../usage-error.js";
 
 /**
@@ -33,7 +34,12 @@ export async function openReadyQueue(
   onFailure: () => Promise<void> = async () => {},
 ): Promise<JobQueue> {
   try {
-    const queue = openJobQueue({ ...settings, reporter: queueReporter(logger) });
+    const leaseMs = queueLeaseMsOf();
+    const queue = openJobQueue({
+      ...settings,
+      ...(leaseMs === undefined ? {} : { leaseMs }),
+      reporter: queueReporter(logger),
+    });
     await queue.ready();
     return queue;
   } catch (error) {

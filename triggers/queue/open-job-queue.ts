@@ -14,6 +14,8 @@ export interface JobQueueSettings {
   /** Redis key prefix (default `lambkin`): clusters sharing one Redis use one each. */
   readonly prefix?: string;
   readonly reporter?: QueueReporter;
+  /** How long a running job stays its consumer's without renewal (ms); default the adapter's (30 s). */
+  readonly leaseMs?: number;
 }
 
 /** Throws QueueStateLockedError when another process holds the embedded queue of the state folder. */
@@ -23,8 +25,13 @@ export function openJobQueue(settings: JobQueueSettings): JobQueue {
     return new BullMqJobQueue({
       connection: settings.redisUrl,
       ...(settings.prefix === undefined ? {} : { prefix: settings.prefix }),
+      ...(settings.leaseMs === undefined ? {} : { lockDurationMs: settings.leaseMs }),
       ...reporter,
     });
   }
-  return new EmbeddedJobQueue({ stateDir: settings.stateDir, ...reporter });
+  return new EmbeddedJobQueue({
+    stateDir: settings.stateDir,
+    ...(settings.leaseMs === undefined ? {} : { leaseMs: settings.leaseMs }),
+    ...reporter,
+  });
 }
