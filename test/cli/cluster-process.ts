@@ -1,31 +1,35 @@
-// Starts `lambkin gateway` or `lambkin worker` (compiled, as an operator runs them) as a child process against a
-// test's redis-server and hands back its output so far, its exit, and for a gateway its URL.
+// Starts `lambkin dev`, `lambkin gateway` or `lambkin worker` (compiled, as an operator runs them) as a child
+// process and hands back its output so far, its exit, and for a server its URL. Each gets its own state folder.
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { freshStateDir } from "../support/state-dir.js";
-import { ROOT } from "./dev-process.js";
+
+export const ROOT = join(import.meta.dirname, "..", "..");
 
 export interface LambkinProcess {
   readonly child: ChildProcess;
-  /** The gateway's URL (empty for a worker). */
+  /** The server's URL (empty for a worker). */
   readonly url: string;
   readonly output: () => string;
   /** Resolves with the exit code (or the signal's name) once the process is gone. */
   readonly exited: Promise<number | string>;
 }
 
-const READY: Record<"gateway" | "worker", RegExp> = {
+export type LambkinCommand = "dev" | "gateway" | "worker";
+
+const READY: Record<LambkinCommand, RegExp> = {
+  dev: /ready on (http:\/\/[\d.]+:\d+)/,
   gateway: /gateway ready on (http:\/\/[\d.]+:\d+)/,
   worker: /worker ready/,
 };
 
 export async function startLambkin(
-  command: "gateway" | "worker",
+  command: LambkinCommand,
   dir: string,
   env: NodeJS.ProcessEnv,
 ): Promise<LambkinProcess> {
   const args = [join(ROOT, "bin", "lambkin.js"), command, "--dir", dir, "--log-format", "pretty"];
-  if (command === "gateway") args.push("--port", "0");
+  if (command !== "worker") args.push("--port", "0");
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: {

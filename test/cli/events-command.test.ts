@@ -1,10 +1,3 @@
-// `lambkin events` against a real `lambkin dev` on the embedded queue: an Event invocation (AWS SDK) whose
-// function always fails is kept as a dead letter with its payload and every attempt's error and request id, seen
-// the same over GET /_lambkin/events and `lambkin events list --json` — through the running dev (whose state
-// folder is locked: the CLI says so and asks it over HTTP) or --endpoint; after dev stops, straight from the state
-// folder (durable). Redrive runs the event again as a new event that succeeds once the function is fixed; purge
-// removes one or, with --all only, every one.
-import { spawn } from "node:child_process";
 import { chmodSync, cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,37 +5,11 @@ import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DeadLetterView } from "../../triggers/queue/dead-letter-view.js";
 import { eventually } from "../support/eventually.js";
+import { runLambkin } from "../support/run-lambkin.js";
 import { freshStateDir } from "../support/state-dir.js";
 import { type DevProcess, ROOT, startDev } from "./dev-process.js";
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function lambkin(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  const child = spawn(process.execPath, [join(ROOT, "bin", "lambkin.js"), ...args], {
-    env: {
-      ...process.env,
-      REDIS_URL: "",
-      AWS_ACCESS_KEY_ID: "",
-      NO_COLOR: "1",
-      LAMBKIN_STATE_DIR: freshStateDir(),
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return new Promise((resolve) => child.once("exit", (code) => resolve({ code, stdout, stderr })));
-}
+const lambkin = (args: string[], env: NodeJS.ProcessEnv = {}) => runLambkin(args, env);
 
 describe("lambkin events on lambkin dev's embedded queue", () => {
   let service: string;

@@ -1,32 +1,12 @@
-// `lambkin events` on BullMQ (REDIS_URL, a real throwaway redis-server): the dead letters `lambkin dev` keeps in
-// Redis are read straight from it by the CLI — no state folder, no HTTP — and served by dev's /_lambkin/events as
-// the embedded queue's are; redrive and purge act on Redis itself.
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RedisServer, startRedisServer } from "../../bench/redis-server.js";
 import type { DeadLetterView } from "../../triggers/queue/dead-letter-view.js";
 import { eventually } from "../support/eventually.js";
-import { freshStateDir } from "../support/state-dir.js";
+import { runLambkin } from "../support/run-lambkin.js";
 import { type DevProcess, ROOT, startDev } from "./dev-process.js";
 
-function lambkin(args: string[], env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [join(ROOT, "bin", "lambkin.js"), ...args], {
-    env: { ...process.env, NO_COLOR: "1", LAMBKIN_STATE_DIR: freshStateDir(), ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.once("exit", (code) => resolve({ code, stdout, stderr })),
-  );
-}
+const lambkin = (args: string[], env: NodeJS.ProcessEnv = {}) => runLambkin(args, env);
 
 describe("lambkin events on BullMQ (REDIS_URL)", () => {
   let redis: RedisServer;

@@ -1,8 +1,3 @@
-// Lambkin's own HTTP API for dead letters, /_lambkin/events, on the real gateway with a real embedded queue:
-// with LAMBKIN_ACCESS_KEYS configured nobody may read, redrive or purge without a SigV4 signature from one of the
-// keys (the AWS SDK's own signer, and `lambkin events --endpoint` signing with AWS_ACCESS_KEY_ID); hostile input
-// (a malformed job's dead letter, bad percent-encoding, an oversized URL, a body) gets a clear coded answer.
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { SignatureV4 } from "@smithy/signature-v4";
@@ -14,7 +9,7 @@ import { NodeSha256 } from "../../../gateway/invoke-api/sigv4/node-sha256.js";
 import { type LambkinRuntime, startRuntime } from "../../../runtime/lambkin-runtime.js";
 import type { DeadLetterView } from "../../../triggers/queue/dead-letter-view.js";
 import { eventually } from "../../support/eventually.js";
-import { freshStateDir } from "../../support/state-dir.js";
+import { runLambkin } from "../../support/run-lambkin.js";
 import { type LocalBackend, localBackend } from "../local-backend.js";
 import { rawExchange } from "../raw-http.js";
 
@@ -233,30 +228,4 @@ describe("/_lambkin/events with access keys configured", () => {
   });
 });
 
-function lambkin(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [join(ROOT, "bin", "lambkin.js"), ...args], {
-    env: {
-      ...process.env,
-      AWS_ACCESS_KEY_ID: "",
-      AWS_SECRET_ACCESS_KEY: "",
-      AWS_SESSION_TOKEN: "",
-      REDIS_URL: "",
-      NO_COLOR: "1",
-      LAMBKIN_STATE_DIR: freshStateDir(),
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return new Promise((resolve) => child.once("exit", (code) => resolve({ code, stdout, stderr })));
-}
+const lambkin = (args: string[], env: NodeJS.ProcessEnv = {}) => runLambkin(args, env);
