@@ -11,13 +11,12 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { PACKAGE_ROOT } from "../runtime/package-paths.js";
 import { type LoadResult, load, WARM_UP_SECONDS } from "./http-load.js";
-import { startRedisServer } from "./redis-server.js";
+import { freePort, startRedisServer } from "./redis-server.js";
 import { median, ms, ratio } from "./stats.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -29,17 +28,6 @@ interface Setup {
   readonly name: string;
   readonly port: number;
   readonly processes: ChildProcess[];
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
 
 function lambkin(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
