@@ -64,7 +64,8 @@ export async function gatewayCommand(flags: GatewayFlags, logger: Logger): Promi
       prefix,
       reporter: channelReporter(logger),
       leases: {
-        slotOf: (request) => leases.slotOf(resolveFunction(registry, request.functionName, request.qualifier)),
+        slotOf: (request) =>
+          leases.slotOf(resolveFunction(registry, request.functionName, request.qualifier)),
         ttlMs: DEFAULT_LEASE_TTL_MS,
       },
     });
