@@ -10,13 +10,17 @@
 import pc from "picocolors";
 import type { Logger } from "pino";
 import { createGateway } from "../../gateway/gateway-app.js";
+import { DEFAULT_ACCOUNT_CONCURRENCY } from "../../runtime/concurrency/concurrency-plan.js";
+import { DEFAULT_LEASE_TTL_MS } from "../../runtime/concurrency/redis-concurrency-limiter.js";
+import { RedisLeaseLayout } from "../../runtime/concurrency/redis-lease-layout.js";
+import { resolveFunction } from "../../runtime/invocation/resolve-function.js";
 import { clusterInvocations } from "../../triggers/cluster/cluster-invocations.js";
 import { SYNC_DEADLINE_SLACK_MS } from "../../triggers/cluster/interfaces/sync-deadline.js";
 import { RedisSyncInvocationClient } from "../../triggers/cluster/redis/redis-sync-client.js";
 import type { ScheduleRunner } from "../../triggers/schedule/interfaces/schedule-runner.js";
 import { startSchedules } from "../../triggers/schedule/start-schedules.js";
 import { accessKeysFromEnvironment } from "../access-keys.js";
-import type { ServiceFlags } from "../runtime-settings.js";
+import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
 import { redisPrefixOf, requiredRedisUrl, stateFolder } from "../state-folder.js";
 import { shutDownOnSignal } from "./dev-shutdown.js";
 import {
@@ -45,6 +49,13 @@ export async function gatewayCommand(flags: GatewayFlags, logger: Logger): Promi
   const host = flags.host ?? process.env.LAMBKIN_HOST ?? "127.0.0.1";
   const accessKeys = accessKeysFromEnvironment();
   const registry = await loadRegistry(flags, logger);
+  // The workers' caps, in the workers' keys: a call takes its unit as it is queued (one Redis step, no worker hop
+  // for a refusal) and the worker that runs it adopts the unit.
+  const leases = new RedisLeaseLayout(
+    runtimeOptions(flags, logger).accountConcurrency ?? DEFAULT_ACCOUNT_CONCURRENCY,
+    registry.all(),
+    `${prefix}:concurrency`,
+  );
   const queue = await openReadyQueue({ redisUrl, stateDir: stateFolder(undefined), prefix }, logger);
   let channel: RedisSyncInvocationClient;
   try {
@@ -52,6 +63,11 @@ export async function gatewayCommand(flags: GatewayFlags, logger: Logger): Promi
       redisUrl,
       prefix,
       reporter: channelReporter(logger),
+      leases: {
+        slotOf: (request) =>
+          leases.slotOf(resolveFunction(registry, request.functionName, request.qualifier)),
+        ttlMs: DEFAULT_LEASE_TTL_MS,
+      },
     });
   } catch (error) {
     await queue.close({ timeoutMs: 0 });

@@ -54,7 +54,14 @@ export async function workerCommand(flags: WorkerFlags, logger: Logger): Promise
     throw error;
   }
   const async = startAsyncInvocations({ runtime, queue, logger, retries });
-  sync.serve((request) => runtime.invoker.run(request), { concurrency: syncConcurrency });
+  sync.serve(
+    (request, handedOverLease) =>
+      runtime.invoker.run(request, handedOverLease === undefined ? {} : { handedOverLease }),
+    {
+      concurrency: syncConcurrency,
+      discardLease: (request, leaseId) => runtime.invoker.discardHandedOver(request, leaseId),
+    },
+  );
   const closeAll = async () => {
     await Promise.all([sync.close({ timeoutMs: 0 }), async.consumer.close({ timeoutMs: 0 })]);
     await runtime.close();

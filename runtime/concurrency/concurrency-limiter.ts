@@ -16,8 +16,16 @@ import type { ThrottleReason } from "../errors/service-errors.js";
 import type { ConcurrencyLimitedFunction } from "./concurrency-plan.js";
 
 export interface ConcurrencyLease {
+  /** Names the lease in its store: what a holder hands over (see ConcurrencyLimiter.adopt). */
+  readonly id: string;
   /** Gives the unit back. Idempotent; never rejects (a store that cannot be told lets the lease expire). */
   release(): Promise<void>;
+  /**
+   * Stops holding the unit without giving it back, so that another holder adopts it; answers its id. From then
+   * on this lease's release() is a no-op. In a shared store the unit stays counted until its adopter takes it
+   * over, or (Redis) until it expires.
+   */
+  handOver(): string;
 }
 
 export interface ConcurrencyLimiter {
@@ -27,6 +35,13 @@ export interface ConcurrencyLimiter {
    * Rejects with ConcurrencyUnavailableError when the shared store cannot be asked: never unlimited capacity.
    */
   tryAcquire(fn: ConcurrencyLimitedFunction): Promise<ConcurrencyLease | ThrottleReason>;
+  /**
+   * Takes over a unit of `fn` that another holder took and handed over by its id (a gateway takes the unit in the
+   * same step as it queues a request; the worker that runs the request adopts it): from then on this limiter
+   * keeps it and releases it. No round trip to the store: the unit counts already. Throws for a lease this store
+   * cannot know (in memory: one this limiter did not hand over).
+   */
+  adopt(fn: ConcurrencyLimitedFunction, leaseId: string): ConcurrencyLease;
   /** Units of `fn`'s pool in use now (the unreserved pool's, for a function without a reservation). */
   inUse(fn: ConcurrencyLimitedFunction): Promise<number>;
   /** Releases what this limiter still holds and its connections; leases released after close are no-ops. */

@@ -10,6 +10,9 @@ import { type ConcurrencyLimitedFunction, ConcurrencyPlan } from "./concurrency-
 export class InMemoryConcurrencyLimiter implements ConcurrencyLimiter {
   private readonly plan: ConcurrencyPlan;
   private readonly inUseByPool = new Map<string, number>();
+  /** Units handed over and not adopted yet, by lease id: their pool. */
+  private readonly handedOver = new Map<string, string>();
+  private sequence = 0;
 
   constructor(
     readonly accountLimit: number,
@@ -23,12 +26,29 @@ export class InMemoryConcurrencyLimiter implements ConcurrencyLimiter {
     const inUse = this.inUseByPool.get(pool.id) ?? 0;
     if (inUse >= pool.limit) return pool.throttleReason;
     this.inUseByPool.set(pool.id, inUse + 1);
-    let released = false;
+    return this.lease(`lease-${++this.sequence}`, pool.id);
+  }
+
+  adopt(_fn: ConcurrencyLimitedFunction, leaseId: string): ConcurrencyLease {
+    const poolId = this.handedOver.get(leaseId);
+    if (poolId === undefined) throw new Error(`no unit was handed over as ${leaseId}`);
+    this.handedOver.delete(leaseId);
+    return this.lease(leaseId, poolId);
+  }
+
+  private lease(id: string, poolId: string): ConcurrencyLease {
+    let held = true;
     return {
+      id,
       release: async () => {
-        if (released) return;
-        released = true;
-        this.inUseByPool.set(pool.id, (this.inUseByPool.get(pool.id) ?? 1) - 1);
+        if (!held) return;
+        held = false;
+        this.inUseByPool.set(poolId, (this.inUseByPool.get(poolId) ?? 1) - 1);
+      },
+      handOver: () => {
+        if (held) this.handedOver.set(id, poolId);
+        held = false;
+        return id;
       },
     };
   }

@@ -6,12 +6,12 @@
  * a member is a lease id, its score the time (ms, Redis's own clock) at which the lease expires unless renewed.
  * Every lease is in the account set and in its pool's set, with the same score. Expired members are purged before
  * counting, so a lease whose holder died (SIGKILL, lost host) stops counting once its TTL has passed.
- * Each write sets the keys' own expiry to the TTL: a member never outlives the last write to its key by more than
- * the TTL, so keys of a cluster that stopped vanish from Redis after the TTL too.
+ * Each write pushes the keys' own expiry to at least its lease's life (the TTL; longer for a lease handed over):
+ * a key never outlives its longest-lived member, so keys of a cluster that stopped vanish from Redis too.
  * Time is Redis's (`TIME`), not the workers': leases are compared on one clock whatever the hosts' clock skew.
  */
 
-const NOW = `local time = redis.call('TIME')
+export const NOW = `local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)`;
 
 /** Outcomes of ACQUIRE_LEASE. */
@@ -20,20 +20,37 @@ export const ACCOUNT_FULL = 1;
 export const POOL_FULL = 2;
 
 /**
- * KEYS: account set, pool set. ARGV: account limit, pool limit, lease id, TTL (ms).
+ * Lua functions the scripts share (and that other scripts compose, e.g. the cluster's "take a lease and queue the
+ * request" in one step). A key's own expiry is only ever pushed later, never brought closer: a lease handed over
+ * with a longer life (see TAKE_LEASE) must not vanish with its key when a shorter-lived write comes after it.
+ */
+export const LEASE_FUNCTIONS = `local function extend_expiry(key, ms)
+  if redis.call('PTTL', key) < ms then redis.call('PEXPIRE', key, ms) end
+end
+local function take_lease(account, pool, account_limit, pool_limit, lease_id, now, hold_ms)
+  redis.call('ZREMRANGEBYSCORE', account, '-inf', now)
+  redis.call('ZREMRANGEBYSCORE', pool, '-inf', now)
+  if redis.call('ZCARD', pool) >= pool_limit then return ${POOL_FULL} end
+  if redis.call('ZCARD', account) >= account_limit then return ${ACCOUNT_FULL} end
+  redis.call('ZADD', account, now + hold_ms, lease_id)
+  redis.call('ZADD', pool, now + hold_ms, lease_id)
+  extend_expiry(account, hold_ms)
+  extend_expiry(pool, hold_ms)
+  return ${ACQUIRED}
+end
+local function release_lease(account, pool, lease_id)
+  redis.call('ZREM', account, lease_id)
+  return redis.call('ZREM', pool, lease_id)
+end`;
+
+/**
+ * KEYS: account set, pool set. ARGV: account limit, pool limit, lease id, how long it lives unless renewed (ms):
+ * the TTL, or longer for a lease taken to be handed over (it must outlive the wait until its adopter renews it).
  * Returns ACQUIRED, ACCOUNT_FULL or POOL_FULL (the pool is checked first: its Reason is the more precise one).
  */
 export const ACQUIRE_LEASE = `${NOW}
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[2]) then return ${POOL_FULL} end
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return ${ACCOUNT_FULL} end
-local ttl = tonumber(ARGV[4])
-redis.call('ZADD', KEYS[1], now + ttl, ARGV[3])
-redis.call('ZADD', KEYS[2], now + ttl, ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('PEXPIRE', KEYS[2], ttl)
-return ${ACQUIRED}`;
+${LEASE_FUNCTIONS}
+return take_lease(KEYS[1], KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], now, tonumber(ARGV[4]))`;
 
 /**
  * KEYS: account set, then the pool set of each lease. ARGV: TTL (ms), then the lease ids, in the order of their
@@ -42,18 +59,19 @@ return ${ACQUIRED}`;
  * the caps true from then on.
  */
 export const RENEW_LEASES = `${NOW}
+${LEASE_FUNCTIONS}
 local ttl = tonumber(ARGV[1])
 for i = 2, #KEYS do
   redis.call('ZADD', KEYS[1], now + ttl, ARGV[i])
   redis.call('ZADD', KEYS[i], now + ttl, ARGV[i])
-  redis.call('PEXPIRE', KEYS[i], ttl)
+  extend_expiry(KEYS[i], ttl)
 end
-redis.call('PEXPIRE', KEYS[1], ttl)
+extend_expiry(KEYS[1], ttl)
 return #KEYS - 1`;
 
 /** KEYS: account set, pool set. ARGV: lease id. */
-export const RELEASE_LEASE = `redis.call('ZREM', KEYS[1], ARGV[1])
-return redis.call('ZREM', KEYS[2], ARGV[1])`;
+export const RELEASE_LEASE = `${LEASE_FUNCTIONS}
+return release_lease(KEYS[1], KEYS[2], ARGV[1])`;
 
 /** KEYS: a set. Its live members, expired ones purged. */
 export const LIVE_LEASES = `${NOW}

@@ -11,8 +11,6 @@
  * cannot be released then frees when it expires; one that cannot be renewed is written again by the next renewal
  * that gets through (its invocation is still running).
  */
-import { randomUUID } from "node:crypto";
-import { hostname } from "node:os";
 import { Redis } from "ioredis";
 import { ConfigError } from "../errors/config-error.js";
 import { coded } from "../errors/lambkin-codes.js";
@@ -22,7 +20,7 @@ import {
   type ConcurrencyLimiter,
   ConcurrencyUnavailableError,
 } from "./concurrency-limiter.js";
-import { type ConcurrencyLimitedFunction, ConcurrencyPlan } from "./concurrency-plan.js";
+import type { ConcurrencyLimitedFunction } from "./concurrency-plan.js";
 import {
   ACCOUNT_FULL,
   ACQUIRE_LEASE,
@@ -31,9 +29,10 @@ import {
   RELEASE_LEASE,
   RENEW_LEASES,
 } from "./lease-scripts.js";
+import { DEFAULT_KEY_PREFIX, isLeaseId, leaseNamer, RedisLeaseLayout } from "./redis-lease-layout.js";
 
+export { DEFAULT_KEY_PREFIX };
 export const DEFAULT_LEASE_TTL_MS = 10_000;
-export const DEFAULT_KEY_PREFIX = "lambkin:concurrency";
 const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
 const MINIMUM_LEASE_TTL_MS = 300;
 
@@ -72,16 +71,13 @@ interface HeldLease {
 
 export class RedisConcurrencyLimiter implements ConcurrencyLimiter {
   readonly accountLimit: number;
-  private readonly plan: ConcurrencyPlan;
+  private readonly layout: RedisLeaseLayout;
   private readonly redis: Redis & LeaseCommands;
   private readonly accountKey: string;
-  private readonly keyPrefix: string;
   private readonly leaseTtlMs: number;
   /** Where Redis is, without credentials, for messages. */
   private readonly address: string;
-  /** Identifies this holder in lease ids (host, pid, instance), which makes Redis's content readable. */
-  private readonly holderId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  private sequence = 0;
+  private readonly newLeaseId = leaseNamer();
   private readonly held = new Map<string, HeldLease>();
   private readonly heartbeat: NodeJS.Timeout;
   private renewing = false;
@@ -103,14 +99,17 @@ export class RedisConcurrencyLimiter implements ConcurrencyLimiter {
 
   private constructor(private readonly options: RedisConcurrencyOptions) {
     this.accountLimit = options.accountLimit;
-    this.plan = new ConcurrencyPlan(options.accountLimit, options.functions);
+    this.layout = new RedisLeaseLayout(
+      options.accountLimit,
+      options.functions,
+      options.keyPrefix ?? DEFAULT_KEY_PREFIX,
+    );
     this.leaseTtlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
     if (!Number.isInteger(this.leaseTtlMs) || this.leaseTtlMs < MINIMUM_LEASE_TTL_MS)
       throw new ConfigError(
         `The concurrency lease TTL must be a whole number of milliseconds, at least ${MINIMUM_LEASE_TTL_MS}; got ${this.leaseTtlMs}.`,
       );
-    this.keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
-    this.accountKey = `${this.keyPrefix}:account`;
+    this.accountKey = this.layout.accountKey;
     this.address = redactedAddress(options.redisUrl);
     const timeout = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     const redis = new Redis(options.redisUrl, {
@@ -136,19 +135,18 @@ export class RedisConcurrencyLimiter implements ConcurrencyLimiter {
   }
 
   async tryAcquire(fn: ConcurrencyLimitedFunction): Promise<ConcurrencyLease | ThrottleReason> {
-    const pool = this.plan.poolOf(fn);
+    const slot = this.layout.slotOf(fn);
     // A reservation of 0 throttles everything: a fact of the configuration, even with Redis down.
-    if (pool.limit === 0) return pool.throttleReason;
+    if (slot.poolLimit === 0) return slot.throttleReason;
     if (this.closed) throw this.unavailable(new Error("the limiter is closed"));
-    const poolKey = this.poolKey(pool.id);
-    const leaseId = `${this.holderId}:${++this.sequence}`;
+    const leaseId = this.newLeaseId();
     let outcome: number;
     try {
       outcome = await this.redis.acquireLease(
         this.accountKey,
-        poolKey,
+        slot.poolKey,
         this.accountLimit,
-        pool.limit,
+        slot.poolLimit,
         leaseId,
         this.leaseTtlMs,
       );
@@ -156,14 +154,37 @@ export class RedisConcurrencyLimiter implements ConcurrencyLimiter {
       throw this.unavailable(error);
     }
     if (outcome !== ACQUIRED)
-      return outcome === ACCOUNT_FULL ? "ConcurrentInvocationLimitExceeded" : pool.throttleReason;
+      return outcome === ACCOUNT_FULL ? "ConcurrentInvocationLimitExceeded" : slot.throttleReason;
+    return this.hold(leaseId, slot.poolKey);
+  }
+
+  /**
+   * Holds the lease from now on: the heartbeat renews it. A lease taken to be handed over lives past the TTL (until
+   * its request's deadline, and a TTL more): renewing it at once brings it down to this holder's TTL, so that the
+   * unit of a worker SIGKILLed right after adopting it comes back after the TTL, as any other.
+   */
+  adopt(fn: ConcurrencyLimitedFunction, leaseId: string): ConcurrencyLease {
+    if (!isLeaseId(leaseId)) throw new Error(`not a lease id: ${JSON.stringify(leaseId).slice(0, 100)}`);
+    const lease = this.hold(leaseId, this.layout.slotOf(fn).poolKey);
+    if (!this.closed) void this.renewOnly([[leaseId, { poolKey: this.layout.slotOf(fn).poolKey }]]);
+    return lease;
+  }
+
+  private hold(leaseId: string, poolKey: string): ConcurrencyLease {
     this.held.set(leaseId, { poolKey });
-    return { release: () => this.release(leaseId) };
+    return {
+      id: leaseId,
+      release: () => this.release(leaseId),
+      handOver: () => {
+        this.held.delete(leaseId);
+        return leaseId;
+      },
+    };
   }
 
   async inUse(fn: ConcurrencyLimitedFunction): Promise<number> {
     try {
-      return await this.redis.liveLeases(this.poolKey(this.plan.poolOf(fn).id));
+      return await this.redis.liveLeases(this.layout.slotOf(fn).poolKey);
     } catch (error) {
       throw this.unavailable(error);
     }
@@ -194,7 +215,14 @@ export class RedisConcurrencyLimiter implements ConcurrencyLimiter {
   private async renew(): Promise<void> {
     if (this.renewing || this.held.size === 0) return;
     this.renewing = true;
-    const leases = [...this.held];
+    try {
+      await this.renewOnly([...this.held]);
+    } finally {
+      this.renewing = false;
+    }
+  }
+
+  private async renewOnly(leases: readonly (readonly [string, HeldLease])[]): Promise<void> {
     try {
       await this.redis.renewLeases(
         1 + leases.length,
@@ -206,8 +234,6 @@ export class RedisConcurrencyLimiter implements ConcurrencyLimiter {
       this.updatesSucceeded();
     } catch (error) {
       this.updateFailed("renew", error);
-    } finally {
-      this.renewing = false;
     }
   }
 
@@ -226,10 +252,6 @@ export class RedisConcurrencyLimiter implements ConcurrencyLimiter {
           `released units free when their leases expire (${this.leaseTtlMs} ms), running ones are written again once Redis answers.`,
       ),
     );
-  }
-
-  private poolKey(poolId: string): string {
-    return `${this.keyPrefix}:pool:${poolId}`;
   }
 
   private unavailable(error: unknown): ConcurrencyUnavailableError {

@@ -33,6 +33,15 @@ export interface InvokeOptions {
   readonly requestId?: string;
 }
 
+/** How run() gets its unit of concurrency. */
+export interface RunOptions {
+  /**
+   * A unit taken for this request elsewhere and handed over by its lease id (a cluster gateway takes it in the
+   * same step as it queues the request): it is adopted, not acquired again.
+   */
+  readonly handedOverLease?: string;
+}
+
 export interface InvokeResult extends InvocationOutcome {
   readonly functionName: string;
   readonly executedVersion: "$LATEST";
@@ -76,8 +85,8 @@ export class Invoker {
   }
 
   /** Runs a request built (and validated) by buildInvocationRequest, in a warm or a new environment. */
-  run(request: InvocationRequest): Promise<InvokeResult> {
-    const invocation = this.execute(request);
+  run(request: InvocationRequest, options: RunOptions = {}): Promise<InvokeResult> {
+    const invocation = this.execute(request, options);
     this.running.add(invocation);
     invocation.then(
       () => this.running.delete(invocation),
@@ -99,10 +108,33 @@ export class Invoker {
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 
-  private async execute(request: InvocationRequest): Promise<InvokeResult> {
+  /**
+   * Gives back a unit handed over for a request that will not run (taken after its deadline). A function this
+   * process does not know has no pool to name: its unit then frees when its lease expires.
+   */
+  discardHandedOver(request: InvocationRequest, leaseId: string): void {
+    let fn: FunctionDefinition;
+    try {
+      fn = this.resolveFunction(request.functionName, request.qualifier);
+    } catch {
+      return;
+    }
+    void this.concurrency.adopt(fn, leaseId).release();
+  }
+
+  private async execute(request: InvocationRequest, options: RunOptions): Promise<InvokeResult> {
     const fn = this.resolveFunction(request.functionName, request.qualifier);
-    const clientContext = decodeClientContext(request.clientContext);
-    const lease = await this.acquireConcurrency(fn);
+    // Adopted first: a request refused below still gives its handed-over unit back.
+    const adopted =
+      options.handedOverLease === undefined ? undefined : this.concurrency.adopt(fn, options.handedOverLease);
+    let clientContext: ReturnType<typeof decodeClientContext>;
+    try {
+      clientContext = decodeClientContext(request.clientContext);
+    } catch (error) {
+      void adopted?.release();
+      throw error;
+    }
+    const lease = adopted ?? (await this.acquireConcurrency(fn));
     const { requestId } = request;
     try {
       const environment = await this.environmentFor(fn, requestId);

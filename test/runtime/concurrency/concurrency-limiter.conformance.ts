@@ -121,6 +121,24 @@ export function describeConcurrencyLimiter(adapter: string, newFactory: () => Pr
       expect(await on.inUse(unreserved)).toBe(0);
     });
 
+    it("keeps a unit counted through its hand-over, and lets its adopter release it, once", async () => {
+      const two = reserved("two", 2);
+      const on = await limiter({ accountLimit: 100, functions: [two] });
+      const [lease] = await take(on, two, 1);
+      if (lease === undefined) throw new Error("no lease");
+      const id = lease.handOver();
+      expect(id).toBe(lease.id);
+      await lease.release(); // handed over: no longer the holder's to give back
+      expect(await on.inUse(two)).toBe(1);
+      const adopted = on.adopt(two, id);
+      expect(adopted.id).toBe(id);
+      expect(await on.inUse(two)).toBe(1);
+      await take(on, two, 1);
+      expect(await on.tryAcquire(two)).toBe("ReservedFunctionConcurrentInvocationLimitExceeded");
+      await Promise.all([adopted.release(), adopted.release()]);
+      expect(await on.inUse(two)).toBe(1);
+    });
+
     it("ignores a second release of the same lease", async () => {
       const two = reserved("two", 2);
       const on = await limiter({ accountLimit: 100, functions: [two] });

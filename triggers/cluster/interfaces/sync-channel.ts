@@ -11,8 +11,10 @@
  *   the worker that took it died) or the channel's store could not be reached.
  * - A request not taken by its deadline is never run: a worker that takes it late drops it, since its caller
  *   has had its answer.
- * - A server takes requests only while it has capacity (`concurrency` running at most); the concurrency caps
- *   themselves are the worker's Invoker's (shared through Redis), so a call over a cap is refused at once.
+ * - A server takes requests only while it has capacity (`concurrency` running at most). The concurrency caps
+ *   (shared through Redis) are applied either by the client, which takes the unit in the same step as it queues
+ *   the request and refuses a call over a cap at once without a worker (the unit then travels with the request:
+ *   the worker's Invoker adopts it, a request taken back or dropped gives it back), or else by the worker's Invoker.
  */
 import type { InvocationRequest } from "../../../runtime/invocation/invocation-request.js";
 import type { InvokeResult } from "../../../runtime/invoker/invoker.js";
@@ -37,12 +39,20 @@ export interface SyncInvocationClient {
   close(): Promise<void>;
 }
 
-/** Runs one request on the worker: its Invoker's run(). Rejects with a ServiceError for a refusal. */
-export type SyncInvocationHandler = (request: InvocationRequest) => Promise<InvokeResult>;
+/**
+ * Runs one request on the worker: its Invoker's run(), adopting `handedOverLease` (the unit the client took) when
+ * there is one. Rejects with a ServiceError for a refusal.
+ */
+export type SyncInvocationHandler = (
+  request: InvocationRequest,
+  handedOverLease?: string,
+) => Promise<InvokeResult>;
 
 export interface ServeOptions {
   /** At most this many requests run at once in this server; it takes no more until one ends. */
   readonly concurrency: number;
+  /** Gives back the unit handed over with a request that is not run (taken after its deadline). */
+  readonly discardLease?: (request: InvocationRequest, leaseId: string) => void;
 }
 
 /** The worker's side. */

@@ -9,6 +9,7 @@
  * Lambda's synchronous payload limit is 6 MB (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
  */
 
+import { isLeaseId } from "../../../runtime/concurrency/redis-lease-layout.js";
 import type { InvocationStatus } from "../../../runtime/environment/invocation.js";
 import type { ServiceErrorName, ThrottleReason } from "../../../runtime/errors/service-errors.js";
 import { ServiceError } from "../../../runtime/errors/service-errors.js";
@@ -28,6 +29,11 @@ export interface SyncRequestEnvelope {
   readonly replyTo: string;
   /** ms since the epoch: past it the caller no longer waits, and the request is not run. */
   readonly deadline: number;
+  /**
+   * The unit of concurrency the gateway took for this request when it queued it (a lease id): the worker adopts
+   * it instead of acquiring one, and gives it back if it drops the request.
+   */
+  readonly lease?: string;
   readonly functionName: string;
   readonly qualifier?: "$LATEST";
   /** base64 of the payload's bytes. */
@@ -100,6 +106,7 @@ const REQUEST_KEYS = new Set([
   "id",
   "replyTo",
   "deadline",
+  "lease",
   "functionName",
   "qualifier",
   "payload",
@@ -112,11 +119,14 @@ const REQUEST_KEYS = new Set([
 
 export function encodeRequest(
   request: InvocationRequest,
-  call: { readonly id: string; readonly replyTo: string; readonly deadline: number },
+  call: { readonly id: string; readonly replyTo: string; readonly deadline: number; readonly lease?: string },
 ): string {
   const envelope: SyncRequestEnvelope = {
     v: SYNC_ENVELOPE_VERSION,
-    ...call,
+    id: call.id,
+    replyTo: call.replyTo,
+    deadline: call.deadline,
+    ...(call.lease === undefined ? {} : { lease: call.lease }),
     functionName: request.functionName,
     ...(request.qualifier === undefined ? {} : { qualifier: request.qualifier }),
     payload: request.payload.toString("base64"),
@@ -188,6 +198,7 @@ export function parseRequest(raw: string, replyPrefix: string): Parsed<SyncReque
   if (replyTo === undefined) return refuse(`replyTo must be a channel starting with ${replyPrefix}`);
   if (typeof m.deadline !== "number" || !Number.isSafeInteger(m.deadline) || m.deadline <= 0)
     return refuse("deadline must be a time in ms since the epoch");
+  if (m.lease !== undefined && !isLeaseId(m.lease)) return refuse("lease, when present, must be a lease id");
   if (!text(m.functionName, MAX_NAME)) return refuse("functionName must be a non-empty string");
   if (m.qualifier !== undefined && m.qualifier !== "$LATEST")
     return refuse("qualifier, when present, must be $LATEST");

@@ -8,12 +8,15 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
+import { ACCOUNT_FULL, ACQUIRED } from "../../../runtime/concurrency/lease-scripts.js";
+import { type LeaseSlot, leaseNamer } from "../../../runtime/concurrency/redis-lease-layout.js";
 import { coded, type LambkinCode } from "../../../runtime/errors/lambkin-codes.js";
-import { ServiceError } from "../../../runtime/errors/service-errors.js";
+import { ServiceError, type ThrottleReason, throttled } from "../../../runtime/errors/service-errors.js";
 import type { InvocationRequest } from "../../../runtime/invocation/invocation-request.js";
 import type { InvokeResult } from "../../../runtime/invoker/invoker.js";
 import type { ChannelReporter, SyncInvocationClient } from "../interfaces/sync-channel.js";
 import { encodeRequest, parseReply } from "../interfaces/sync-envelope.js";
+import { QUEUE_WITH_LEASE, WITHDRAW_WITH_LEASE } from "./lease-queue-scripts.js";
 import { commandClient, describeUrl, waitingClient } from "./redis-connection.js";
 import { syncChannelKeys } from "./sync-channel-keys.js";
 
@@ -22,11 +25,49 @@ export interface RedisSyncClientOptions {
   /** Key prefix shared by the cluster (default `lambkin`). */
   readonly prefix?: string;
   readonly reporter: ChannelReporter;
+  /**
+   * The cluster's concurrency leases (the workers' limiter's keys and caps): with them a call takes its unit in
+   * the same step as it queues its request, and one over a cap is refused at once, here. Without them the
+   * worker's Invoker acquires the unit.
+   */
+  readonly leases?: {
+    /** The keys and caps of the request's function (it was resolved already: it is known). */
+    readonly slotOf: (request: InvocationRequest) => LeaseSlot;
+    /** The workers' lease TTL (ms): a handed-over unit lives that long past the request's deadline. */
+    readonly ttlMs: number;
+  };
+}
+
+interface HandedOverLease {
+  readonly id: string;
+  readonly slot: LeaseSlot;
+}
+
+/** The scripts defined on the command connection. */
+interface LeaseQueueCommands {
+  queueWithLease(
+    requests: string,
+    account: string,
+    pool: string,
+    accountLimit: number,
+    poolLimit: number,
+    leaseId: string,
+    holdMs: number,
+    envelope: string,
+  ): Promise<number>;
+  withdrawWithLease(
+    requests: string,
+    account: string,
+    pool: string,
+    envelope: string,
+    leaseId: string,
+  ): Promise<number>;
 }
 
 interface PendingCall {
   readonly functionName: string;
   readonly envelope: string;
+  readonly lease?: HandedOverLease;
   readonly resolve: (result: InvokeResult) => void;
   readonly reject: (error: ServiceError) => void;
   readonly timer: NodeJS.Timeout;
@@ -44,10 +85,11 @@ export class RedisSyncInvocationClient implements SyncInvocationClient {
   private readonly requests: string;
   private readonly pending = new Map<string, PendingCall>();
   private readonly idle = new Set<() => void>();
+  private readonly newLeaseId = leaseNamer();
   private closed = false;
 
   private constructor(
-    private readonly commands: Redis,
+    private readonly commands: Redis & LeaseQueueCommands,
     private readonly subscriber: Redis,
     private readonly options: RedisSyncClientOptions,
   ) {
@@ -58,8 +100,11 @@ export class RedisSyncInvocationClient implements SyncInvocationClient {
 
   /** Connects and subscribes; rejects (with the connection closed) when Redis cannot be reached. */
   static async connect(options: RedisSyncClientOptions): Promise<RedisSyncInvocationClient> {
+    const commands = commandClient(options.redisUrl);
+    commands.defineCommand("queueWithLease", { lua: QUEUE_WITH_LEASE, numberOfKeys: 3 });
+    commands.defineCommand("withdrawWithLease", { lua: WITHDRAW_WITH_LEASE, numberOfKeys: 3 });
     const client = new RedisSyncInvocationClient(
-      commandClient(options.redisUrl),
+      commands as Redis & LeaseQueueCommands,
       waitingClient(options.redisUrl),
       options,
     );
@@ -100,30 +145,90 @@ export class RedisSyncInvocationClient implements SyncInvocationClient {
     if (this.closed)
       return Promise.reject(serviceException("LKN_ERR_CLUSTER_NO_WORKER", "this gateway is shutting down"));
     const id = randomUUID();
-    const envelope = encodeRequest(request, { id, replyTo: this.replyTo, deadline });
+    const slot = this.options.leases?.slotOf(request);
+    // A reservation of 0 throttles everything: a fact of the configuration, as the limiter answers it.
+    if (slot !== undefined && slot.poolLimit === 0) return Promise.reject(throttled(slot.throttleReason));
+    const lease = slot === undefined ? undefined : { id: this.newLeaseId(), slot };
+    const envelope = encodeRequest(request, {
+      id,
+      replyTo: this.replyTo,
+      deadline,
+      ...(lease === undefined ? {} : { lease: lease.id }),
+    });
     return new Promise<InvokeResult>((resolve, reject) => {
       const timer = setTimeout(() => void this.expire(id), Math.max(0, deadline - Date.now()));
       // Registered before the push: a worker's reply may arrive before the push's own acknowledgement.
-      this.pending.set(id, { functionName: request.functionName, envelope, resolve, reject, timer });
-      this.commands.lpush(this.requests, envelope).catch((error: unknown) => {
-        this.settle(id)?.reject(
-          serviceException(
-            "LKN_ERR_CLUSTER_REDIS_UNAVAILABLE",
-            `Lambkin could not hand the invocation to a worker (Redis: ${(error as Error).message}); it was not run. Retry later.`,
-            error,
-          ),
-        );
+      this.pending.set(id, {
+        functionName: request.functionName,
+        envelope,
+        ...(lease === undefined ? {} : { lease }),
+        resolve,
+        reject,
+        timer,
       });
+      this.queue(envelope, deadline, lease).then(
+        (refusal) => {
+          if (refusal !== undefined) this.settle(id)?.reject(throttled(refusal));
+        },
+        (error: unknown) => {
+          this.settle(id)?.reject(
+            serviceException(
+              "LKN_ERR_CLUSTER_REDIS_UNAVAILABLE",
+              `Lambkin could not hand the invocation to a worker (Redis: ${(error as Error).message}); it was not run. Retry later.`,
+              error,
+            ),
+          );
+        },
+      );
     });
+  }
+
+  /** Pushes the envelope, with its lease taken in the same step when there is one; answers a throttle's Reason. */
+  private async queue(
+    envelope: string,
+    deadline: number,
+    lease: HandedOverLease | undefined,
+  ): Promise<ThrottleReason | undefined> {
+    if (lease === undefined) {
+      await this.commands.lpush(this.requests, envelope);
+      return undefined;
+    }
+    const { slot } = lease;
+    // It must outlive the wait for a worker (the deadline) and a TTL more, for the worker's first renewal.
+    const holdMs = Math.max(0, deadline - Date.now()) + (this.options.leases?.ttlMs ?? 0);
+    const outcome = await this.commands.queueWithLease(
+      this.requests,
+      slot.accountKey,
+      slot.poolKey,
+      slot.accountLimit,
+      slot.poolLimit,
+      lease.id,
+      holdMs,
+      envelope,
+    );
+    if (outcome === ACQUIRED) return undefined;
+    return outcome === ACCOUNT_FULL ? "ConcurrentInvocationLimitExceeded" : slot.throttleReason;
+  }
+
+  /** Takes a request back if no worker took it (giving its unit back with it): true if it was still waiting. */
+  private async withdraw(call: PendingCall): Promise<boolean> {
+    const removed =
+      call.lease === undefined
+        ? await this.commands.lrem(this.requests, 1, call.envelope)
+        : await this.commands.withdrawWithLease(
+            this.requests,
+            call.lease.slot.accountKey,
+            call.lease.slot.poolKey,
+            call.envelope,
+            call.lease.id,
+          );
+    return removed > 0;
   }
 
   async withdrawUntaken(): Promise<void> {
     await Promise.all(
       [...this.pending].map(async ([id, call]) => {
-        const untaken = await this.commands.lrem(this.requests, 1, call.envelope).then(
-          (removed) => removed > 0,
-          () => false,
-        );
+        const untaken = await this.withdraw(call).catch(() => false);
         if (untaken)
           this.settle(id)?.reject(
             serviceException(
@@ -176,7 +281,7 @@ export class RedisSyncInvocationClient implements SyncInvocationClient {
     if (call === undefined) return;
     let untaken: boolean | undefined;
     try {
-      untaken = (await this.commands.lrem(this.requests, 1, call.envelope)) > 0;
+      untaken = await this.withdraw(call);
     } catch {
       untaken = undefined; // Redis unreachable: the worker that pops it later sees it expired and drops it
     }

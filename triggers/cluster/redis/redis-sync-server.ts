@@ -43,6 +43,7 @@ export class RedisSyncInvocationServer implements SyncInvocationServer {
   private loop: Promise<void> | undefined;
   private stopping = false;
   private closing: Promise<void> | undefined;
+  private discardLease: ServeOptions["discardLease"];
 
   private constructor(private readonly options: RedisSyncServerOptions) {
     this.keys = syncChannelKeys(options.prefix);
@@ -71,6 +72,7 @@ export class RedisSyncInvocationServer implements SyncInvocationServer {
   serve(handler: SyncInvocationHandler, options: ServeOptions): void {
     if (this.loop !== undefined) throw new Error("this sync server already serves");
     const concurrency = Math.max(1, Math.floor(options.concurrency));
+    this.discardLease = options.discardLease;
     this.loop = this.popLoop(handler, concurrency);
   }
 
@@ -155,11 +157,12 @@ export class RedisSyncInvocationServer implements SyncInvocationServer {
         code: "LKN_WRN_CLUSTER_REQUEST_EXPIRED",
         message: `the synchronous invocation ${envelope.requestId} of ${envelope.functionName} was taken after its deadline (its caller has been answered); it is not run`,
       });
+      if (envelope.lease !== undefined) this.discardLease?.(requestOf(envelope), envelope.lease);
       return;
     }
     let reply: string;
     try {
-      reply = encodeResult(envelope.id, await handler(requestOf(envelope)));
+      reply = encodeResult(envelope.id, await handler(requestOf(envelope), envelope.lease));
     } catch (error) {
       reply = encodeError(envelope.id, error);
     }
