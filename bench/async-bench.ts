@@ -175,9 +175,17 @@ function startWorker(url: string, prefix: string): Promise<ChildProcess> {
   );
   return new Promise((resolve, reject) => {
     let output = "";
+    let ready = false;
+    // Read until "ready", then only drain: the worker logs three lines per event (START/END/REPORT), and
+    // scanning everything it ever wrote on every chunk cost this process more CPU than the worker itself.
     child.stderr?.on("data", (chunk: Buffer) => {
+      if (ready) return;
       output += chunk.toString();
-      if (/"msg":"[^"]*ready/.test(output)) resolve(child);
+      if (/"msg":"[^"]*ready/.test(output)) {
+        ready = true;
+        output = "";
+        resolve(child);
+      }
     });
     child.once("exit", (code) => reject(new Error(`lambkin worker exited (${code}):\n${output}`)));
   });
