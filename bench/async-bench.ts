@@ -4,6 +4,7 @@
  * `lambkin worker` processes, each divided by raw BullMQ (a no-op processor, same Redis, same concurrency)
  * measured in the same run. Rounds are interleaved so that a noisy neighbour slows every contender alike.
  *   node dist/bench/async-bench.js        (BENCH_ASYNC_EVENTS=2000, BENCH_ASYNC_CONCURRENCY=10)
+ * BENCH_ASYNC_ONLY=embedded|bullmq runs raw BullMQ and only those contenders (faster iteration on one path).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -29,6 +30,9 @@ const EVENTS = Number(process.env.BENCH_ASYNC_EVENTS ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_ASYNC_CONCURRENCY ?? 10);
 const ROUNDS = 3;
 const PRODUCERS = 20;
+const ONLY = process.env.BENCH_ASYNC_ONLY;
+if (ONLY !== undefined && ONLY !== "embedded" && ONLY !== "bullmq")
+  throw new Error(`BENCH_ASYNC_ONLY must be embedded or bullmq, not ${ONLY}`);
 const PACKAGE_ROOT = join(import.meta.dirname, "..", "..");
 const SERVICE = join(PACKAGE_ROOT, "bench", "fixtures", "echo");
 const FUNCTION = "bench-dev-echo";
@@ -171,9 +175,17 @@ function startWorker(url: string, prefix: string): Promise<ChildProcess> {
   );
   return new Promise((resolve, reject) => {
     let output = "";
+    let ready = false;
+    // Read until "ready", then only drain: the worker logs three lines per event (START/END/REPORT), and
+    // scanning everything it ever wrote on every chunk cost this process more CPU than the worker itself.
     child.stderr?.on("data", (chunk: Buffer) => {
+      if (ready) return;
       output += chunk.toString();
-      if (/"msg":"[^"]*ready/.test(output)) resolve(child);
+      if (/"msg":"[^"]*ready/.test(output)) {
+        ready = true;
+        output = "";
+        resolve(child);
+      }
     });
     child.once("exit", (code) => reject(new Error(`lambkin worker exited (${code}):\n${output}`)));
   });
@@ -184,11 +196,12 @@ async function main(): Promise<void> {
   console.log(
     `Lambkin asynchronous-invocation benchmark — node ${process.version}, ${EVENTS} events per round, consumer concurrency ${CONCURRENCY}, ${ROUNDS} interleaved rounds\n`,
   );
-  const contenders = {
-    embedded: await embedded(),
-    "BullMQ, 1 worker": await cluster(redis.url, 1),
-    "BullMQ, 2 workers": await cluster(redis.url, 2),
-  };
+  const contenders: Record<string, Awaited<ReturnType<typeof embedded>>> = {};
+  if (ONLY !== "bullmq") contenders.embedded = await embedded();
+  if (ONLY !== "embedded") {
+    contenders["BullMQ, 1 worker"] = await cluster(redis.url, 1);
+    contenders["BullMQ, 2 workers"] = await cluster(redis.url, 2);
+  }
   const samples: Record<string, number[]> = { raw: [] };
   for (const name of Object.keys(contenders)) samples[name] = [];
   try {

@@ -9,7 +9,14 @@
  *   while the handler runs. A lease that expires (its handler stuck past it) is handed out again; at open,
  *   every lease is released, since the lock proves its holder is dead.
  * - every outcome is one UPDATE guarded by the lease's owner, so a job handed out again after a lost lease is
- *   not overwritten by the late first handler.
+ *   not overwritten by the late first handler. Outcomes of one turn of the event loop are written together,
+ *   in one transaction, just before the consumers lease more.
+ * - only what was acknowledged to a caller is synced to disk at its commit (enqueue, redrive, purge). Leases,
+ *   renewals and outcomes commit with synchronous=NORMAL: they survive the death of the process, and a power
+ *   cut can lose only the last of them — which hands a finished job out again (at-least-once allows it; a
+ *   lost lease is void at open anyway). The WAL is one file appended in order, so the sync of an enqueue
+ *   also makes every earlier bookkeeping commit durable: a crash never keeps a later write without an
+ *   earlier one. https://www.sqlite.org/pragma.html#pragma_synchronous
  */
 import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
@@ -72,6 +79,14 @@ const DEFAULT_CLOSE_TIMEOUT_MS = 30_000;
 const MAX_BATCH_JOBS = 500;
 const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 
+/** A handler's outcome waiting for the next settlement transaction. */
+interface PendingSettlement {
+  readonly row: JobRow;
+  readonly owner: string;
+  readonly result: JobOutcome;
+  readonly errors: readonly AttemptError[];
+}
+
 interface PendingEnqueue {
   readonly job: CheckedEnqueue;
   readonly text: string;
@@ -90,8 +105,13 @@ export class EmbeddedJobQueue implements JobQueue {
   private readonly consumers = new Set<EmbeddedConsumer>();
   private pending: PendingEnqueue[] = [];
   private flushScheduled = false;
+  private settlements: PendingSettlement[] = [];
+  private settleScheduled = false;
   private closed = false;
   private readonly insert: Database.Statement;
+  private readonly statements: ReturnType<typeof prepareStatements>;
+  /** Whether the file was opened with synchronous=FULL: then bookkeeping commits step down to NORMAL. */
+  private readonly syncsAcknowledged: boolean;
 
   /** Opens (and locks) the queue of a state folder; throws QueueStateLockedError when another process has it. */
   constructor(options: EmbeddedJobQueueOptions) {
@@ -104,6 +124,8 @@ export class EmbeddedJobQueue implements JobQueue {
       `INSERT INTO jobs (id, data, state, run_at, enqueued_at) VALUES (?, ?, 'waiting', ?, ?)
        ON CONFLICT (id) DO NOTHING`,
     );
+    this.statements = prepareStatements(this.db);
+    this.syncsAcknowledged = (options.synchronous ?? "FULL") === "FULL";
     this.recoverLeases();
     this.deadLetters = new EmbeddedDeadLetters(this);
   }
@@ -177,16 +199,7 @@ export class EmbeddedJobQueue implements JobQueue {
 
   async counts(): Promise<QueueCounts> {
     const now = Date.now();
-    const row = this.db
-      .prepare(
-        `SELECT
-           COALESCE(SUM(state = 'waiting' AND run_at <= ?), 0) AS ready,
-           COALESCE(SUM(state = 'waiting' AND run_at > ?), 0) AS delayed,
-           COALESCE(SUM(state = 'leased'), 0) AS running,
-           COALESCE(SUM(state = 'dead'), 0) AS dead
-         FROM jobs`,
-      )
-      .get(now, now) as QueueCounts;
+    const row = this.statements.counts.get(now, now) as QueueCounts;
     return { ready: row.ready, delayed: row.delayed, running: row.running, dead: row.dead };
   }
 
@@ -195,6 +208,7 @@ export class EmbeddedJobQueue implements JobQueue {
     this.closed = true;
     await Promise.all([...this.consumers].map((consumer) => consumer.close(options)));
     this.flush();
+    this.flushSettlements();
     this.store.close();
   }
 
@@ -225,66 +239,106 @@ export class EmbeddedJobQueue implements JobQueue {
    * leases are handed out again first.
    */
   claim(owner: string, limit: number): JobRow[] {
+    this.flushSettlements(); // the outcomes of this turn first: their jobs must not be seen as leased
     const now = Date.now();
-    const rows = this.db.transaction(() => {
-      this.releaseLeases(`state = 'leased' AND lease_until < ?`, now);
-      return this.db
-        .prepare(
-          `UPDATE jobs SET state = 'leased', lease_owner = ?, lease_until = ?, deliveries = deliveries + 1
-           WHERE seq IN (SELECT seq FROM jobs WHERE state = 'waiting' AND run_at <= ? ORDER BY run_at, seq LIMIT ?)
-           RETURNING *`,
-        )
-        .all(owner, now + this.leaseMs, now, limit) as JobRow[];
-    })();
+    const rows = this.bookkeeping(() => {
+      this.releaseExpiredLeases(now);
+      return this.statements.claim.all(owner, now + this.leaseMs, now, limit) as JobRow[];
+    });
     // RETURNING's order is unspecified: hand them out in the queue's order.
     return rows.sort((a, b) => a.run_at - b.run_at || a.seq - b.seq);
   }
 
   /** When the next waiting job is due (ms since the epoch), or undefined. */
   nextDue(): number | undefined {
-    const row = this.db.prepare(`SELECT MIN(run_at) AS next FROM jobs WHERE state = 'waiting'`).get() as {
-      next: number | null;
-    };
+    const row = this.statements.nextDue.get() as { next: number | null };
     return row.next ?? undefined;
   }
 
   renew(ids: readonly string[], owner: string): void {
     const until = Date.now() + this.leaseMs;
-    const statement = this.db.prepare(`UPDATE jobs SET lease_until = ? WHERE id = ? AND lease_owner = ?`);
-    this.db.transaction(() => {
-      for (const id of ids) statement.run(until, id, owner);
-    })();
+    this.bookkeeping(() => {
+      for (const id of ids) this.statements.renew.run(until, id, owner);
+    });
+  }
+
+  /**
+   * Takes a handler's outcome for the job it leased; it is written with the others of this turn (one
+   * transaction), before the next claim and at the latest on the next turn of the event loop.
+   */
+  settle(row: JobRow, owner: string, result: JobOutcome, errors: readonly AttemptError[]): void {
+    this.settlements.push({ row, owner, result, errors });
+    if (this.settleScheduled) return;
+    this.settleScheduled = true;
+    // The consumer that ran the job wakes itself (and claims, which writes them first); this is for the
+    // turns where nobody claims.
+    setImmediate(() => {
+      try {
+        this.flushSettlements();
+      } catch (error) {
+        this.report({ code: "LKN_WRN_QUEUE_BACKEND", message: `SQLite: ${(error as Error).message}` });
+      }
+    });
+  }
+
+  /**
+   * Writes the pending outcomes in one transaction. When it fails (disk full…) their jobs stay leased: the
+   * leases expire and the jobs run again (at-least-once), so nothing is lost.
+   */
+  flushSettlements(): void {
+    this.settleScheduled = false;
+    if (this.settlements.length === 0 || !this.db.open) return;
+    const batch = this.settlements;
+    this.settlements = [];
+    this.bookkeeping(() => {
+      for (const { row, owner, result, errors } of batch) this.applyOutcome(row, owner, result, errors);
+    });
   }
 
   /** Applies a handler's outcome to the job it leased; false when the lease was lost meanwhile. */
-  settle(row: JobRow, owner: string, result: JobOutcome, errors: readonly AttemptError[]): boolean {
+  private applyOutcome(
+    row: JobRow,
+    owner: string,
+    result: JobOutcome,
+    errors: readonly AttemptError[],
+  ): boolean {
     const now = Date.now();
-    const guard = `WHERE id = ? AND lease_owner = ? AND state = 'leased'`;
+    const { statements } = this;
     let changes: number;
     switch (result.kind) {
       case "done":
-        changes = this.db.prepare(`DELETE FROM jobs ${guard}`).run(row.id, owner).changes;
+        changes = statements.finish.run(row.id, owner).changes;
         break;
       case "retry":
-        changes = this.db
-          .prepare(
-            `UPDATE jobs SET state = 'waiting', run_at = ?, lease_owner = NULL, lease_until = NULL,
-               attempts = attempts + 1, errors = ? ${guard}`,
-          )
-          .run(now + safeDelay(result.delayMs), JSON.stringify(errors), row.id, owner).changes;
+        changes = statements.retry.run(
+          now + safeDelay(result.delayMs),
+          JSON.stringify(errors),
+          row.id,
+          owner,
+        ).changes;
         break;
       case "postpone":
-        changes = this.db
-          .prepare(
-            `UPDATE jobs SET state = 'waiting', run_at = ?, lease_owner = NULL, lease_until = NULL ${guard}`,
-          )
-          .run(now + safeDelay(result.delayMs), row.id, owner).changes;
+        changes = statements.postpone.run(now + safeDelay(result.delayMs), row.id, owner).changes;
         break;
       case "dead-letter":
-        changes = this.bury(row.id, result.condition, result.reason, errors, guard, owner);
+        changes = this.bury(row.id, result.condition, result.reason, errors, LEASE_GUARD, owner);
         break;
     }
     return changes > 0;
+  }
+
+  /**
+   * Runs `work` in one transaction committed with synchronous=NORMAL (no sync of its own; the next
+   * acknowledged write's sync covers it): for writes nobody was promised, see the header.
+   */
+  private bookkeeping<T>(work: () => T): T {
+    if (!this.syncsAcknowledged) return this.db.transaction(work)();
+    this.statements.syncNormal.run();
+    try {
+      return this.db.transaction(work)();
+    } finally {
+      this.statements.syncFull.run();
+    }
   }
 
   /** Makes a job a dead letter (its lease, if `guard` names one, must still be `owner`'s). */
@@ -317,6 +371,13 @@ export class EmbeddedJobQueue implements JobQueue {
     this.db.transaction(() => this.releaseLeases(`state = 'leased'`))();
   }
 
+  /** Leases past their lease_until go back to waiting (or to the dead letters): releaseLeases, prepared. */
+  private releaseExpiredLeases(now: number): void {
+    const maxStalls = this.options.maxStalls ?? 5;
+    this.statements.buryExpired.run(now, now, maxStalls);
+    this.statements.releaseExpired.run(now, now);
+  }
+
   /** Leases matching `where` go back to waiting (a stall) or, past maxStalls, to the dead letters. */
   private releaseLeases(where: string, ...parameters: unknown[]): void {
     const maxStalls = this.options.maxStalls ?? 5;
@@ -337,6 +398,50 @@ export class EmbeddedJobQueue implements JobQueue {
   }
 }
 
+/** The outcome of a job applies only while its lease is still the handler's. */
+const LEASE_GUARD = `WHERE id = ? AND lease_owner = ? AND state = 'leased'`;
+
+/** The statements of the consumers' hot path, prepared once. */
+function prepareStatements(db: Database.Database) {
+  return {
+    claim: db.prepare(
+      `UPDATE jobs SET state = 'leased', lease_owner = ?, lease_until = ?, deliveries = deliveries + 1
+       WHERE seq IN (SELECT seq FROM jobs WHERE state = 'waiting' AND run_at <= ? ORDER BY run_at, seq LIMIT ?)
+       RETURNING *`,
+    ),
+    // releaseLeases(`state = 'leased' AND lease_until < ?`), as two prepared statements.
+    buryExpired: db.prepare(
+      `UPDATE jobs SET state = 'dead', dead_condition = 'Stalled', dead_at = ?, lease_owner = NULL, lease_until = NULL,
+         dead_reason = 'its consumer died (or lost its lease) while running it ' || (stalls + 1) || ' times'
+       WHERE state = 'leased' AND lease_until < ? AND stalls >= ?`,
+    ),
+    releaseExpired: db.prepare(
+      `UPDATE jobs SET state = 'waiting', run_at = ?, stalls = stalls + 1, lease_owner = NULL, lease_until = NULL
+       WHERE state = 'leased' AND lease_until < ?`,
+    ),
+    nextDue: db.prepare(`SELECT MIN(run_at) AS next FROM jobs WHERE state = 'waiting'`),
+    renew: db.prepare(`UPDATE jobs SET lease_until = ? WHERE id = ? AND lease_owner = ?`),
+    finish: db.prepare(`DELETE FROM jobs ${LEASE_GUARD}`),
+    retry: db.prepare(
+      `UPDATE jobs SET state = 'waiting', run_at = ?, lease_owner = NULL, lease_until = NULL,
+         attempts = attempts + 1, errors = ? ${LEASE_GUARD}`,
+    ),
+    postpone: db.prepare(
+      `UPDATE jobs SET state = 'waiting', run_at = ?, lease_owner = NULL, lease_until = NULL ${LEASE_GUARD}`,
+    ),
+    counts: db.prepare(
+      `SELECT
+         COALESCE(SUM(state = 'waiting' AND run_at <= ?), 0) AS ready,
+         COALESCE(SUM(state = 'waiting' AND run_at > ?), 0) AS delayed,
+         COALESCE(SUM(state = 'leased'), 0) AS running,
+         COALESCE(SUM(state = 'dead'), 0) AS dead
+       FROM jobs`,
+    ),
+    syncNormal: db.prepare(`PRAGMA synchronous = NORMAL`),
+    syncFull: db.prepare(`PRAGMA synchronous = FULL`),
+  };
+}
+
 function parseErrors(text: string): AttemptError[] {
   try {
     const errors = JSON.parse(text) as unknown;
@@ -354,6 +459,8 @@ class EmbeddedConsumer implements JobConsumer {
   private readonly renewal: NodeJS.Timeout;
   private closing: Promise<void> | undefined;
   private pumping = false;
+  /** A pump is already due on this turn: the jobs finishing together need only one. */
+  private pumpScheduled = false;
 
   constructor(
     private readonly queue: EmbeddedJobQueue,
@@ -366,13 +473,15 @@ class EmbeddedConsumer implements JobConsumer {
   }
 
   wake(): void {
-    if (this.closing !== undefined || this.pumping) return;
+    if (this.closing !== undefined || this.pumping || this.pumpScheduled) return;
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.pumpScheduled = true;
     setImmediate(() => this.pump());
   }
 
   private pump(): void {
+    this.pumpScheduled = false;
     if (this.closing !== undefined || !this.queue.isOpen || this.pumping) return;
     this.pumping = true;
     try {
