@@ -15,11 +15,11 @@
 #   docker.io       a Docker engine for the docker sandbox (any engine that `docker info` reaches will do)
 set -euo pipefail
 
-packages=(curl bash python3 util-linux bubblewrap awscli time redis-server)
+packages=(curl bash python3 util-linux bubblewrap awscli time redis-server strace)
 # Commands each package provides, to tell a present tool from a missing one on non-Debian hosts too.
 declare -A provides=(
   [curl]=/usr/bin/curl [bash]=/bin/bash [python3]=/usr/bin/python3 [util-linux]=/usr/bin/setpriv
-  [bubblewrap]=/usr/bin/bwrap [awscli]=/usr/bin/aws [time]=/usr/bin/time [redis-server]=/usr/bin/redis-server [docker.io]=/usr/sbin/dockerd
+  [bubblewrap]=/usr/bin/bwrap [awscli]=/usr/bin/aws [time]=/usr/bin/time [redis-server]=/usr/bin/redis-server [strace]=/usr/bin/strace [docker.io]=/usr/sbin/dockerd
 )
 
 say() { printf 'prepare-test-host: %s\n' "$*"; }

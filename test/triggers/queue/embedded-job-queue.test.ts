@@ -226,31 +226,29 @@ describe("embedded job queue and its state folder", () => {
     await after.enqueue(invocation());
   });
 
-  // Counting system calls needs strace (a Debian package); without it there is nothing to count with.
-  it.skipIf(!hasStrace())(
-    "syncs every acknowledged enqueue to disk, but not the leases and outcomes of the jobs it runs",
-    () => {
-      const ids = (prefix: string) => Array.from({ length: 40 }, (_, i) => `${prefix}-${i}`);
-      // 40 enqueues awaited one by one: 40 commits a caller was told about, each synced.
-      const enqueued = syncsOf({
-        backend: "embedded",
-        options: { stateDir: folder() },
-        mode: "enqueue-each",
-        jobIds: ids("each"),
-      });
-      expect(enqueued).toBeGreaterThanOrEqual(40);
-      // 40 enqueues in one batch (one sync), then 40 jobs leased and finished one at a time: the leases and
-      // outcomes ride on later syncs, not one or two each (80 more). Opening and closing the file (schema,
-      // checkpoint) take about a dozen of their own.
-      const drained = syncsOf({
-        backend: "embedded",
-        options: { stateDir: folder() },
-        mode: "drain",
-        jobIds: ids("drain"),
-      });
-      expect(drained).toBeLessThan(25);
-    },
-  );
+  // Counting system calls needs strace (a Debian package that scripts/prepare-test-host.sh installs).
+  it("syncs every acknowledged enqueue to disk, but not the leases and outcomes of the jobs it runs", () => {
+    expect(hasStrace(), "strace is missing: run scripts/prepare-test-host.sh").toBe(true);
+    const ids = (prefix: string) => Array.from({ length: 40 }, (_, i) => `${prefix}-${i}`);
+    // 40 enqueues awaited one by one: 40 commits a caller was told about, each synced.
+    const enqueued = syncsOf({
+      backend: "embedded",
+      options: { stateDir: folder() },
+      mode: "enqueue-each",
+      jobIds: ids("each"),
+    });
+    expect(enqueued).toBeGreaterThanOrEqual(40);
+    // 40 enqueues in one batch (one sync), then 40 jobs leased and finished one at a time: the leases and
+    // outcomes ride on later syncs, not one or two each (80 more). Opening and closing the file (schema,
+    // checkpoint) take about a dozen of their own.
+    const drained = syncsOf({
+      backend: "embedded",
+      options: { stateDir: folder() },
+      mode: "drain",
+      jobIds: ids("drain"),
+    });
+    expect(drained).toBeLessThan(25);
+  });
 
   it("keeps its jobs in WAL mode with synchronous=FULL", () => {
     const queue = new EmbeddedJobQueue({ stateDir: folder(), reporter: () => {} });

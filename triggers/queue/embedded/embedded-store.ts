@@ -6,7 +6,8 @@
  * Durability: WAL journal with synchronous=FULL. In WAL mode, NORMAL already survives the death of the
  * process (a SIGKILL: committed pages are in the OS's cache), but not a power cut or a kernel crash, which
  * can lose the last transactions; FULL syncs the WAL at every commit, so an enqueue that resolved (the
- * caller answered 202) survives those too. Enqueues that arrive together are committed together (one
+ * caller answered 202) survives those too. The queue steps down to NORMAL for its own bookkeeping (leases,
+ * outcomes: embedded-job-queue.ts), which nobody was promised. Enqueues that arrive together are committed together (one
  * transaction, one sync), which keeps the cost of FULL low under load (bench/queue-bench.ts measures it).
  * https://www.sqlite.org/pragma.html#pragma_synchronous, https://www.sqlite.org/wal.html
  *
