@@ -12,8 +12,8 @@
  * (https://docs.bullmq.io/guide/going-to-production#maxretriesperrequest).
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { DelayedError, type Job, type JobsOptions, Queue, Worker } from "bullmq";
-import { Redis, type RedisOptions } from "ioredis";
+import { DelayedError, type Job, type JobsOptions } from "bullmq";
+import type { Redis, RedisOptions } from "ioredis";
 import { settlesWithin } from "../../../runtime/async/settles-within.js";
 import type {
   ClaimedJob,
@@ -47,7 +47,8 @@ import {
   truncateRaw,
 } from "../queue-support.js";
 import { DeadLetterSignal, RetrySignal, readHistory } from "./attempt-records.js";
-import { TolerantJob, unreadableText } from "./tolerant-job.js";
+import { describeConnection, redisClient } from "./redis-connection.js";
+import { TolerantQueue, TolerantWorker, unreadableText } from "./tolerant-job.js";
 
 export interface BullMqJobQueueOptions {
   /** `redis://…` URL (REDIS_URL) or ioredis options (host, port, password, db …). */
@@ -78,37 +79,12 @@ const UNBOUNDED_ATTEMPTS = 2 ** 31 - 1;
 const BACKOFF_TYPE = "lambkin-handler";
 const DEFAULT_CLOSE_TIMEOUT_MS = 30_000;
 
-/** Queue and Worker that read jobs through TolerantJob (BullMQ's extension point for the Job class). */
-class LambkinQueue extends Queue {
-  protected override get Job(): typeof Job {
-    return TolerantJob as unknown as typeof Job; // the same class, with a tolerant fromJSON
-  }
-}
-
-class LambkinWorker extends Worker {
-  protected override get Job(): typeof Job {
-    return TolerantJob as unknown as typeof Job; // the same class, with a tolerant fromJSON
-  }
-}
-
-function redisClient(connection: string | RedisOptions, overrides: RedisOptions): Redis {
-  const reconnect: RedisOptions = { retryStrategy: (times) => Math.min(100 * times, 2000) };
-  return typeof connection === "string"
-    ? new Redis(connection, { ...reconnect, ...overrides })
-    : new Redis({ ...reconnect, ...connection, ...overrides });
-}
-
-function describe(connection: string | RedisOptions): string {
-  if (typeof connection === "string") return connection.replace(/\/\/[^@/]*@/, "//***@");
-  return `${connection.host ?? "127.0.0.1"}:${connection.port ?? 6379}`;
-}
-
 export class BullMqJobQueue implements JobQueue {
   readonly backend = "bullmq";
   readonly deadLetters: DeadLetterStore;
   private readonly options: BullMqJobQueueOptions;
   private readonly producer: Redis;
-  private readonly queue: LambkinQueue;
+  private readonly queue: TolerantQueue;
   private readonly consumers = new Set<BullMqConsumer>();
   private readonly report: QueueReporter;
   private closed = false;
@@ -125,7 +101,7 @@ export class BullMqJobQueue implements JobQueue {
       connectTimeout: enqueueTimeoutMs,
     });
     this.producer.on("error", () => {}); // reported through enqueue's rejections; ioredis reconnects
-    this.queue = new LambkinQueue(options.name ?? DEFAULT_NAME, {
+    this.queue = new TolerantQueue(options.name ?? DEFAULT_NAME, {
       connection: this.producer,
       prefix: options.prefix ?? DEFAULT_PREFIX,
     });
@@ -143,7 +119,7 @@ export class BullMqJobQueue implements JobQueue {
     })();
     if (!(await settlesWithin(connected, timeoutMs)) || this.producer.status !== "ready") {
       throw new QueueUnavailableError(
-        `Redis at ${describe(this.options.connection)} is not reachable (${this.producer.status} after ${timeoutMs} ms)`,
+        `Redis at ${describeConnection(this.options.connection)} is not reachable (${this.producer.status} after ${timeoutMs} ms)`,
       );
     }
   }
@@ -154,7 +130,7 @@ export class BullMqJobQueue implements JobQueue {
     // Not connected: refuse now. A command sent later, after a timeout, could store a job we said was lost.
     if (this.producer.status !== "ready") {
       throw new QueueUnavailableError(
-        `Redis at ${describe(this.options.connection)} is not connected (${this.producer.status})`,
+        `Redis at ${describeConnection(this.options.connection)} is not connected (${this.producer.status})`,
       );
     }
     const jobOptions: JobsOptions = {
@@ -171,7 +147,7 @@ export class BullMqJobQueue implements JobQueue {
       return { id: job.id ?? checked.jobId };
     } catch (error) {
       throw new QueueUnavailableError(
-        `Redis at ${describe(this.options.connection)} did not store the job: ${(error as Error).message}`,
+        `Redis at ${describeConnection(this.options.connection)} did not store the job: ${(error as Error).message}`,
         { cause: error },
       );
     }
@@ -211,7 +187,7 @@ export class BullMqJobQueue implements JobQueue {
 
 /** One `process()`: a BullMQ Worker with its own connection, running the handler and applying its outcome. */
 class BullMqConsumer implements JobConsumer {
-  private readonly worker: LambkinWorker;
+  private readonly worker: TolerantWorker;
   private readonly connection: Redis;
   private readonly handler: JobHandler;
   private readonly report: QueueReporter;
@@ -235,7 +211,7 @@ class BullMqConsumer implements JobConsumer {
     this.connection = redisClient(options.connection, { maxRetriesPerRequest: null });
     this.connection.on("error", (error) => this.trouble(error));
     const lockDuration = options.lockDurationMs ?? 30_000;
-    this.worker = new LambkinWorker(options.name ?? DEFAULT_NAME, (job, token) => this.run(job, token), {
+    this.worker = new TolerantWorker(options.name ?? DEFAULT_NAME, (job, token) => this.run(job, token), {
       connection: this.connection,
       prefix: options.prefix ?? DEFAULT_PREFIX,
       concurrency: process.concurrency,
@@ -333,7 +309,7 @@ class BullMqConsumer implements JobConsumer {
 /** The `failed` set of the queue, read as dead letters. */
 class BullMqDeadLetters implements DeadLetterStore {
   constructor(
-    private readonly queue: LambkinQueue,
+    private readonly queue: TolerantQueue,
     private readonly enqueue: (
       invocation: QueuedInvocation,
       options?: EnqueueOptions,

@@ -5,7 +5,7 @@
  * fetched again. This subclass keeps such a job readable — its data becomes a marker carrying the stored text
  * — so the consumer can dead-letter it with a clear reason and go on.
  */
-import { Job, type JobJson } from "bullmq";
+import { Job, type JobJson, Queue, Worker } from "bullmq";
 import { truncateRaw } from "../queue-support.js";
 
 const UNREADABLE = "__lambkinUnreadableJob";
@@ -32,5 +32,18 @@ export class TolerantJob extends Job {
       const data: UnreadableJobData = { [UNREADABLE]: truncateRaw(String(json.data)) };
       return Job.fromJSON<T, R, N>(queue, { ...json, data: JSON.stringify(data) }, jobId);
     }
+  }
+}
+
+/** A Queue and a Worker that read jobs through TolerantJob (BullMQ's extension point for the Job class). */
+export class TolerantQueue extends Queue {
+  protected override get Job(): typeof Job {
+    return TolerantJob as unknown as typeof Job; // the same class, with a tolerant fromJSON
+  }
+}
+
+export class TolerantWorker extends Worker {
+  protected override get Job(): typeof Job {
+    return TolerantJob as unknown as typeof Job; // the same class, with a tolerant fromJSON
   }
 }

@@ -39,15 +39,16 @@
  * (https://docs.bullmq.io/guide/going-to-production#maxretriesperrequest).
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { type Job, Queue, type RepeatStrategy, Worker } from "bullmq";
-import { Redis, type RedisOptions } from "ioredis";
+import type { Job, RepeatStrategy } from "bullmq";
+import type { Redis, RedisOptions } from "ioredis";
 import { settlesWithin } from "../../../runtime/async/settles-within.js";
 import {
   parseScheduleExpression,
   type ScheduleExpression,
 } from "../../../runtime/manifest/schedule-expression.js";
 import type { ScheduleRule } from "../../../runtime/manifest/schedule-rule.js";
-import { TolerantJob, unreadableText } from "../../queue/bullmq/tolerant-job.js";
+import { describeConnection, redisClient } from "../../queue/bullmq/redis-connection.js";
+import { TolerantQueue, TolerantWorker, unreadableText } from "../../queue/bullmq/tolerant-job.js";
 import { ScheduleUnavailableError } from "../interfaces/schedule-errors.js";
 import type {
   FiringTimes,
@@ -86,31 +87,6 @@ const DEFAULT_QUEUE_NAME = "schedules";
 /** The hash of rate starts, `<prefix>:<queue>:rate-starts`: field startKey(rule), value ms since the epoch. */
 const STARTS_KEY = "rate-starts";
 
-/** Queue and Worker that read jobs through TolerantJob: a tick job written by another program stays readable. */
-class ScheduleQueue extends Queue {
-  protected override get Job(): typeof Job {
-    return TolerantJob as unknown as typeof Job; // the same class, with a tolerant fromJSON
-  }
-}
-
-class ScheduleWorker extends Worker {
-  protected override get Job(): typeof Job {
-    return TolerantJob as unknown as typeof Job; // the same class, with a tolerant fromJSON
-  }
-}
-
-function redisClient(connection: string | RedisOptions, overrides: RedisOptions): Redis {
-  const reconnect: RedisOptions = { retryStrategy: (times) => Math.min(100 * times, 2000) };
-  return typeof connection === "string"
-    ? new Redis(connection, { ...reconnect, ...overrides })
-    : new Redis({ ...reconnect, ...connection, ...overrides });
-}
-
-function describeConnection(connection: string | RedisOptions): string {
-  if (typeof connection === "string") return connection.replace(/\/\/[^@/]*@/, "//***@");
-  return `${connection.host ?? "127.0.0.1"}:${connection.port ?? 6379}`;
-}
-
 export class BullMqScheduleRunner implements ScheduleRunner {
   readonly backend = "bullmq";
   private readonly options: BullMqScheduleRunnerOptions;
@@ -120,8 +96,8 @@ export class BullMqScheduleRunner implements ScheduleRunner {
   private readonly prefix: string;
   private readonly queueName: string;
   private readonly client: Redis;
-  private readonly queue: ScheduleQueue;
-  private worker: ScheduleWorker | undefined;
+  private readonly queue: TolerantQueue;
+  private worker: TolerantWorker | undefined;
   private workerClient: Redis | undefined;
   /** The rules of the last start(), by ARN. */
   private rules = new Map<string, ScheduleRule>();
@@ -147,7 +123,7 @@ export class BullMqScheduleRunner implements ScheduleRunner {
       connectTimeout: timeoutMs,
     });
     this.client.on("error", () => {}); // reported through start()'s rejections; ioredis reconnects
-    this.queue = new ScheduleQueue(this.queueName, {
+    this.queue = new TolerantQueue(this.queueName, {
       connection: this.client,
       prefix: this.prefix,
       settings: { repeatStrategy: this.repeatStrategy },
@@ -257,10 +233,10 @@ export class BullMqScheduleRunner implements ScheduleRunner {
     );
   }
 
-  private startWorker(): ScheduleWorker {
+  private startWorker(): TolerantWorker {
     this.workerClient = redisClient(this.options.connection, { maxRetriesPerRequest: null });
     this.workerClient.on("error", (error) => this.trouble(error));
-    const worker = new ScheduleWorker(this.queueName, (job) => this.handle(job), {
+    const worker = new TolerantWorker(this.queueName, (job) => this.handle(job), {
       connection: this.workerClient,
       prefix: this.prefix,
       concurrency: this.options.concurrency ?? 8,
