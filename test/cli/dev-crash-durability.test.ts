@@ -4,6 +4,7 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { eventually } from "../support/eventually.js";
 import { freshStateDir } from "../support/state-dir.js";
 import { type DevProcess, ROOT, startDev } from "./dev-process.js";
 
@@ -28,7 +29,9 @@ describe("lambkin dev SIGKILLed with events queued", () => {
       });
       expect(response.status).toBe(202);
     }
-    await waitFor(() => first.output().includes("SLOW-START"), 20_000);
+    await eventually(async () => {
+      if (!first.output().includes("SLOW-START")) throw new Error("nothing started yet");
+    }, 20_000);
     first.child.kill("SIGKILL");
     await first.exited;
     const endedBefore = ended(first.output());
@@ -36,7 +39,9 @@ describe("lambkin dev SIGKILLed with events queued", () => {
 
     const second = await startDev(SERVICE, { LAMBKIN_STATE_DIR: stateDir });
     started.push(second);
-    await waitFor(() => new Set([...endedBefore, ...ended(second.output())]).size === 4, 60_000);
+    await eventually(async () => {
+      if (new Set([...endedBefore, ...ended(second.output())]).size < 4) throw new Error("not all ended yet");
+    }, 60_000);
     expect(new Set([...endedBefore, ...ended(second.output())])).toEqual(new Set(["1", "2", "3", "4"]));
     second.child.kill("SIGTERM");
     await second.exited;
@@ -45,12 +50,4 @@ describe("lambkin dev SIGKILLed with events queued", () => {
 
 function ended(output: string): string[] {
   return [...output.matchAll(/SLOW-END (\d+)/g)].map((match) => match[1] ?? "");
-}
-
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
