@@ -98,6 +98,11 @@ export class IntrinsicEvaluator {
     }
   }
 
+  /** The physical name CloudFormation would give the declared resource (its name property, or a generated one). */
+  physicalNameOf(logicalId: string, path: KeyPath): string {
+    return this.declared(logicalId, path).name;
+  }
+
   private ref(target: string, path: KeyPath): string {
     const pseudo = pseudoParameters(this.stack.region, this.stack.stackName)[target];
     if (pseudo !== undefined) return pseudo;

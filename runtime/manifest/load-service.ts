@@ -10,6 +10,7 @@ import type { FunctionDefinition } from "./function-definition.js";
 import { lambdaName } from "./function-name.js";
 import type { ManifestWarning } from "./manifest-error.js";
 import { readManifest } from "./read-manifest.js";
+import { type ServiceResource, serviceResources } from "./service-resources.js";
 import { declaredResource, functionEntries, readServiceSettings } from "./service-settings.js";
 import { providerWarnings } from "./unsupported-features.js";
 import { VariableResolver } from "./variable-resolver.js";
@@ -22,6 +23,8 @@ export interface ServiceLoadOptions {
 
 export interface LoadedService {
   readonly functions: FunctionDefinition[];
+  /** The resources it declares that Lambkin stands in for (queues, topics, tables, buckets). */
+  readonly resources: ServiceResource[];
   readonly warnings: ManifestWarning[];
 }
 
@@ -64,5 +67,12 @@ export async function loadService(manifestPath: string, options: ServiceLoadOpti
     const definition = await buildFunction(context, entry, names[index] as string);
     if (definition) functions.push(definition);
   }
-  return { functions, warnings: context.warnings };
+  const resources = serviceResources(
+    resolver,
+    context.evaluator,
+    settings.service,
+    settings.region,
+    context.warnings,
+  );
+  return { functions, resources, warnings: context.warnings };
 }

@@ -9,6 +9,7 @@ import type { FunctionDefinition } from "./function-definition.js";
 import { loadService } from "./load-service.js";
 import { ManifestError, type ManifestWarning } from "./manifest-error.js";
 import type { ScheduleRule } from "./schedule-rule.js";
+import type { ServiceResource } from "./service-resources.js";
 
 export interface LoadOptions {
   /** `--stage`: overrides `provider.stage`, as `${opt:stage}` does in the Serverless Framework. */
@@ -21,6 +22,8 @@ export interface LoadOptions {
 
 export interface LoadedServices {
   readonly functions: FunctionDefinition[];
+  /** Every service's declared queues, topics, tables and buckets (service-resources.ts). */
+  readonly resources: ServiceResource[];
   readonly warnings: ManifestWarning[];
 }
 
@@ -28,6 +31,7 @@ export async function loadServices(dir: string, options: LoadOptions = {}): Prom
   const discovered = await discoverServices(dir);
   const serviceOptions = { stage: options.stage, region: options.region, env: options.env ?? process.env };
   const functions: FunctionDefinition[] = [];
+  const resources: ServiceResource[] = [];
   const warnings = [...discovered.warnings];
   const byName = new Map<string, FunctionDefinition>();
   const rules = new Map<string, { fn: FunctionDefinition; rule: ScheduleRule }>();
@@ -44,9 +48,10 @@ export async function loadServices(dir: string, options: LoadOptions = {}): Prom
         rules.set(rule.arn, { fn, rule });
       }
     }
+    resources.push(...service.resources);
     warnings.push(...service.warnings);
   }
-  return { functions, warnings };
+  return { functions, resources, warnings };
 }
 
 /** EventBridge rule names (and Scheduler schedule names) are unique per account and region, like function names. */

@@ -31,3 +31,24 @@ export async function containersLabelled(label: string): Promise<string[]> {
   const containers = await docker.listContainers({ all: true, filters: { label: [label] } });
   return containers.map((container) => container.Id);
 }
+
+/**
+ * Removes a container a test left behind. The runtime may be removing the same container at that moment
+ * (409 "removal ... is already in progress") or may have finished (404): both mean it is going away, which is
+ * all a cleanup needs — wait until it is gone rather than fail the test on the race.
+ */
+export async function removeContainer(id: string): Promise<void> {
+  try {
+    await docker.getContainer(id).remove({ force: true });
+  } catch (error) {
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status !== 404 && status !== 409) throw error;
+  }
+  for (let attempt = 0; attempt < 100 && (await containerExists(id)); attempt++)
+    await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
+async function containerExists(id: string): Promise<boolean> {
+  const containers = await docker.listContainers({ all: true, filters: { id: [id] } });
+  return containers.length > 0;
+}

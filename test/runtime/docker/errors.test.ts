@@ -7,7 +7,13 @@ import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { InvokeResult } from "../../../runtime/invoker/invoker.js";
 import type { LambkinRuntime } from "../../../runtime/lambkin-runtime.js";
-import { containersLabelled, docker, ensureImages, startDockerRuntime } from "./docker-test-runtime.js";
+import {
+  containersLabelled,
+  docker,
+  ensureImages,
+  removeContainer,
+  startDockerRuntime,
+} from "./docker-test-runtime.js";
 
 const saved = { ...process.env };
 
@@ -94,8 +100,7 @@ describe("docker sandbox errors", () => {
     } finally {
       await runtime.close();
       runtime = undefined;
-      for (const id of await containersLabelled(ownerLabel))
-        await docker.getContainer(id).remove({ force: true });
+      for (const id of await containersLabelled(ownerLabel)) await removeContainer(id);
     }
   });
 

@@ -108,3 +108,25 @@ describe("CloudFormation errors", () => {
     expect(error.problem).toBe("cannot be computed before deployment");
   });
 });
+
+describe("declared resources", () => {
+  it("lists the queues, topics, tables and buckets with their names, Ref, attributes and computed properties", async () => {
+    const { resources } = await load(fixture("cloudformation"));
+    expect(resources.map((resource) => `${resource.logicalId}:${resource.type}:${resource.name}`)).toEqual([
+      "CouponsTable:AWS::DynamoDB::Table:cfn-demo-dev-coupons",
+      "UploadsBucket:AWS::S3::Bucket:cfn-demo-dev-uploads",
+      "UnnamedBucket:AWS::S3::Bucket:cfn-demo-dev-unnamedbucket",
+      "JobsQueue:AWS::SQS::Queue:jobs-dev",
+      "AlertsTopic:AWS::SNS::Topic:alerts",
+    ]);
+    const queue = resources.find((resource) => resource.logicalId === "JobsQueue");
+    expect(queue).toMatchObject({
+      ref: "https://sqs.eu-west-1.amazonaws.com/000000000000/jobs-dev",
+      attributes: { Arn: "arn:aws:sqs:eu-west-1:000000000000:jobs-dev", QueueName: "jobs-dev" },
+      region: "eu-west-1",
+      keyPath: ["resources", "Resources", "JobsQueue"],
+    });
+    const bucket = resources.find((resource) => resource.logicalId === "UploadsBucket");
+    expect(bucket?.properties).toEqual({ BucketName: "cfn-demo-dev-uploads" });
+  });
+});
