@@ -1,6 +1,6 @@
 /**
  * What `Ref` and `Fn::GetAtt` return for the resource types a service declares for its functions to use
- * (DynamoDB tables, S3 buckets, SQS queues, SNS topics), following the "Return values" section of each type in
+ * (DynamoDB tables, S3 buckets, SQS queues, SNS topics, Kinesis streams), following the "Return values" section of each type in
  * the CloudFormation resource reference, in Lambkin's region and local account. The services that create these
  * resources locally use the same names, so a handler finds the table its environment names.
  */
@@ -65,6 +65,16 @@ export const RESOURCE_KINDS: Readonly<Record<string, ResourceKind>> = {
       Arn: (name, region) => localArn("sqs", region, name),
       QueueName: (name) => name,
       QueueUrl: queueUrl,
+    },
+  },
+  // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesis-stream.html
+  // (Return values): Ref is the stream's name, Fn::GetAtt Arn its ARN.
+  "AWS::Kinesis::Stream": {
+    nameProperty: "Name",
+    generatedName: stackScopedName,
+    ref: (name) => name,
+    attributes: {
+      Arn: (name, region) => localArn("kinesis", region, `stream/${name}`),
     },
   },
   "AWS::SNS::Topic": {

@@ -1,0 +1,122 @@
+/**
+ * A real, throwaway Kinesis API for a test file: kinesalite (an implementation of the Kinesis API on LevelDB,
+ * from node_modules) on a free loopback port, in memory (no `--path`), with streams that become ACTIVE at once
+ * (`--createStreamMs 0`, `--updateStreamMs 0`: a SplitShard is done when its call returns). dispose() stops it.
+ * `client()` is the real @aws-sdk/client-kinesis pointed at it, as Lambkin's poller is through
+ * AWS_ENDPOINT_URL_KINESIS.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import {
+  CreateStreamCommand,
+  DescribeStreamSummaryCommand,
+  KinesisClient,
+  PutRecordCommand,
+  type PutRecordCommandOutput,
+} from "@aws-sdk/client-kinesis";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { freePort } from "../../bench/redis-server.js";
+import { eventually } from "./eventually.js";
+
+export interface Kinesalite {
+  readonly port: number;
+  /** `http://127.0.0.1:<port>`: the value of AWS_ENDPOINT_URL_KINESIS. */
+  readonly endpoint: string;
+  /** A new client on this server (fake credentials: kinesalite does not check signatures). */
+  client(): KinesisClient;
+  /** Creates a stream with `shardCount` shards and waits until it is ACTIVE; returns its ARN. */
+  createStream(name: string, shardCount?: number): Promise<string>;
+  /** PutRecord of a UTF-8 string (or bytes) under a partition key. */
+  put(stream: string, partitionKey: string, data: string | Uint8Array): Promise<PutRecordCommandOutput>;
+  dispose(): Promise<void>;
+}
+
+/** kinesalite's own command line, resolved from node_modules (not a global install). */
+const KINESALITE_CLI = join(
+  dirname(createRequire(import.meta.url).resolve("kinesalite/package.json")),
+  "cli.js",
+);
+
+export async function startKinesalite(): Promise<Kinesalite> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    try {
+      return await startOnFreePort();
+    } catch (error) {
+      lastError = error; // the port was taken between choosing and binding it
+    }
+  }
+  throw lastError;
+}
+
+async function startOnFreePort(): Promise<Kinesalite> {
+  const port = await freePort();
+  const args = [KINESALITE_CLI, "--port", String(port), "--createStreamMs", "0", "--updateStreamMs", "0"];
+  args.push("--deleteStreamMs", "0", "--shardLimit", "100");
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  await new Promise<void>((resolve, reject) => {
+    let output = "";
+    const timer = setTimeout(() => reject(new Error(`kinesalite did not start: ${output}`)), 15_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes("Listening at")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`kinesalite exited (${code}): ${output}`));
+    });
+    child.once("error", reject);
+  });
+  const endpoint = `http://127.0.0.1:${port}`;
+  const clients: KinesisClient[] = [];
+  const client = () => {
+    const created = new KinesisClient({
+      endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+      // The Kinesis client speaks HTTP/2 by default (for SubscribeToShard); kinesalite serves HTTP/1.1 only.
+      requestHandler: new NodeHttpHandler(),
+    });
+    clients.push(created);
+    return created;
+  };
+  const own = client();
+  return {
+    port,
+    endpoint,
+    client,
+    async createStream(name, shardCount = 1) {
+      await own.send(new CreateStreamCommand({ StreamName: name, ShardCount: shardCount }));
+      return eventually(async () => {
+        const { StreamDescriptionSummary: summary } = await own.send(
+          new DescribeStreamSummaryCommand({ StreamName: name }),
+        );
+        if (summary?.StreamStatus !== "ACTIVE" || !summary.StreamARN) throw new Error(`${name} not active`);
+        return summary.StreamARN;
+      });
+    },
+    put(stream, partitionKey, data) {
+      const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+      return own.send(new PutRecordCommand({ StreamName: stream, PartitionKey: partitionKey, Data: bytes }));
+    },
+    async dispose() {
+      for (const each of clients) each.destroy();
+      await stopChild(child);
+    },
+  };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
