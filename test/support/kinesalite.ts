@@ -6,14 +6,17 @@
  * AWS_ENDPOINT_URL_KINESIS.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { createCipheriv, createDecipheriv } from "node:crypto";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import {
   CreateStreamCommand,
   DescribeStreamSummaryCommand,
   KinesisClient,
+  MergeShardsCommand,
   PutRecordCommand,
   type PutRecordCommandOutput,
+  SplitShardCommand,
 } from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { freePort } from "../../bench/redis-server.js";
@@ -29,7 +32,30 @@ export interface Kinesalite {
   createStream(name: string, shardCount?: number): Promise<string>;
   /** PutRecord of a UTF-8 string (or bytes) under a partition key. */
   put(stream: string, partitionKey: string, data: string | Uint8Array): Promise<PutRecordCommandOutput>;
+  /** SplitShard at the middle of the shard's hash key range (a 1-shard stream's: 2^127); waits until ACTIVE. */
+  split(stream: string, shardId: string, newStartingHashKey?: string): Promise<void>;
+  /** MergeShards of two adjacent shards; waits until ACTIVE. */
+  merge(stream: string, shardId: string, adjacentShardId: string): Promise<void>;
   dispose(): Promise<void>;
+}
+
+/**
+ * The same shard iterator, handed out `ageMs` earlier (default: 5 minutes and a second, past Kinesis's limit),
+ * so that kinesalite answers GetRecords with its real ExpiredIteratorException without a test waiting 5 minutes.
+ * kinesalite's iterators are its own format, AES-encrypted with the key its source publishes
+ * (kinesalite/db/index.js ITERATOR_PWD_KEY / _IV): `<14-digit ms>/<stream>/<shard>/<sequence>/<padding>`.
+ */
+export function agedIterator(iterator: string, ageMs = 301_000): string {
+  const key = Buffer.from("1133a5a833666b49abf28c8ba302930f0b2fb240dccd43cf4dfbc0ca91f17751", "hex");
+  const iv = Buffer.from("7bf139dbabbea2d9995d6fcae1dff7da", "hex");
+  const bytes = Buffer.from(iterator, "base64");
+  const decipher = createDecipheriv("aes-256-cbc", key, iv);
+  const text = Buffer.concat([decipher.update(bytes.subarray(8)), decipher.final()]).toString("utf8");
+  const [issuedAt = "", ...rest] = text.split("/");
+  const aged = String(Number(issuedAt) - ageMs).padStart(14, "0");
+  const cipher = createCipheriv("aes-256-cbc", key, iv);
+  const encrypted = Buffer.concat([cipher.update([aged, ...rest].join("/"), "utf8"), cipher.final()]);
+  return Buffer.concat([bytes.subarray(0, 8), encrypted]).toString("base64");
 }
 
 /** kinesalite's own command line, resolved from node_modules (not a global install). */
@@ -87,23 +113,45 @@ async function startOnFreePort(): Promise<Kinesalite> {
     return created;
   };
   const own = client();
+  const active = (name: string) =>
+    eventually(async () => {
+      const { StreamDescriptionSummary: summary } = await own.send(
+        new DescribeStreamSummaryCommand({ StreamName: name }),
+      );
+      if (summary?.StreamStatus !== "ACTIVE" || !summary.StreamARN) throw new Error(`${name} not active`);
+      return summary.StreamARN;
+    });
   return {
     port,
     endpoint,
     client,
     async createStream(name, shardCount = 1) {
       await own.send(new CreateStreamCommand({ StreamName: name, ShardCount: shardCount }));
-      return eventually(async () => {
-        const { StreamDescriptionSummary: summary } = await own.send(
-          new DescribeStreamSummaryCommand({ StreamName: name }),
-        );
-        if (summary?.StreamStatus !== "ACTIVE" || !summary.StreamARN) throw new Error(`${name} not active`);
-        return summary.StreamARN;
-      });
+      return active(name);
     },
     put(stream, partitionKey, data) {
       const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
       return own.send(new PutRecordCommand({ StreamName: stream, PartitionKey: partitionKey, Data: bytes }));
+    },
+    async split(stream, shardId, newStartingHashKey = (2n ** 127n).toString()) {
+      await own.send(
+        new SplitShardCommand({
+          StreamName: stream,
+          ShardToSplit: shardId,
+          NewStartingHashKey: newStartingHashKey,
+        }),
+      );
+      await active(stream);
+    },
+    async merge(stream, shardId, adjacentShardId) {
+      await own.send(
+        new MergeShardsCommand({
+          StreamName: stream,
+          ShardToMerge: shardId,
+          AdjacentShardToMerge: adjacentShardId,
+        }),
+      );
+      await active(stream);
     },
     async dispose() {
       for (const each of clients) each.destroy();
