@@ -7,6 +7,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createCipheriv, createDecipheriv } from "node:crypto";
+import { createServer, request } from "node:http";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import {
@@ -167,4 +168,76 @@ async function stopChild(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
   await exited;
   clearTimeout(timer);
+}
+
+export interface ThrottlingProxy {
+  /** `http://127.0.0.1:<port>`: use it as the Kinesis endpoint instead of kinesalite's own. */
+  readonly endpoint: string;
+  /** The next `count` calls of `operation` (e.g. `GetRecords`) are refused as AWS refuses an over-limit shard. */
+  throttle(operation: string, count: number): void;
+  /** How many calls were refused so far. */
+  readonly refused: number;
+  close(): Promise<void>;
+}
+
+/**
+ * An HTTP proxy in front of kinesalite that answers chosen calls with Kinesis's throttling error, as AWS sends it
+ * (HTTP 400, `{"__type":"ProvisionedThroughputExceededException","message":"Rate exceeded for shard …"}`):
+ * kinesalite never throttles, and a shard's 5 reads a second cannot be provoked on purpose.
+ * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_GetRecords.html#API_GetRecords_Errors
+ */
+export async function startThrottlingProxy(target: Kinesalite): Promise<ThrottlingProxy> {
+  const pending = new Map<string, number>();
+  let refused = 0;
+  const server = createServer((incoming, outgoing) => {
+    const operation = String(incoming.headers["x-amz-target"] ?? "").split(".")[1] ?? "";
+    const left = pending.get(operation) ?? 0;
+    if (left > 0) {
+      pending.set(operation, left - 1);
+      refused += 1;
+      incoming.resume();
+      const body = JSON.stringify({
+        __type: "ProvisionedThroughputExceededException",
+        message: "Rate exceeded for shard shardId-000000000000 in stream under account 000000000000.",
+      });
+      outgoing.writeHead(400, {
+        "content-type": "application/x-amz-json-1.1",
+        "content-length": body.length,
+      });
+      outgoing.end(body);
+      return;
+    }
+    const forwarded = request(
+      {
+        host: "127.0.0.1",
+        port: target.port,
+        method: incoming.method,
+        path: incoming.url,
+        headers: incoming.headers,
+      },
+      (answer) => {
+        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(outgoing);
+      },
+    );
+    forwarded.on("error", () => outgoing.destroy());
+    incoming.pipe(forwarded);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    throttle(operation, count) {
+      pending.set(operation, (pending.get(operation) ?? 0) + count);
+    },
+    get refused() {
+      return refused;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }

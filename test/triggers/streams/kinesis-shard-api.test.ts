@@ -6,12 +6,21 @@
  * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_GetShardIterator.html
  * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_GetRecords.html
  */
+
+import { KinesisClient } from "@aws-sdk/client-kinesis";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   KinesisIteratorExpiredError,
   KinesisShardApi,
+  KinesisThroughputExceededError,
 } from "../../../triggers/streams/kinesis/kinesis-shard-api.js";
-import { agedIterator, type Kinesalite, startKinesalite } from "../../support/kinesalite.js";
+import {
+  agedIterator,
+  type Kinesalite,
+  startKinesalite,
+  startThrottlingProxy,
+} from "../../support/kinesalite.js";
 
 let kinesalite: Kinesalite;
 let streamCount = 0;
@@ -127,5 +136,30 @@ describe("GetShardIterator and GetRecords", () => {
   it("rejects a stream that does not exist with Kinesis's own error", async () => {
     const api = new KinesisShardApi(kinesalite.client(), "no-such-stream");
     await expect(api.listShards()).rejects.toMatchObject({ name: "ResourceNotFoundException" });
+  });
+
+  it("tells a throttled shard apart, so that the poller backs off, and reads on after it", async () => {
+    const { name } = await stream(1);
+    await kinesalite.put(name, "k", "after the throttle");
+    const proxy = await startThrottlingProxy(kinesalite);
+    const client = new KinesisClient({
+      endpoint: proxy.endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+      requestHandler: new NodeHttpHandler(),
+      maxAttempts: 1,
+    });
+    try {
+      const api = new KinesisShardApi(client, name);
+      const iterator = await api.shardIterator("shardId-000000000000", { type: "TRIM_HORIZON" });
+      proxy.throttle("GetRecords", 1);
+      await expect(api.getRecords(iterator, 10)).rejects.toBeInstanceOf(KinesisThroughputExceededError);
+      expect(proxy.refused).toBe(1);
+      const page = await api.getRecords(iterator, 10);
+      expect(page.records.map((record) => text(record.Data))).toEqual(["after the throttle"]);
+    } finally {
+      client.destroy();
+      await proxy.close();
+    }
   });
 });
