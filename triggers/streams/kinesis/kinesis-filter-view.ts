@@ -34,7 +34,10 @@ export function kinesisFilterView(record: KinesisEventRecord): KinesisFilterView
 }
 
 /** A pattern's `data` key decides whether non-JSON data can ever match it (the table above). */
-export function patternCanMatch(pattern: Readonly<Record<string, unknown>>, view: KinesisFilterView): boolean {
+export function patternCanMatch(
+  pattern: Readonly<Record<string, unknown>>,
+  view: KinesisFilterView,
+): boolean {
   return view.dataIsJson || !Object.hasOwn(pattern, "data");
 }
 
