@@ -8,11 +8,14 @@
  * - `arn` is a Kinesis data stream's ARN (`Fn::GetAtt [Stream, Arn]` of an AWS::Kinesis::Stream has been computed
  *   to one by the time it gets here); the type is `kinesis` when written, else told by the ARN's service, as the
  *   Framework does.
- * - `batchSize` 1–10,000, default 100 (Lambda's default for Kinesis,
- *   https://docs.aws.amazon.com/lambda/latest/dg/API_CreateEventSourceMapping.html#lambda-CreateEventSourceMapping-request-BatchSize).
- * - `startingPosition` TRIM_HORIZON, LATEST or AT_TIMESTAMP; AT_TIMESTAMP needs `startingPositionTimestamp`
- *   (seconds since the epoch, as CreateEventSourceMapping's StartingPositionTimestamp), which means nothing
- *   otherwise.
+ * - `batchSize` 1–10,000. Left out, it is what the Framework deploys: 10 (its stream.js sets `BatchSize = 10`
+ *   before CloudFormation sees the mapping; Lambda's own API default, 100, never applies to a serverless.yml).
+ * - `startingPosition` TRIM_HORIZON, LATEST or AT_TIMESTAMP. Lambda's API requires one for a stream
+ *   (https://docs.aws.amazon.com/lambda/latest/dg/API_CreateEventSourceMapping.html#lambda-CreateEventSourceMapping-request-StartingPosition);
+ *   the Framework always sends one, TRIM_HORIZON when none is written (and the short form `- stream: <arn>` cannot
+ *   write one), so Lambkin starts there too. AT_TIMESTAMP needs `startingPositionTimestamp` (seconds since the
+ *   epoch, as CreateEventSourceMapping's StartingPositionTimestamp), which means nothing otherwise.
+ * Framework: https://github.com/serverless/serverless/blob/v3/lib/plugins/aws/package/compile/events/stream.js
  * - `consumer` (enhanced fan-out through SubscribeToShard) is not reproduced: Lambkin polls the stream with
  *   GetRecords, as a mapping without a consumer does, and says so.
  */
@@ -40,7 +43,10 @@ export interface KinesisStreamSettings {
   readonly startingPosition: KinesisStartingPosition;
 }
 
-export const KINESIS_DEFAULT_BATCH_SIZE = 100;
+/** What the Serverless Framework deploys when `batchSize` is left out (stream.js: `let BatchSize = 10`). */
+export const KINESIS_DEFAULT_BATCH_SIZE = 10;
+/** What the Serverless Framework deploys when `startingPosition` is left out. */
+export const KINESIS_DEFAULT_STARTING_POSITION = "TRIM_HORIZON";
 export const KINESIS_MAX_BATCH_SIZE = 10_000;
 const STARTING_POSITIONS = ["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"] as const;
 
@@ -97,7 +103,7 @@ function batchSize(
     return fail(
       path,
       `must be a whole number from 1 to ${KINESIS_MAX_BATCH_SIZE}, not ${describeValue(value)}`,
-      `Leave it out for Lambda's default of ${KINESIS_DEFAULT_BATCH_SIZE} records`,
+      `Leave it out for the Serverless Framework's default of ${KINESIS_DEFAULT_BATCH_SIZE} records`,
     );
   }
   return value;
@@ -108,15 +114,13 @@ function startingPosition(
   path: KeyPath,
   fail: (at: KeyPath, problem: string, fix: string) => never,
 ): KinesisStartingPosition {
-  const position = settings.startingPosition;
+  const position = settings.startingPosition ?? KINESIS_DEFAULT_STARTING_POSITION;
   const timestamp = settings.startingPositionTimestamp;
   if (!STARTING_POSITIONS.includes(position as (typeof STARTING_POSITIONS)[number])) {
     return fail(
       [...path, "startingPosition"],
-      position === undefined
-        ? "is required for a Kinesis stream"
-        : `must be one of ${STARTING_POSITIONS.join(", ")}, not ${describeValue(position)}`,
-      "Write startingPosition: TRIM_HORIZON (the oldest record kept), LATEST (records put from now on) or AT_TIMESTAMP with startingPositionTimestamp",
+      `must be one of ${STARTING_POSITIONS.join(", ")}, not ${describeValue(position)}`,
+      "Write TRIM_HORIZON (the oldest record kept, the default), LATEST (records put from now on) or AT_TIMESTAMP with startingPositionTimestamp",
     );
   }
   if (position !== "AT_TIMESTAMP") {
