@@ -133,6 +133,15 @@ describe("GetShardIterator and GetRecords", () => {
     expect((await api.getRecords(iterator, 10)).records.map((record) => text(record.Data))).toEqual(["kept"]);
   });
 
+  it("keeps a GetRecords limit within what Kinesis takes (1–10,000), whatever the caller asks", async () => {
+    const { name, api } = await stream(1);
+    for (const word of ["a", "b", "c"]) await kinesalite.put(name, "k", word);
+    const iterator = await api.shardIterator("shardId-000000000000", { type: "TRIM_HORIZON" });
+    expect((await api.getRecords(iterator, 0)).records).toHaveLength(1);
+    expect((await api.getRecords(iterator, Number.MAX_SAFE_INTEGER)).records).toHaveLength(3);
+    expect((await api.getRecords(iterator, 2.9)).records).toHaveLength(2);
+  });
+
   it("rejects a stream that does not exist with Kinesis's own error", async () => {
     const api = new KinesisShardApi(kinesalite.client(), "no-such-stream");
     await expect(api.listShards()).rejects.toMatchObject({ name: "ResourceNotFoundException" });
