@@ -10,6 +10,7 @@
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createKinesisClient, kinesisEndpoint } from "../../../triggers/streams/kinesis/kinesis-client.js";
 import {
   KinesisIteratorExpiredError,
   KinesisShardApi,
@@ -50,6 +51,22 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await kinesalite?.dispose();
+});
+
+describe("the Kinesis client", () => {
+  it("reads AWS_ENDPOINT_URL_KINESIS, and talks to a local server without configured credentials", async () => {
+    const { name } = await stream(1);
+    const env = { AWS_ENDPOINT_URL_KINESIS: ` ${kinesalite.endpoint} ` };
+    expect(kinesisEndpoint(env)).toBe(kinesalite.endpoint);
+    expect(kinesisEndpoint({ AWS_ENDPOINT_URL_KINESIS: "" })).toBeUndefined();
+    const client = createKinesisClient({ region: "us-east-1", env });
+    try {
+      const shards = await new KinesisShardApi(client, name).listShards();
+      expect(shards.map((shard) => shard.shardId)).toEqual(["shardId-000000000000"]);
+    } finally {
+      client.destroy();
+    }
+  });
 });
 
 describe("ListShards", () => {
