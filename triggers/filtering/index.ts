@@ -1,0 +1,8 @@
+export {
+  compileFilterCriteria,
+  type FilterCriteria,
+  FilterPatternError,
+  MAX_FILTERS,
+  MAX_PATTERN_CHARACTERS,
+} from "./filter-criteria.js";
+export { sqsFilterView } from "./sqs-filter-view.js";
