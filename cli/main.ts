@@ -10,6 +10,7 @@ import { coded, codeOf, type LambkinCode } from "../runtime/errors/lambkin-codes
 import { ServiceError } from "../runtime/errors/service-errors.js";
 import { ManifestError } from "../runtime/manifest/manifest-error.js";
 import { type DevFlags, devCommand } from "./commands/dev.js";
+import { type EnvFlags, envCommand } from "./commands/env.js";
 import {
   type EventsFlags,
   type EventsListFlags,
@@ -143,6 +144,16 @@ eventsOptions(
 ).action(async (id: string | undefined, flags: EventsPurgeFlags) => {
   process.exitCode = await eventsPurgeCommand(id, flags);
 });
+
+program
+  .command("env")
+  .description(
+    'print the endpoints of a running Lambkin as shell exports (eval "$(lambkin env)"): AWS_ENDPOINT_URL_LAMBDA, _SQS, _SNS, …',
+  )
+  .option("--endpoint <url>", "the running Lambkin (default: http://127.0.0.1:$PORT, PORT default 3000)")
+  .action(async (flags: EnvFlags) => {
+    process.exitCode = await envCommand(flags);
+  });
 
 program
   .command("images")

@@ -29,6 +29,7 @@ import {
   openReadyQueue,
   portNumber,
   redactedUrl,
+  s3NotificationsOf,
 } from "./serve-support.js";
 
 export interface DevFlags extends ServiceFlags {
@@ -72,6 +73,7 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     logger,
     accessKeys,
     deadLetters: queue.deadLetters,
+    s3Notifications: s3NotificationsOf(runtime.registry, async.invocations),
   });
   const address = await listenOrExplain(gateway, port, host, closeAll);
   describeFunctions(runtime.registry, logger);

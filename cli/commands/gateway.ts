@@ -35,6 +35,7 @@ import {
   openReadyQueue,
   portNumber,
   redactedUrl,
+  s3NotificationsOf,
 } from "./serve-support.js";
 
 export interface GatewayFlags extends ServiceFlags {
@@ -86,12 +87,14 @@ export async function gatewayCommand(flags: GatewayFlags, logger: Logger): Promi
     await closeAll();
     throw error;
   }
+  const invocations = clusterInvocations({ registry, channel, queue });
   const gateway = await createGateway({
-    backend: { registry, invocations: clusterInvocations({ registry, channel, queue }) },
+    backend: { registry, invocations },
     logger,
     accessKeys,
     // The failed events of the cluster are in the shared queue: /_lambkin/events serves them from any gateway.
     deadLetters: queue.deadLetters,
+    s3Notifications: s3NotificationsOf(registry, invocations),
   });
   const address = await listenOrExplain(gateway, port, host, closeAll);
   describeFunctions(registry, logger);

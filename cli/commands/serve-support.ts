@@ -8,12 +8,16 @@ import pc from "picocolors";
 import type { Logger } from "pino";
 import { INIT_LIMIT_MS } from "../../runtime/environment/execution-environment.js";
 import { coded } from "../../runtime/errors/lambkin-codes.js";
+import type { Invocations } from "../../runtime/invocation/invocations.js";
+import { registryResolver } from "../../runtime/invocation/resolve-function.js";
 import { FunctionRegistry } from "../../runtime/manifest/function-registry.js";
 import { loadServices } from "../../runtime/manifest/load-services.js";
 import { formatWarning, warningLogFields } from "../../runtime/manifest/manifest-error.js";
+import { s3NotificationRules } from "../../runtime/manifest/s3-events.js";
 import type { ChannelReporter } from "../../triggers/cluster/interfaces/sync-channel.js";
 import type { JobQueue, QueueReporter } from "../../triggers/queue/interfaces/job-queue.js";
 import { openJobQueue } from "../../triggers/queue/open-job-queue.js";
+import { S3Notifications } from "../../triggers/s3/s3-notifications.js";
 import type { ScheduleRunner } from "../../triggers/schedule/interfaces/schedule-runner.js";
 import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
 import { queueLeaseMsOf } from "../state-folder.js";
@@ -61,6 +65,11 @@ export async function loadRegistry(flags: ServiceFlags, logger: Logger): Promise
   });
   for (const warning of services.warnings) logger.warn(warningLogFields(warning), formatWarning(warning));
   return new FunctionRegistry(services.functions);
+}
+
+/** The functions' `s3` events as the intake of POST /_lambkin/s3-events (and of an embedded S3's hook). */
+export function s3NotificationsOf(registry: FunctionRegistry, invocations: Invocations): S3Notifications {
+  return new S3Notifications(s3NotificationRules(registry.all()), registryResolver(registry), invocations);
 }
 
 /** One line on what fires the schedules, when a service has any. */

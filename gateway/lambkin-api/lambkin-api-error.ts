@@ -68,7 +68,11 @@ function asLambkinApiError(error: unknown): LambkinApiError {
   if (error instanceof QueueUnavailableError) return new LambkinApiError(503, error.code, plain(error));
   const fastifyCode = (error as Partial<FastifyError> | undefined)?.code;
   if (fastifyCode === "FST_ERR_CTP_BODY_TOO_LARGE") {
-    return new LambkinApiError(413, "LKN_ERR_ADMIN_REQUEST_INVALID", "Lambkin's API takes no request body");
+    return new LambkinApiError(
+      413,
+      "LKN_ERR_ADMIN_REQUEST_INVALID",
+      "the request body is over what this operation of Lambkin's API takes",
+    );
   }
   const code = codeOf(error);
   return new LambkinApiError(

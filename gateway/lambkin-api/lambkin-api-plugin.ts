@@ -15,20 +15,31 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from "fastify";
 import { coded } from "../../runtime/errors/lambkin-codes.js";
 import type { DeadLetterStore } from "../../triggers/queue/interfaces/job-queue.js";
+import type { S3Notifications } from "../../triggers/s3/s3-notifications.js";
 import type { Route } from "../api-gateway/route-table.js";
 import { sigV4Authentication } from "../invoke-api/sigv4/authentication.js";
+import {
+  registerEndpointsRoute,
+  type UsedEndpoints,
+  usedEndpointsFromEnvironment,
+} from "./endpoints-route.js";
 import { notAnOperation, registerEventsRoutes } from "./events-routes.js";
 import { sendLambkinApiError } from "./lambkin-api-error.js";
 import { isLambkinApiPath, LAMBKIN_API_PREFIX } from "./lambkin-api-paths.js";
+import { registerS3EventsRoute } from "./s3-events-route.js";
 
 export interface LambkinApiPluginOptions {
   readonly deadLetters: DeadLetterStore;
   readonly accessKeys: ReadonlyMap<string, string>;
   /** The API Gateway routes served beside it, to warn about those it hides. */
   readonly userRoutes?: readonly Route[];
+  /** Where POST /_lambkin/s3-events sends bucket notifications; none = no S3 trigger configured. */
+  readonly s3Notifications?: S3Notifications;
+  /** The DynamoDB, Kinesis and S3 endpoints GET /_lambkin/endpoints reports; default: from the environment. */
+  readonly usedEndpoints?: () => UsedEndpoints;
 }
 
-/** No operation takes a body; a signed empty one is fine. */
+/** No operation but s3-events takes a body (it sets its own limit); a signed empty one is fine. */
 const MAX_BODY_BYTES = 4096;
 
 export const lambkinApiPlugin: FastifyPluginAsync<LambkinApiPluginOptions> = async (app, options) => {
@@ -37,12 +48,14 @@ export const lambkinApiPlugin: FastifyPluginAsync<LambkinApiPluginOptions> = asy
   await app.register(
     async (api: FastifyInstance) => {
       api.addHook("onRoute", (route) => {
-        route.bodyLimit = MAX_BODY_BYTES;
+        route.bodyLimit ??= MAX_BODY_BYTES;
       });
       api.addHook("onRequest", authenticate.beforeBody);
       api.addHook("preHandler", authenticate.afterBody);
       api.setErrorHandler((error, request, reply) => sendLambkinApiError(error, request, reply));
       registerEventsRoutes(api, options.deadLetters);
+      registerEndpointsRoute(api, options.usedEndpoints ?? (() => usedEndpointsFromEnvironment()));
+      if (options.s3Notifications) registerS3EventsRoute(api, options.s3Notifications);
       const unknown = async (request: FastifyRequest) => {
         throw notAnOperation(request);
       };

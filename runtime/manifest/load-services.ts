@@ -9,6 +9,7 @@ import type { FunctionDefinition } from "./function-definition.js";
 import { loadService } from "./load-service.js";
 import { ManifestError, type ManifestWarning } from "./manifest-error.js";
 import type { ScheduleRule } from "./schedule-rule.js";
+import { type S3NotificationRule, s3NotificationRules } from "./s3-events.js";
 import type { ServiceResource } from "./service-resources.js";
 
 export interface LoadOptions {
@@ -24,6 +25,8 @@ export interface LoadedServices {
   readonly functions: FunctionDefinition[];
   /** Every service's declared queues, topics, tables and buckets (service-resources.ts). */
   readonly resources: ServiceResource[];
+  /** The bucket notifications the functions' `s3` events configure, validated across every service. */
+  readonly s3Notifications: S3NotificationRule[];
   readonly warnings: ManifestWarning[];
 }
 
@@ -51,7 +54,7 @@ export async function loadServices(dir: string, options: LoadOptions = {}): Prom
     resources.push(...service.resources);
     warnings.push(...service.warnings);
   }
-  return { functions, resources, warnings };
+  return { functions, resources, s3Notifications: s3NotificationRules(functions), warnings };
 }
 
 /** EventBridge rule names (and Scheduler schedule names) are unique per account and region, like function names. */

@@ -1,0 +1,176 @@
+/**
+ * The S3 event record a Lambda function receives
+ * (https://docs.aws.amazon.com/lambda/latest/dg/with-s3.html, record structure:
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html): eventVersion 2.1,
+ * eventSource aws:s3, eventTime in ISO 8601 with milliseconds, eventName without the `s3:` prefix, and
+ * `s3.object.key` URL-form-encoded (a space is `+`).
+ *
+ * Records reach Lambkin from S3 servers' webhooks (posted to /_lambkin/s3-events) and from the embedded S3
+ * (the in-process hook). Servers differ — MinIO sends eventVersion 2.0 and extra fields, some omit
+ * `sequencer` or send eventName with its `s3:` prefix — so every record is normalized into exactly the shape
+ * AWS delivers: known fields only, defaults where a server left one out. A record that lacks what cannot be
+ * defaulted (bucket name, object key, event name) is refused with the reason.
+ */
+import { randomBytes } from "node:crypto";
+
+export interface S3EventRecord {
+  readonly eventVersion: "2.1";
+  readonly eventSource: "aws:s3";
+  readonly awsRegion: string;
+  readonly eventTime: string;
+  readonly eventName: string;
+  readonly userIdentity: { readonly principalId: string };
+  readonly requestParameters: { readonly sourceIPAddress: string };
+  readonly responseElements: { readonly "x-amz-request-id": string; readonly "x-amz-id-2": string };
+  readonly s3: {
+    readonly s3SchemaVersion: "1.0";
+    readonly configurationId: string;
+    readonly bucket: {
+      readonly name: string;
+      readonly ownerIdentity: { readonly principalId: string };
+      readonly arn: string;
+    };
+    readonly object: {
+      readonly key: string;
+      readonly size?: number;
+      readonly eTag?: string;
+      readonly versionId?: string;
+      readonly sequencer: string;
+    };
+  };
+}
+
+/** What an S3 server tells Lambkin about one object event (the in-process hook's input). */
+export interface S3ObjectEvent {
+  readonly bucket: string;
+  /** The object key as stored (not encoded). */
+  readonly key: string;
+  /** `ObjectCreated:Put`, `ObjectRemoved:Delete`, … (with or without `s3:`). */
+  readonly eventName: string;
+  readonly size?: number;
+  readonly eTag?: string;
+  readonly versionId?: string;
+  readonly eventTime?: Date;
+  readonly sourceIPAddress?: string;
+  readonly principalId?: string;
+}
+
+/** The owner Lambkin's local account shows: S3 puts the bucket owner's canonical id there. */
+const LOCAL_PRINCIPAL = "LAMBKIN";
+
+/**
+ * URL form encoding as S3 applies it to keys in event records: what `java.net.URLEncoder` does (letters, digits
+ * and `.-*_` kept, a space as `+`, everything else as UTF-8 percent-escapes), except that `/` is kept as real
+ * S3 notifications keep it (`photos/2026/cat+1.jpg`).
+ */
+export function formEncodeKey(key: string): string {
+  return encodeURIComponent(key)
+    .replace(/%20/g, "+")
+    .replace(/%2F/gi, "/")
+    .replace(/[!'()~]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** The key as stored, from its form-encoded form; undefined when the escapes are malformed. */
+export function formDecodeKey(encoded: string): string | undefined {
+  try {
+    return decodeURIComponent(encoded.replace(/\+/g, " "));
+  } catch {
+    return undefined;
+  }
+}
+
+export function s3EventRecord(event: S3ObjectEvent, region: string, configurationId: string): S3EventRecord {
+  const eventName = event.eventName.startsWith("s3:") ? event.eventName.slice(3) : event.eventName;
+  return {
+    eventVersion: "2.1",
+    eventSource: "aws:s3",
+    awsRegion: region,
+    eventTime: (event.eventTime ?? new Date()).toISOString(),
+    eventName,
+    userIdentity: { principalId: event.principalId ?? LOCAL_PRINCIPAL },
+    requestParameters: { sourceIPAddress: event.sourceIPAddress ?? "127.0.0.1" },
+    responseElements: {
+      "x-amz-request-id": randomBytes(8).toString("hex").toUpperCase(),
+      "x-amz-id-2": randomBytes(48).toString("base64"),
+    },
+    s3: {
+      s3SchemaVersion: "1.0",
+      configurationId,
+      bucket: {
+        name: event.bucket,
+        ownerIdentity: { principalId: LOCAL_PRINCIPAL },
+        arn: `arn:aws:s3:::${event.bucket}`,
+      },
+      object: {
+        key: formEncodeKey(event.key),
+        ...(event.size === undefined ? {} : { size: event.size }),
+        ...(event.eTag === undefined ? {} : { eTag: event.eTag }),
+        ...(event.versionId === undefined ? {} : { versionId: event.versionId }),
+        sequencer: sequencer(),
+      },
+    },
+  };
+}
+
+/**
+ * S3's sequencer orders events of one key: a hex string that only grows. Lambkin makes it from the time in
+ * nanoseconds-ish and a counter, so that later events of a process compare greater.
+ */
+let lastSequence = 0n;
+function sequencer(): string {
+  const now = BigInt(Date.now()) * 1_000_000n;
+  lastSequence = now > lastSequence ? now : lastSequence + 1n;
+  return lastSequence.toString(16).toUpperCase().padStart(18, "0");
+}
+
+export type ParsedRecord =
+  | { readonly ok: true; readonly event: S3ObjectEvent }
+  | { readonly ok: false; readonly reason: string }
+  /** `s3:TestEvent`, which S3 sends when a configuration is saved: nothing to invoke. */
+  | { readonly ok: "test" };
+
+/** Reads one record an S3 server posted (AWS's shape, or a server's variant of it). Never throws. */
+export function parsePostedRecord(value: unknown): ParsedRecord {
+  if (!isObject(value)) return { ok: false, reason: "a record must be a JSON object" };
+  if (value.Event === "s3:TestEvent" || value.eventName === "s3:TestEvent") return { ok: "test" };
+  const s3 = value.s3;
+  const eventName = value.eventName;
+  if (typeof eventName !== "string" || eventName === "" || eventName.length > 128)
+    return { ok: false, reason: "eventName must be an S3 event name such as ObjectCreated:Put" };
+  if (!isObject(s3) || !isObject(s3.bucket) || !isObject(s3.object))
+    return { ok: false, reason: "s3.bucket and s3.object must be objects" };
+  const bucket = s3.bucket.name;
+  if (typeof bucket !== "string" || bucket === "" || bucket.length > 63)
+    return { ok: false, reason: "s3.bucket.name must be a bucket name" };
+  const encodedKey = s3.object.key;
+  if (typeof encodedKey !== "string" || encodedKey === "" || encodedKey.length > 4096)
+    return { ok: false, reason: "s3.object.key must be the object key, URL-form-encoded as S3 sends it" };
+  const key = formDecodeKey(encodedKey);
+  if (key === undefined) return { ok: false, reason: "s3.object.key has a malformed %-escape" };
+  const size = s3.object.size;
+  const eventTime = typeof value.eventTime === "string" ? new Date(value.eventTime) : undefined;
+  const requestParameters = isObject(value.requestParameters) ? value.requestParameters : {};
+  const userIdentity = isObject(value.userIdentity) ? value.userIdentity : {};
+  return {
+    ok: true,
+    event: {
+      bucket,
+      key,
+      eventName,
+      ...(typeof size === "number" && Number.isSafeInteger(size) && size >= 0 ? { size } : {}),
+      ...(typeof s3.object.eTag === "string" ? { eTag: s3.object.eTag.replace(/"/g, "") } : {}),
+      ...(typeof s3.object.versionId === "string" && s3.object.versionId !== ""
+        ? { versionId: s3.object.versionId }
+        : {}),
+      ...(eventTime !== undefined && !Number.isNaN(eventTime.getTime()) ? { eventTime } : {}),
+      ...(typeof requestParameters.sourceIPAddress === "string"
+        ? { sourceIPAddress: requestParameters.sourceIPAddress }
+        : {}),
+      ...(typeof userIdentity.principalId === "string" ? { principalId: userIdentity.principalId } : {}),
+    },
+  };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
