@@ -1,6 +1,7 @@
 /**
- * Lambkin's own HTTP API, under `/_lambkin` (today: `/_lambkin/events`, the dead letters of asynchronous
- * invocations, events-routes.ts). It is an operator's API, not AWS's, so it answers in its own JSON
+ * Lambkin's own HTTP API, under `/_lambkin`: `/_lambkin/events`, the dead letters of asynchronous
+ * invocations (events-routes.ts); `/_lambkin/s3-events`, where S3 servers post bucket notifications
+ * (s3-events-route.ts); `/_lambkin/endpoints`, the AWS endpoints Lambkin serves and uses (endpoints-route.ts). It is an operator's API, not AWS's, so it answers in its own JSON
  * (`{code, message}`, lambkin-api-error.ts), in one encapsulated fastify context whose hooks and error handler
  * touch nothing else on the server.
  * - Security: with access keys configured (LAMBKIN_ACCESS_KEYS), every request, reads included (payloads may hold
@@ -10,7 +11,7 @@
  * - The whole `/_lambkin` prefix belongs to Lambkin, every method: a path or method it does not serve is its 404,
  *   never handed to a user's API Gateway route (fastify prefers these declared routes to the API Gateway
  *   catch-all). A user route declared under `/_lambkin` could never be reached, so it is warned about.
- * - Requests carry no body: anything over a few KB is refused as it arrives.
+ * - Requests carry no body but s3-events' (1 MiB at most): anything over a few KB is refused as it arrives.
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from "fastify";
 import { coded } from "../../runtime/errors/lambkin-codes.js";
