@@ -8,8 +8,8 @@ import { discoverServices } from "./discover-services.js";
 import type { FunctionDefinition } from "./function-definition.js";
 import { loadService } from "./load-service.js";
 import { ManifestError, type ManifestWarning } from "./manifest-error.js";
-import type { ScheduleRule } from "./schedule-rule.js";
 import { type S3NotificationRule, s3NotificationRules } from "./s3-events.js";
+import type { ScheduleRule } from "./schedule-rule.js";
 import type { ServiceResource } from "./service-resources.js";
 
 export interface LoadOptions {
