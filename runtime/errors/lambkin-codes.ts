@@ -293,6 +293,12 @@ export const LAMBKIN_CODES = {
     summary:
       "The queue's backend reported trouble (Redis connection lost, a command failed); the queue retries by itself.",
   },
+  // ---- SQS message store (triggers/sqs/) ----
+  LKN_ERR_SQS_STORE_UNAVAILABLE: {
+    kind: "error",
+    summary:
+      "The SQS message store cannot answer now (Redis unreachable, the store closed): the request had no effect; SQS clients get ServiceUnavailable (503).",
+  },
   LKN_ERR_ASYNC_NOT_QUEUED: {
     kind: "error",
     summary:
