@@ -7,7 +7,7 @@ import {
   compileFilterCriteria,
   FilterPatternError,
   sqsFilterView,
-} from "../../../triggers/filtering/index.js";
+} from "../../../runtime/event-filtering/index.js";
 
 const matches = (pattern: Record<string, unknown>, record: unknown) =>
   compileFilterCriteria([pattern]).matches(record);
