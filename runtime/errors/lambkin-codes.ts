@@ -299,6 +299,17 @@ export const LAMBKIN_CODES = {
     summary:
       "The SQS message store cannot answer now (Redis unreachable, the store closed): the request had no effect; SQS clients get ServiceUnavailable (503).",
   },
+  // ---- SQS event source mappings (triggers/sqs/event-source/) ----
+  LKN_WRN_SQS_QUEUE_MISSING: {
+    kind: "warning",
+    summary:
+      "A function's sqs event names a queue that does not exist: nothing is polled until it is created.",
+  },
+  LKN_WRN_SQS_POLL_FAILED: {
+    kind: "warning",
+    summary:
+      "Polling an SQS queue for a function failed (store unavailable, …); the poller backs off and retries.",
+  },
   LKN_ERR_ASYNC_NOT_QUEUED: {
     kind: "error",
     summary:
