@@ -276,6 +276,30 @@ export function describeSqsStoreConformance(backend: SqsStoreBackend): void {
         expect(deleted[9]?.error?.kind).toBe("ReceiptHandleIsInvalid");
       });
 
+      it("stores concurrent sends, and never gives one message to two concurrent receivers", async () => {
+        const { store } = await fresh();
+        await Promise.all(
+          Array.from({ length: 5 }, () => store.createQueue("race", { VisibilityTimeout: "60" })),
+        );
+        const sent = await Promise.all(
+          Array.from({ length: 40 }, (_, i) => store.sendMessages("race", [{ body: `m${i}` }])),
+        );
+        expect(sent.flat().every((r) => r.ok)).toBe(true);
+        expect((await store.counts("race")).visible).toBe(40);
+        const seen: string[] = [];
+        await Promise.all(
+          Array.from({ length: 6 }, async () => {
+            for (;;) {
+              const batch = await store.receiveMessages("race", { maxNumberOfMessages: 3 });
+              if (batch.length === 0) return;
+              seen.push(...batch.map((m) => m.body));
+            }
+          }),
+        );
+        expect(seen).toHaveLength(40);
+        expect(new Set(seen).size).toBe(40);
+      });
+
       it("makes a message visible again after its visibility timeout, counting the receive", async () => {
         const { store } = await fresh();
         await store.createQueue("v", { VisibilityTimeout: "1" });
