@@ -18,6 +18,8 @@ export interface SqsStoreScope {
   open(): Promise<SqsStore>;
   /** Closes `store` (and what holds its backend) and opens the same data again: a restart. */
   reopen(store: SqsStore): Promise<SqsStore>;
+  /** Makes every message of `queue` `ms` older (enqueued and sent earlier), straight in the backend. */
+  age(store: SqsStore, queue: string, ms: number): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -423,6 +425,17 @@ export function describeSqsStoreConformance(backend: SqsStoreBackend): void {
           "InvalidAttributeValue",
         );
       });
+    });
+
+    it("drops messages older than the queue's MessageRetentionPeriod", async () => {
+      const { store, scope } = await fresh();
+      await store.createQueue("ret", { MessageRetentionPeriod: "60" });
+      await send(store, "ret", "old");
+      await scope.age(store, "ret", 61_000);
+      await send(store, "ret", "new");
+      expect(await store.counts("ret")).toEqual({ visible: 1, notVisible: 0, delayed: 0 });
+      const received = await store.receiveMessages("ret", { maxNumberOfMessages: 10 });
+      expect(received.map((m) => m.body)).toEqual(["new"]);
     });
 
     describe("FIFO", () => {

@@ -602,7 +602,7 @@ export class EmbeddedSqsStore implements SqsStore {
   }
 
   private queue(name: string): Queue {
-    if (typeof name !== "string") throw queueDoesNotExist();
+    if (typeof name !== "string" || name.length === 0 || name.length > 80) throw queueDoesNotExist();
     const queue = this.findQueue(name);
     if (queue === undefined) throw queueDoesNotExist();
     return queue;
