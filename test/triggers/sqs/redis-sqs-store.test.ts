@@ -46,7 +46,7 @@ function redisScope(): SqsStoreScope {
       const client = new Redis(redis.url);
       try {
         const id = await client.hget(`${prefix}:sqs:queue-ids`, queue);
-        const ages = await client.zrange(`${prefix}:sqs:q:${id}:age`, 0, -1, "WITHSCORES");
+        const ages = await client.zrange(`${prefix}:sqs:q:${id}:age`, "0", "-1", "WITHSCORES");
         for (let i = 0; i < ages.length; i += 2) {
           const member = ages[i] as string;
           const older = Number(ages[i + 1]) - ms;
