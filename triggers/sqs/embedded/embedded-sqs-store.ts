@@ -77,6 +77,16 @@ interface Queue {
   readonly settings: QueueSettings;
 }
 
+interface PendingSend {
+  readonly queue: Queue;
+  readonly checked: readonly (CheckedMessage | SqsError)[];
+  readonly resolve: (results: SendResult[]) => void;
+  readonly reject: (error: Error) => void;
+}
+
+/** Send requests committed in one transaction, at most (each has at most 10 messages of at most 1 MiB in all). */
+const MAX_SENDS_PER_COMMIT = 64;
+
 /** Rows one receive looks at, at most: a receive's cost stays bounded however long the queue. */
 const MAX_SCANNED_PER_RECEIVE = 5000;
 /** Messages one receive moves to a dead-letter queue, at most (the next receive moves the rest). */
@@ -92,6 +102,8 @@ export class EmbeddedSqsStore implements SqsStore {
   private readonly syncsAcknowledged: boolean;
   private readonly statements: ReturnType<typeof prepare>;
   private closed = false;
+  private readonly pendingSends: PendingSend[] = [];
+  private flushScheduled = false;
 
   constructor(options: EmbeddedSqsStoreOptions) {
     this.db = options.database;
@@ -121,15 +133,18 @@ export class EmbeddedSqsStore implements SqsStore {
         async (target) => this.findQueue(target)?.settings,
       );
       const now = Date.now();
-      this.acknowledged(() => {
+      // ON CONFLICT: another CreateQueue of the name may have won while the redrive target was looked up.
+      this.acknowledged(() =>
         this.statements.insertQueue.run(
           randomUUID().replaceAll("-", ""),
           name,
           JSON.stringify(settings),
           now,
           now,
-        );
-      });
+        ),
+      );
+      const queue = this.queue(name);
+      if (!sameAsGiven(queue.settings, name, attributes)) throw queueAlreadyExists(name);
       return this.describe(this.queue(name));
     });
   }
@@ -221,17 +236,61 @@ export class EmbeddedSqsStore implements SqsStore {
         }
       });
       checkBatchSize(checked.map((message) => (message instanceof SqsError ? undefined : message)));
-      const results = this.acknowledged(() => {
-        const now = Date.now();
-        if (queue.settings.FifoQueue) this.statements.expireDedup.run(queue.row.id, now);
-        return checked.map((message): SendResult => {
-          if (message instanceof SqsError) return { ok: false, error: message };
-          return this.insertMessage(queue, message, now);
-        });
+      return new Promise<SendResult[]>((resolve, reject) => {
+        this.pendingSends.push({ queue, checked, resolve, reject });
+        if (!this.flushScheduled) {
+          this.flushScheduled = true;
+          setImmediate(() => this.flushSends());
+        }
       });
-      this.wakeups.wake(queue.row.id);
-      return results;
     });
+  }
+
+  /**
+   * Commits the sends of this turn of the event loop together: one transaction, one sync (synchronous=FULL) for
+   * all of them, as the job queue commits its enqueues; each caller's promise settles with its transaction.
+   */
+  private flushSends(): void {
+    this.flushScheduled = false;
+    while (this.pendingSends.length > 0) {
+      const batch = this.pendingSends.splice(0, MAX_SENDS_PER_COMMIT);
+      let outcomes: (SendResult[] | SqsError)[];
+      try {
+        if (!this.db.open) throw new Error("the embedded queue's file is closed");
+        outcomes = this.acknowledged(() => {
+          const now = Date.now();
+          return batch.map(({ queue, checked }) => {
+            // Deleted (or purged and created again) since the checks: as if it was gone before.
+            const current = this.statements.queueById.get(queue.row.id) as QueueRow | undefined;
+            if (current === undefined) return queueDoesNotExist();
+            if (queue.settings.FifoQueue) this.statements.expireDedup.run(queue.row.id, now);
+            return checked.map(
+              (message): SendResult =>
+                message instanceof SqsError
+                  ? { ok: false, error: message }
+                  : this.insertMessage(queue, message, now),
+            );
+          });
+        });
+      } catch (error) {
+        const failure = storeUnavailable(
+          `the embedded SQS store did not store the messages: ${(error as Error).message}`,
+          {
+            cause: error,
+          },
+        );
+        for (const pending of batch) pending.reject(failure);
+        continue;
+      }
+      batch.forEach((pending, i) => {
+        const outcome = outcomes[i] as SendResult[] | SqsError;
+        if (outcome instanceof SqsError) pending.reject(outcome);
+        else {
+          pending.resolve(outcome);
+          this.wakeups.wake(pending.queue.row.id);
+        }
+      });
+    }
   }
 
   private insertMessage(queue: Queue, message: CheckedMessage, now: number): SendResult {
@@ -448,14 +507,18 @@ export class EmbeddedSqsStore implements SqsStore {
   }
 
   async deleteMessage(name: string, receiptHandle: string): Promise<void> {
-    const [result] = await this.deleteMessages(name, [receiptHandle], false);
+    const [result] = await this.deleteEntries(name, [receiptHandle], false);
     if (result?.error) throw result.error;
   }
 
-  async deleteMessages(
+  async deleteMessages(name: string, receiptHandles: readonly string[]): Promise<ReceiptEntryResult[]> {
+    return this.deleteEntries(name, receiptHandles, true);
+  }
+
+  private async deleteEntries(
     name: string,
     receiptHandles: readonly string[],
-    batch = true,
+    batch: boolean,
   ): Promise<ReceiptEntryResult[]> {
     return this.guard(async () => {
       if (batch) checkReceiptBatch(receiptHandles.length);
@@ -523,7 +586,10 @@ export class EmbeddedSqsStore implements SqsStore {
     });
   }
 
+  /** Commits the sends already accepted, then refuses any more and ends the long polls. */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.flushSends();
     this.closed = true;
     this.wakeups.close();
   }
@@ -536,7 +602,7 @@ export class EmbeddedSqsStore implements SqsStore {
   }
 
   private queue(name: string): Queue {
-    if (typeof name !== "string") throw queueDoesNotExist();
+    if (typeof name !== "string" || name.length === 0 || name.length > 80) throw queueDoesNotExist();
     const queue = this.findQueue(name);
     if (queue === undefined) throw queueDoesNotExist();
     return queue;
@@ -601,9 +667,10 @@ function prepare(db: Database.Database) {
     syncNormal: db.prepare("PRAGMA synchronous = NORMAL"),
     syncFull: db.prepare("PRAGMA synchronous = FULL"),
     insertQueue: db.prepare(
-      "INSERT INTO sqs_queues (id, name, settings, created_ms, modified_ms) VALUES (?, ?, ?, ?, ?)",
+      "INSERT INTO sqs_queues (id, name, settings, created_ms, modified_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
     ),
     queueByName: db.prepare("SELECT * FROM sqs_queues WHERE name = ?"),
+    queueById: db.prepare("SELECT * FROM sqs_queues WHERE id = ?"),
     listQueues: db.prepare(
       "SELECT * FROM sqs_queues WHERE substr(name, 1, ?) = ? AND name > ? ORDER BY name LIMIT ?",
     ),

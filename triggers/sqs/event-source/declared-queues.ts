@@ -16,7 +16,7 @@ import {
   warningLogFields,
 } from "../../../runtime/manifest/manifest-error.js";
 import type { ServiceResource } from "../../../runtime/manifest/service-resources.js";
-import { isSqsError, type SqsStore } from "../interfaces/index.js";
+import { isSqsError, SqsError, type SqsStore } from "../interfaces/index.js";
 
 const JSON_PROPERTIES = new Set(["RedrivePolicy", "RedriveAllowPolicy"]);
 const IGNORED_PROPERTIES = new Set(["QueueName", "Tags"]);
@@ -65,7 +65,7 @@ async function createQueue(store: SqsStore, queue: ServiceResource, logger: Logg
 }
 
 function refused(queue: ServiceResource, error: unknown): unknown {
-  if (!isSqsError(error) || isSqsError(error, "ServiceUnavailable")) return error;
+  if (!(error instanceof SqsError) || error.kind === "ServiceUnavailable") return error;
   return new ManifestError(
     queue.manifestPath,
     [...queue.keyPath, "Properties"],
