@@ -10,11 +10,16 @@
 import pc from "picocolors";
 import type { Logger } from "pino";
 import { createGateway } from "../../gateway/gateway-app.js";
+import { registryResolver } from "../../runtime/invocation/resolve-function.js";
 import { startRuntime } from "../../runtime/lambkin-runtime.js";
 import { startAsyncInvocations } from "../../triggers/async/async-invocations.js";
 import { retryPolicyFromEnvironment } from "../../triggers/async/retry-policy.js";
 import type { ScheduleRunner } from "../../triggers/schedule/interfaces/schedule-runner.js";
 import { startSchedules } from "../../triggers/schedule/start-schedules.js";
+import {
+  type SqsEventSources,
+  startSqsEventSources,
+} from "../../triggers/sqs/event-source/start-sqs-event-sources.js";
 import { accessKeysFromEnvironment } from "../access-keys.js";
 import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
 import { redisPrefixOf, redisUrlOf, stateFolder } from "../state-folder.js";
@@ -23,6 +28,7 @@ import {
   describeAccessKeys,
   describeFunctions,
   describeSchedules,
+  describeSqs,
   exitOnceLogWritten,
   listenOrExplain,
   longestInvocationMs,
@@ -56,7 +62,9 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   );
   const async = startAsyncInvocations({ runtime, queue, logger, retries });
   let schedules: ScheduleRunner | undefined;
+  let sqs: SqsEventSources | undefined;
   const closeAll = async () => {
+    await sqs?.close();
     await schedules?.close();
     await async.consumer.close({ timeoutMs: 0 });
     await runtime.close();
@@ -64,6 +72,15 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   };
   try {
     schedules = await startSchedules({ registry: runtime.registry, queue, redisUrl, prefix, logger });
+    sqs = await startSqsEventSources({
+      services: runtime.services,
+      jobQueue: queue,
+      redisUrl,
+      prefix,
+      invocations: async.invocations,
+      functions: registryResolver(runtime.registry),
+      logger,
+    });
   } catch (error) {
     await closeAll();
     throw error;
@@ -82,13 +99,16 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     `asynchronous invocations: ${queue.backend === "bullmq" ? `BullMQ on ${pc.bold(redactedUrl(redisUrl ?? ""))}` : `embedded queue in ${pc.bold(stateFolder(flags.state))}`}`,
   );
   describeSchedules(runtime.registry, schedules, logger);
+  describeSqs(sqs, logger);
   logger.info(`ready on ${pc.bold(address)} — ${runtime.registry.all().length} functions — Ctrl-C to stop`);
   const longestMs = longestInvocationMs(runtime.registry);
   await shutDownOnSignal({
     server: gateway.server,
     closeGateway: () => gateway.close(),
     // No new events are taken; those running finish (their jobs are handed out again past the bound).
-    stopIntake: () => async.consumer.close({ timeoutMs: longestMs }),
+    stopIntake: async () => {
+      await Promise.all([sqs?.stopPolling(), async.consumer.close({ timeoutMs: longestMs })]);
+    },
     invoker: runtime.invoker,
     longestInvocationMs: longestMs,
     closeRuntime: closeAll,

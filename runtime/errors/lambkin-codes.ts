@@ -305,6 +305,11 @@ export const LAMBKIN_CODES = {
     summary:
       "A function's sqs event names a queue that does not exist: nothing is polled until it is created.",
   },
+  LKN_WRN_SQS_VISIBILITY_TIMEOUT: {
+    kind: "warning",
+    summary:
+      "A polled queue's visibility timeout is shorter than its function's timeout: Lambda refuses the mapping, Lambkin polls it and says so.",
+  },
   LKN_WRN_SQS_POLL_FAILED: {
     kind: "warning",
     summary:

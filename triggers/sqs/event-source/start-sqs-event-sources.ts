@@ -5,6 +5,7 @@
  * receives from the same queues, and SQS's visibility timeout hands each message to one of them at a time.
  */
 import type { Logger } from "pino";
+import { coded } from "../../../runtime/errors/lambkin-codes.js";
 import type { FunctionResolver } from "../../../runtime/invocation/invocation-request.js";
 import type { Invocations } from "../../../runtime/invocation/invocations.js";
 import type { LoadedServices } from "../../../runtime/manifest/load-services.js";
@@ -13,6 +14,35 @@ import type { SqsStore } from "../interfaces/index.js";
 import { openSqsStore } from "../open-sqs-store.js";
 import { createDeclaredQueues } from "./declared-queues.js";
 import { SqsEventSource } from "./sqs-event-source.js";
+
+/**
+ * Lambda refuses a mapping whose queue's visibility timeout is shorter than the function's timeout
+ * ("Queue visibility timeout: … is less than Function timeout: …", CreateEventSourceMapping): a message could
+ * become visible, and be handled a second time, while its first invocation still runs. Lambkin polls anyway (the
+ * queue may change) and says so.
+ */
+async function warnAboutShortVisibility(
+  store: SqsStore,
+  services: SqsEventSourcesSettings["services"],
+  logger: Logger,
+): Promise<void> {
+  for (const mapping of services.sqsMappings) {
+    const fn = services.functions.find((candidate) => candidate.name === mapping.functionName);
+    const visibility = await store
+      .getQueueAttributes(mapping.queueName)
+      .then((attributes) => Number(attributes.VisibilityTimeout))
+      .catch(() => undefined);
+    if (fn === undefined || visibility === undefined || visibility >= fn.timeout) continue;
+    const code = "LKN_WRN_SQS_VISIBILITY_TIMEOUT";
+    logger.warn(
+      { code, function: fn.name, queue: mapping.queueName },
+      coded(
+        code,
+        `the queue ${mapping.queueName} has a visibility timeout of ${visibility} s, less than the ${fn.timeout} s timeout of ${fn.name}: Lambda refuses such a mapping; Lambkin polls it, and a message may be handled twice. Raise VisibilityTimeout (AWS advises six times the function timeout)`,
+      ),
+    );
+  }
+}
 
 export interface SqsEventSourcesSettings {
   readonly services: Pick<LoadedServices, "functions" | "resources" | "sqsMappings">;
@@ -62,6 +92,7 @@ export async function startSqsEventSources(settings: SqsEventSourcesSettings): P
       reservedConcurrency: fn?.reservedConcurrency,
     });
   });
+  await warnAboutShortVisibility(store, services, logger);
   for (const source of sources) source.start();
   let stopping: Promise<void> | undefined;
   const stopPolling = () => {
