@@ -84,6 +84,10 @@ interface PendingSend {
   readonly reject: (error: Error) => void;
 }
 
+/** What a receive's scan reads of each message. */
+type ScanRow = Pick<MessageRow, "seq" | "receive_count" | "visible_ms" | "group_id">;
+const SCAN_COLUMNS = "seq, receive_count, visible_ms, group_id";
+
 /** Send requests committed in one transaction, at most (each has at most 10 messages of at most 1 MiB in all). */
 const MAX_SENDS_PER_COMMIT = 64;
 
@@ -379,13 +383,15 @@ export class EmbeddedSqsStore implements SqsStore {
     const dlq = this.deadLetterQueue(queue);
     const out: ReceivedMessage[] = [];
     let redriven = 0;
-    const take = (row: MessageRow): "delivered" | "redriven" | "skipped" => {
-      if (
+    // Scans read light rows; a message's body and attributes (up to 1 MiB) are read only to deliver or move it.
+    const take = (scanned: ScanRow): "delivered" | "redriven" | "skipped" => {
+      const redrive =
         dlq !== undefined &&
-        settings.RedrivePolicy &&
-        row.receive_count + 1 > settings.RedrivePolicy.maxReceiveCount
-      ) {
-        if (redriven >= MAX_REDRIVEN_PER_RECEIVE) return "skipped";
+        settings.RedrivePolicy !== undefined &&
+        scanned.receive_count + 1 > settings.RedrivePolicy.maxReceiveCount;
+      if (redrive && redriven >= MAX_REDRIVEN_PER_RECEIVE) return "skipped";
+      const row = this.statements.rowBySeq.get(scanned.seq) as MessageRow;
+      if (redrive && dlq !== undefined) {
         this.moveToDeadLetterQueue(queue, dlq, row, now);
         redriven++;
         return "redriven";
@@ -395,11 +401,9 @@ export class EmbeddedSqsStore implements SqsStore {
     };
     if (settings.FifoQueue) this.receiveFifo(queue, now, wanted, out, take);
     else {
-      const rows = this.statements.visibleRows.all(
-        queue.row.id,
-        now,
-        MAX_SCANNED_PER_RECEIVE,
-      ) as MessageRow[];
+      // Each row is delivered or moved: no more rows than that can be needed.
+      const limit = wanted + MAX_REDRIVEN_PER_RECEIVE;
+      const rows = this.statements.visibleRows.all(queue.row.id, now, limit) as ScanRow[];
       for (const row of rows) {
         if (out.length >= wanted) break;
         if (take(row) === "skipped") break;
@@ -420,7 +424,7 @@ export class EmbeddedSqsStore implements SqsStore {
     now: number,
     wanted: number,
     out: ReceivedMessage[],
-    take: (row: MessageRow) => "delivered" | "redriven" | "skipped",
+    take: (row: ScanRow) => "delivered" | "redriven" | "skipped",
   ): void {
     const blocked = new Set(
       (this.statements.inFlightGroups.all(queue.row.id, now) as { group_id: string | null }[]).map(
@@ -430,7 +434,7 @@ export class EmbeddedSqsStore implements SqsStore {
     let after = 0;
     let scanned = 0;
     while (out.length < wanted && scanned < MAX_SCANNED_PER_RECEIVE) {
-      const rows = this.statements.rowsInOrder.all(queue.row.id, after, 256) as MessageRow[];
+      const rows = this.statements.rowsInOrder.all(queue.row.id, after, 256) as ScanRow[];
       if (rows.length === 0) return;
       for (const row of rows) {
         after = row.seq;
@@ -703,9 +707,12 @@ function prepare(db: Database.Database) {
       "SELECT DISTINCT group_id FROM sqs_messages WHERE queue_id = ? AND visible_ms > ? AND receive_count > 0",
     ),
     visibleRows: db.prepare(
-      "SELECT * FROM sqs_messages WHERE queue_id = ? AND visible_ms <= ? ORDER BY visible_ms, seq LIMIT ?",
+      `SELECT ${SCAN_COLUMNS} FROM sqs_messages WHERE queue_id = ? AND visible_ms <= ? ORDER BY visible_ms, seq LIMIT ?`,
     ),
-    rowsInOrder: db.prepare("SELECT * FROM sqs_messages WHERE queue_id = ? AND seq > ? ORDER BY seq LIMIT ?"),
+    rowsInOrder: db.prepare(
+      `SELECT ${SCAN_COLUMNS} FROM sqs_messages WHERE queue_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+    ),
+    rowBySeq: db.prepare("SELECT * FROM sqs_messages WHERE seq = ?"),
     nextVisible: db.prepare(
       "SELECT min(visible_ms) AS next FROM sqs_messages WHERE queue_id = ? AND visible_ms > ?",
     ),
