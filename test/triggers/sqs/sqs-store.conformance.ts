@@ -14,8 +14,12 @@ import {
 import { eventually } from "../../support/eventually.js";
 
 /** One test's store: the same backing data (folder, prefix) every time it is opened. */
+export interface OpenOptions {
+  readonly inFlightLimits?: { readonly standard: number; readonly fifo: number };
+}
+
 export interface SqsStoreScope {
-  open(): Promise<SqsStore>;
+  open(options?: OpenOptions): Promise<SqsStore>;
   /** Closes `store` (and what holds its backend) and opens the same data again: a restart. */
   reopen(store: SqsStore): Promise<SqsStore>;
   /** Makes every message of `queue` `ms` older (enqueued and sent earlier), straight in the backend. */
@@ -53,10 +57,10 @@ export function describeSqsStoreConformance(backend: SqsStoreBackend): void {
       for (const scope of scopes.splice(0)) await scope.dispose();
     });
 
-    async function fresh(): Promise<{ store: SqsStore; scope: SqsStoreScope }> {
+    async function fresh(options?: OpenOptions): Promise<{ store: SqsStore; scope: SqsStoreScope }> {
       const scope = await backend.scope();
       scopes.push(scope);
-      const store = await scope.open();
+      const store = await scope.open(options);
       stores.push(store);
       return { store, scope };
     }
@@ -436,6 +440,21 @@ export function describeSqsStoreConformance(backend: SqsStoreBackend): void {
       expect(await store.counts("ret")).toEqual({ visible: 1, notVisible: 0, delayed: 0 });
       const received = await store.receiveMessages("ret", { maxNumberOfMessages: 10 });
       expect(received.map((m) => m.body)).toEqual(["new"]);
+    });
+
+    it("caps the messages in flight: OverLimit on a standard queue, no messages on a FIFO queue", async () => {
+      const { store } = await fresh({ inFlightLimits: { standard: 3, fifo: 2 } });
+      await store.createQueue("cap");
+      for (let i = 0; i < 5; i++) await send(store, "cap", `m${i}`);
+      expect(await store.receiveMessages("cap", { maxNumberOfMessages: 10 })).toHaveLength(3);
+      const error = await rejection(store.receiveMessages("cap"));
+      expect(isSqsError(error, "OverLimit")).toBe(true);
+      expect(isSqsError(error) && error.shape.httpStatus).toBe(403);
+      await store.createQueue("cap.fifo", { FifoQueue: "true", ContentBasedDeduplication: "true" });
+      for (const group of ["a", "b", "c"]) await send(store, "cap.fifo", group, { messageGroupId: group });
+      expect(await store.receiveMessages("cap.fifo", { maxNumberOfMessages: 10 })).toHaveLength(2);
+      expect(await store.receiveMessages("cap.fifo")).toEqual([]);
+      expect((await store.counts("cap.fifo")).visible).toBe(1);
     });
 
     describe("FIFO", () => {

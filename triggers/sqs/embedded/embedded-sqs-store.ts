@@ -40,12 +40,14 @@ import {
 } from "../core/store-checks.js";
 import { Wakeups } from "../core/wakeups.js";
 import {
+  type InFlightLimits,
   MESSAGE_LIMITS,
   type ReceiptEntryResult,
   type ReceivedMessage,
   type ReceiveOptions,
   type SendMessageEntry,
   type SendResult,
+  SQS_IN_FLIGHT_LIMITS,
 } from "../interfaces/message-model.js";
 import {
   type QueueCounts,
@@ -70,6 +72,8 @@ export interface EmbeddedSqsStoreOptions {
   readonly account?: string;
   /** Longest sleep of a long poll between two looks at the queue (ms; default 1000). */
   readonly pollSliceMs?: number;
+  /** Messages in flight per queue, at most (default SQS's: 120,000 standard, 20,000 FIFO); lower in tests. */
+  readonly inFlightLimits?: InFlightLimits;
 }
 
 interface Queue {
@@ -103,6 +107,7 @@ export class EmbeddedSqsStore implements SqsStore {
   private readonly db: Database.Database;
   private readonly wakeups = new Wakeups();
   private readonly pollSliceMs: number;
+  private readonly inFlightLimits: InFlightLimits;
   private readonly syncsAcknowledged: boolean;
   private readonly statements: ReturnType<typeof prepare>;
   private closed = false;
@@ -114,6 +119,7 @@ export class EmbeddedSqsStore implements SqsStore {
     this.region = options.region;
     this.account = options.account ?? LOCAL_ACCOUNT_ID;
     this.pollSliceMs = options.pollSliceMs ?? 1000;
+    this.inFlightLimits = options.inFlightLimits ?? SQS_IN_FLIGHT_LIMITS;
     ensureSqsSchema(this.db);
     // 2 = FULL: then bookkeeping steps down to NORMAL, as the job queue's does.
     this.syncsAcknowledged = (this.db.pragma("synchronous", { simple: true }) as number) >= 2;
@@ -368,7 +374,7 @@ export class EmbeddedSqsStore implements SqsStore {
     const now = Date.now();
     const settings = queue.settings;
     this.statements.expireMessages.run(queue.row.id, now - settings.MessageRetentionPeriod * 1000);
-    const cap = settings.FifoQueue ? MESSAGE_LIMITS.maxInFlightFifo : MESSAGE_LIMITS.maxInFlightStandard;
+    const cap = settings.FifoQueue ? this.inFlightLimits.fifo : this.inFlightLimits.standard;
     const inFlight = (this.statements.countInFlight.get(queue.row.id, now) as { n: number }).n;
     if (inFlight >= cap) {
       // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html:
