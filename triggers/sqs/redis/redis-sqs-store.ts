@@ -131,7 +131,6 @@ const SCRIPTS: Record<ScriptName, string> = {
   sqsCount: COUNT_MESSAGES,
 };
 
-const MAX_SCANNED_PER_RECEIVE = 5000;
 const MAX_REDRIVEN_PER_RECEIVE = 100;
 const DROP_CHUNK = 500;
 
@@ -424,7 +423,8 @@ export class RedisSqsStore implements SqsStore {
       dlq?.id ?? "",
       dlq?.settings.FifoQueue ? "1" : "0",
       queueArn(this.region, this.account, queue.name),
-      MAX_SCANNED_PER_RECEIVE,
+      // FIFO: at most the in-flight cap's worth of groups are blocked, so this many always reach a free one.
+      this.inFlightLimits.fifo + MAX_REDRIVEN_PER_RECEIVE + max,
       MAX_REDRIVEN_PER_RECEIVE,
       ...tokens,
     );
