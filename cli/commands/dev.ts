@@ -12,6 +12,7 @@ import type { Logger } from "pino";
 import { createGateway } from "../../gateway/gateway-app.js";
 import { registryResolver } from "../../runtime/invocation/resolve-function.js";
 import { startRuntime } from "../../runtime/lambkin-runtime.js";
+import { type MailService, startMailService } from "../../services/mail/start-mail-service.js";
 import { startAsyncInvocations } from "../../triggers/async/async-invocations.js";
 import { retryPolicyFromEnvironment } from "../../triggers/async/retry-policy.js";
 import type { ScheduleRunner } from "../../triggers/schedule/interfaces/schedule-runner.js";
@@ -22,7 +23,7 @@ import {
 } from "../../triggers/sqs/event-source/start-sqs-event-sources.js";
 import { accessKeysFromEnvironment } from "../access-keys.js";
 import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
-import { redisPrefixOf, redisUrlOf, stateFolder } from "../state-folder.js";
+import { redisPrefixOf, redisUrlOf, smtpPortOf, stateFolder } from "../state-folder.js";
 import { shutDownOnSignal } from "./dev-shutdown.js";
 import {
   describeAccessKeys,
@@ -52,6 +53,7 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   const prefix = redisPrefixOf();
   // Settings first: a bad LAMBKIN_ASYNC_RETRY_DELAYS stops Lambkin before anything starts.
   const retries = retryPolicyFromEnvironment();
+  const smtpPort = smtpPortOf();
   const runtime = await startRuntime({
     ...runtimeOptions(flags, logger),
     // With a Redis, the caps hold across this process and every worker sharing it.
@@ -63,7 +65,9 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   const async = startAsyncInvocations({ runtime, queue, logger, retries });
   let schedules: ScheduleRunner | undefined;
   let sqs: SqsEventSources | undefined;
+  let mail: MailService | undefined;
   const closeAll = async () => {
+    await mail?.close();
     await sqs?.close();
     await schedules?.close();
     await async.consumer.close({ timeoutMs: 0 });
@@ -72,6 +76,7 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   };
   try {
     schedules = await startSchedules({ registry: runtime.registry, queue, redisUrl, prefix, logger });
+    mail = await startMailService({ stateDir: stateFolder(flags.state), host, port: smtpPort, logger });
     sqs = await startSqsEventSources({
       services: runtime.services,
       jobQueue: queue,
@@ -91,6 +96,7 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     accessKeys,
     deadLetters: queue.deadLetters,
     s3Notifications: s3NotificationsOf(runtime.registry, async.invocations),
+    ...(mail ? { mail: mail.store } : {}),
   });
   const address = await listenOrExplain(gateway, port, host, closeAll);
   describeFunctions(runtime.registry, logger);
@@ -100,6 +106,10 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   );
   describeSchedules(runtime.registry, schedules, logger);
   describeSqs(sqs, logger);
+  if (mail?.server)
+    logger.info(
+      `mail: SMTP on ${pc.bold(`${mail.server.host}:${mail.server.port}`)}, kept under /_lambkin/mail`,
+    );
   logger.info(`ready on ${pc.bold(address)} — ${runtime.registry.all().length} functions — Ctrl-C to stop`);
   const longestMs = longestInvocationMs(runtime.registry);
   await shutDownOnSignal({

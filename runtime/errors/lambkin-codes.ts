@@ -299,6 +299,16 @@ export const LAMBKIN_CODES = {
     summary:
       "The SQS message store cannot answer now (Redis unreachable, the store closed): the request had no effect; SQS clients get ServiceUnavailable (503).",
   },
+  // ---- Local mail service (services/mail/) ----
+  LKN_ERR_MAIL_NOT_FOUND: {
+    kind: "error",
+    summary: "GET /_lambkin/mail/{id}/raw names no message the local mail service kept.",
+  },
+  LKN_WRN_MAIL_PORT_IN_USE: {
+    kind: "warning",
+    summary:
+      "The local mail service's SMTP port is taken: lambkin dev runs without it (set LAMBKIN_SMTP_PORT).",
+  },
   // ---- SQS event source mappings (triggers/sqs/event-source/) ----
   LKN_WRN_SQS_QUEUE_MISSING: {
     kind: "warning",
