@@ -13,12 +13,16 @@
  * refused when the manifest loads, as CreateEventSourceMapping refuses them, rather than silently never
  * matching.
  *
- * Limits: Lambda takes at most 5 filters per mapping (a quota AWS can raise to 10 — Lambkin takes 10) and 4096
- * characters per pattern; the nesting and value counts are bounded here too, so a hostile manifest cannot make
- * matching cost more than a few thousand comparisons per record.
+ * Limits: Lambda takes at most 5 filters per mapping by default (a quota AWS can raise to 10 on request:
+ * `maxFilters` raises it here, never past 10) and 4096 characters per pattern
+ * (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html). The characters bound the number of
+ * values, and the nesting is bounded too, so a hostile manifest cannot make matching cost more than a few
+ * thousand comparisons per record.
  */
 
-/** Lambda's default quota is 5 filters per event source mapping; AWS raises it to 10 on request. */
+/** Lambda's default quota: 5 filters per event source mapping. */
+export const DEFAULT_MAX_FILTERS = 5;
+/** The most Lambda grants with a quota increase. */
 export const MAX_FILTERS = 10;
 /** Lambda: "the maximum length of a filter pattern is 4096 characters". */
 export const MAX_PATTERN_CHARACTERS = 4096;
@@ -47,12 +51,16 @@ type PatternTest = (node: unknown) => boolean;
  * Lambda API takes them (`{ Pattern: "<JSON text>" }`). Throws FilterPatternError naming the filter and the
  * problem.
  */
-export function compileFilterCriteria(patterns: unknown): FilterCriteria {
+export function compileFilterCriteria(
+  patterns: unknown,
+  options: { readonly maxFilters?: number } = {},
+): FilterCriteria {
+  const maxFilters = Math.min(options.maxFilters ?? DEFAULT_MAX_FILTERS, MAX_FILTERS);
   if (patterns === undefined || patterns === null) return noFiltering();
   if (!Array.isArray(patterns)) throw new FilterPatternError("filterPatterns must be a list of patterns");
-  if (patterns.length > MAX_FILTERS) {
+  if (patterns.length > maxFilters) {
     throw new FilterPatternError(
-      `has ${patterns.length} filters: Lambda takes at most 5 per event source mapping (10 with a quota increase)`,
+      `has ${patterns.length} filters: Lambda takes at most ${maxFilters} per event source mapping (5 by default, 10 with a quota increase)`,
     );
   }
   const keys = new Set<string>();
@@ -94,12 +102,23 @@ function patternObject(written: unknown, index: number): Record<string, unknown>
       throw new FilterPatternError(`filter ${index + 1}'s Pattern is not JSON (${(error as Error).message})`);
     }
   }
+  if (isObject(written) && Object.keys(written).length === 1 && "Pattern" in written && pattern === written) {
+    throw new FilterPatternError(
+      `filter ${index + 1}'s Pattern must be the pattern as JSON text, e.g. { Pattern: '{"body":{"status":["paid"]}}' }`,
+    );
+  }
   if (!isObject(pattern) || Object.keys(pattern).length === 0) {
     throw new FilterPatternError(
       `filter ${index + 1} must be a non-empty object of keys to lists of values, e.g. { body: { status: [paid] } }`,
     );
   }
-  const length = JSON.stringify(pattern).length;
+  let length: number;
+  try {
+    length = JSON.stringify(pattern).length;
+  } catch {
+    // A cycle (a YAML alias inside itself) or nesting deep enough to exhaust the stack: not a pattern.
+    throw new FilterPatternError(`filter ${index + 1} is not a JSON pattern (cyclic or too deeply nested)`);
+  }
   if (length > MAX_PATTERN_CHARACTERS) {
     throw new FilterPatternError(
       `filter ${index + 1} is ${length} characters as JSON, over Lambda's ${MAX_PATTERN_CHARACTERS}`,
@@ -133,7 +152,8 @@ function compileKey(key: string, value: unknown, depth: number): PatternTest {
   if (isObject(value)) {
     const nested = compileObject(value, depth + 1);
     return (node) => {
-      const child = isObject(node) ? node[key] : undefined;
+      // Own properties only: a pattern key `__proto__` or `constructor` must not reach Object.prototype.
+      const child = isObject(node) && Object.hasOwn(node, key) ? node[key] : undefined;
       // A nested pattern over an array of objects matches when any element does.
       if (Array.isArray(child)) return child.some((element) => isObject(element) && nested(element));
       return isObject(child) && nested(child);
