@@ -30,9 +30,12 @@ export interface S3NotificationRule {
   readonly keyPath: KeyPath;
 }
 
-/** Every event type S3 can notify of, with the wildcards that group them. */
+/**
+ * Every event type a notification configuration can name, with the wildcards that group them (S3's `Event`
+ * type, https://docs.aws.amazon.com/AmazonS3/latest/API/API_LambdaFunctionConfiguration.html). `s3:TestEvent` is
+ * what S3 sends when a configuration is saved, not a type one can subscribe to.
+ */
 export const S3_EVENT_TYPES: ReadonlySet<string> = new Set([
-  "s3:TestEvent",
   "s3:ObjectCreated:*",
   "s3:ObjectCreated:Put",
   "s3:ObjectCreated:Post",

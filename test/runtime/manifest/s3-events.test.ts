@@ -116,9 +116,18 @@ describe("s3 events", () => {
     ],
     ["a rule that is neither", "rules: [{ contains: a }]", "events[0].s3.rules[0]", /one \{ prefix: text \}/],
     ["an unknown setting", "batchSize: 10", "events[0].s3.batchSize", /not a setting of s3 events/],
+    ["S3's test event as a type", "event: s3:TestEvent", "events[0].s3.event", /not an S3 event type/],
+    [
+      "a suffix over 1024 characters",
+      `rules: [{ suffix: ${"x".repeat(1025)} }]`,
+      "events[0].s3.rules[0].suffix",
+      /over S3's 1024/,
+    ],
+    ["existing that is not a boolean", "existing: yes-please", "events[0].s3.existing", /true or false/],
+    ["rules that are not a list", "rules: { prefix: a/ }", "events[0].s3.rules", /must be a list/],
     ["a bad bucket name", "event: s3:ObjectCreated:*", "events[0].s3.bucket", /is missing/],
   ])("refuses %s", async (_name, settings, keyPath, problem) => {
-    const bucket = settings.startsWith("event") ? "" : "bucket: photos, ";
+    const bucket = settings.startsWith("event: s3:ObjectCreated") ? "" : "bucket: photos, ";
     const error = await loadFailure(
       await services(
         `  a:\n    handler: handler.handler\n    events:\n      - s3: { ${bucket}${settings} }\n`,
