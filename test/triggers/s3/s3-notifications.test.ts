@@ -85,8 +85,8 @@ describe("the S3 notification hook", () => {
       (letter) => JSON.parse(letter.invocation?.payload ?? "") as { Records: unknown[] },
     );
     for (const event of events) expect(S3Schema.strict().parse(event)).toEqual(event);
-    type Record = { eventName: string; s3: { configurationId: string } };
-    const records = events.map((event) => event.Records[0] as Record);
+    type Delivered = { eventName: string; s3: { configurationId: string } };
+    const records = events.map((event) => event.Records[0] as Delivered);
     const created = records.find((record) => record.s3.configurationId === "photos-created");
     expect(created).toMatchObject({
       awsRegion: "eu-central-1",
