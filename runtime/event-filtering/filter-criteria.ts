@@ -30,6 +30,16 @@ const MAX_DEPTH = 16;
 
 export class FilterPatternError extends Error {
   override readonly name = "FilterPatternError";
+  /**
+   * @param filterIndex which filter of the list (0-based) is wrong, so that a manifest error can point at
+   *   `filterPatterns[i]`; undefined when the list itself is (not a list, too many filters).
+   */
+  constructor(
+    message: string,
+    readonly filterIndex?: number,
+  ) {
+    super(message);
+  }
 }
 
 export interface FilterCriteria {
@@ -74,7 +84,7 @@ export function compileFilterCriteria(
       return compileObject(pattern, 1);
     } catch (error) {
       if (error instanceof FilterPatternError)
-        throw new FilterPatternError(`filter ${index + 1}: ${error.message}`);
+        throw new FilterPatternError(`filter ${index + 1}: ${error.message}`, index);
       throw error;
     }
   });
@@ -95,21 +105,27 @@ function patternObject(written: unknown, index: number): Record<string, unknown>
     if (written.Pattern.length > MAX_PATTERN_CHARACTERS)
       throw new FilterPatternError(
         `filter ${index + 1} is ${written.Pattern.length} characters, over Lambda's ${MAX_PATTERN_CHARACTERS}`,
+        index,
       );
     try {
       pattern = JSON.parse(written.Pattern);
     } catch (error) {
-      throw new FilterPatternError(`filter ${index + 1}'s Pattern is not JSON (${(error as Error).message})`);
+      throw new FilterPatternError(
+        `filter ${index + 1}'s Pattern is not JSON (${(error as Error).message})`,
+        index,
+      );
     }
   }
   if (isObject(written) && Object.keys(written).length === 1 && "Pattern" in written && pattern === written) {
     throw new FilterPatternError(
       `filter ${index + 1}'s Pattern must be the pattern as JSON text, e.g. { Pattern: '{"body":{"status":["paid"]}}' }`,
+      index,
     );
   }
   if (!isObject(pattern) || Object.keys(pattern).length === 0) {
     throw new FilterPatternError(
       `filter ${index + 1} must be a non-empty object of keys to lists of values, e.g. { body: { status: [paid] } }`,
+      index,
     );
   }
   let length: number;
@@ -117,11 +133,15 @@ function patternObject(written: unknown, index: number): Record<string, unknown>
     length = JSON.stringify(pattern).length;
   } catch {
     // A cycle (a YAML alias inside itself) or nesting deep enough to exhaust the stack: not a pattern.
-    throw new FilterPatternError(`filter ${index + 1} is not a JSON pattern (cyclic or too deeply nested)`);
+    throw new FilterPatternError(
+      `filter ${index + 1} is not a JSON pattern (cyclic or too deeply nested)`,
+      index,
+    );
   }
   if (length > MAX_PATTERN_CHARACTERS) {
     throw new FilterPatternError(
       `filter ${index + 1} is ${length} characters as JSON, over Lambda's ${MAX_PATTERN_CHARACTERS}`,
+      index,
     );
   }
   return pattern;
