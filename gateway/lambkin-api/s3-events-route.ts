@@ -12,7 +12,7 @@ import type { FastifyInstance } from "fastify";
 import { ServiceError } from "../../runtime/errors/service-errors.js";
 import { parsePostedRecord, type S3ObjectEvent } from "../../triggers/s3/s3-event-record.js";
 import type { S3Notifications } from "../../triggers/s3/s3-notifications.js";
-import { invalidRequest, LambkinApiError } from "./lambkin-api-error.js";
+import { LambkinApiError, invalidRequest as lambkinInvalidRequest } from "./lambkin-api-error.js";
 
 /** A notification post holds few records (S3 sends one per event); 1 MiB and 1000 records bound a hostile one. */
 export const MAX_S3_EVENTS_BODY_BYTES = 1_048_576;
@@ -37,6 +37,9 @@ export function registerS3EventsRoute(api: FastifyInstance, notifications: S3Not
     return reply.code(202).send({ records: events.length, invocations });
   });
 }
+
+/** Lambda's name for a request body it cannot read (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html). */
+const invalidRequest = (message: string) => lambkinInvalidRequest(message, "InvalidRequestContentException");
 
 function postedEvents(body: unknown): S3ObjectEvent[] {
   const text = Buffer.isBuffer(body) ? body.toString("utf8") : "";
