@@ -188,11 +188,12 @@ function compileKey(key: string, value: unknown, depth: number): PatternTest {
   return (node) => {
     const present = isObject(node) && Object.hasOwn(node, key);
     const found = present ? (node as Record<string, unknown>)[key] : undefined;
+    // An empty array holds no value: as in EventBridge's matching of flattened leaves, the key is then absent.
+    if (Array.isArray(found) && found.length === 0)
+      return matchers.some((matcher) => matcher(undefined, false));
     const candidates = Array.isArray(found) ? found : [found];
     // `exists` looks at presence, the others at the value (or any element of an array).
-    return matchers.some((matcher) =>
-      candidates.length === 0 ? matcher(undefined, present) : candidates.some((v) => matcher(v, present)),
-    );
+    return matchers.some((matcher) => candidates.some((v) => matcher(v, present)));
   };
 }
 
@@ -288,7 +289,18 @@ function numeric(key: string, operand: unknown): Matcher {
     }
     if (operator === "=" && operand.length > 2)
       throw new FilterPatternError(`${key}: numeric "=" stands alone, it is not part of a range`);
+    if (!Number.isFinite(bound))
+      throw new FilterPatternError(`${key}: ${bound} is not a number JSON can carry`);
     comparisons.push(comparison(operator, bound));
+  }
+  // A range is one lower bound and one upper bound (EventBridge's numeric matching): [">", 0, "<=", 5].
+  if (operand.length === 4) {
+    const lower = (operator: unknown) => operator === ">" || operator === ">=";
+    if (lower(operand[0]) === lower(operand[2])) {
+      throw new FilterPatternError(
+        `${key}: a numeric range is one lower bound (> or >=) and one upper bound (< or <=), e.g. [ ">", 0, "<=", 5 ]`,
+      );
+    }
   }
   return (value, present) =>
     present && typeof value === "number" && comparisons.every((compare) => compare(value));

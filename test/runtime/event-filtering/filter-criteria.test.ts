@@ -91,6 +91,19 @@ describe("Lambda's comparison operators", () => {
     expect(matches(nestedOr, { body: { c: "1" } })).toBe(false);
   });
 
+  it("takes a range with the upper bound first", () => {
+    expect(matches({ n: [{ numeric: ["<", 10, ">", 0] }] }, { n: 5 })).toBe(true);
+    expect(matches({ n: [{ numeric: ["<", 10, ">", 0] }] }, { n: 10 })).toBe(false);
+  });
+
+  it("treats an empty array as no value: it neither exists nor equals anything", () => {
+    expect(matches({ tags: [{ exists: true }] }, { tags: [] })).toBe(false);
+    expect(matches({ tags: [{ exists: false }] }, { tags: [] })).toBe(true);
+    expect(matches({ tags: [null] }, { tags: [] })).toBe(false);
+    expect(matches({ tags: [{ "anything-but": "x" }] }, { tags: [] })).toBe(false);
+    expect(matches({ tags: [{ exists: true }] }, { tags: ["a"] })).toBe(true);
+  });
+
   it("matches within a huge record array, element by element", () => {
     const record = { items: [...Array.from({ length: 100_000 }, (_, i) => `item-${i}`), "needle"] };
     expect(matches({ items: ["needle"] }, record)).toBe(true);
@@ -164,6 +177,9 @@ describe("hostile and malformed patterns are refused with a reason", () => {
     ["prefix with a number", [{ a: [{ prefix: 1 }] }], /prefix takes a string/],
     ["numeric with three items", [{ a: [{ numeric: [">", 1, "<"] }] }], /one or two comparisons/],
     ["numeric = in a range", [{ a: [{ numeric: ["=", 1, "<", 2] }] }], /stands alone/],
+    ["numeric with two lower bounds", [{ a: [{ numeric: [">", 1, ">=", 2] }] }], /one lower bound/],
+    ["numeric with two upper bounds", [{ a: [{ numeric: ["<", 1, "<=", 2] }] }], /one lower bound/],
+    ["numeric with a string bound", [{ a: [{ numeric: [">", "1"] }] }], /followed by a number/],
     ["EventBridge's cidr", [{ a: [{ cidr: "10.0.0.0/24" }] }], /EventBridge's/],
     [
       "anything-but ignoring case",
