@@ -58,7 +58,7 @@ type PatternTest = (node: unknown) => boolean;
 
 /**
  * Compiles `filterPatterns` as serverless.yml writes them (objects: `- body: { status: [paid] }`) or as the
- * Lambda API takes them (`{ Pattern: "<JSON text>" }`). Throws FilterPatternError naming the filter and the
+ * Lambda API takes them (`{ Pattern: "<JSON text>" }`, also inside a whole `{ Filters: [...] }` FilterCriteria). Throws FilterPatternError naming the filter and the
  * problem.
  */
 export function compileFilterCriteria(
@@ -67,6 +67,9 @@ export function compileFilterCriteria(
 ): FilterCriteria {
   const maxFilters = Math.min(options.maxFilters ?? DEFAULT_MAX_FILTERS, MAX_FILTERS);
   if (patterns === undefined || patterns === null) return noFiltering();
+  // CloudFormation's and the Lambda API's FilterCriteria object: { Filters: [ { Pattern: "…" } ] }.
+  if (isObject(patterns) && Object.keys(patterns).length === 1 && Array.isArray(patterns.Filters))
+    return compileFilterCriteria(patterns.Filters, options);
   if (!Array.isArray(patterns)) throw new FilterPatternError("filterPatterns must be a list of patterns");
   if (patterns.length > maxFilters) {
     throw new FilterPatternError(

@@ -121,6 +121,9 @@ describe("Lambda's comparison operators", () => {
     const criteria = compileFilterCriteria([{ Pattern: '{"body":{"status":["paid"]}}' }]);
     expect(criteria.matches({ body: { status: "paid" } })).toBe(true);
     expect(criteria.keys).toEqual(new Set(["body"]));
+    const whole = compileFilterCriteria({ Filters: [{ Pattern: '{"eventName":["INSERT"]}' }] });
+    expect(whole.matches({ eventName: "INSERT" })).toBe(true);
+    expect(whole.matches({ eventName: "REMOVE" })).toBe(false);
   });
 
   it("matches the documented SQS example: a JSON body, and a plain-string body", () => {
