@@ -12,6 +12,7 @@
  * defaulted (bucket name, object key, event name) is refused with the reason.
  */
 import { randomBytes } from "node:crypto";
+import type { S3ObjectEvent } from "./interfaces/s3-notification-sink.js";
 
 export interface S3EventRecord {
   readonly eventVersion: "2.1";
@@ -40,27 +41,7 @@ export interface S3EventRecord {
   };
 }
 
-/** What an S3 server tells Lambkin about one object event (the in-process hook's input). */
-export interface S3ObjectEvent {
-  readonly bucket: string;
-  /** The object key as stored (not encoded). */
-  readonly key: string;
-  /** `ObjectCreated:Put`, `ObjectRemoved:Delete`, … (with or without `s3:`). */
-  readonly eventName: string;
-  readonly size?: number;
-  readonly eTag?: string;
-  readonly versionId?: string;
-  readonly eventTime?: Date;
-  readonly sourceIPAddress?: string;
-  readonly principalId?: string;
-  /** The bucket owner's id (S3: the owner's canonical id). */
-  readonly ownerPrincipalId?: string;
-  /** The server's sequencer, kept so that events of one key stay ordered as that server ordered them. */
-  readonly sequencer?: string;
-  /** The server's `x-amz-request-id` / `x-amz-id-2`, kept to correlate with its logs. */
-  readonly requestId?: string;
-  readonly hostId?: string;
-}
+export type { S3ObjectEvent };
 
 /** The owner Lambkin's local account shows: S3 puts the bucket owner's canonical id there. */
 const LOCAL_PRINCIPAL = "LAMBKIN";
