@@ -104,6 +104,32 @@ describe("Lambda's comparison operators", () => {
     expect(matches({ tags: [{ exists: true }] }, { tags: ["a"] })).toBe(true);
   });
 
+  it("matches DynamoDB's typed attributes as they are: N is a string, so numeric never matches it", () => {
+    // https://docs.aws.amazon.com/lambda/latest/dg/with-ddb-filtering.html: patterns go under `dynamodb`, through
+    // the attribute's type key. Numbers there are strings ({"N": "101"}); numeric matching takes JSON numbers only.
+    const record = {
+      eventName: "INSERT",
+      dynamodb: {
+        Keys: { CustomerName: { S: "AnyCompany Industries" } },
+        NewImage: { AccountManager: { S: "Pat Candella" }, Salary: { N: "60000" }, Active: { BOOL: true } },
+      },
+    };
+    expect(matches({ dynamodb: { Keys: { CustomerName: { S: ["AnyCompany Industries"] } } } }, record)).toBe(
+      true,
+    );
+    expect(
+      matches(
+        { dynamodb: { NewImage: { AccountManager: { S: ["Pat Candella", "Shirley Rodriguez"] } } } },
+        record,
+      ),
+    ).toBe(true);
+    expect(matches({ dynamodb: { NewImage: { Active: { BOOL: [true] } } } }, record)).toBe(true);
+    expect(matches({ dynamodb: { NewImage: { Salary: { N: ["60000"] } } } }, record)).toBe(true);
+    expect(matches({ dynamodb: { NewImage: { Salary: { N: [{ numeric: [">", 50000] }] } } } }, record)).toBe(
+      false,
+    );
+  });
+
   it("matches within a huge record array, element by element", () => {
     const record = { items: [...Array.from({ length: 100_000 }, (_, i) => `item-${i}`), "needle"] };
     expect(matches({ items: ["needle"] }, record)).toBe(true);
