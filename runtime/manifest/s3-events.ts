@@ -119,7 +119,7 @@ function parseS3Event(
     throw new ManifestError(
       file,
       [...path, "bucket"],
-      bucket === undefined ? "is missing" : `${describeValue(bucket)} is not a valid S3 bucket name`,
+      bucketProblem(bucket),
       "Name the bucket (3–63 lowercase letters, digits, dots, hyphens), or write !Ref to a bucket resource",
       "LKN_ERR_MANIFEST_EVENT",
     );
@@ -159,6 +159,17 @@ function parseS3Event(
     manifestPath: file,
     keyPath: path,
   };
+}
+
+/** Why `bucket` is not a bucket name, in the terms the user wrote it in. */
+function bucketProblem(bucket: unknown): string {
+  if (bucket === undefined) return "is missing";
+  // A reference the loader could not resolve is still the mapping it was written as.
+  if (isMapping(bucket) && typeof bucket.Ref === "string")
+    return `!Ref ${bucket.Ref} names no resource declared under resources.Resources`;
+  if (typeof bucket === "string" && bucket.startsWith("arn:aws:s3:::"))
+    return `is a bucket ARN (${bucket}); the Serverless Framework takes the bucket's name here`;
+  return `${describeValue(bucket)} is not a valid S3 bucket name`;
 }
 
 function keyRules(rules: unknown, file: string, path: KeyPath): { prefix: string; suffix: string } {

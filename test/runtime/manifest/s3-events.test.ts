@@ -126,6 +126,24 @@ describe("s3 events", () => {
     ["existing that is not a boolean", "existing: yes-please", "events[0].s3.existing", /true or false/],
     ["rules that are not a list", "rules: { prefix: a/ }", "events[0].s3.rules", /must be a list/],
     ["a bad bucket name", "event: s3:ObjectCreated:*", "events[0].s3.bucket", /is missing/],
+    [
+      "an unresolved !Ref",
+      "event: s3:ObjectCreated:Put, bucket: !Ref Missing",
+      "events[0].s3.bucket",
+      /!Ref Missing names no resource/,
+    ],
+    [
+      "a bucket ARN",
+      "event: s3:ObjectCreated:Put, bucket: 'arn:aws:s3:::photos'",
+      "events[0].s3.bucket",
+      /is a bucket ARN/,
+    ],
+    [
+      "uppercase letters",
+      "event: s3:ObjectCreated:Put, bucket: Photos",
+      "events[0].s3.bucket",
+      /"Photos" is not a valid S3 bucket name/,
+    ],
   ])("refuses %s", async (_name, settings, keyPath, problem) => {
     const bucket = settings.startsWith("event: s3:ObjectCreated") ? "" : "bucket: photos, ";
     const error = await loadFailure(
