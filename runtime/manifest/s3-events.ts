@@ -66,6 +66,11 @@ export const S3_EVENT_TYPES: ReadonlySet<string> = new Set([
 ]);
 
 const DEFAULT_EVENT = "s3:ObjectCreated:*";
+/**
+ * Lambkin's own bound, not S3's (which documents none): the overlap check compares each configuration with the
+ * others of its bucket, so a hostile manifest of a hundred thousand configurations must not cost 10^10 comparisons.
+ */
+export const MAX_CONFIGURATIONS_PER_BUCKET = 200;
 /** S3's FilterRule value limit. */
 const MAX_RULE_LENGTH = 1024;
 const KNOWN_KEYS = new Set(["bucket", "event", "rules", "existing", "forceDeploy"]);
@@ -75,16 +80,32 @@ const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 /** The notification rules of every function's `s3` events; throws ManifestError for a bad one or an overlap. */
 export function s3NotificationRules(functions: readonly FunctionDefinition[]): S3NotificationRule[] {
   const rules: S3NotificationRule[] = [];
+  // Overlaps are only possible within a bucket; the cap per bucket keeps the pairwise check small.
+  const byBucket = new Map<string, S3NotificationRule[]>();
   for (const fn of functions) {
     fn.events.forEach((entry, index) => {
       if (!Object.hasOwn(entry, "s3")) return;
       const rule = parseS3Event(fn, entry.s3, ["functions", fn.key, "events", index, "s3"], index);
-      const clash = rules.find((other) => overlaps(rule, other));
+      const sameBucket = byBucket.get(rule.bucket) ?? [];
+      if (sameBucket.length >= MAX_CONFIGURATIONS_PER_BUCKET) throw tooManyError(rule);
+      const clash = sameBucket.find((other) => overlaps(rule, other));
       if (clash) throw overlapError(rule, clash);
+      sameBucket.push(rule);
+      byBucket.set(rule.bucket, sameBucket);
       rules.push(rule);
     });
   }
   return rules;
+}
+
+function tooManyError(rule: S3NotificationRule): ManifestError {
+  return new ManifestError(
+    rule.manifestPath,
+    rule.keyPath,
+    `is configuration ${MAX_CONFIGURATIONS_PER_BUCKET + 1} of bucket ${rule.bucket}: Lambkin takes at most ${MAX_CONFIGURATIONS_PER_BUCKET} s3 events per bucket, across all services`,
+    "Merge configurations (one event type with a shorter prefix), or split the objects over more buckets",
+    "LKN_ERR_MANIFEST_EVENT",
+  );
 }
 
 function parseS3Event(

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ManifestError } from "../../../runtime/manifest/manifest-error.js";
-import { eventMatches } from "../../../runtime/manifest/s3-events.js";
+import { eventMatches, MAX_CONFIGURATIONS_PER_BUCKET } from "../../../runtime/manifest/s3-events.js";
 import { fixture, load } from "./manifest-fixtures.js";
 
 const folders: string[] = [];
@@ -189,6 +189,29 @@ describe("s3 events", () => {
       ),
     );
     expect(s3Notifications).toHaveLength(5);
+  });
+
+  it("refuses configuration 201 of one bucket (Lambkin's bound on the overlap check), naming it", async () => {
+    const events = Array.from(
+      { length: MAX_CONFIGURATIONS_PER_BUCKET + 1 },
+      (_, n) => `      - s3: { bucket: photos, rules: [{ prefix: p${n}/ }] }\n`,
+    ).join("");
+    const error = await loadFailure(
+      await services(`  a:\n    handler: handler.handler\n    events:\n${events}`),
+    );
+    expect(error.keyPath).toBe(`functions.a.events[${MAX_CONFIGURATIONS_PER_BUCKET}].s3`);
+    expect(error.problem).toMatch(/at most 200 s3 events per bucket/);
+  });
+
+  it("loads thousands of configurations spread over buckets (200 per bucket, the most)", async () => {
+    const events = Array.from(
+      { length: 5_000 },
+      (_, n) => `      - s3: { bucket: b-${n % 25}, rules: [{ prefix: p${n}/ }] }\n`,
+    ).join("");
+    const { s3Notifications } = await load(
+      await services(`  a:\n    handler: handler.handler\n    events:\n${events}`),
+    );
+    expect(s3Notifications).toHaveLength(5_000);
   });
 
   it("matches event names with S3's wildcards, with or without the s3: prefix", () => {
