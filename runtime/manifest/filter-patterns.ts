@@ -10,7 +10,35 @@ import {
   type FilterCriteria,
   FilterPatternError,
 } from "../event-filtering/filter-criteria.js";
+import type { FunctionDefinition } from "./function-definition.js";
 import { type KeyPath, ManifestError } from "./manifest-error.js";
+import { isMapping } from "./variable-resolver.js";
+
+/** The event types whose mappings take `filterPatterns` (the Framework's sqs, stream, msk, kafka, activemq, rabbitmq). */
+const FILTERED_EVENT_TYPES = ["sqs", "stream", "msk", "kafka", "activemq", "rabbitmq"] as const;
+
+/**
+ * Checks every event's `filterPatterns` when the manifest loads, whichever trigger later reads the event, so that
+ * a pattern Lambda would refuse never starts (throws ManifestError at the faulty filter).
+ */
+export function checkFilterPatterns(functions: readonly FunctionDefinition[]): void {
+  for (const fn of functions) {
+    fn.events.forEach((entry, index) => {
+      for (const type of FILTERED_EVENT_TYPES) {
+        const settings = entry[type];
+        if (!isMapping(settings) || !Object.hasOwn(settings, "filterPatterns")) continue;
+        manifestFilterCriteria(settings.filterPatterns, fn.manifestPath, [
+          "functions",
+          fn.key,
+          "events",
+          index,
+          type,
+          "filterPatterns",
+        ]);
+      }
+    });
+  }
+}
 
 /**
  * @param written the event's `filterPatterns` value (undefined: no filtering)

@@ -2,9 +2,29 @@
  * filterPatterns refused at load with the file and the key path of the faulty filter, as a ManifestError the
  * loader reports like any other.
  */
-import { describe, expect, it } from "vitest";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
 import { manifestFilterCriteria } from "../../../runtime/manifest/filter-patterns.js";
 import { ManifestError } from "../../../runtime/manifest/manifest-error.js";
+import { load } from "./manifest-fixtures.js";
+
+const folders: string[] = [];
+afterEach(async () => {
+  for (const folder of folders.splice(0)) await rm(folder, { recursive: true, force: true });
+});
+
+async function service(events: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "lambkin-filter-manifest-"));
+  folders.push(dir);
+  await writeFile(join(dir, "handler.js"), "exports.handler = async () => 1;\n");
+  await writeFile(
+    join(dir, "serverless.yml"),
+    `service: filters\nprovider: { name: aws, runtime: nodejs20.x }\nfunctions:\n  worker:\n    handler: handler.handler\n    events:\n${events}`,
+  );
+  return dir;
+}
 
 const PATH = ["functions", "worker", "events", 0, "sqs", "filterPatterns"] as const;
 
@@ -43,5 +63,30 @@ describe("manifestFilterCriteria", () => {
 
   it("points at a filter whose Pattern text is not JSON", () => {
     expect(failure([{ Pattern: "{" }]).keyPath).toBe("functions.worker.events[0].sqs.filterPatterns[0]");
+  });
+
+  it("is checked when the manifest loads, for sqs and stream events alike", async () => {
+    const good = await service(
+      "      - sqs:\n          arn: arn:aws:sqs:us-east-1:000000000000:orders\n          filterPatterns:\n            - body: { status: [paid] }\n",
+    );
+    await expect(load(good)).resolves.toBeDefined();
+    for (const [type, settings] of [
+      ["sqs", "arn: arn:aws:sqs:us-east-1:000000000000:orders"],
+      [
+        "stream",
+        "type: dynamodb\n          arn: arn:aws:dynamodb:us-east-1:000000000000:table/t/stream/2026-01-01T00:00:00.000",
+      ],
+    ] as const) {
+      const bad = await service(
+        `      - ${type}:\n          ${settings}\n          filterPatterns:\n            - eventName: [INSERT]\n            - dynamodb: { Keys: { id: { S: [{ wildcard: "a*" }] } } }\n`,
+      );
+      const error = await load(bad).then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+      expect(error, type).toBeInstanceOf(ManifestError);
+      expect((error as ManifestError).keyPath).toBe(`functions.worker.events[0].${type}.filterPatterns[1]`);
+      expect((error as ManifestError).problem).toMatch(/wildcard operator is EventBridge's/);
+    }
   });
 });
