@@ -10,7 +10,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
 import type { DeadLetterStore } from "../triggers/queue/interfaces/job-queue.js";
-import type { S3NotificationSink } from "../triggers/s3/interfaces/s3-notification-sink.js";
+import type { S3Notifications } from "../triggers/s3/s3-notifications.js";
 import { apiGatewayPlugin } from "./api-gateway/api-gateway-plugin.js";
 import { buildRouteTable } from "./api-gateway/build-route-table.js";
 import { MAX_REQUEST_BODY_BYTES } from "./api-gateway/gateway-responses.js";
@@ -31,7 +31,7 @@ export interface GatewayOptions {
   /** The queue's dead letters, served under /_lambkin/events (lambkin-api/); none = no Lambkin API. */
   readonly deadLetters?: DeadLetterStore;
   /** The bucket notifications that POST /_lambkin/s3-events feeds (functions' `s3` events). */
-  readonly s3Notifications?: S3NotificationSink;
+  readonly s3Notifications?: S3Notifications;
 }
 
 export async function createGateway(options: GatewayOptions): Promise<FastifyInstance> {

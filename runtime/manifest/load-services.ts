@@ -52,10 +52,10 @@ export async function loadServices(dir: string, options: LoadOptions = {}): Prom
         rules.set(rule.arn, { fn, rule });
       }
     }
+    checkFilterPatterns(service.functions);
     resources.push(...service.resources);
     warnings.push(...service.warnings);
   }
-  checkFilterPatterns(functions);
   return { functions, resources, s3Notifications: s3NotificationRules(functions), warnings };
 }
 
