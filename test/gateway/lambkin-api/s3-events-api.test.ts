@@ -186,6 +186,11 @@ describe("/_lambkin/s3-events and /_lambkin/endpoints through a gateway with acc
       /Records\[0\]/,
     ],
     [
+      "a record nested half a million levels deep",
+      `{"Records":[${"[".repeat(500_000)}${"]".repeat(500_000)}]}`,
+      /Records\[0\]: a record must be a JSON object/,
+    ],
+    [
       "too many records",
       JSON.stringify({ Records: Array.from({ length: 1001 }, () => awsRecord("photos", "uploads/a.jpg")) }),
       /at most 1000/,
