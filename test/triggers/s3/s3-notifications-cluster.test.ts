@@ -71,7 +71,7 @@ describe("S3 notifications through a gateway and a worker on Redis", () => {
     const response = await post({ Records: [record("uploads/cluster+1.jpg")] });
     expect(response.status).toBe(202);
     expect(await response.json()).toEqual({ records: 1, invocations: 1 });
-    const [event] = await eventually(() => {
+    const [event] = await eventually(async () => {
       const events = received().filter((event) => keyOf(event) === "uploads/cluster+1.jpg");
       expect(events).toHaveLength(1);
       return events;
@@ -92,7 +92,7 @@ describe("S3 notifications through a gateway and a worker on Redis", () => {
       return response;
     });
     expect(await accepted.json()).toEqual({ records: 1, invocations: 1 });
-    await eventually(() => {
+    await eventually(async () => {
       const keys = received().map(keyOf);
       expect(keys).toContain("uploads/after.jpg");
       expect(keys).not.toContain("uploads/while-down.jpg");

@@ -85,7 +85,7 @@ describe("the S3 notification hook", () => {
       (letter) => JSON.parse(letter.invocation?.payload ?? "") as { Records: unknown[] },
     );
     for (const event of events) expect(S3Schema.strict().parse(event)).toEqual(event);
-    type Delivered = { eventName: string; s3: { configurationId: string } };
+    type Delivered = { eventName: string; eventTime: string; s3: { configurationId: string } };
     const records = events.map((event) => event.Records[0] as Delivered);
     const created = records.find((record) => record.s3.configurationId === "photos-created");
     expect(created).toMatchObject({
