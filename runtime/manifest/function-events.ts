@@ -16,6 +16,7 @@ import {
 } from "./manifest-error.js";
 import { type ScheduleEventContext, scheduleRules } from "./schedule-events.js";
 import type { ScheduleRule } from "./schedule-rule.js";
+import { validateStreamEvent } from "./stream-events.js";
 import { isMapping, type VariableResolver } from "./variable-resolver.js";
 
 /** Event types Lambkin keeps in a function's definition (API Gateway v1/v2, EventBridge schedules, SQS, S3, streams). */
@@ -102,6 +103,7 @@ export function functionEvents(
       file,
     );
     result.events.push(event);
+    if (type === "stream") validateStreamEvent(event.stream, file, [...entryPath, type], result.warnings);
     if (type === "schedule") {
       const context = { ...schedule, file };
       const first = result.schedules.length + 1;
