@@ -15,9 +15,13 @@ import { startAsyncInvocations } from "../../triggers/async/async-invocations.js
 import { retryPolicyFromEnvironment } from "../../triggers/async/retry-policy.js";
 import type { ScheduleRunner } from "../../triggers/schedule/interfaces/schedule-runner.js";
 import { startSchedules } from "../../triggers/schedule/start-schedules.js";
+import {
+  type RunningStreamPollers,
+  startStreamPollers,
+} from "../../triggers/streams/start-stream-pollers.js";
 import { accessKeysFromEnvironment } from "../access-keys.js";
 import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
-import { redisPrefixOf, redisUrlOf, stateFolder } from "../state-folder.js";
+import { queueLeaseMsOf, redisPrefixOf, redisUrlOf, stateFolder } from "../state-folder.js";
 import { shutDownOnSignal } from "./dev-shutdown.js";
 import {
   describeAccessKeys,
@@ -56,7 +60,9 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   );
   const async = startAsyncInvocations({ runtime, queue, logger, retries });
   let schedules: ScheduleRunner | undefined;
+  let streams: RunningStreamPollers | undefined;
   const closeAll = async () => {
+    await streams?.close();
     await schedules?.close();
     await async.consumer.close({ timeoutMs: 0 });
     await runtime.close();
@@ -64,6 +70,17 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   };
   try {
     schedules = await startSchedules({ registry: runtime.registry, queue, redisUrl, prefix, logger });
+    const leaseMs = queueLeaseMsOf();
+    const { invocations } = async;
+    streams = await startStreamPollers({
+      registry: runtime.registry,
+      invocations,
+      queue,
+      redisUrl,
+      prefix,
+      logger,
+      ...(leaseMs ? { leaseMs } : {}),
+    });
   } catch (error) {
     await closeAll();
     throw error;

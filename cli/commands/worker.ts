@@ -15,8 +15,9 @@ import { startRuntime } from "../../runtime/lambkin-runtime.js";
 import { startAsyncInvocations } from "../../triggers/async/async-invocations.js";
 import { retryPolicyFromEnvironment } from "../../triggers/async/retry-policy.js";
 import { RedisSyncInvocationServer } from "../../triggers/cluster/redis/redis-sync-server.js";
+import { startStreamPollers } from "../../triggers/streams/start-stream-pollers.js";
 import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
-import { redisPrefixOf, requiredRedisUrl, stateFolder } from "../state-folder.js";
+import { queueLeaseMsOf, redisPrefixOf, requiredRedisUrl, stateFolder } from "../state-folder.js";
 import { UsageError } from "../usage-error.js";
 import { shutDownOnSignal } from "./dev-shutdown.js";
 import {
@@ -62,7 +63,19 @@ export async function workerCommand(flags: WorkerFlags, logger: Logger): Promise
       discardLease: (request, leaseId) => runtime.invoker.discardHandedOver(request, leaseId),
     },
   );
+  const leaseMs = queueLeaseMsOf();
+  const { invocations } = async;
+  const streams = await startStreamPollers({
+    registry: runtime.registry,
+    invocations,
+    queue,
+    redisUrl,
+    prefix,
+    logger,
+    ...(leaseMs ? { leaseMs } : {}),
+  });
   const closeAll = async () => {
+    await streams.close();
     await Promise.all([sync.close({ timeoutMs: 0 }), async.consumer.close({ timeoutMs: 0 })]);
     await runtime.close();
     await queue.close({ timeoutMs: 0 });
