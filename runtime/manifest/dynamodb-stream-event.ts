@@ -31,9 +31,9 @@ export interface DynamoDbStreamSettings {
 export const DYNAMODB_DEFAULT_BATCH_SIZE = 10;
 export const DYNAMODB_MAX_BATCH_SIZE = 10_000;
 
-/** Table names: 3–255 of `a-zA-Z0-9_.-` (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html). */
+/** Table names are 3–255 of `a-zA-Z0-9_.-` (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html); the length is left to the endpoint to refuse. */
 const STREAM_ARN =
-  /^arn:aws[a-z-]*:dynamodb:([a-z0-9-]+):(\d{12}):table\/([a-zA-Z0-9_.-]{3,255})\/stream\/([^\s/]{1,64})$/;
+  /^arn:aws[a-z-]*:dynamodb:([a-z0-9-]+):(\d{12}):table\/([a-zA-Z0-9_.-]{1,255})\/stream\/([^\s/]{1,64})$/;
 
 export function parseDynamoDbStreamArn(arn: string): DynamoDbStreamArn | undefined {
   const match = STREAM_ARN.exec(arn);

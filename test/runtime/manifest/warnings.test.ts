@@ -53,12 +53,12 @@ describe("warnings", () => {
     );
   });
 
-  it("warns that sqs and stream events are accepted but not fired yet, with a code; schedules and s3 fire", () => {
+  it("warns that sqs events are accepted but not fired yet, with a code; schedules, s3 and streams fire", () => {
     expect(warningAt("functions.busy.events[2].schedule")).toEqual([]);
     expect(warningAt("functions.busy.events[4].s3")).toEqual([]);
+    expect(warningAt("functions.busy.events[5].stream")).toEqual([]);
     for (const [index, type] of [
       [3, "sqs"],
-      [5, "stream"],
       [9, "sqs"],
     ] as const) {
       const [warning] = warningAt(`functions.busy.events[${index}].${type}`);
@@ -125,7 +125,6 @@ describe("warnings", () => {
       "functions.busy.architecture",
       "functions.busy.destinations.onFailure",
       "functions.busy.events[3].sqs",
-      "functions.busy.events[5].stream",
       "functions.busy.events[6].sns",
       "functions.busy.events[7].eventBridge",
       "functions.busy.events[8].websocket",
