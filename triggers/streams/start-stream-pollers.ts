@@ -5,6 +5,7 @@
  * alone). Batches are run through the Invocations port (synchronously, as Lambda's pollers invoke); a given-up
  * batch's record goes to the mapping's onFailure destination through the asynchronous destinations port.
  *
+ * Kinesis: the stream is read at AWS_ENDPOINT_URL_KINESIS (triggers/streams/kinesis/).
  * DynamoDB: the stream is read at AWS_ENDPOINT_URL_DYNAMODB. A declared table's `!GetAtt Table.StreamArn` carries
  * a fixed label; its real ARN is read with DescribeTable, and a table not there yet (created later by a script, a
  * test, the local cloud) is waited for: looked up every `tableRetryMs` (2 s), reported once
@@ -26,11 +27,17 @@ import { DynamoDbStreamSource } from "./dynamodb/dynamodb-stream-source.js";
 import { lookUpTableStreamArn } from "./dynamodb/table-stream-arn.js";
 import { EmbeddedCheckpointStore } from "./embedded/embedded-checkpoint-store.js";
 import type { CheckpointStore } from "./interfaces/checkpoint-store.js";
+import { createKinesisClient } from "./kinesis/kinesis-client.js";
+import { kinesisStreamSourceOf } from "./kinesis/kinesis-event-sources.js";
 import { RedisCheckpointStore } from "./redis/redis-checkpoint-store.js";
 import { StopSignal } from "./stop-signal.js";
 import { destinationFailureSink } from "./stream-destinations.js";
-import { mappingIdOf } from "./stream-mapping.js";
-import { type DeclaredDynamoDbMapping, declaredDynamoDbMappings } from "./stream-mappings.js";
+import { mappingIdOf, type StreamMapping } from "./stream-mapping.js";
+import {
+  type DeclaredDynamoDbMapping,
+  declaredDynamoDbMappings,
+  declaredKinesisMappings,
+} from "./stream-mappings.js";
 import { StreamPoller } from "./stream-poller.js";
 import type { StreamReporter } from "./stream-report.js";
 
@@ -63,7 +70,8 @@ export interface RunningStreamPollers {
 
 export async function startStreamPollers(settings: StreamPollerSettings): Promise<RunningStreamPollers> {
   const declared = declaredDynamoDbMappings(settings.registry.all());
-  if (declared.length === 0) return { mappings: 0, pollers: [], close: async () => {} };
+  const kinesis = declaredKinesisMappings(settings.registry.all());
+  if (declared.length + kinesis.length === 0) return { mappings: 0, pollers: [], close: async () => {} };
   const { logger } = settings;
   const report: StreamReporter = (entry) =>
     logger.warn({ code: entry.code }, coded(entry.code, entry.message));
@@ -85,6 +93,44 @@ export async function startStreamPollers(settings: StreamPollerSettings): Promis
     return found;
   };
 
+  const startPoller = (mapping: StreamMapping): void => {
+    pollers.push(
+      new StreamPoller({
+        mapping,
+        store,
+        invocations: settings.invocations,
+        onFailure: sink,
+        report,
+        owner,
+        ...(settings.leaseMs === undefined ? {} : { leaseMs: settings.leaseMs }),
+        ...(settings.discoveryMs === undefined ? {} : { discoveryMs: settings.discoveryMs }),
+        ...(settings.idlePollMs === undefined ? {} : { idlePollMs: settings.idlePollMs }),
+        ...(settings.timing === undefined ? {} : { timing: settings.timing }),
+      }),
+    );
+  };
+  const kinesisClients = new Map<string, ReturnType<typeof createKinesisClient>>();
+  for (const declaration of kinesis) {
+    const { region, streamArn } = declaration.kinesis.settings;
+    let client = kinesisClients.get(region);
+    if (!client) {
+      client = createKinesisClient({ region, env: settings.env ?? process.env });
+      kinesisClients.set(region, client);
+    }
+    const fn = declaration.kinesis.function;
+    startPoller({
+      id: mappingIdOf(fn, streamArn),
+      function: fn,
+      source: kinesisStreamSourceOf(declaration.kinesis, client),
+      batchSize: declaration.kinesis.settings.batchSize,
+      startingPosition: declaration.kinesis.settings.startingPosition,
+      settings: declaration.settings,
+      filter: declaration.filter,
+      keyPath: declaration.kinesis.keyPath.join("."),
+    } as StreamMapping);
+    logger.info(`${fn.name} reads the Kinesis stream ${streamArn}`);
+  }
+
   const startDynamoDb = async (declaration: DeclaredDynamoDbMapping): Promise<void> => {
     const { stream } = declaration.dynamodb;
     const client = clientsFor(stream.region);
@@ -97,29 +143,16 @@ export async function startStreamPollers(settings: StreamPollerSettings): Promis
           streamArn: lookup.streamArn,
           region: stream.region,
         });
-        pollers.push(
-          new StreamPoller({
-            mapping: {
-              id: mappingIdOf(declaration.function, lookup.streamArn),
-              function: declaration.function,
-              source,
-              batchSize: declaration.dynamodb.batchSize,
-              startingPosition: declaration.dynamodb.startingPosition,
-              settings: declaration.settings,
-              filter: declaration.filter,
-              keyPath: declaration.keyPath,
-            },
-            store,
-            invocations: settings.invocations,
-            onFailure: sink,
-            report,
-            owner,
-            ...(settings.leaseMs === undefined ? {} : { leaseMs: settings.leaseMs }),
-            ...(settings.discoveryMs === undefined ? {} : { discoveryMs: settings.discoveryMs }),
-            ...(settings.idlePollMs === undefined ? {} : { idlePollMs: settings.idlePollMs }),
-            ...(settings.timing === undefined ? {} : { timing: settings.timing }),
-          }) as StreamPoller<unknown>,
-        );
+        startPoller({
+          id: mappingIdOf(declaration.function, lookup.streamArn),
+          function: declaration.function,
+          source,
+          batchSize: declaration.dynamodb.batchSize,
+          startingPosition: declaration.dynamodb.startingPosition,
+          settings: declaration.settings,
+          filter: declaration.filter,
+          keyPath: declaration.keyPath,
+        } as StreamMapping);
         logger.info(`${declaration.function.name} reads the DynamoDB stream ${lookup.streamArn}`);
         return;
       }
@@ -136,13 +169,14 @@ export async function startStreamPollers(settings: StreamPollerSettings): Promis
   const starting = declared.map((declaration) => startDynamoDb(declaration));
 
   return {
-    mappings: declared.length,
+    mappings: declared.length + kinesis.length,
     pollers,
     async close() {
       stop.stop();
       await Promise.all(starting);
       await Promise.all(pollers.map((poller) => poller.close()));
       for (const client of clients.values()) client.destroy();
+      for (const client of kinesisClients.values()) client.destroy();
       await store.close();
     },
   };

@@ -15,6 +15,10 @@ import {
   type StreamMappingSettings,
   streamMappingSettings,
 } from "../../runtime/manifest/stream-event-settings.js";
+import {
+  type KinesisEventSourceMapping,
+  kinesisEventSourceMappings,
+} from "./kinesis/kinesis-event-sources.js";
 
 export interface DeclaredDynamoDbMapping {
   readonly function: FunctionDefinition;
@@ -46,4 +50,19 @@ export function declaredDynamoDbMappings(
     });
   }
   return found;
+}
+
+export interface DeclaredKinesisMapping {
+  readonly kinesis: KinesisEventSourceMapping;
+  readonly settings: StreamMappingSettings;
+  readonly filter: FilterCriteria;
+}
+
+/** The enabled Kinesis mappings, with the settings every stream shares. */
+export function declaredKinesisMappings(functions: readonly FunctionDefinition[]): DeclaredKinesisMapping[] {
+  return kinesisEventSourceMappings(functions, []).flatMap((kinesis) => {
+    const settings = streamMappingSettings(kinesis.event, kinesis.function.manifestPath, kinesis.keyPath, []);
+    if (!settings.enabled) return [];
+    return [{ kinesis, settings, filter: compileFilterCriteria(settings.filterPatterns) }];
+  });
 }

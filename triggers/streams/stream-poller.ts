@@ -79,17 +79,22 @@ export class StreamPoller<R> {
 
   private async discover(): Promise<void> {
     const { mapping, report } = this.options;
+    let failing = false;
     while (!this.stop.stopped) {
       try {
         await this.takeShards(await mapping.source.listShards());
+        failing = false;
       } catch (error) {
-        report({
-          code:
-            error instanceof CheckpointStoreUnavailableError
-              ? "LKN_WRN_STREAM_CHECKPOINTS_UNAVAILABLE"
-              : "LKN_WRN_STREAM_SOURCE_WAITING",
-          message: `${mapping.function.name}: cannot list the shards of ${mapping.source.streamArn} now (${(error as Error).message}); trying again`,
-        });
+        // Said once per outage, not at every listing.
+        if (!failing)
+          report({
+            code:
+              error instanceof CheckpointStoreUnavailableError
+                ? "LKN_WRN_STREAM_CHECKPOINTS_UNAVAILABLE"
+                : "LKN_WRN_STREAM_SOURCE_WAITING",
+            message: `${mapping.function.name}: cannot list the shards of ${mapping.source.streamArn} now (${(error as Error).message}); trying again`,
+          });
+        failing = true;
       }
       await new Promise<void>((resolve) => {
         this.wake = resolve;
