@@ -23,6 +23,7 @@ import { compileFilterCriteria, FilterPatternError } from "../event-filtering/in
 import { type DestinationTarget, destinationTarget } from "./async-invocation-config.js";
 import {
   describeValue,
+  formatKeyPath,
   type KeyPath,
   ManifestError,
   type ManifestWarning,
@@ -199,7 +200,11 @@ function onFailure(
   }
   if (value.onFailure === undefined || value.onFailure === null) return {};
   const at = [...path, "onFailure"];
-  const target = destinationTarget(value.onFailure, file, at, ["queue", "topic", "function"]);
+  // The key path as every manifest message writes it (`events[0]`).
+  const target = {
+    ...destinationTarget(value.onFailure, file, at, ["queue", "topic", "function"]),
+    keyPath: formatKeyPath(at),
+  };
   if (target.kind === "function") {
     warnings.push(
       manifestWarning(
