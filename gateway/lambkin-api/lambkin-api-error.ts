@@ -35,8 +35,9 @@ export class LambkinApiError extends Error {
   }
 }
 
-export function invalidRequest(message: string): LambkinApiError {
-  return new LambkinApiError(400, "LKN_ERR_ADMIN_REQUEST_INVALID", message);
+/** @param type AWS's name for the error, for operations that take what an AWS service posts (s3-events). */
+export function invalidRequest(message: string, type?: string): LambkinApiError {
+  return new LambkinApiError(400, "LKN_ERR_ADMIN_REQUEST_INVALID", message, type);
 }
 
 export function sendLambkinApiError(
@@ -72,6 +73,8 @@ function asLambkinApiError(error: unknown): LambkinApiError {
       413,
       "LKN_ERR_ADMIN_REQUEST_INVALID",
       "the request body is over what this operation of Lambkin's API takes",
+      // Lambda's name for a body over its limit (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html).
+      "RequestTooLargeException",
     );
   }
   const code = codeOf(error);

@@ -16,7 +16,7 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from "fastify";
 import { coded } from "../../runtime/errors/lambkin-codes.js";
 import type { DeadLetterStore } from "../../triggers/queue/interfaces/job-queue.js";
-import type { S3Notifications } from "../../triggers/s3/s3-notifications.js";
+import type { S3NotificationSink } from "../../triggers/s3/interfaces/s3-notification-sink.js";
 import type { Route } from "../api-gateway/route-table.js";
 import { sigV4Authentication } from "../invoke-api/sigv4/authentication.js";
 import {
@@ -35,7 +35,7 @@ export interface LambkinApiPluginOptions {
   /** The API Gateway routes served beside it, to warn about those it hides. */
   readonly userRoutes?: readonly Route[];
   /** Where POST /_lambkin/s3-events sends bucket notifications; none = no S3 trigger configured. */
-  readonly s3Notifications?: S3Notifications;
+  readonly s3Notifications?: S3NotificationSink;
   /** The DynamoDB, Kinesis and S3 endpoints GET /_lambkin/endpoints reports; default: from the environment. */
   readonly usedEndpoints?: () => UsedEndpoints;
 }

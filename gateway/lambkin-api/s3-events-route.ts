@@ -10,15 +10,15 @@
  */
 import type { FastifyInstance } from "fastify";
 import { ServiceError } from "../../runtime/errors/service-errors.js";
-import { parsePostedRecord, type S3ObjectEvent } from "../../triggers/s3/s3-event-record.js";
-import type { S3Notifications } from "../../triggers/s3/s3-notifications.js";
-import { invalidRequest, LambkinApiError } from "./lambkin-api-error.js";
+import type { S3NotificationSink, S3ObjectEvent } from "../../triggers/s3/interfaces/s3-notification-sink.js";
+import { parsePostedRecord } from "../../triggers/s3/s3-event-record.js";
+import { LambkinApiError, invalidRequest as lambkinInvalidRequest } from "./lambkin-api-error.js";
 
 /** A notification post holds few records (S3 sends one per event); 1 MiB and 1000 records bound a hostile one. */
 export const MAX_S3_EVENTS_BODY_BYTES = 1_048_576;
 const MAX_RECORDS = 1000;
 
-export function registerS3EventsRoute(api: FastifyInstance, notifications: S3Notifications): void {
+export function registerS3EventsRoute(api: FastifyInstance, notifications: S3NotificationSink): void {
   api.post("/s3-events", { bodyLimit: MAX_S3_EVENTS_BODY_BYTES }, async (request, reply) => {
     const events = postedEvents(request.body);
     let invocations = 0;
@@ -37,6 +37,9 @@ export function registerS3EventsRoute(api: FastifyInstance, notifications: S3Not
     return reply.code(202).send({ records: events.length, invocations });
   });
 }
+
+/** Lambda's name for a request body it cannot read (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html). */
+const invalidRequest = (message: string) => lambkinInvalidRequest(message, "InvalidRequestContentException");
 
 function postedEvents(body: unknown): S3ObjectEvent[] {
   const text = Buffer.isBuffer(body) ? body.toString("utf8") : "";

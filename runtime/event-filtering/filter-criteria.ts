@@ -13,12 +13,16 @@
  * refused when the manifest loads, as CreateEventSourceMapping refuses them, rather than silently never
  * matching.
  *
- * Limits: Lambda takes at most 5 filters per mapping (a quota AWS can raise to 10 — Lambkin takes 10) and 4096
- * characters per pattern; the nesting and value counts are bounded here too, so a hostile manifest cannot make
- * matching cost more than a few thousand comparisons per record.
+ * Limits: Lambda takes at most 5 filters per mapping by default (a quota AWS can raise to 10 on request:
+ * `maxFilters` raises it here, never past 10) and 4096 characters per pattern
+ * (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html). The characters bound the number of
+ * values, and the nesting is bounded too, so a hostile manifest cannot make matching cost more than a few
+ * thousand comparisons per record.
  */
 
-/** Lambda's default quota is 5 filters per event source mapping; AWS raises it to 10 on request. */
+/** Lambda's default quota: 5 filters per event source mapping. */
+export const DEFAULT_MAX_FILTERS = 5;
+/** The most Lambda grants with a quota increase. */
 export const MAX_FILTERS = 10;
 /** Lambda: "the maximum length of a filter pattern is 4096 characters". */
 export const MAX_PATTERN_CHARACTERS = 4096;
@@ -26,6 +30,16 @@ const MAX_DEPTH = 16;
 
 export class FilterPatternError extends Error {
   override readonly name = "FilterPatternError";
+  /**
+   * @param filterIndex which filter of the list (0-based) is wrong, so that a manifest error can point at
+   *   `filterPatterns[i]`; undefined when the list itself is (not a list, too many filters).
+   */
+  constructor(
+    message: string,
+    readonly filterIndex?: number,
+  ) {
+    super(message);
+  }
 }
 
 export interface FilterCriteria {
@@ -44,15 +58,22 @@ type PatternTest = (node: unknown) => boolean;
 
 /**
  * Compiles `filterPatterns` as serverless.yml writes them (objects: `- body: { status: [paid] }`) or as the
- * Lambda API takes them (`{ Pattern: "<JSON text>" }`). Throws FilterPatternError naming the filter and the
+ * Lambda API takes them (`{ Pattern: "<JSON text>" }`, also inside a whole `{ Filters: [...] }` FilterCriteria). Throws FilterPatternError naming the filter and the
  * problem.
  */
-export function compileFilterCriteria(patterns: unknown): FilterCriteria {
+export function compileFilterCriteria(
+  patterns: unknown,
+  options: { readonly maxFilters?: number } = {},
+): FilterCriteria {
+  const maxFilters = Math.min(options.maxFilters ?? DEFAULT_MAX_FILTERS, MAX_FILTERS);
   if (patterns === undefined || patterns === null) return noFiltering();
+  // CloudFormation's and the Lambda API's FilterCriteria object: { Filters: [ { Pattern: "…" } ] }.
+  if (isObject(patterns) && Object.keys(patterns).length === 1 && Array.isArray(patterns.Filters))
+    return compileFilterCriteria(patterns.Filters, options);
   if (!Array.isArray(patterns)) throw new FilterPatternError("filterPatterns must be a list of patterns");
-  if (patterns.length > MAX_FILTERS) {
+  if (patterns.length > maxFilters) {
     throw new FilterPatternError(
-      `has ${patterns.length} filters: Lambda takes at most 5 per event source mapping (10 with a quota increase)`,
+      `has ${patterns.length} filters: Lambda takes at most ${maxFilters} per event source mapping (5 by default, 10 with a quota increase)`,
     );
   }
   const keys = new Set<string>();
@@ -66,7 +87,7 @@ export function compileFilterCriteria(patterns: unknown): FilterCriteria {
       return compileObject(pattern, 1);
     } catch (error) {
       if (error instanceof FilterPatternError)
-        throw new FilterPatternError(`filter ${index + 1}: ${error.message}`);
+        throw new FilterPatternError(`filter ${index + 1}: ${error.message}`, index);
       throw error;
     }
   });
@@ -87,22 +108,43 @@ function patternObject(written: unknown, index: number): Record<string, unknown>
     if (written.Pattern.length > MAX_PATTERN_CHARACTERS)
       throw new FilterPatternError(
         `filter ${index + 1} is ${written.Pattern.length} characters, over Lambda's ${MAX_PATTERN_CHARACTERS}`,
+        index,
       );
     try {
       pattern = JSON.parse(written.Pattern);
     } catch (error) {
-      throw new FilterPatternError(`filter ${index + 1}'s Pattern is not JSON (${(error as Error).message})`);
+      throw new FilterPatternError(
+        `filter ${index + 1}'s Pattern is not JSON (${(error as Error).message})`,
+        index,
+      );
     }
+  }
+  if (isObject(written) && Object.keys(written).length === 1 && "Pattern" in written && pattern === written) {
+    throw new FilterPatternError(
+      `filter ${index + 1}'s Pattern must be the pattern as JSON text, e.g. { Pattern: '{"body":{"status":["paid"]}}' }`,
+      index,
+    );
   }
   if (!isObject(pattern) || Object.keys(pattern).length === 0) {
     throw new FilterPatternError(
       `filter ${index + 1} must be a non-empty object of keys to lists of values, e.g. { body: { status: [paid] } }`,
+      index,
     );
   }
-  const length = JSON.stringify(pattern).length;
+  let length: number;
+  try {
+    length = JSON.stringify(pattern).length;
+  } catch {
+    // A cycle (a YAML alias inside itself) or nesting deep enough to exhaust the stack: not a pattern.
+    throw new FilterPatternError(
+      `filter ${index + 1} is not a JSON pattern (cyclic or too deeply nested)`,
+      index,
+    );
+  }
   if (length > MAX_PATTERN_CHARACTERS) {
     throw new FilterPatternError(
       `filter ${index + 1} is ${length} characters as JSON, over Lambda's ${MAX_PATTERN_CHARACTERS}`,
+      index,
     );
   }
   return pattern;
@@ -133,7 +175,8 @@ function compileKey(key: string, value: unknown, depth: number): PatternTest {
   if (isObject(value)) {
     const nested = compileObject(value, depth + 1);
     return (node) => {
-      const child = isObject(node) ? node[key] : undefined;
+      // Own properties only: a pattern key `__proto__` or `constructor` must not reach Object.prototype.
+      const child = isObject(node) && Object.hasOwn(node, key) ? node[key] : undefined;
       // A nested pattern over an array of objects matches when any element does.
       if (Array.isArray(child)) return child.some((element) => isObject(element) && nested(element));
       return isObject(child) && nested(child);
@@ -148,11 +191,12 @@ function compileKey(key: string, value: unknown, depth: number): PatternTest {
   return (node) => {
     const present = isObject(node) && Object.hasOwn(node, key);
     const found = present ? (node as Record<string, unknown>)[key] : undefined;
+    // An empty array holds no value: as in EventBridge's matching of flattened leaves, the key is then absent.
+    if (Array.isArray(found) && found.length === 0)
+      return matchers.some((matcher) => matcher(undefined, false));
     const candidates = Array.isArray(found) ? found : [found];
     // `exists` looks at presence, the others at the value (or any element of an array).
-    return matchers.some((matcher) =>
-      candidates.length === 0 ? matcher(undefined, present) : candidates.some((v) => matcher(v, present)),
-    );
+    return matchers.some((matcher) => candidates.some((v) => matcher(v, present)));
   };
 }
 
@@ -248,7 +292,18 @@ function numeric(key: string, operand: unknown): Matcher {
     }
     if (operator === "=" && operand.length > 2)
       throw new FilterPatternError(`${key}: numeric "=" stands alone, it is not part of a range`);
+    if (!Number.isFinite(bound))
+      throw new FilterPatternError(`${key}: ${bound} is not a number JSON can carry`);
     comparisons.push(comparison(operator, bound));
+  }
+  // A range is one lower bound and one upper bound (EventBridge's numeric matching): [">", 0, "<=", 5].
+  if (operand.length === 4) {
+    const lower = (operator: unknown) => operator === ">" || operator === ">=";
+    if (lower(operand[0]) === lower(operand[2])) {
+      throw new FilterPatternError(
+        `${key}: a numeric range is one lower bound (> or >=) and one upper bound (< or <=), e.g. [ ">", 0, "<=", 5 ]`,
+      );
+    }
   }
   return (value, present) =>
     present && typeof value === "number" && comparisons.every((compare) => compare(value));

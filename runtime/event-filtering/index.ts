@@ -1,5 +1,6 @@
 export {
   compileFilterCriteria,
+  DEFAULT_MAX_FILTERS,
   type FilterCriteria,
   FilterPatternError,
   MAX_FILTERS,

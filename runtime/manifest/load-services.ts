@@ -5,6 +5,7 @@
  * both files; so are two schedules making rules of one name.
  */
 import { discoverServices } from "./discover-services.js";
+import { checkFilterPatterns } from "./filter-patterns.js";
 import type { FunctionDefinition } from "./function-definition.js";
 import { loadService } from "./load-service.js";
 import { ManifestError, type ManifestWarning } from "./manifest-error.js";
@@ -51,6 +52,7 @@ export async function loadServices(dir: string, options: LoadOptions = {}): Prom
         rules.set(rule.arn, { fn, rule });
       }
     }
+    checkFilterPatterns(service.functions);
     resources.push(...service.resources);
     warnings.push(...service.warnings);
   }

@@ -30,9 +30,12 @@ export interface S3NotificationRule {
   readonly keyPath: KeyPath;
 }
 
-/** Every event type S3 can notify of, with the wildcards that group them. */
+/**
+ * Every event type a notification configuration can name, with the wildcards that group them (S3's `Event`
+ * type, https://docs.aws.amazon.com/AmazonS3/latest/API/API_LambdaFunctionConfiguration.html). `s3:TestEvent` is
+ * what S3 sends when a configuration is saved, not a type one can subscribe to.
+ */
 export const S3_EVENT_TYPES: ReadonlySet<string> = new Set([
-  "s3:TestEvent",
   "s3:ObjectCreated:*",
   "s3:ObjectCreated:Put",
   "s3:ObjectCreated:Post",
@@ -63,6 +66,11 @@ export const S3_EVENT_TYPES: ReadonlySet<string> = new Set([
 ]);
 
 const DEFAULT_EVENT = "s3:ObjectCreated:*";
+/**
+ * Lambkin's own bound, not S3's (which documents none): the overlap check compares each configuration with the
+ * others of its bucket, so a hostile manifest of a hundred thousand configurations must not cost 10^10 comparisons.
+ */
+export const MAX_CONFIGURATIONS_PER_BUCKET = 200;
 /** S3's FilterRule value limit. */
 const MAX_RULE_LENGTH = 1024;
 const KNOWN_KEYS = new Set(["bucket", "event", "rules", "existing", "forceDeploy"]);
@@ -72,16 +80,32 @@ const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 /** The notification rules of every function's `s3` events; throws ManifestError for a bad one or an overlap. */
 export function s3NotificationRules(functions: readonly FunctionDefinition[]): S3NotificationRule[] {
   const rules: S3NotificationRule[] = [];
+  // Overlaps are only possible within a bucket; the cap per bucket keeps the pairwise check small.
+  const byBucket = new Map<string, S3NotificationRule[]>();
   for (const fn of functions) {
     fn.events.forEach((entry, index) => {
       if (!Object.hasOwn(entry, "s3")) return;
       const rule = parseS3Event(fn, entry.s3, ["functions", fn.key, "events", index, "s3"], index);
-      const clash = rules.find((other) => overlaps(rule, other));
+      const sameBucket = byBucket.get(rule.bucket) ?? [];
+      if (sameBucket.length >= MAX_CONFIGURATIONS_PER_BUCKET) throw tooManyError(rule);
+      const clash = sameBucket.find((other) => overlaps(rule, other));
       if (clash) throw overlapError(rule, clash);
+      sameBucket.push(rule);
+      byBucket.set(rule.bucket, sameBucket);
       rules.push(rule);
     });
   }
   return rules;
+}
+
+function tooManyError(rule: S3NotificationRule): ManifestError {
+  return new ManifestError(
+    rule.manifestPath,
+    rule.keyPath,
+    `is configuration ${MAX_CONFIGURATIONS_PER_BUCKET + 1} of bucket ${rule.bucket}: Lambkin takes at most ${MAX_CONFIGURATIONS_PER_BUCKET} s3 events per bucket, across all services`,
+    "Merge configurations (one event type with a shorter prefix), or split the objects over more buckets",
+    "LKN_ERR_MANIFEST_EVENT",
+  );
 }
 
 function parseS3Event(
@@ -116,7 +140,7 @@ function parseS3Event(
     throw new ManifestError(
       file,
       [...path, "bucket"],
-      bucket === undefined ? "is missing" : `${describeValue(bucket)} is not a valid S3 bucket name`,
+      bucketProblem(bucket),
       "Name the bucket (3–63 lowercase letters, digits, dots, hyphens), or write !Ref to a bucket resource",
       "LKN_ERR_MANIFEST_EVENT",
     );
@@ -156,6 +180,17 @@ function parseS3Event(
     manifestPath: file,
     keyPath: path,
   };
+}
+
+/** Why `bucket` is not a bucket name, in the terms the user wrote it in. */
+function bucketProblem(bucket: unknown): string {
+  if (bucket === undefined) return "is missing";
+  // A reference the loader could not resolve is still the mapping it was written as.
+  if (isMapping(bucket) && typeof bucket.Ref === "string")
+    return `!Ref ${bucket.Ref} names no resource declared under resources.Resources`;
+  if (typeof bucket === "string" && bucket.startsWith("arn:aws:s3:::"))
+    return `is a bucket ARN (${bucket}); the Serverless Framework takes the bucket's name here`;
+  return `${describeValue(bucket)} is not a valid S3 bucket name`;
 }
 
 function keyRules(rules: unknown, file: string, path: KeyPath): { prefix: string; suffix: string } {

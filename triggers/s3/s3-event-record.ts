@@ -12,6 +12,7 @@
  * defaulted (bucket name, object key, event name) is refused with the reason.
  */
 import { randomBytes } from "node:crypto";
+import type { S3ObjectEvent } from "./interfaces/s3-notification-sink.js";
 
 export interface S3EventRecord {
   readonly eventVersion: "2.1";
@@ -40,20 +41,7 @@ export interface S3EventRecord {
   };
 }
 
-/** What an S3 server tells Lambkin about one object event (the in-process hook's input). */
-export interface S3ObjectEvent {
-  readonly bucket: string;
-  /** The object key as stored (not encoded). */
-  readonly key: string;
-  /** `ObjectCreated:Put`, `ObjectRemoved:Delete`, … (with or without `s3:`). */
-  readonly eventName: string;
-  readonly size?: number;
-  readonly eTag?: string;
-  readonly versionId?: string;
-  readonly eventTime?: Date;
-  readonly sourceIPAddress?: string;
-  readonly principalId?: string;
-}
+export type { S3ObjectEvent };
 
 /** The owner Lambkin's local account shows: S3 puts the bucket owner's canonical id there. */
 const LOCAL_PRINCIPAL = "LAMBKIN";
@@ -90,15 +78,15 @@ export function s3EventRecord(event: S3ObjectEvent, region: string, configuratio
     userIdentity: { principalId: event.principalId ?? LOCAL_PRINCIPAL },
     requestParameters: { sourceIPAddress: event.sourceIPAddress ?? "127.0.0.1" },
     responseElements: {
-      "x-amz-request-id": randomBytes(8).toString("hex").toUpperCase(),
-      "x-amz-id-2": randomBytes(48).toString("base64"),
+      "x-amz-request-id": event.requestId ?? randomBytes(8).toString("hex").toUpperCase(),
+      "x-amz-id-2": event.hostId ?? randomBytes(48).toString("base64"),
     },
     s3: {
       s3SchemaVersion: "1.0",
       configurationId,
       bucket: {
         name: event.bucket,
-        ownerIdentity: { principalId: LOCAL_PRINCIPAL },
+        ownerIdentity: { principalId: event.ownerPrincipalId ?? LOCAL_PRINCIPAL },
         arn: `arn:aws:s3:::${event.bucket}`,
       },
       object: {
@@ -106,7 +94,7 @@ export function s3EventRecord(event: S3ObjectEvent, region: string, configuratio
         ...(event.size === undefined ? {} : { size: event.size }),
         ...(event.eTag === undefined ? {} : { eTag: event.eTag }),
         ...(event.versionId === undefined ? {} : { versionId: event.versionId }),
-        sequencer: sequencer(),
+        sequencer: event.sequencer ?? sequencer(),
       },
     },
   };
@@ -151,6 +139,8 @@ export function parsePostedRecord(value: unknown): ParsedRecord {
   const eventTime = typeof value.eventTime === "string" ? new Date(value.eventTime) : undefined;
   const requestParameters = isObject(value.requestParameters) ? value.requestParameters : {};
   const userIdentity = isObject(value.userIdentity) ? value.userIdentity : {};
+  const responseElements = isObject(value.responseElements) ? value.responseElements : {};
+  const owner = isObject(s3.bucket.ownerIdentity) ? s3.bucket.ownerIdentity : {};
   return {
     ok: true,
     event: {
@@ -158,17 +148,40 @@ export function parsePostedRecord(value: unknown): ParsedRecord {
       key,
       eventName,
       ...(typeof size === "number" && Number.isSafeInteger(size) && size >= 0 ? { size } : {}),
-      ...(typeof s3.object.eTag === "string" ? { eTag: s3.object.eTag.replace(/"/g, "") } : {}),
-      ...(typeof s3.object.versionId === "string" && s3.object.versionId !== ""
-        ? { versionId: s3.object.versionId }
-        : {}),
+      ...(shortText(s3.object.eTag) ? { eTag: s3.object.eTag.replace(/"/g, "") } : {}),
+      ...(shortText(s3.object.versionId) ? { versionId: s3.object.versionId } : {}),
       ...(eventTime !== undefined && !Number.isNaN(eventTime.getTime()) ? { eventTime } : {}),
-      ...(typeof requestParameters.sourceIPAddress === "string"
-        ? { sourceIPAddress: requestParameters.sourceIPAddress }
+      ...(shortText(requestParameters.sourceIPAddress)
+        ? { sourceIPAddress: loopbackAsIpv4(requestParameters.sourceIPAddress) }
         : {}),
-      ...(typeof userIdentity.principalId === "string" ? { principalId: userIdentity.principalId } : {}),
+      ...(shortText(userIdentity.principalId) ? { principalId: userIdentity.principalId } : {}),
+      ...(shortText(owner.principalId) ? { ownerPrincipalId: owner.principalId } : {}),
+      // S3's sequencer is hexadecimal; anything else (s3rver's, MinIO's) is replaced by Lambkin's own.
+      ...(typeof s3.object.sequencer === "string" && /^[0-9A-Fa-f]{1,64}$/.test(s3.object.sequencer)
+        ? { sequencer: s3.object.sequencer.toUpperCase() }
+        : {}),
+      ...(shortText(responseElements["x-amz-request-id"])
+        ? { requestId: responseElements["x-amz-request-id"] }
+        : {}),
+      ...(shortText(responseElements["x-amz-id-2"]) ? { hostId: responseElements["x-amz-id-2"] } : {}),
     },
   };
+}
+
+/**
+ * A local S3 server reached over IPv6 reports `::1` or an IPv4-mapped `::ffff:a.b.c.d`; S3 writes the client's
+ * IPv4 address there for IPv4 clients, and handlers validating events (Powertools' S3Schema) expect one. Both
+ * are IPv4 addresses in IPv6 dress, so they are written as IPv4; a real IPv6 address is kept.
+ */
+function loopbackAsIpv4(address: string): string {
+  if (address === "::1") return "127.0.0.1";
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  return mapped?.[1] ?? address;
+}
+
+/** A non-empty string a record may carry on: bounded, so that a hostile post cannot inflate every event. */
+function shortText(value: unknown): value is string {
+  return typeof value === "string" && value !== "" && value.length <= 256;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

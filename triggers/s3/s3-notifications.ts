@@ -15,14 +15,16 @@ import type { FunctionResolver } from "../../runtime/invocation/invocation-reque
 import { buildInvocationRequest } from "../../runtime/invocation/invocation-request.js";
 import type { Invocations } from "../../runtime/invocation/invocations.js";
 import { eventMatches, type S3NotificationRule } from "../../runtime/manifest/s3-events.js";
-import { type S3ObjectEvent, s3EventRecord } from "./s3-event-record.js";
+import type {
+  S3NotificationResult,
+  S3NotificationSink,
+  S3ObjectEvent,
+} from "./interfaces/s3-notification-sink.js";
+import { s3EventRecord } from "./s3-event-record.js";
 
-export interface S3NotificationResult {
-  /** Invocations queued: one per (event, matching configuration). */
-  readonly invocations: number;
-}
+export type { S3NotificationResult, S3NotificationSink };
 
-export class S3Notifications {
+export class S3Notifications implements S3NotificationSink {
   constructor(
     private readonly rules: readonly S3NotificationRule[],
     private readonly functions: FunctionResolver,

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ManifestError } from "../../../runtime/manifest/manifest-error.js";
-import { eventMatches } from "../../../runtime/manifest/s3-events.js";
+import { eventMatches, MAX_CONFIGURATIONS_PER_BUCKET } from "../../../runtime/manifest/s3-events.js";
 import { fixture, load } from "./manifest-fixtures.js";
 
 const folders: string[] = [];
@@ -116,9 +116,36 @@ describe("s3 events", () => {
     ],
     ["a rule that is neither", "rules: [{ contains: a }]", "events[0].s3.rules[0]", /one \{ prefix: text \}/],
     ["an unknown setting", "batchSize: 10", "events[0].s3.batchSize", /not a setting of s3 events/],
+    ["S3's test event as a type", "event: s3:TestEvent", "events[0].s3.event", /not an S3 event type/],
+    [
+      "a suffix over 1024 characters",
+      `rules: [{ suffix: ${"x".repeat(1025)} }]`,
+      "events[0].s3.rules[0].suffix",
+      /over S3's 1024/,
+    ],
+    ["existing that is not a boolean", "existing: yes-please", "events[0].s3.existing", /true or false/],
+    ["rules that are not a list", "rules: { prefix: a/ }", "events[0].s3.rules", /must be a list/],
     ["a bad bucket name", "event: s3:ObjectCreated:*", "events[0].s3.bucket", /is missing/],
+    [
+      "an unresolved !Ref",
+      "event: s3:ObjectCreated:Put, bucket: !Ref Missing",
+      "events[0].s3.bucket",
+      /!Ref Missing names no resource/,
+    ],
+    [
+      "a bucket ARN",
+      "event: s3:ObjectCreated:Put, bucket: 'arn:aws:s3:::photos'",
+      "events[0].s3.bucket",
+      /is a bucket ARN/,
+    ],
+    [
+      "uppercase letters",
+      "event: s3:ObjectCreated:Put, bucket: Photos",
+      "events[0].s3.bucket",
+      /"Photos" is not a valid S3 bucket name/,
+    ],
   ])("refuses %s", async (_name, settings, keyPath, problem) => {
-    const bucket = settings.startsWith("event") ? "" : "bucket: photos, ";
+    const bucket = settings.startsWith("event: s3:ObjectCreated") ? "" : "bucket: photos, ";
     const error = await loadFailure(
       await services(
         `  a:\n    handler: handler.handler\n    events:\n      - s3: { ${bucket}${settings} }\n`,
@@ -162,6 +189,29 @@ describe("s3 events", () => {
       ),
     );
     expect(s3Notifications).toHaveLength(5);
+  });
+
+  it("refuses configuration 201 of one bucket (Lambkin's bound on the overlap check), naming it", async () => {
+    const events = Array.from(
+      { length: MAX_CONFIGURATIONS_PER_BUCKET + 1 },
+      (_, n) => `      - s3: { bucket: photos, rules: [{ prefix: p${n}/ }] }\n`,
+    ).join("");
+    const error = await loadFailure(
+      await services(`  a:\n    handler: handler.handler\n    events:\n${events}`),
+    );
+    expect(error.keyPath).toBe(`functions.a.events[${MAX_CONFIGURATIONS_PER_BUCKET}].s3`);
+    expect(error.problem).toMatch(/at most 200 s3 events per bucket/);
+  });
+
+  it("loads thousands of configurations spread over buckets (200 per bucket, the most)", async () => {
+    const events = Array.from(
+      { length: 5_000 },
+      (_, n) => `      - s3: { bucket: b-${n % 25}, rules: [{ prefix: p${n}/ }] }\n`,
+    ).join("");
+    const { s3Notifications } = await load(
+      await services(`  a:\n    handler: handler.handler\n    events:\n${events}`),
+    );
+    expect(s3Notifications).toHaveLength(5_000);
   });
 
   it("matches event names with S3's wildcards, with or without the s3: prefix", () => {

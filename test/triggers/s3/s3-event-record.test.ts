@@ -120,7 +120,16 @@ describe("records posted by S3 servers", () => {
         eventTime: new Date("1970-01-01T00:00:00.000Z"),
         sourceIPAddress: "127.0.0.1",
         principalId: "EXAMPLE",
+        ownerPrincipalId: "EXAMPLE",
+        sequencer: "0A1B2C3D4E5F678901",
+        requestId: "EXAMPLE123456789",
+        hostId: "EXAMPLE123/5678abcdefghijklambdaisawesome/mnopqrstuvwxyzABCDEFGH",
       },
+    });
+    expect(
+      parsePostedRecord({ ...DOCUMENTED_RECORD, requestParameters: { sourceIPAddress: "::1" } }),
+    ).toMatchObject({
+      event: { sourceIPAddress: "127.0.0.1" },
     });
   });
 
@@ -175,6 +184,71 @@ describe("records posted by S3 servers", () => {
     const parsed = parsePostedRecord(posted);
     expect(parsed.ok).toBe(false);
     if (parsed.ok === false) expect(parsed.reason).toMatch(reason);
+  });
+
+  it("normalizes an s3rver-style record (eventVersion 2.0, no ms in eventTime, its own sequencer and ids)", () => {
+    const parsed = parsePostedRecord({
+      eventVersion: "2.0",
+      eventSource: "aws:s3",
+      awsRegion: "us-east-1",
+      eventTime: "2026-12-02T10:00:00Z",
+      eventName: "ObjectCreated:Copy",
+      userIdentity: { principalId: "AWS:AIDAJDPLRKLG7UEXAMPLE" },
+      requestParameters: { sourceIPAddress: "::ffff:10.0.0.7" },
+      responseElements: { "x-amz-request-id": "1D1A3B6DA7F3C6A2", "x-amz-id-2": "eftixk72aD6Ap51T" },
+      s3: {
+        s3SchemaVersion: "1.0",
+        configurationId: "testConfigId",
+        bucket: {
+          name: "photos",
+          ownerIdentity: { principalId: "A3NL1KOZZKExample" },
+          arn: "arn:aws:s3:::photos",
+        },
+        object: { key: "a%20b/c.txt", sequencer: "0055AED6DCD90281E5", size: 12, eTag: '"abc"' },
+      },
+    });
+    expect(parsed.ok).toBe(true);
+    if (parsed.ok !== true) return;
+    const record = s3EventRecord(parsed.event, "eu-west-1", "cfg-1");
+    expect(S3Schema.strict().parse({ Records: [record] })).toEqual({ Records: [record] });
+    expect(record).toMatchObject({
+      eventVersion: "2.1",
+      awsRegion: "eu-west-1",
+      eventTime: "2026-12-02T10:00:00.000Z",
+      eventName: "ObjectCreated:Copy",
+      userIdentity: { principalId: "AWS:AIDAJDPLRKLG7UEXAMPLE" },
+      requestParameters: { sourceIPAddress: "10.0.0.7" },
+      responseElements: { "x-amz-request-id": "1D1A3B6DA7F3C6A2", "x-amz-id-2": "eftixk72aD6Ap51T" },
+      s3: {
+        configurationId: "cfg-1",
+        bucket: { name: "photos", ownerIdentity: { principalId: "A3NL1KOZZKExample" } },
+        // %20 read as a space, written back as S3 writes it: +.
+        object: { key: "a+b/c.txt", size: 12, eTag: "abc", sequencer: "0055AED6DCD90281E5" },
+      },
+    });
+  });
+
+  it("replaces what a hostile record cannot carry on: huge texts, a non-hex sequencer, a bad size", () => {
+    const parsed = parsePostedRecord({
+      eventName: "ObjectCreated:Put",
+      eventTime: "not a time",
+      userIdentity: { principalId: "p".repeat(100_000) },
+      requestParameters: { sourceIPAddress: { ip: "1.2.3.4" } },
+      responseElements: { "x-amz-request-id": "r".repeat(10_000) },
+      s3: {
+        bucket: { name: "photos" },
+        object: { key: "k", size: -1, eTag: "e".repeat(10_000), sequencer: "<script>" },
+      },
+    });
+    expect(parsed).toEqual({
+      ok: true,
+      event: { bucket: "photos", key: "k", eventName: "ObjectCreated:Put" },
+    });
+    if (parsed.ok !== true) return;
+    const record = s3EventRecord(parsed.event, "us-east-1", "cfg");
+    expect(S3Schema.strict().parse({ Records: [record] })).toEqual({ Records: [record] });
+    expect(record.s3.object.sequencer).toMatch(/^[0-9A-F]{18}$/);
+    expect(JSON.stringify(record).length).toBeLessThan(2000);
   });
 
   it("recognizes S3's test event", () => {

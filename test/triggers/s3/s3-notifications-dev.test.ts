@@ -92,6 +92,7 @@ describe("S3 notifications through lambkin dev", () => {
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({
       code: "LKN_ERR_ADMIN_REQUEST_INVALID",
+      type: "InvalidRequestContentException",
       message: "Records[1]: s3.bucket and s3.object must be objects",
     });
     for (const body of ["not json", "[]", '{"Records": 5}']) expect((await post(body)).status).toBe(400);
