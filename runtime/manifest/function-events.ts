@@ -33,7 +33,7 @@ export const SUPPORTED_EVENT_TYPES: ReadonlySet<string> = new Set([
  * Kept types that nothing turns into invocations yet. TODO(triggers issues): remove a type from here when its
  * trigger lands (triggers/: schedules, SQS queues, S3 notifications, DynamoDB/Kinesis streams).
  */
-export const NOT_FIRED_EVENT_TYPES: ReadonlySet<string> = new Set(["sqs"]);
+export const NOT_FIRED_EVENT_TYPES: ReadonlySet<string> = new Set([]);
 
 export interface FunctionEvents {
   readonly events: Record<string, unknown>[];
@@ -79,7 +79,7 @@ export function functionEvents(
         manifestWarning(
           file,
           [...entryPath, type],
-          `${type} events are not supported by Lambkin yet and will not fire locally (fired: ${firedTypes()}; accepted but not fired yet: ${[...NOT_FIRED_EVENT_TYPES].join(", ")})`,
+          `${type} events are not supported by Lambkin yet and will not fire locally (fired: ${firedTypes()}${NOT_FIRED_EVENT_TYPES.size > 0 ? `; accepted but not fired yet: ${[...NOT_FIRED_EVENT_TYPES].join(", ")}` : ""})`,
           "LKN_WRN_MANIFEST_EVENT_UNSUPPORTED",
         ),
       );
