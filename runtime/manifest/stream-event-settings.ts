@@ -19,8 +19,8 @@
  * kinesis-stream-event.ts.
  */
 
-import { compileFilterCriteria, FilterPatternError } from "../event-filtering/index.js";
 import { type DestinationTarget, destinationTarget } from "./async-invocation-config.js";
+import { manifestFilterCriteria } from "./filter-patterns.js";
 import {
   describeValue,
   formatKeyPath,
@@ -137,7 +137,7 @@ export function streamMappingSettings(
       at("functionResponseType"),
       fail,
     ),
-    ...filterPatterns(settings.filterPatterns, at("filterPatterns"), fail),
+    ...filterPatterns(settings.filterPatterns, file, at("filterPatterns")),
     ...onFailure(settings.destinations, file, at("destinations"), warnings, fail),
   };
   if (settings.tumblingWindowInSeconds !== undefined && settings.tumblingWindowInSeconds !== null) {
@@ -164,15 +164,13 @@ function functionResponseType(value: unknown, path: KeyPath, fail: Fail): boolea
   );
 }
 
-function filterPatterns(value: unknown, path: KeyPath, fail: Fail): { filterPatterns?: readonly unknown[] } {
+function filterPatterns(
+  value: unknown,
+  file: string,
+  path: KeyPath,
+): { filterPatterns?: readonly unknown[] } {
   if (value === undefined || value === null) return {};
-  try {
-    compileFilterCriteria(value);
-  } catch (error) {
-    if (error instanceof FilterPatternError)
-      return fail(path, error.message, "Write Lambda's filter syntax, e.g. - eventName: [INSERT]");
-    throw error;
-  }
+  manifestFilterCriteria(value, file, path); // refused at the faulty filter's key path
   return { filterPatterns: value as unknown[] };
 }
 
