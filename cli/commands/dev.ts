@@ -21,9 +21,13 @@ import {
   type SqsEventSources,
   startSqsEventSources,
 } from "../../triggers/sqs/event-source/start-sqs-event-sources.js";
+import {
+  type RunningStreamPollers,
+  startStreamPollers,
+} from "../../triggers/streams/start-stream-pollers.js";
 import { accessKeysFromEnvironment } from "../access-keys.js";
 import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
-import { redisPrefixOf, redisUrlOf, smtpPortOf, stateFolder } from "../state-folder.js";
+import { queueLeaseMsOf, redisPrefixOf, redisUrlOf, smtpPortOf, stateFolder } from "../state-folder.js";
 import { shutDownOnSignal } from "./dev-shutdown.js";
 import {
   describeAccessKeys,
@@ -66,7 +70,9 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   let schedules: ScheduleRunner | undefined;
   let sqs: SqsEventSources | undefined;
   let mail: MailService | undefined;
+  let streams: RunningStreamPollers | undefined;
   const closeAll = async () => {
+    await streams?.close();
     await mail?.close();
     await sqs?.close();
     await schedules?.close();
@@ -85,6 +91,17 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
       invocations: async.invocations,
       functions: registryResolver(runtime.registry),
       logger,
+    });
+    const leaseMs = queueLeaseMsOf();
+    const { invocations } = async;
+    streams = await startStreamPollers({
+      registry: runtime.registry,
+      invocations,
+      queue,
+      redisUrl,
+      prefix,
+      logger,
+      ...(leaseMs ? { leaseMs } : {}),
     });
   } catch (error) {
     await closeAll();

@@ -20,8 +20,9 @@ import {
   type SqsEventSources,
   startSqsEventSources,
 } from "../../triggers/sqs/event-source/start-sqs-event-sources.js";
+import { startStreamPollers } from "../../triggers/streams/start-stream-pollers.js";
 import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
-import { redisPrefixOf, requiredRedisUrl, stateFolder } from "../state-folder.js";
+import { queueLeaseMsOf, redisPrefixOf, requiredRedisUrl, stateFolder } from "../state-folder.js";
 import { UsageError } from "../usage-error.js";
 import { shutDownOnSignal } from "./dev-shutdown.js";
 import {
@@ -85,7 +86,19 @@ export async function workerCommand(flags: WorkerFlags, logger: Logger): Promise
       discardLease: (request, leaseId) => runtime.invoker.discardHandedOver(request, leaseId),
     },
   );
+  const leaseMs = queueLeaseMsOf();
+  const { invocations } = async;
+  const streams = await startStreamPollers({
+    registry: runtime.registry,
+    invocations,
+    queue,
+    redisUrl,
+    prefix,
+    logger,
+    ...(leaseMs ? { leaseMs } : {}),
+  });
   const closeAll = async () => {
+    await streams.close();
     await Promise.all([sync.close({ timeoutMs: 0 }), async.consumer.close({ timeoutMs: 0 }), sqs.close()]);
     await runtime.close();
     await queue.close({ timeoutMs: 0 });

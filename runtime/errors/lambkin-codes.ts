@@ -415,6 +415,32 @@ export const LAMBKIN_CODES = {
     summary:
       "The schedule runner's Redis reported trouble (connection lost, a command failed); it reconnects by itself.",
   },
+  // ---- Stream event source mappings: DynamoDB Streams and Kinesis (triggers/streams/) ----
+  LKN_WRN_STREAM_SOURCE_WAITING: {
+    kind: "warning",
+    summary:
+      "A stream mapping cannot start reading yet (the table does not exist at the endpoint, has no stream, or the stream cannot be listed): Lambkin looks again every few seconds.",
+  },
+  LKN_WRN_STREAM_READ_FAILED: {
+    kind: "warning",
+    summary:
+      "Reading a stream's shard failed (the endpoint unreachable, an unexpected error): the shard's poller backs off and reads again from its checkpoint; nothing is skipped.",
+  },
+  LKN_WRN_STREAM_BATCH_DISCARDED: {
+    kind: "warning",
+    summary:
+      "A stream batch was given up (retries exhausted or its records older than maximumRecordAgeInSeconds): its records are skipped, and its metadata goes to the onFailure destination when there is one.",
+  },
+  LKN_WRN_STREAM_ONFAILURE_UNDELIVERED: {
+    kind: "warning",
+    summary:
+      "The onFailure record of a discarded stream batch could not be delivered to its destination: the records' metadata is lost (the records themselves stay in the stream until it trims them).",
+  },
+  LKN_WRN_STREAM_CHECKPOINTS_UNAVAILABLE: {
+    kind: "warning",
+    summary:
+      "The stream checkpoint store (Redis or the embedded database) cannot be read or written now: the pollers wait and try again; no checkpoint moves meanwhile.",
+  },
 } as const satisfies Record<string, CodeEntry>;
 
 export type LambkinCode = keyof typeof LAMBKIN_CODES;

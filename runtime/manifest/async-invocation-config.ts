@@ -80,7 +80,8 @@ function wholeNumber(
   );
 }
 
-function target(
+/** A destination as serverless.yml writes it (a key, a name, an ARN or `{ type, arn }`), of one of the `allowed` kinds. */
+export function destinationTarget(
   value: unknown,
   file: string,
   path: KeyPath,
@@ -173,9 +174,9 @@ export function readAsyncInvocationConfig(
     const failure = destinations.value.onFailure;
     const all: DestinationKind[] = ["function", "queue", "topic", "eventBus"];
     if (success !== undefined && success !== null)
-      onSuccess = target(success, file, [...destinations.path, "onSuccess"], all);
+      onSuccess = destinationTarget(success, file, [...destinations.path, "onSuccess"], all);
     if (failure !== undefined && failure !== null)
-      onFailure = target(failure, file, [...destinations.path, "onFailure"], all);
+      onFailure = destinationTarget(failure, file, [...destinations.path, "onFailure"], all);
   }
   return {
     maximumRetryAttempts: retries
@@ -200,6 +201,8 @@ export function readAsyncInvocationConfig(
       : DEFAULT_ASYNC_INVOCATION_CONFIG.maximumEventAgeSeconds,
     ...(onSuccess ? { onSuccess } : {}),
     ...(onFailure ? { onFailure } : {}),
-    ...(onError ? { deadLetter: target(onError.value, file, onError.path, ["queue", "topic"]) } : {}),
+    ...(onError
+      ? { deadLetter: destinationTarget(onError.value, file, onError.path, ["queue", "topic"]) }
+      : {}),
   };
 }

@@ -16,6 +16,7 @@ import {
 } from "./manifest-error.js";
 import { type ScheduleEventContext, scheduleRules } from "./schedule-events.js";
 import type { ScheduleRule } from "./schedule-rule.js";
+import { validateStreamEvent } from "./stream-events.js";
 import { isMapping, type VariableResolver } from "./variable-resolver.js";
 
 /** Event types Lambkin keeps in a function's definition (API Gateway v1/v2, EventBridge schedules, SQS, S3, streams). */
@@ -32,7 +33,7 @@ export const SUPPORTED_EVENT_TYPES: ReadonlySet<string> = new Set([
  * Kept types that nothing turns into invocations yet. TODO(triggers issues): remove a type from here when its
  * trigger lands (triggers/: schedules, SQS queues, S3 notifications, DynamoDB/Kinesis streams).
  */
-export const NOT_FIRED_EVENT_TYPES: ReadonlySet<string> = new Set(["stream"]);
+export const NOT_FIRED_EVENT_TYPES: ReadonlySet<string> = new Set([]);
 
 export interface FunctionEvents {
   readonly events: Record<string, unknown>[];
@@ -78,7 +79,7 @@ export function functionEvents(
         manifestWarning(
           file,
           [...entryPath, type],
-          `${type} events are not supported by Lambkin yet and will not fire locally (fired: ${firedTypes()}; accepted but not fired yet: ${[...NOT_FIRED_EVENT_TYPES].join(", ")})`,
+          `${type} events are not supported by Lambkin yet and will not fire locally (fired: ${firedTypes()}${NOT_FIRED_EVENT_TYPES.size > 0 ? `; accepted but not fired yet: ${[...NOT_FIRED_EVENT_TYPES].join(", ")}` : ""})`,
           "LKN_WRN_MANIFEST_EVENT_UNSUPPORTED",
         ),
       );
@@ -102,6 +103,7 @@ export function functionEvents(
       file,
     );
     result.events.push(event);
+    if (type === "stream") validateStreamEvent(event.stream, file, [...entryPath, type], result.warnings);
     if (type === "schedule") {
       const context = { ...schedule, file };
       const first = result.schedules.length + 1;

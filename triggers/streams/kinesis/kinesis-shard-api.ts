@@ -21,6 +21,7 @@ import {
   type ListShardsCommandInput,
   type ShardIteratorType,
 } from "@aws-sdk/client-kinesis";
+import { StreamIteratorExpiredError, StreamThrottledError } from "../interfaces/stream-errors.js";
 import type { KinesisApiRecord } from "./kinesis-event.js";
 
 export interface KinesisShard {
@@ -48,12 +49,12 @@ export interface KinesisRecordsPage {
 }
 
 /** The iterator is older than 5 minutes: get another one from the checkpoint. */
-export class KinesisIteratorExpiredError extends Error {
+export class KinesisIteratorExpiredError extends StreamIteratorExpiredError {
   override readonly name = "KinesisIteratorExpiredError";
 }
 
 /** The shard (or the account's control-plane rate) is over its limit: try again later. */
-export class KinesisThroughputExceededError extends Error {
+export class KinesisThroughputExceededError extends StreamThrottledError {
   override readonly name = "KinesisThroughputExceededError";
 }
 

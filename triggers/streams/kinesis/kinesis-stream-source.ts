@@ -8,6 +8,7 @@
  */
 import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import type { KinesisStartingPosition } from "../../../runtime/manifest/kinesis-stream-event.js";
+import type { StreamSource } from "../interfaces/stream-source.js";
 import {
   type KinesisApiRecord,
   type KinesisBatchInfo,
@@ -30,7 +31,7 @@ export interface KinesisStreamSourceOptions {
   readonly source: KinesisEventSource;
 }
 
-export class KinesisStreamSource {
+export class KinesisStreamSource implements StreamSource<KinesisApiRecord> {
   readonly kind = "kinesis";
   readonly streamArn: string;
   private readonly api: KinesisShardApi;
@@ -74,6 +75,11 @@ export class KinesisStreamSource {
 
   sequenceNumber(record: KinesisApiRecord): string {
     return record.SequenceNumber ?? "";
+  }
+
+  /** Records of one partition key stay in order with parallelizationFactor > 1. */
+  partitionKey(record: KinesisApiRecord): string {
+    return record.PartitionKey ?? "";
   }
 
   /** When the record was put (ms since the epoch): MaximumRecordAgeInSeconds counts from it. */
