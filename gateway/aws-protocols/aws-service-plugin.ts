@@ -58,7 +58,12 @@ export interface AwsServiceDefinition {
     /** The XML namespace of answers: `http://queue.amazonaws.com/doc/2012-11-05/`. */
     readonly namespace: string;
     readonly actions: ReadonlySet<string>;
-    handle(action: string, parameters: QueryParameters, call: AwsCall): Promise<readonly XmlChild[]>;
+    /** The children of `<ActionResult>`, or undefined when the action has no output. */
+    handle(
+      action: string,
+      parameters: QueryParameters,
+      call: AwsCall,
+    ): Promise<readonly XmlChild[] | undefined>;
   };
   readonly bodyLimit: number;
 }
