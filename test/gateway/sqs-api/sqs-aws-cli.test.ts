@@ -321,8 +321,8 @@ describe("aws sqs, signatures not checked", () => {
   });
 
   it("answers bad input with SQS's error codes", async () => {
-    const url = (await ok(server, ["create-queue", "--queue-name", uniqueQueueName("errors")]))
-      .QueueUrl as string;
+    const name = uniqueQueueName("errors");
+    const url = (await ok(server, ["create-queue", "--queue-name", name])).QueueUrl as string;
     await fails(server, ["create-queue", "--queue-name", "not a valid name!"], "InvalidParameterValue");
     await fails(
       server,
@@ -346,7 +346,7 @@ describe("aws sqs, signatures not checked", () => {
     );
     await fails(
       server,
-      ["create-queue", "--queue-name", uniqueQueueName("errors"), "--attributes", "VisibilityTimeout=99"],
+      ["create-queue", "--queue-name", name, "--attributes", "VisibilityTimeout=99"],
       "QueueAlreadyExists",
     );
   });
