@@ -4,6 +4,7 @@
  * Names, codes and statuses are the service model's (`awsQueryError` traits of @aws-sdk/client-sqs).
  */
 
+import { coded } from "../../runtime/errors/lambkin-codes.js";
 import { isSqsError, type SqsError } from "../../triggers/sqs/interfaces/index.js";
 import { AwsError, truncate } from "../aws-protocols/aws-error.js";
 
@@ -74,6 +75,9 @@ export const invalidBatchEntryId = (): AwsError =>
 export const noStore = (): AwsError =>
   new AwsError(
     "ServiceUnavailable",
-    "This Lambkin gateway serves no SQS queues: it was started without an SQS store (LKN_ERR_SQS_API_NO_STORE).",
+    coded(
+      "LKN_ERR_SQS_API_NO_STORE",
+      "This Lambkin gateway serves no SQS queues: it was started without an SQS store.",
+    ),
     { httpStatus: 503 },
   );
