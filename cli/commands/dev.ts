@@ -31,6 +31,7 @@ import {
   redactedUrl,
   s3NotificationsOf,
 } from "./serve-support.js";
+import { openSqsApiStore } from "./sqs-api-store.js";
 
 export interface DevFlags extends ServiceFlags {
   readonly port?: string;
@@ -56,14 +57,17 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   );
   const async = startAsyncInvocations({ runtime, queue, logger, retries });
   let schedules: ScheduleRunner | undefined;
+  let sqsStore: Awaited<ReturnType<typeof openSqsApiStore>> | undefined;
   const closeAll = async () => {
     await schedules?.close();
+    await sqsStore?.close();
     await async.consumer.close({ timeoutMs: 0 });
     await runtime.close();
     await queue.close({ timeoutMs: 0 });
   };
   try {
     schedules = await startSchedules({ registry: runtime.registry, queue, redisUrl, prefix, logger });
+    sqsStore = await openSqsApiStore(runtime.registry, queue, { redisUrl, prefix });
   } catch (error) {
     await closeAll();
     throw error;
@@ -74,6 +78,7 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     accessKeys,
     deadLetters: queue.deadLetters,
     s3Notifications: s3NotificationsOf(runtime.registry, async.invocations),
+    sqsStore,
   });
   const address = await listenOrExplain(gateway, port, host, closeAll);
   describeFunctions(runtime.registry, logger);
