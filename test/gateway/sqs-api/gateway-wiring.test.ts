@@ -2,8 +2,14 @@
 // routes (also at `/`-rooted paths) and the Lambda Invoke API keep working beside it; with access keys configured,
 // SQS requests must be signed by one of them for the `sqs` scope; a gateway without a store answers SQS clearly.
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import { CreateQueueCommand, ListQueuesCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
+import {
+  CreateQueueCommand,
+  ListQueuesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+} from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually } from "../../support/eventually.js";
 import {
   rejectionOf,
   type SqsApiServer,
@@ -46,6 +52,24 @@ describe("beside API Gateway and the Lambda API", () => {
     }
     await server.client().send(new CreateQueueCommand({ QueueName: uniqueQueueName("beside") }));
     expect((await server.client().send(new ListQueuesCommand({}))).QueueUrls?.length).toBeGreaterThan(0);
+  });
+});
+
+describe("closing the gateway", () => {
+  it("answers a pending long poll at once instead of holding the close", async () => {
+    const server = await startSqsApiServer();
+    try {
+      const sqs = server.client();
+      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: uniqueQueueName("closing") }));
+      const polling = sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 20 }));
+      const wakeups = (server.store as unknown as { wakeups: { waiting: Map<string, Set<unknown>> } })
+        .wakeups;
+      await eventually(async () => expect(wakeups.waiting.size).toBe(1));
+      await server.app.close();
+      expect((await polling).Messages).toBeUndefined();
+    } finally {
+      await server.close();
+    }
   });
 });
 
