@@ -9,6 +9,7 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
+import type { MailStore } from "../services/mail/mail-store.js";
 import type { DeadLetterStore } from "../triggers/queue/interfaces/job-queue.js";
 import type { S3Notifications } from "../triggers/s3/s3-notifications.js";
 import type { SqsStore } from "../triggers/sqs/interfaces/index.js";
@@ -38,6 +39,8 @@ export interface GatewayOptions {
   readonly s3Notifications?: S3Notifications;
   /** The queues the SQS API serves (sqs-api/); none = SQS requests answered ServiceUnavailable. */
   readonly sqsStore?: SqsStore;
+  /** The local mail service's messages (/_lambkin/mail). */
+  readonly mail?: MailStore;
 }
 
 export async function createGateway(options: GatewayOptions): Promise<FastifyInstance> {
@@ -83,6 +86,7 @@ export async function createGateway(options: GatewayOptions): Promise<FastifyIns
       accessKeys,
       userRoutes: routes.table.routes,
       ...(options.s3Notifications ? { s3Notifications: options.s3Notifications } : {}),
+      ...(options.mail ? { mail: options.mail } : {}),
     });
   }
   return app;

@@ -10,19 +10,26 @@
 import pc from "picocolors";
 import type { Logger } from "pino";
 import { createGateway } from "../../gateway/gateway-app.js";
+import { registryResolver } from "../../runtime/invocation/resolve-function.js";
 import { startRuntime } from "../../runtime/lambkin-runtime.js";
+import { type MailService, startMailService } from "../../services/mail/start-mail-service.js";
 import { startAsyncInvocations } from "../../triggers/async/async-invocations.js";
 import { retryPolicyFromEnvironment } from "../../triggers/async/retry-policy.js";
 import type { ScheduleRunner } from "../../triggers/schedule/interfaces/schedule-runner.js";
 import { startSchedules } from "../../triggers/schedule/start-schedules.js";
+import {
+  type SqsEventSources,
+  startSqsEventSources,
+} from "../../triggers/sqs/event-source/start-sqs-event-sources.js";
 import { accessKeysFromEnvironment } from "../access-keys.js";
 import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
-import { redisPrefixOf, redisUrlOf, stateFolder } from "../state-folder.js";
+import { redisPrefixOf, redisUrlOf, smtpPortOf, stateFolder } from "../state-folder.js";
 import { shutDownOnSignal } from "./dev-shutdown.js";
 import {
   describeAccessKeys,
   describeFunctions,
   describeSchedules,
+  describeSqs,
   exitOnceLogWritten,
   listenOrExplain,
   longestInvocationMs,
@@ -31,7 +38,6 @@ import {
   redactedUrl,
   s3NotificationsOf,
 } from "./serve-support.js";
-import { openSqsApiStore } from "./sqs-api-store.js";
 
 export interface DevFlags extends ServiceFlags {
   readonly port?: string;
@@ -47,6 +53,7 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   const prefix = redisPrefixOf();
   // Settings first: a bad LAMBKIN_ASYNC_RETRY_DELAYS stops Lambkin before anything starts.
   const retries = retryPolicyFromEnvironment();
+  const smtpPort = smtpPortOf();
   const runtime = await startRuntime({
     ...runtimeOptions(flags, logger),
     // With a Redis, the caps hold across this process and every worker sharing it.
@@ -57,17 +64,28 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   );
   const async = startAsyncInvocations({ runtime, queue, logger, retries });
   let schedules: ScheduleRunner | undefined;
-  let sqsStore: Awaited<ReturnType<typeof openSqsApiStore>> | undefined;
+  let sqs: SqsEventSources | undefined;
+  let mail: MailService | undefined;
   const closeAll = async () => {
+    await mail?.close();
+    await sqs?.close();
     await schedules?.close();
-    await sqsStore?.close();
     await async.consumer.close({ timeoutMs: 0 });
     await runtime.close();
     await queue.close({ timeoutMs: 0 });
   };
   try {
     schedules = await startSchedules({ registry: runtime.registry, queue, redisUrl, prefix, logger });
-    sqsStore = await openSqsApiStore(runtime.registry, queue, { redisUrl, prefix });
+    mail = await startMailService({ stateDir: stateFolder(flags.state), host, port: smtpPort, logger });
+    sqs = await startSqsEventSources({
+      services: runtime.services,
+      jobQueue: queue,
+      redisUrl,
+      prefix,
+      invocations: async.invocations,
+      functions: registryResolver(runtime.registry),
+      logger,
+    });
   } catch (error) {
     await closeAll();
     throw error;
@@ -78,7 +96,8 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     accessKeys,
     deadLetters: queue.deadLetters,
     s3Notifications: s3NotificationsOf(runtime.registry, async.invocations),
-    sqsStore,
+    ...(mail ? { mail: mail.store } : {}),
+    ...(sqs ? { sqsStore: sqs.store } : {}),
   });
   const address = await listenOrExplain(gateway, port, host, closeAll);
   describeFunctions(runtime.registry, logger);
@@ -87,13 +106,20 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     `asynchronous invocations: ${queue.backend === "bullmq" ? `BullMQ on ${pc.bold(redactedUrl(redisUrl ?? ""))}` : `embedded queue in ${pc.bold(stateFolder(flags.state))}`}`,
   );
   describeSchedules(runtime.registry, schedules, logger);
+  describeSqs(sqs, logger);
+  if (mail?.server)
+    logger.info(
+      `mail: SMTP on ${pc.bold(`${mail.server.host}:${mail.server.port}`)}, kept under /_lambkin/mail`,
+    );
   logger.info(`ready on ${pc.bold(address)} — ${runtime.registry.all().length} functions — Ctrl-C to stop`);
   const longestMs = longestInvocationMs(runtime.registry);
   await shutDownOnSignal({
     server: gateway.server,
     closeGateway: () => gateway.close(),
     // No new events are taken; those running finish (their jobs are handed out again past the bound).
-    stopIntake: () => async.consumer.close({ timeoutMs: longestMs }),
+    stopIntake: async () => {
+      await Promise.all([sqs?.stopPolling(), async.consumer.close({ timeoutMs: longestMs })]);
+    },
     invoker: runtime.invoker,
     longestInvocationMs: longestMs,
     closeRuntime: closeAll,

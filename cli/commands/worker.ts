@@ -11,10 +11,15 @@
 import pc from "picocolors";
 import type { Logger } from "pino";
 import { DEFAULT_ACCOUNT_CONCURRENCY } from "../../runtime/concurrency/concurrency-plan.js";
+import { registryResolver } from "../../runtime/invocation/resolve-function.js";
 import { startRuntime } from "../../runtime/lambkin-runtime.js";
 import { startAsyncInvocations } from "../../triggers/async/async-invocations.js";
 import { retryPolicyFromEnvironment } from "../../triggers/async/retry-policy.js";
 import { RedisSyncInvocationServer } from "../../triggers/cluster/redis/redis-sync-server.js";
+import {
+  type SqsEventSources,
+  startSqsEventSources,
+} from "../../triggers/sqs/event-source/start-sqs-event-sources.js";
 import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
 import { redisPrefixOf, requiredRedisUrl, stateFolder } from "../state-folder.js";
 import { UsageError } from "../usage-error.js";
@@ -22,6 +27,7 @@ import { shutDownOnSignal } from "./dev-shutdown.js";
 import {
   channelReporter,
   describeFunctions,
+  describeSqs,
   exitOnceLogWritten,
   longestInvocationMs,
   openReadyQueue,
@@ -54,6 +60,23 @@ export async function workerCommand(flags: WorkerFlags, logger: Logger): Promise
     throw error;
   }
   const async = startAsyncInvocations({ runtime, queue, logger, retries });
+  let sqs: SqsEventSources;
+  try {
+    sqs = await startSqsEventSources({
+      services: runtime.services,
+      jobQueue: queue,
+      redisUrl,
+      prefix,
+      invocations: async.invocations,
+      functions: registryResolver(runtime.registry),
+      logger,
+    });
+  } catch (error) {
+    await Promise.all([sync.close({ timeoutMs: 0 }), async.consumer.close({ timeoutMs: 0 })]);
+    await queue.close({ timeoutMs: 0 });
+    await runtime.close();
+    throw error;
+  }
   sync.serve(
     (request, handedOverLease) =>
       runtime.invoker.run(request, handedOverLease === undefined ? {} : { handedOverLease }),
@@ -63,11 +86,12 @@ export async function workerCommand(flags: WorkerFlags, logger: Logger): Promise
     },
   );
   const closeAll = async () => {
-    await Promise.all([sync.close({ timeoutMs: 0 }), async.consumer.close({ timeoutMs: 0 })]);
+    await Promise.all([sync.close({ timeoutMs: 0 }), async.consumer.close({ timeoutMs: 0 }), sqs.close()]);
     await runtime.close();
     await queue.close({ timeoutMs: 0 });
   };
   describeFunctions(runtime.registry, logger);
+  describeSqs(sqs, logger);
   logger.info(
     `taking synchronous invocations (up to ${syncConcurrency} at once) and events from ${pc.bold(redactedUrl(redisUrl))} (prefix ${pc.bold(prefix)}); concurrency caps kept there`,
   );
@@ -80,6 +104,7 @@ export async function workerCommand(flags: WorkerFlags, logger: Logger): Promise
       await Promise.all([
         sync.close({ timeoutMs: longestMs }),
         async.consumer.close({ timeoutMs: longestMs }),
+        sqs.stopPolling(),
       ]);
     },
     invoker: runtime.invoker,

@@ -305,6 +305,32 @@ export const LAMBKIN_CODES = {
     summary:
       "An SQS API request reached a gateway started without an SQS store: it is answered ServiceUnavailable (503) and has no effect.",
   },
+  // ---- Local mail service (services/mail/) ----
+  LKN_ERR_MAIL_NOT_FOUND: {
+    kind: "error",
+    summary: "GET /_lambkin/mail/{id}/raw names no message the local mail service kept.",
+  },
+  LKN_WRN_MAIL_PORT_IN_USE: {
+    kind: "warning",
+    summary:
+      "The local mail service's SMTP port is taken: lambkin dev runs without it (set LAMBKIN_SMTP_PORT).",
+  },
+  // ---- SQS event source mappings (triggers/sqs/event-source/) ----
+  LKN_WRN_SQS_QUEUE_MISSING: {
+    kind: "warning",
+    summary:
+      "A function's sqs event names a queue that does not exist: nothing is polled until it is created.",
+  },
+  LKN_WRN_SQS_VISIBILITY_TIMEOUT: {
+    kind: "warning",
+    summary:
+      "A polled queue's visibility timeout is shorter than its function's timeout: Lambda refuses the mapping, Lambkin polls it and says so.",
+  },
+  LKN_WRN_SQS_POLL_FAILED: {
+    kind: "warning",
+    summary:
+      "Polling an SQS queue for a function failed (store unavailable, …); the poller backs off and retries.",
+  },
   LKN_ERR_ASYNC_NOT_QUEUED: {
     kind: "error",
     summary:
