@@ -12,6 +12,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RedisServer, startRedisServer } from "../../../bench/redis-server.js";
 import { type LambkinProcess, ROOT, startLambkin, stopLambkin } from "../../cli/cluster-process.js";
+import { eventually } from "../../support/eventually.js";
 import { freshStateDir } from "../../support/state-dir.js";
 import { TEST_KEY, uniqueQueueName } from "./sqs-api-server.js";
 
@@ -38,6 +39,40 @@ describe("lambkin dev, embedded", () => {
       const received = await again.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 2 }));
       expect(received.Messages?.[0]?.Body).toBe("kept");
       again.destroy();
+    } finally {
+      await stopLambkin(dev);
+    }
+  }, 60_000);
+});
+
+describe("lambkin dev with sqs events", () => {
+  it("a message sent through the SQS API (to the queue's AWS URL) runs the function mapped to the queue", async () => {
+    const dev = await startLambkin("dev", join(ROOT, "test", "fixtures", "sqs-events"), {});
+    try {
+      const sqs = sqsAt(dev.url);
+      const MessageAttributes = { kind: { DataType: "String", StringValue: "api" } };
+      const sent = await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: "https://sqs.eu-west-1.amazonaws.com/000000000000/jobs",
+          MessageBody: "from the SQS API",
+          MessageAttributes,
+        }),
+      );
+      sqs.destroy();
+      const record = await eventually(async () => {
+        const line = dev
+          .output()
+          .split("\n")
+          .find((text) => text.includes("RECORD sqsevents-dev-consume") && text.includes(sent.MessageId as string));
+        if (!line) throw new Error("not handled yet");
+        return JSON.parse(line.slice(line.indexOf("{"))) as { Records: Array<Record<string, unknown>> };
+      });
+      expect(record.Records[0]).toMatchObject({
+        messageId: sent.MessageId,
+        body: "from the SQS API",
+        md5OfMessageAttributes: sent.MD5OfMessageAttributes,
+        eventSourceARN: "arn:aws:sqs:eu-west-1:000000000000:jobs",
+      });
     } finally {
       await stopLambkin(dev);
     }
