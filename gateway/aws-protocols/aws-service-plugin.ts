@@ -23,6 +23,7 @@ import {
   isAwsError,
   missingAction,
   requestTooLarge,
+  unknownOperation,
 } from "./aws-error.js";
 import { awsServicePath, sentUrl } from "./aws-service-router.js";
 import {
@@ -97,7 +98,7 @@ export const awsServicePlugin: FastifyPluginAsync<AwsServicePluginOptions> = asy
         if (typeof target === "string" && definition.json) {
           const json = definition.json;
           const operation = jsonOperation(target, json);
-          if (!json.operations.has(operation)) throw invalidJsonOperation(target);
+          if (!json.operations.has(operation)) throw unknownOperation(target);
           const output = await json.handle(operation, parseJsonInput(bodyOf(request)), call);
           return sendJsonResponse(reply, output);
         }
@@ -123,12 +124,6 @@ export const awsServicePlugin: FastifyPluginAsync<AwsServicePluginOptions> = asy
     { prefix: awsServicePath(definition.service) },
   );
 };
-
-function invalidJsonOperation(target: string): AwsError {
-  return new AwsError("UnknownOperationException", `Operation ${target.slice(0, 200)} is not supported.`, {
-    queryCode: "InvalidAction",
-  });
-}
 
 function bodyOf(request: FastifyRequest): Buffer | undefined {
   return Buffer.isBuffer(request.body) ? request.body : undefined;

@@ -21,8 +21,7 @@ export function asWireError(error: unknown): unknown {
   return isSqsError(error) ? fromSqsError(error) : error;
 }
 
-export const missingParameter = (name: string): AwsError =>
-  new AwsError("MissingParameter", `The request must contain the parameter ${name}.`);
+export { missingParameter } from "../aws-protocols/aws-error.js";
 
 export function invalidParameterValue(name: string, value: unknown, reason: string): AwsError {
   const shown =

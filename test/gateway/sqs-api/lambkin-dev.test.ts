@@ -63,7 +63,10 @@ describe("lambkin dev with sqs events", () => {
         const line = dev
           .output()
           .split("\n")
-          .find((text) => text.includes("RECORD sqsevents-dev-consume") && text.includes(sent.MessageId as string));
+          .find(
+            (text) =>
+              text.includes("RECORD sqsevents-dev-consume") && text.includes(sent.MessageId as string),
+          );
         if (!line) throw new Error("not handled yet");
         return JSON.parse(line.slice(line.indexOf("{"))) as { Records: Array<Record<string, unknown>> };
       });
