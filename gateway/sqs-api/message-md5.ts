@@ -5,42 +5,19 @@
  * - MD5OfMessageAttributes (and MD5OfMessageSystemAttributes, same encoding): the attributes sorted by name, each
  *   encoded as the name's length (4 bytes, big-endian) and UTF-8 bytes, the data type's length and bytes, one
  *   transport byte (1 = String and Number, 2 = Binary), then the value's length and bytes; MD5 of the whole, hex.
- * Absent when there are no attributes.
+ * Absent when there are no attributes. The attribute encoding is the event source's (`sqs-event.ts`, the
+ * `md5OfMessageAttributes` of Lambda's SQS records), so the API and the events can never disagree.
  */
 import { createHash } from "node:crypto";
+import { md5OfMessageAttributes } from "../../triggers/sqs/event-source/sqs-event.js";
 import type { MessageAttributes } from "../../triggers/sqs/interfaces/index.js";
 
 export function md5OfBody(body: string): string {
   return createHash("md5").update(body, "utf8").digest("hex");
 }
 
+/** The event source's implementation (one encoding in Lambkin); undefined when there are no attributes. */
 export function md5OfAttributes(attributes: MessageAttributes | undefined): string | undefined {
-  const names = Object.keys(attributes ?? {}).sort(compareUtf8);
-  if (!attributes || names.length === 0) return undefined;
-  const hash = createHash("md5");
-  for (const name of names) {
-    const value = attributes[name];
-    if (!value) continue;
-    hash.update(lengthPrefixed(Buffer.from(name, "utf8")));
-    hash.update(lengthPrefixed(Buffer.from(value.DataType, "utf8")));
-    if (value.BinaryValue !== undefined && value.DataType.startsWith("Binary")) {
-      hash.update(Buffer.of(2));
-      hash.update(lengthPrefixed(Buffer.from(value.BinaryValue)));
-    } else {
-      hash.update(Buffer.of(1));
-      hash.update(lengthPrefixed(Buffer.from(value.StringValue ?? "", "utf8")));
-    }
-  }
-  return hash.digest("hex");
-}
-
-function lengthPrefixed(bytes: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(bytes.length);
-  return Buffer.concat([length, bytes]);
-}
-
-/** SDKs sort attribute names as strings of code units; names are ASCII (store-checked), so this is byte order. */
-function compareUtf8(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  if (!attributes || Object.keys(attributes).length === 0) return undefined;
+  return md5OfMessageAttributes(attributes);
 }

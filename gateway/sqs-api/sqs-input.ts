@@ -81,12 +81,16 @@ export function optionalMessageAttributes(
     }
     const item = raw as Record<string, unknown>;
     const dataType = typeof item.DataType === "string" ? item.DataType : "";
+    // Only the value field of the attribute's type is kept: what is stored, digested and answered is one value.
     const attribute: { DataType: string; StringValue?: string; BinaryValue?: Uint8Array } = {
       DataType: dataType,
     };
-    if (typeof item.StringValue === "string") attribute.StringValue = item.StringValue;
-    if (typeof item.BinaryValue === "string")
-      attribute.BinaryValue = base64(item.BinaryValue, `${name}.${key}`);
+    if (dataType.startsWith("Binary")) {
+      if (typeof item.BinaryValue === "string")
+        attribute.BinaryValue = base64(item.BinaryValue, `${name}.${key}`);
+    } else if (typeof item.StringValue === "string") {
+      attribute.StringValue = item.StringValue;
+    }
     attributes[key] = attribute;
   }
   return attributes;

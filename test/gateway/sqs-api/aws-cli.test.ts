@@ -17,7 +17,7 @@ function json(run: CliRun): Record<string, unknown> {
   return run.stdout.trim() === "" ? {} : (JSON.parse(run.stdout) as Record<string, unknown>);
 }
 
-describe("aws sqs (query protocol)", () => {
+describe("aws sqs (query protocol)", { timeout: 180_000 }, () => {
   it("create-queue, get-queue-url, list-queues, get/set-queue-attributes, purge-queue, delete-queue", async () => {
     const name = uniqueQueueName("cli-queues");
     const created = json(

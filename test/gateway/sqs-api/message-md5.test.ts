@@ -22,7 +22,7 @@ describe("message digests", () => {
 
   it("encodes a Binary value with transport type 2, and answers nothing for no attributes", () => {
     const binary = md5OfAttributes({ b: { DataType: "Binary", BinaryValue: new Uint8Array([1, 2, 3]) } });
-    const asString = md5OfAttributes({ b: { DataType: "Binary", StringValue: "\u0001\u0002\u0003" } });
+    const asString = md5OfAttributes({ b: { DataType: "String", StringValue: "\u0001\u0002\u0003" } });
     expect(binary).toMatch(/^[0-9a-f]{32}$/);
     expect(binary).not.toBe(asString);
     expect(md5OfAttributes({})).toBeUndefined();

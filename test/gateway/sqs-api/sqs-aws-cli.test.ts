@@ -83,7 +83,7 @@ afterAll(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-describe("aws sqs, signatures not checked", () => {
+describe("aws sqs, signatures not checked", { timeout: 180_000 }, () => {
   let server: SqsApiServer;
   beforeAll(async () => {
     server = await startSqsApiServer();
@@ -352,7 +352,7 @@ describe("aws sqs, signatures not checked", () => {
   });
 });
 
-describe("aws sqs, with access keys configured", () => {
+describe("aws sqs, with access keys configured", { timeout: 180_000 }, () => {
   let server: SqsApiServer;
   beforeAll(async () => {
     server = await startSqsApiServer({
@@ -379,7 +379,7 @@ describe("aws sqs, with access keys configured", () => {
   });
 });
 
-describe("aws sqs against a gateway without an SQS store", () => {
+describe("aws sqs against a gateway without an SQS store", { timeout: 180_000 }, () => {
   let server: SqsApiServer;
   beforeAll(async () => {
     server = await startSqsApiServer({ withStore: false });
