@@ -1,4 +1,4 @@
-// `lambkin dev` serves the SQS API on its port out of the box, over the job queue's backend: the embedded file by
+// `lambkin dev` and `lambkin gateway` serve the SQS API on their port, over the job queue's backend: the embedded file by
 // default, Redis (keys under `<prefix>:sqs`) with REDIS_URL — and messages survive a restart of `lambkin dev`.
 
 import { join } from "node:path";
@@ -109,4 +109,34 @@ describe("lambkin dev with REDIS_URL", () => {
       client.disconnect();
     }
   });
+});
+
+describe("lambkin gateway (cluster)", () => {
+  it("serves SQS from the cluster's Redis, and a `lambkin dev` on the same Redis sees the same queue", async () => {
+    const redis = await startRedisServer();
+    let gateway: LambkinProcess | undefined;
+    let dev: LambkinProcess | undefined;
+    try {
+      const env = { REDIS_URL: redis.url, LAMBKIN_REDIS_PREFIX: "cluster" };
+      gateway = await startLambkin("gateway", SERVICE, env);
+      dev = await startLambkin("dev", SERVICE, env);
+      const viaGateway = sqsAt(gateway.url);
+      const name = uniqueQueueName("cluster");
+      await viaGateway.send(new CreateQueueCommand({ QueueName: name }));
+      await viaGateway.send(
+        new SendMessageCommand({ QueueUrl: `${gateway.url}/000000000000/${name}`, MessageBody: "shared" }),
+      );
+      viaGateway.destroy();
+      const viaDev = sqsAt(dev.url);
+      const received = await viaDev.send(
+        new ReceiveMessageCommand({ QueueUrl: `${dev.url}/000000000000/${name}`, WaitTimeSeconds: 2 }),
+      );
+      expect(received.Messages?.[0]?.Body).toBe("shared");
+      viaDev.destroy();
+    } finally {
+      await stopLambkin(dev);
+      await stopLambkin(gateway);
+      await redis.dispose();
+    }
+  }, 90_000);
 });
