@@ -114,6 +114,7 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     deadLetters: queue.deadLetters,
     s3Notifications: s3NotificationsOf(runtime.registry, async.invocations),
     ...(mail ? { mail: mail.store } : {}),
+    ...(sqs ? { sqsStore: sqs.store } : {}),
   });
   const address = await listenOrExplain(gateway, port, host, closeAll);
   describeFunctions(runtime.registry, logger);

@@ -37,6 +37,7 @@ import {
   redactedUrl,
   s3NotificationsOf,
 } from "./serve-support.js";
+import { openSqsApiStore } from "./sqs-api-store.js";
 
 export interface GatewayFlags extends ServiceFlags {
   readonly port?: string;
@@ -75,14 +76,17 @@ export async function gatewayCommand(flags: GatewayFlags, logger: Logger): Promi
     throw error;
   }
   let schedules: ScheduleRunner | undefined;
+  let sqsStore: Awaited<ReturnType<typeof openSqsApiStore>> | undefined;
   const closeAll = async () => {
     await schedules?.close();
+    await sqsStore?.close();
     await channel.close();
     await queue.close({ timeoutMs: 0 });
   };
   try {
     // A gateway fires the schedules: BullMQ's job schedulers make one tick one event across every gateway.
     schedules = await startSchedules({ registry, queue, redisUrl, prefix, logger });
+    sqsStore = await openSqsApiStore(registry, queue, { redisUrl, prefix });
   } catch (error) {
     await closeAll();
     throw error;
@@ -95,6 +99,7 @@ export async function gatewayCommand(flags: GatewayFlags, logger: Logger): Promi
     // The failed events of the cluster are in the shared queue: /_lambkin/events serves them from any gateway.
     deadLetters: queue.deadLetters,
     s3Notifications: s3NotificationsOf(registry, invocations),
+    sqsStore,
   });
   const address = await listenOrExplain(gateway, port, host, closeAll);
   describeFunctions(registry, logger);

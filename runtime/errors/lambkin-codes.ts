@@ -299,6 +299,12 @@ export const LAMBKIN_CODES = {
     summary:
       "The SQS message store cannot answer now (Redis unreachable, the store closed): the request had no effect; SQS clients get ServiceUnavailable (503).",
   },
+  // ---- SQS API on the gateway's port (gateway/sqs-api/) ----
+  LKN_ERR_SQS_API_NO_STORE: {
+    kind: "error",
+    summary:
+      "An SQS API request reached a gateway started without an SQS store: it is answered ServiceUnavailable (503) and has no effect.",
+  },
   // ---- Local mail service (services/mail/) ----
   LKN_ERR_MAIL_NOT_FOUND: {
     kind: "error",
