@@ -36,6 +36,15 @@ function embeddedScope(): SqsStoreScope {
       await shut(store);
       return open();
     },
+    async age(store, queue, ms) {
+      queues
+        .get(store)
+        ?.database.prepare(
+          `UPDATE sqs_messages SET enqueued_ms = enqueued_ms - ?, sent_ms = sent_ms - ?
+           WHERE queue_id = (SELECT id FROM sqs_queues WHERE name = ?)`,
+        )
+        .run(ms, ms, queue);
+    },
     async dispose() {
       for (const store of [...queues.keys()]) await shut(store);
       rmSync(stateDir, { recursive: true, force: true });

@@ -42,6 +42,21 @@ function redisScope(): SqsStoreScope {
       stores.delete(store);
       return track();
     },
+    async age(_store, queue, ms) {
+      const client = new Redis(redis.url);
+      try {
+        const id = await client.hget(`${prefix}:sqs:queue-ids`, queue);
+        const ages = await client.zrange(`${prefix}:sqs:q:${id}:age`, "0", "-1", "WITHSCORES");
+        for (let i = 0; i < ages.length; i += 2) {
+          const member = ages[i] as string;
+          const older = Number(ages[i + 1]) - ms;
+          await client.zadd(`${prefix}:sqs:q:${id}:age`, older, member);
+          await client.hset(`${prefix}:sqs:q:${id}:m:${member}`, "e", String(older), "t", String(older));
+        }
+      } finally {
+        client.disconnect();
+      }
+    },
     async dispose() {
       for (const store of stores) await store.close();
     },

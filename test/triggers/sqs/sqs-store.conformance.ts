@@ -18,6 +18,8 @@ export interface SqsStoreScope {
   open(): Promise<SqsStore>;
   /** Closes `store` (and what holds its backend) and opens the same data again: a restart. */
   reopen(store: SqsStore): Promise<SqsStore>;
+  /** Makes every message of `queue` `ms` older (enqueued and sent earlier), straight in the backend. */
+  age(store: SqsStore, queue: string, ms: number): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -276,6 +278,30 @@ export function describeSqsStoreConformance(backend: SqsStoreBackend): void {
         expect(deleted[9]?.error?.kind).toBe("ReceiptHandleIsInvalid");
       });
 
+      it("stores concurrent sends, and never gives one message to two concurrent receivers", async () => {
+        const { store } = await fresh();
+        await Promise.all(
+          Array.from({ length: 5 }, () => store.createQueue("race", { VisibilityTimeout: "60" })),
+        );
+        const sent = await Promise.all(
+          Array.from({ length: 40 }, (_, i) => store.sendMessages("race", [{ body: `m${i}` }])),
+        );
+        expect(sent.flat().every((r) => r.ok)).toBe(true);
+        expect((await store.counts("race")).visible).toBe(40);
+        const seen: string[] = [];
+        await Promise.all(
+          Array.from({ length: 6 }, async () => {
+            for (;;) {
+              const batch = await store.receiveMessages("race", { maxNumberOfMessages: 3 });
+              if (batch.length === 0) return;
+              seen.push(...batch.map((m) => m.body));
+            }
+          }),
+        );
+        expect(seen).toHaveLength(40);
+        expect(new Set(seen).size).toBe(40);
+      });
+
       it("makes a message visible again after its visibility timeout, counting the receive", async () => {
         const { store } = await fresh();
         await store.createQueue("v", { VisibilityTimeout: "1" });
@@ -399,6 +425,17 @@ export function describeSqsStoreConformance(backend: SqsStoreBackend): void {
           "InvalidAttributeValue",
         );
       });
+    });
+
+    it("drops messages older than the queue's MessageRetentionPeriod", async () => {
+      const { store, scope } = await fresh();
+      await store.createQueue("ret", { MessageRetentionPeriod: "60" });
+      await send(store, "ret", "old");
+      await scope.age(store, "ret", 61_000);
+      await send(store, "ret", "new");
+      expect(await store.counts("ret")).toEqual({ visible: 1, notVisible: 0, delayed: 0 });
+      const received = await store.receiveMessages("ret", { maxNumberOfMessages: 10 });
+      expect(received.map((m) => m.body)).toEqual(["new"]);
     });
 
     describe("FIFO", () => {

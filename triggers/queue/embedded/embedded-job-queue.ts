@@ -230,6 +230,10 @@ export class EmbeddedJobQueue implements JobQueue {
     return this.report;
   }
 
+  /**
+   * The open connection of the queue's file, for the stores that keep their own tables in it (the SQS store:
+   * triggers/sqs/embedded/); the file is locked to this connection, and closed with the queue.
+   */
   get database(): Database.Database {
     return this.db;
   }

@@ -200,6 +200,13 @@ export function parseStoredAttributes(json: string): StoredAttributes {
   };
 }
 
+function tooLong(settings: QueueSettings): SqsError {
+  return new SqsError(
+    "InvalidParameterValue",
+    `One or more parameters are invalid. Reason: Message must be shorter than ${settings.MaximumMessageSize} bytes.`,
+  );
+}
+
 /** Checks one entry against its queue; throws the SqsError SQS answers for it. */
 export function checkMessage(
   settings: QueueSettings,
@@ -208,6 +215,9 @@ export function checkMessage(
 ): CheckedMessage {
   if (entry === null || typeof entry !== "object")
     throw invalidParameter("Entry", typeof entry, "must be an object.");
+  // Before any look at the characters: a body longer in characters than the limit is longer in bytes too.
+  if (typeof entry.body === "string" && entry.body.length > settings.MaximumMessageSize)
+    throw tooLong(settings);
   const body = cleanBody(entry.body);
   let delaySeconds = settings.DelaySeconds;
   if (entry.delaySeconds !== undefined) {
@@ -229,12 +239,7 @@ export function checkMessage(
   }
   const size = utf8Length(body) + checkAttributes(entry.messageAttributes, "MessageAttribute");
   checkAttributes(entry.messageSystemAttributes, "MessageSystemAttribute"); // not counted in the size
-  if (size > settings.MaximumMessageSize) {
-    throw new SqsError(
-      "InvalidParameterValue",
-      `One or more parameters are invalid. Reason: Message must be shorter than ${settings.MaximumMessageSize} bytes.`,
-    );
-  }
+  if (size > settings.MaximumMessageSize) throw tooLong(settings);
   const groupId = entry.messageGroupId;
   if (groupId !== undefined && !ID_PATTERN.test(groupId)) {
     throw invalidParameter("MessageGroupId", groupId, "must be 1 to 128 printable ASCII characters.");

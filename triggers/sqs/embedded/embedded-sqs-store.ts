@@ -77,6 +77,20 @@ interface Queue {
   readonly settings: QueueSettings;
 }
 
+interface PendingSend {
+  readonly queue: Queue;
+  readonly checked: readonly (CheckedMessage | SqsError)[];
+  readonly resolve: (results: SendResult[]) => void;
+  readonly reject: (error: Error) => void;
+}
+
+/** What a receive's scan reads of each message. */
+type ScanRow = Pick<MessageRow, "seq" | "receive_count" | "visible_ms" | "group_id">;
+const SCAN_COLUMNS = "seq, receive_count, visible_ms, group_id";
+
+/** Send requests committed in one transaction, at most (each has at most 10 messages of at most 1 MiB in all). */
+const MAX_SENDS_PER_COMMIT = 64;
+
 /** Rows one receive looks at, at most: a receive's cost stays bounded however long the queue. */
 const MAX_SCANNED_PER_RECEIVE = 5000;
 /** Messages one receive moves to a dead-letter queue, at most (the next receive moves the rest). */
@@ -92,6 +106,8 @@ export class EmbeddedSqsStore implements SqsStore {
   private readonly syncsAcknowledged: boolean;
   private readonly statements: ReturnType<typeof prepare>;
   private closed = false;
+  private readonly pendingSends: PendingSend[] = [];
+  private flushScheduled = false;
 
   constructor(options: EmbeddedSqsStoreOptions) {
     this.db = options.database;
@@ -121,15 +137,18 @@ export class EmbeddedSqsStore implements SqsStore {
         async (target) => this.findQueue(target)?.settings,
       );
       const now = Date.now();
-      this.acknowledged(() => {
+      // ON CONFLICT: another CreateQueue of the name may have won while the redrive target was looked up.
+      this.acknowledged(() =>
         this.statements.insertQueue.run(
           randomUUID().replaceAll("-", ""),
           name,
           JSON.stringify(settings),
           now,
           now,
-        );
-      });
+        ),
+      );
+      const queue = this.queue(name);
+      if (!sameAsGiven(queue.settings, name, attributes)) throw queueAlreadyExists(name);
       return this.describe(this.queue(name));
     });
   }
@@ -221,17 +240,61 @@ export class EmbeddedSqsStore implements SqsStore {
         }
       });
       checkBatchSize(checked.map((message) => (message instanceof SqsError ? undefined : message)));
-      const results = this.acknowledged(() => {
-        const now = Date.now();
-        if (queue.settings.FifoQueue) this.statements.expireDedup.run(queue.row.id, now);
-        return checked.map((message): SendResult => {
-          if (message instanceof SqsError) return { ok: false, error: message };
-          return this.insertMessage(queue, message, now);
-        });
+      return new Promise<SendResult[]>((resolve, reject) => {
+        this.pendingSends.push({ queue, checked, resolve, reject });
+        if (!this.flushScheduled) {
+          this.flushScheduled = true;
+          setImmediate(() => this.flushSends());
+        }
       });
-      this.wakeups.wake(queue.row.id);
-      return results;
     });
+  }
+
+  /**
+   * Commits the sends of this turn of the event loop together: one transaction, one sync (synchronous=FULL) for
+   * all of them, as the job queue commits its enqueues; each caller's promise settles with its transaction.
+   */
+  private flushSends(): void {
+    this.flushScheduled = false;
+    while (this.pendingSends.length > 0) {
+      const batch = this.pendingSends.splice(0, MAX_SENDS_PER_COMMIT);
+      let outcomes: (SendResult[] | SqsError)[];
+      try {
+        if (!this.db.open) throw new Error("the embedded queue's file is closed");
+        outcomes = this.acknowledged(() => {
+          const now = Date.now();
+          return batch.map(({ queue, checked }) => {
+            // Deleted (or purged and created again) since the checks: as if it was gone before.
+            const current = this.statements.queueById.get(queue.row.id) as QueueRow | undefined;
+            if (current === undefined) return queueDoesNotExist();
+            if (queue.settings.FifoQueue) this.statements.expireDedup.run(queue.row.id, now);
+            return checked.map(
+              (message): SendResult =>
+                message instanceof SqsError
+                  ? { ok: false, error: message }
+                  : this.insertMessage(queue, message, now),
+            );
+          });
+        });
+      } catch (error) {
+        const failure = storeUnavailable(
+          `the embedded SQS store did not store the messages: ${(error as Error).message}`,
+          {
+            cause: error,
+          },
+        );
+        for (const pending of batch) pending.reject(failure);
+        continue;
+      }
+      batch.forEach((pending, i) => {
+        const outcome = outcomes[i] as SendResult[] | SqsError;
+        if (outcome instanceof SqsError) pending.reject(outcome);
+        else {
+          pending.resolve(outcome);
+          this.wakeups.wake(pending.queue.row.id);
+        }
+      });
+    }
   }
 
   private insertMessage(queue: Queue, message: CheckedMessage, now: number): SendResult {
@@ -320,13 +383,15 @@ export class EmbeddedSqsStore implements SqsStore {
     const dlq = this.deadLetterQueue(queue);
     const out: ReceivedMessage[] = [];
     let redriven = 0;
-    const take = (row: MessageRow): "delivered" | "redriven" | "skipped" => {
-      if (
+    // Scans read light rows; a message's body and attributes (up to 1 MiB) are read only to deliver or move it.
+    const take = (scanned: ScanRow): "delivered" | "redriven" | "skipped" => {
+      const redrive =
         dlq !== undefined &&
-        settings.RedrivePolicy &&
-        row.receive_count + 1 > settings.RedrivePolicy.maxReceiveCount
-      ) {
-        if (redriven >= MAX_REDRIVEN_PER_RECEIVE) return "skipped";
+        settings.RedrivePolicy !== undefined &&
+        scanned.receive_count + 1 > settings.RedrivePolicy.maxReceiveCount;
+      if (redrive && redriven >= MAX_REDRIVEN_PER_RECEIVE) return "skipped";
+      const row = this.statements.rowBySeq.get(scanned.seq) as MessageRow;
+      if (redrive && dlq !== undefined) {
         this.moveToDeadLetterQueue(queue, dlq, row, now);
         redriven++;
         return "redriven";
@@ -336,11 +401,9 @@ export class EmbeddedSqsStore implements SqsStore {
     };
     if (settings.FifoQueue) this.receiveFifo(queue, now, wanted, out, take);
     else {
-      const rows = this.statements.visibleRows.all(
-        queue.row.id,
-        now,
-        MAX_SCANNED_PER_RECEIVE,
-      ) as MessageRow[];
+      // Each row is delivered or moved: no more rows than that can be needed.
+      const limit = wanted + MAX_REDRIVEN_PER_RECEIVE;
+      const rows = this.statements.visibleRows.all(queue.row.id, now, limit) as ScanRow[];
       for (const row of rows) {
         if (out.length >= wanted) break;
         if (take(row) === "skipped") break;
@@ -361,7 +424,7 @@ export class EmbeddedSqsStore implements SqsStore {
     now: number,
     wanted: number,
     out: ReceivedMessage[],
-    take: (row: MessageRow) => "delivered" | "redriven" | "skipped",
+    take: (row: ScanRow) => "delivered" | "redriven" | "skipped",
   ): void {
     const blocked = new Set(
       (this.statements.inFlightGroups.all(queue.row.id, now) as { group_id: string | null }[]).map(
@@ -371,7 +434,7 @@ export class EmbeddedSqsStore implements SqsStore {
     let after = 0;
     let scanned = 0;
     while (out.length < wanted && scanned < MAX_SCANNED_PER_RECEIVE) {
-      const rows = this.statements.rowsInOrder.all(queue.row.id, after, 256) as MessageRow[];
+      const rows = this.statements.rowsInOrder.all(queue.row.id, after, 256) as ScanRow[];
       if (rows.length === 0) return;
       for (const row of rows) {
         after = row.seq;
@@ -448,14 +511,18 @@ export class EmbeddedSqsStore implements SqsStore {
   }
 
   async deleteMessage(name: string, receiptHandle: string): Promise<void> {
-    const [result] = await this.deleteMessages(name, [receiptHandle], false);
+    const [result] = await this.deleteEntries(name, [receiptHandle], false);
     if (result?.error) throw result.error;
   }
 
-  async deleteMessages(
+  async deleteMessages(name: string, receiptHandles: readonly string[]): Promise<ReceiptEntryResult[]> {
+    return this.deleteEntries(name, receiptHandles, true);
+  }
+
+  private async deleteEntries(
     name: string,
     receiptHandles: readonly string[],
-    batch = true,
+    batch: boolean,
   ): Promise<ReceiptEntryResult[]> {
     return this.guard(async () => {
       if (batch) checkReceiptBatch(receiptHandles.length);
@@ -523,7 +590,10 @@ export class EmbeddedSqsStore implements SqsStore {
     });
   }
 
+  /** Commits the sends already accepted, then refuses any more and ends the long polls. */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.flushSends();
     this.closed = true;
     this.wakeups.close();
   }
@@ -536,7 +606,7 @@ export class EmbeddedSqsStore implements SqsStore {
   }
 
   private queue(name: string): Queue {
-    if (typeof name !== "string") throw queueDoesNotExist();
+    if (typeof name !== "string" || name.length === 0 || name.length > 80) throw queueDoesNotExist();
     const queue = this.findQueue(name);
     if (queue === undefined) throw queueDoesNotExist();
     return queue;
@@ -601,9 +671,10 @@ function prepare(db: Database.Database) {
     syncNormal: db.prepare("PRAGMA synchronous = NORMAL"),
     syncFull: db.prepare("PRAGMA synchronous = FULL"),
     insertQueue: db.prepare(
-      "INSERT INTO sqs_queues (id, name, settings, created_ms, modified_ms) VALUES (?, ?, ?, ?, ?)",
+      "INSERT INTO sqs_queues (id, name, settings, created_ms, modified_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
     ),
     queueByName: db.prepare("SELECT * FROM sqs_queues WHERE name = ?"),
+    queueById: db.prepare("SELECT * FROM sqs_queues WHERE id = ?"),
     listQueues: db.prepare(
       "SELECT * FROM sqs_queues WHERE substr(name, 1, ?) = ? AND name > ? ORDER BY name LIMIT ?",
     ),
@@ -636,9 +707,12 @@ function prepare(db: Database.Database) {
       "SELECT DISTINCT group_id FROM sqs_messages WHERE queue_id = ? AND visible_ms > ? AND receive_count > 0",
     ),
     visibleRows: db.prepare(
-      "SELECT * FROM sqs_messages WHERE queue_id = ? AND visible_ms <= ? ORDER BY visible_ms, seq LIMIT ?",
+      `SELECT ${SCAN_COLUMNS} FROM sqs_messages WHERE queue_id = ? AND visible_ms <= ? ORDER BY visible_ms, seq LIMIT ?`,
     ),
-    rowsInOrder: db.prepare("SELECT * FROM sqs_messages WHERE queue_id = ? AND seq > ? ORDER BY seq LIMIT ?"),
+    rowsInOrder: db.prepare(
+      `SELECT ${SCAN_COLUMNS} FROM sqs_messages WHERE queue_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+    ),
+    rowBySeq: db.prepare("SELECT * FROM sqs_messages WHERE seq = ?"),
     nextVisible: db.prepare(
       "SELECT min(visible_ms) AS next FROM sqs_messages WHERE queue_id = ? AND visible_ms > ?",
     ),

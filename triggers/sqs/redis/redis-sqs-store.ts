@@ -13,6 +13,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { Redis, type RedisOptions } from "ioredis";
+import { settlesWithin } from "../../../runtime/async/settles-within.js";
 import { LOCAL_ACCOUNT_ID } from "../../../runtime/manifest/local-account.js";
 import {
   type CheckedMessage,
@@ -377,7 +378,8 @@ export class RedisSqsStore implements SqsStore {
       const first = await this.queue(name);
       const receive = checkReceive(first.settings, options);
       const deadline = Date.now() + receive.waitMs;
-      if (receive.waitMs > 0) await this.listen();
+      // Subscribed before the first look, so that no send after it goes unheard; never past the wait itself.
+      if (receive.waitMs > 0) await settlesWithin(this.listen(), Math.min(receive.waitMs, this.timeoutMs));
       for (;;) {
         const queue = await this.queue(name);
         const received = await this.receiveNow(queue, receive.max, receive.visibilityMs);

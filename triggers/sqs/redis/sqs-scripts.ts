@@ -2,7 +2,7 @@
  * The Redis SQS store's Lua scripts: each move of a message is one script, so it is atomic across every Lambkin
  * process sharing the Redis (two receivers never take one message; a redrive never loses or doubles one).
  *
- * Layout under `<base>` = `<LAMBKIN_REDIS_PREFIX>:sqs` (redis-sqs-layout.ts):
+ * Layout under `<base>` = `<LAMBKIN_REDIS_PREFIX>:sqs` (built in RedisSqsStore):
  * - `<base>:queues` hash name → JSON {settings, created_ms, modified_ms}; `<base>:queue-ids` hash name → id of
  *   the queue's current incarnation (a new one at CreateQueue and at PurgeQueue: the old messages become
  *   unreachable at once, and are dropped in chunks after); `<base>:queue-names` sorted set (for ListQueues).
