@@ -30,35 +30,47 @@ interface PendingCheck {
   readonly query: Record<string, string[]>;
 }
 
-export function sigV4Authentication(accessKeys: ReadonlyMap<string, string>): SigV4Authentication {
+export function sigV4Authentication(
+  accessKeys: ReadonlyMap<string, string>,
+  target: { readonly service?: string; readonly urlOf?: (request: FastifyRequest) => string } = {},
+): SigV4Authentication {
+  const check = (request: FastifyRequest) =>
+    preliminaryCheck(accessKeys, request, {
+      ...(target.service === undefined ? {} : { service: target.service }),
+      ...(target.urlOf === undefined ? {} : { url: target.urlOf(request) }),
+    });
   const pending = new WeakMap<FastifyRequest, PendingCheck>();
   return {
     async beforeBody(request) {
       if (accessKeys.size === 0) return;
-      pending.set(request, preliminaryCheck(accessKeys, request));
+      pending.set(request, check(request));
     },
     async afterBody(request) {
       if (accessKeys.size === 0) return;
       // A request that skipped onRequest (none should) is checked in full here.
-      const check = pending.get(request) ?? preliminaryCheck(accessKeys, request);
+      const claimed = pending.get(request) ?? check(request);
       const body = Buffer.isBuffer(request.body) ? request.body : undefined;
-      const { rawPath, query } = check;
+      const { rawPath, query } = claimed;
       await checkSignature(
-        check.claim,
-        check.secret,
+        claimed.claim,
+        claimed.secret,
         { method: request.method, rawPath, query, headers: request.headers, body },
-        check.signedAt,
+        claimed.signedAt,
       );
     },
   };
 }
 
-/** Everything that can be checked from the headers and URL alone; throws the ApiError AWS would answer. */
+/**
+ * Everything that can be checked from the headers and URL alone; throws the ApiError AWS would answer. Other AWS
+ * services served on the gateway (gateway/aws-protocols/) pass their scope's service and the URL as it was sent.
+ */
 export function preliminaryCheck(
   accessKeys: ReadonlyMap<string, string>,
   request: FastifyRequest,
+  target: { readonly service?: string; readonly url?: string } = {},
 ): PendingCheck {
-  const { rawPath, query } = splitUrl(request.raw.url ?? request.url);
+  const { rawPath, query } = splitUrl(target.url ?? request.raw.url ?? request.url);
   const claim = signatureClaim(request, query);
   const secret = accessKeys.get(claim.accessKeyId);
   if (secret === undefined) {
@@ -67,7 +79,7 @@ export function preliminaryCheck(
       "The security token included in the request is invalid.",
     );
   }
-  checkCredentialScope(claim);
+  checkCredentialScope(claim, target.service);
   const signedAt = checkSigningTime(claim, new Date());
   return { claim, secret, signedAt, rawPath, query };
 }

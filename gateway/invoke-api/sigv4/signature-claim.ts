@@ -40,7 +40,7 @@ export interface SignatureClaim {
 }
 
 export function signatureClaim(
-  request: FastifyRequest,
+  request: Pick<FastifyRequest, "headers">,
   query: Readonly<Record<string, string[]>>,
 ): SignatureClaim {
   const authorization = request.headers.authorization;
@@ -143,7 +143,7 @@ function signedHeaderNames(text: string): string[] {
   return text.split(";").map((name) => name.trim().toLowerCase());
 }
 
-function headerValue(request: FastifyRequest, name: string): string | undefined {
+function headerValue(request: Pick<FastifyRequest, "headers">, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
 }

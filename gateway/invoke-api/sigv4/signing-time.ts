@@ -35,10 +35,10 @@ export function checkSigningTime(claim: SignatureClaim, now: Date): Date {
   return signedAt;
 }
 
-/** Lambda only accepts signatures made for itself, with the standard terminator. */
-export function checkCredentialScope(claim: SignatureClaim): void {
-  if (claim.scope.service !== "lambda")
-    throw invalid("Credential should be scoped to correct service: 'lambda'.");
+/** A service only accepts signatures made for itself (Lambda's: `lambda`), with the standard terminator. */
+export function checkCredentialScope(claim: SignatureClaim, service = "lambda"): void {
+  if (claim.scope.service !== service)
+    throw invalid(`Credential should be scoped to correct service: '${service}'.`);
   if (claim.scope.terminator !== "aws4_request") {
     throw invalid(
       `Credential should be scoped with a valid terminator: 'aws4_request', not '${claim.scope.terminator}'.`,
