@@ -18,7 +18,7 @@ import { type ScheduleEventContext, scheduleRules } from "./schedule-events.js";
 import type { ScheduleRule } from "./schedule-rule.js";
 import { isMapping, type VariableResolver } from "./variable-resolver.js";
 
-/** Event types Lambkin keeps in a function's definition (API Gateway v1/v2, EventBridge schedules, SQS, S3, streams). */
+/** Event types Lambkin keeps in a function's definition (API Gateway v1/v2, EventBridge schedules, SQS, S3, streams, SNS). */
 export const SUPPORTED_EVENT_TYPES: ReadonlySet<string> = new Set([
   "http",
   "httpApi",
@@ -26,6 +26,7 @@ export const SUPPORTED_EVENT_TYPES: ReadonlySet<string> = new Set([
   "sqs",
   "s3",
   "stream",
+  "sns",
 ]);
 
 /**

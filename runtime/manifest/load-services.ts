@@ -11,6 +11,7 @@ import { ManifestError, type ManifestWarning } from "./manifest-error.js";
 import { type S3NotificationRule, s3NotificationRules } from "./s3-events.js";
 import type { ScheduleRule } from "./schedule-rule.js";
 import type { ServiceResource } from "./service-resources.js";
+import { type SnsDeclarations, snsDeclarations } from "./sns-events.js";
 
 export interface LoadOptions {
   /** `--stage`: overrides `provider.stage`, as `${opt:stage}` does in the Serverless Framework. */
@@ -27,6 +28,8 @@ export interface LoadedServices {
   readonly resources: ServiceResource[];
   /** The bucket notifications the functions' `s3` events configure, validated across every service. */
   readonly s3Notifications: S3NotificationRule[];
+  /** The topics and subscriptions of `sns` events and AWS::SNS::Topic resources (sns-events.ts). */
+  readonly sns: Omit<SnsDeclarations, "warnings">;
   readonly warnings: ManifestWarning[];
 }
 
@@ -54,7 +57,9 @@ export async function loadServices(dir: string, options: LoadOptions = {}): Prom
     resources.push(...service.resources);
     warnings.push(...service.warnings);
   }
-  return { functions, resources, s3Notifications: s3NotificationRules(functions), warnings };
+  const { warnings: snsWarnings, ...sns } = snsDeclarations(functions, resources);
+  warnings.push(...snsWarnings);
+  return { functions, resources, s3Notifications: s3NotificationRules(functions), sns, warnings };
 }
 
 /** EventBridge rule names (and Scheduler schedule names) are unique per account and region, like function names. */
