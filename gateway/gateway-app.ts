@@ -14,6 +14,7 @@ import type { S3Notifications } from "../triggers/s3/s3-notifications.js";
 import { apiGatewayPlugin } from "./api-gateway/api-gateway-plugin.js";
 import { buildRouteTable } from "./api-gateway/build-route-table.js";
 import { MAX_REQUEST_BODY_BYTES } from "./api-gateway/gateway-responses.js";
+import { type AwsServiceDefinition, awsServicePlugin, awsServiceRewriteUrl } from "./aws-protocols/index.js";
 import { type ClientTimeouts, clientTimeoutsFromEnvironment } from "./client-timeouts.js";
 import { frontDoor } from "./front-door.js";
 import type { GatewayBackend } from "./gateway-backend.js";
@@ -32,6 +33,8 @@ export interface GatewayOptions {
   readonly deadLetters?: DeadLetterStore;
   /** The bucket notifications that POST /_lambkin/s3-events feeds (functions' `s3` events). */
   readonly s3Notifications?: S3Notifications;
+  /** AWS services served on this port, told apart by their SigV4 credential scope (aws-protocols/): SNS, … */
+  readonly awsServices?: readonly AwsServiceDefinition[];
 }
 
 export async function createGateway(options: GatewayOptions): Promise<FastifyInstance> {
@@ -40,7 +43,9 @@ export async function createGateway(options: GatewayOptions): Promise<FastifyIns
   const routes = await buildRouteTable(options.backend.registry.all());
   const log = options.logger.child({ component: "gateway" }) as FastifyBaseLogger;
   const door = frontDoor({ table: routes.table, accessKeys, log });
+  const awsServices = options.awsServices ?? [];
   const app = Fastify({
+    rewriteUrl: awsServiceRewriteUrl(awsServices.map((definition) => ({ service: definition.service }))),
     loggerInstance: log,
     logController: new LogController({ disableRequestLogging: true }),
     // Each route caps its own body lower (Lambda: 6 MB); nothing is ever read past API Gateway's 10 MB.
@@ -60,6 +65,7 @@ export async function createGateway(options: GatewayOptions): Promise<FastifyIns
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
   await app.register(invokeApiPlugin, { backend: options.backend, accessKeys });
   await app.register(apiGatewayPlugin, { backend: options.backend, routes });
+  for (const definition of awsServices) await app.register(awsServicePlugin, { definition, accessKeys });
   if (options.deadLetters) {
     await app.register(lambkinApiPlugin, {
       deadLetters: options.deadLetters,

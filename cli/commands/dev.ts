@@ -10,11 +10,13 @@
 import pc from "picocolors";
 import type { Logger } from "pino";
 import { createGateway } from "../../gateway/gateway-app.js";
+import { snsServiceDefinition } from "../../gateway/sns-api/sns-api.js";
 import { startRuntime } from "../../runtime/lambkin-runtime.js";
 import { startAsyncInvocations } from "../../triggers/async/async-invocations.js";
 import { retryPolicyFromEnvironment } from "../../triggers/async/retry-policy.js";
 import type { ScheduleRunner } from "../../triggers/schedule/interfaces/schedule-runner.js";
 import { startSchedules } from "../../triggers/schedule/start-schedules.js";
+import { startSns } from "../../triggers/sns/start-sns.js";
 import { accessKeysFromEnvironment } from "../access-keys.js";
 import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
 import { redisPrefixOf, redisUrlOf, stateFolder } from "../state-folder.js";
@@ -54,16 +56,33 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   const queue = await openReadyQueue({ redisUrl, stateDir: stateFolder(flags.state), prefix }, logger, () =>
     runtime.close(),
   );
-  const async = startAsyncInvocations({ runtime, queue, logger, retries });
+  const sns = await startSns({
+    queue,
+    redisUrl,
+    prefix,
+    registry: runtime.registry,
+    declarations: runtime.services.sns,
+    logger,
+  });
+  const async = startAsyncInvocations({
+    runtime,
+    queue,
+    logger,
+    retries,
+    destinationServices: sns.destinationServices,
+  });
+  sns.bindInvocations(async.invocations);
   let schedules: ScheduleRunner | undefined;
   const closeAll = async () => {
     await schedules?.close();
+    await sns.close();
     await async.consumer.close({ timeoutMs: 0 });
     await runtime.close();
     await queue.close({ timeoutMs: 0 });
   };
   try {
     schedules = await startSchedules({ registry: runtime.registry, queue, redisUrl, prefix, logger });
+    await sns.declare();
   } catch (error) {
     await closeAll();
     throw error;
@@ -74,8 +93,10 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     accessKeys,
     deadLetters: queue.deadLetters,
     s3Notifications: s3NotificationsOf(runtime.registry, async.invocations),
+    awsServices: [snsServiceDefinition(sns.service)],
   });
   const address = await listenOrExplain(gateway, port, host, closeAll);
+  sns.setEndpointUrl(address);
   describeFunctions(runtime.registry, logger);
   describeAccessKeys(accessKeys, logger);
   logger.info(

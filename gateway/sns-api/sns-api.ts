@@ -2,8 +2,9 @@
  * The SNS API on the gateway's port: requests whose SigV4 credential scope names `sns`
  * (aws-protocols/aws-service-router.ts) are served here, in the query protocol, by the SnsService.
  */
-import type { AwsServiceDefinition, AwsServiceRoute } from "../aws-protocols/index.js";
+
 import type { SnsService } from "../../triggers/sns/sns-service.js";
+import type { AwsServiceDefinition, AwsServiceRoute } from "../aws-protocols/index.js";
 import { handleSnsAction, SNS_ACTIONS, SNS_NAMESPACE } from "./sns-query-actions.js";
 
 /**

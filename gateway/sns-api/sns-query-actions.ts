@@ -5,14 +5,20 @@
  * `MessageAttributes.entry.N.Name/Value.*`, lists as `member.N`), calls the SnsService and writes the result's
  * members. SnsErrors become AwsErrors with SNS's codes and statuses.
  */
+
+import { invalidParameter, isSnsError, SnsError } from "../../triggers/sns/interfaces/sns-errors.js";
+import type { SnsSubscription } from "../../triggers/sns/interfaces/topic-model.js";
+import {
+  MAX_BATCH_ENTRIES,
+  MAX_MESSAGE_ATTRIBUTES,
+  type PublishInput,
+  type SnsAttributeValue,
+} from "../../triggers/sns/sns-message.js";
+import type { SnsService } from "../../triggers/sns/sns-service.js";
 import { AwsError } from "../aws-protocols/aws-error.js";
 import type { QueryParameters } from "../aws-protocols/query-form.js";
 import { flatMapEntries, flatStringMap, structList } from "../aws-protocols/query-structures.js";
 import { element, type XmlChild } from "../aws-protocols/xml-writer.js";
-import { invalidParameter, isSnsError, SnsError } from "../../triggers/sns/interfaces/sns-errors.js";
-import type { SnsSubscription } from "../../triggers/sns/interfaces/topic-model.js";
-import { MAX_BATCH_ENTRIES, MAX_MESSAGE_ATTRIBUTES, type PublishInput, type SnsAttributeValue } from "../../triggers/sns/sns-message.js";
-import type { SnsService } from "../../triggers/sns/sns-service.js";
 
 export const SNS_NAMESPACE = "http://sns.amazonaws.com/doc/2010-03-31/";
 
@@ -179,21 +185,28 @@ export function asAwsError(error: SnsError): AwsError {
 function required(p: QueryParameters, name: string): string {
   const value = p.get(name);
   if (value === undefined || value === "") {
-    throw new SnsError("InvalidParameter", `Invalid parameter: ${name} Reason: no value for required parameter`);
+    throw new SnsError(
+      "InvalidParameter",
+      `Invalid parameter: ${name} Reason: no value for required parameter`,
+    );
   }
   return value;
 }
 
 function attributesOf(p: QueryParameters): Record<string, string> {
   const map = flatStringMap(p, "Attributes.entry", MAX_ATTRIBUTE_ENTRIES, "key", "value") ?? {};
-  if (Object.keys(map).length > MAX_ATTRIBUTE_ENTRIES) throw invalidParameter("Attributes Reason: too many attributes");
+  if (Object.keys(map).length > MAX_ATTRIBUTE_ENTRIES)
+    throw invalidParameter("Attributes Reason: too many attributes");
   return map;
 }
 
 function publishInput(p: QueryParameters): PublishInput {
   const message = p.get("Message");
   if (message === undefined) {
-    throw new SnsError("InvalidParameter", "Invalid parameter: Message Reason: no value for required parameter");
+    throw new SnsError(
+      "InvalidParameter",
+      "Invalid parameter: Message Reason: no value for required parameter",
+    );
   }
   const optional = (name: string) => p.get(name);
   const subject = optional("Subject");
@@ -241,11 +254,17 @@ function messageAttributesOf(p: QueryParameters): Record<string, SnsAttributeVal
 function attributeMap(attributes: Readonly<Record<string, string>>): XmlChild {
   return element(
     "Attributes",
-    ...Object.entries(attributes).map(([key, value]) => element("entry", element("key", key), element("value", value))),
+    ...Object.entries(attributes).map(([key, value]) =>
+      element("entry", element("key", key), element("value", value)),
+    ),
   );
 }
 
-function subscriptionsPage(service: SnsService, items: readonly SnsSubscription[], nextToken?: string): XmlChild[] {
+function subscriptionsPage(
+  service: SnsService,
+  items: readonly SnsSubscription[],
+  nextToken?: string,
+): XmlChild[] {
   return [
     element(
       "Subscriptions",

@@ -135,7 +135,11 @@ function target(
 
 /** An intrinsic computed when it can be (the destination then names the resource's real ARN), else as written. */
 function computed(value: unknown, path: KeyPath, compute: IntrinsicComputer | undefined): unknown {
-  if (!compute || !isMapping(value) || !Object.keys(value).some((key) => key === "Ref" || key.startsWith("Fn::"))) {
+  if (
+    !compute ||
+    !isMapping(value) ||
+    !Object.keys(value).some((key) => key === "Ref" || key.startsWith("Fn::"))
+  ) {
     return value;
   }
   try {
@@ -243,6 +247,8 @@ export function readAsyncInvocationConfig(
       : DEFAULT_ASYNC_INVOCATION_CONFIG.maximumEventAgeSeconds,
     ...(onSuccess ? { onSuccess } : {}),
     ...(onFailure ? { onFailure } : {}),
-    ...(onError ? { deadLetter: target(onError.value, file, onError.path, ["queue", "topic"], compute) } : {}),
+    ...(onError
+      ? { deadLetter: target(onError.value, file, onError.path, ["queue", "topic"], compute) }
+      : {}),
   };
 }

@@ -52,10 +52,17 @@ export interface SnsDeclarations {
 
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:([a-z0-9-]+):([0-9]{12}):([A-Za-z0-9_-]{1,256}(?:\.fifo)?)$/;
 const TOPIC_NAME = /^[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
-const FIX = "Write e.g. - sns: orders, - sns: arn:aws:sns:us-east-1:000000000000:orders, or - sns: { topicName: orders, filterPolicy: { kind: [order] } }";
+const FIX =
+  "Write e.g. - sns: orders, - sns: arn:aws:sns:us-east-1:000000000000:orders, or - sns: { topicName: orders, filterPolicy: { kind: [order] } }";
 
 const EVENT_KEYS_KEPT = new Set(["arn", "topicName", "displayName", "filterPolicy", "filterPolicyScope"]);
-const TOPIC_PROPERTIES_KEPT = new Set(["TopicName", "FifoTopic", "ContentBasedDeduplication", "DisplayName", "Subscription"]);
+const TOPIC_PROPERTIES_KEPT = new Set([
+  "TopicName",
+  "FifoTopic",
+  "ContentBasedDeduplication",
+  "DisplayName",
+  "Subscription",
+]);
 
 export function snsDeclarations(
   functions: readonly FunctionDefinition[],
@@ -91,31 +98,78 @@ function topicResource(resource: ServiceResource, result: SnsDeclarations): void
   }
   if (typeof p.DisplayName === "string") attributes.DisplayName = p.DisplayName;
   const arn = resource.attributes.TopicArn ?? resource.ref;
-  result.topics.push({ arn, name: resource.name, attributes, manifestPath: file, keyPath: formatKeyPath(resource.keyPath) });
+  result.topics.push({
+    arn,
+    name: resource.name,
+    attributes,
+    manifestPath: file,
+    keyPath: formatKeyPath(resource.keyPath),
+  });
   const subscriptions = p.Subscription;
   if (subscriptions === undefined) return;
   if (!Array.isArray(subscriptions)) {
-    throw new ManifestError(file, [...path, "Subscription"], `must be a list of { Endpoint, Protocol }, not ${describeValue(subscriptions)}`, "Write e.g. Subscription: [{ Endpoint: !GetAtt Queue.Arn, Protocol: sqs }]", "LKN_ERR_MANIFEST_INVALID");
+    throw new ManifestError(
+      file,
+      [...path, "Subscription"],
+      `must be a list of { Endpoint, Protocol }, not ${describeValue(subscriptions)}`,
+      "Write e.g. Subscription: [{ Endpoint: !GetAtt Queue.Arn, Protocol: sqs }]",
+      "LKN_ERR_MANIFEST_INVALID",
+    );
   }
   subscriptions.forEach((subscription, index) => {
     const at = [...path, "Subscription", index];
-    if (!isMapping(subscription) || typeof subscription.Endpoint !== "string" || typeof subscription.Protocol !== "string") {
-      throw new ManifestError(file, at, `must be { Endpoint, Protocol } with computed strings, not ${describeValue(subscription)}`, "Give the endpoint's ARN (e.g. !GetAtt Queue.Arn) and a protocol (sqs, lambda, email)", "LKN_ERR_MANIFEST_INVALID");
+    if (
+      !isMapping(subscription) ||
+      typeof subscription.Endpoint !== "string" ||
+      typeof subscription.Protocol !== "string"
+    ) {
+      throw new ManifestError(
+        file,
+        at,
+        `must be { Endpoint, Protocol } with computed strings, not ${describeValue(subscription)}`,
+        "Give the endpoint's ARN (e.g. !GetAtt Queue.Arn) and a protocol (sqs, lambda, email)",
+        "LKN_ERR_MANIFEST_INVALID",
+      );
     }
-    result.subscriptions.push({ topicArn: arn, protocol: subscription.Protocol, endpoint: subscription.Endpoint, attributes: {}, manifestPath: file, keyPath: formatKeyPath(at) });
+    result.subscriptions.push({
+      topicArn: arn,
+      protocol: subscription.Protocol,
+      endpoint: subscription.Endpoint,
+      attributes: {},
+      manifestPath: file,
+      keyPath: formatKeyPath(at),
+    });
   });
 }
 
 function snsEvent(fn: FunctionDefinition, written: unknown, path: KeyPath, result: SnsDeclarations): void {
   const file = fn.manifestPath;
   const settings: Record<string, unknown> =
-    typeof written === "string" ? (written.startsWith("arn:") ? { arn: written } : { topicName: written }) : isMapping(written) ? written : {};
+    typeof written === "string"
+      ? written.startsWith("arn:")
+        ? { arn: written }
+        : { topicName: written }
+      : isMapping(written)
+        ? written
+        : {};
   if (typeof written !== "string" && !isMapping(written)) {
-    throw new ManifestError(file, path, `must be a topic name, a topic ARN or { arn | topicName, filterPolicy }, not ${describeValue(written)}`, FIX, "LKN_ERR_MANIFEST_EVENT");
+    throw new ManifestError(
+      file,
+      path,
+      `must be a topic name, a topic ARN or { arn | topicName, filterPolicy }, not ${describeValue(written)}`,
+      FIX,
+      "LKN_ERR_MANIFEST_EVENT",
+    );
   }
   for (const key of Object.keys(settings)) {
     if (!EVENT_KEYS_KEPT.has(key)) {
-      result.warnings.push(manifestWarning(file, [...path, key], `not reproduced by Lambkin: the subscription is made without it${key === "redrivePolicy" ? " (a delivery that fails is dropped, not sent to a dead-letter queue)" : ""}`));
+      result.warnings.push(
+        manifestWarning(
+          file,
+          [...path, key],
+          `not reproduced by Lambkin: the subscription is made without it${key === "redrivePolicy" ? " (a delivery that fails is dropped, not sent to a dead-letter queue)" : ""}`,
+        ),
+      );
     }
   }
   let arn: string;
@@ -124,13 +178,25 @@ function snsEvent(fn: FunctionDefinition, written: unknown, path: KeyPath, resul
   if (settings.arn !== undefined) {
     const match = typeof settings.arn === "string" ? TOPIC_ARN.exec(settings.arn) : null;
     if (!match) {
-      throw new ManifestError(file, [...path, "arn"], `must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>), not ${describeValue(settings.arn)}`, FIX, "LKN_ERR_MANIFEST_EVENT");
+      throw new ManifestError(
+        file,
+        [...path, "arn"],
+        `must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>), not ${describeValue(settings.arn)}`,
+        FIX,
+        "LKN_ERR_MANIFEST_EVENT",
+      );
     }
     arn = settings.arn as string;
     name = match[3] as string;
   } else {
     if (typeof settings.topicName !== "string" || !TOPIC_NAME.test(settings.topicName)) {
-      throw new ManifestError(file, [...path, "topicName"], `must be a topic name (1–256 letters, digits, - and _), not ${describeValue(settings.topicName)}`, FIX, "LKN_ERR_MANIFEST_EVENT");
+      throw new ManifestError(
+        file,
+        [...path, "topicName"],
+        `must be a topic name (1–256 letters, digits, - and _), not ${describeValue(settings.topicName)}`,
+        FIX,
+        "LKN_ERR_MANIFEST_EVENT",
+      );
     }
     name = settings.topicName;
     arn = localArn("sns", fn.region, name);
@@ -141,13 +207,25 @@ function snsEvent(fn: FunctionDefinition, written: unknown, path: KeyPath, resul
   const subscription: Record<string, string> = {};
   if (settings.filterPolicy !== undefined) {
     if (!isMapping(settings.filterPolicy)) {
-      throw new ManifestError(file, [...path, "filterPolicy"], `must be a filter policy object, not ${describeValue(settings.filterPolicy)}`, "Write e.g. filterPolicy: { kind: [order], amount: [{ numeric: ['>', 100] }] }", "LKN_ERR_MANIFEST_EVENT");
+      throw new ManifestError(
+        file,
+        [...path, "filterPolicy"],
+        `must be a filter policy object, not ${describeValue(settings.filterPolicy)}`,
+        "Write e.g. filterPolicy: { kind: [order], amount: [{ numeric: ['>', 100] }] }",
+        "LKN_ERR_MANIFEST_EVENT",
+      );
     }
     subscription.FilterPolicy = JSON.stringify(settings.filterPolicy);
   }
   if (settings.filterPolicyScope !== undefined) {
     if (settings.filterPolicyScope !== "MessageAttributes" && settings.filterPolicyScope !== "MessageBody") {
-      throw new ManifestError(file, [...path, "filterPolicyScope"], `must be MessageAttributes or MessageBody, not ${describeValue(settings.filterPolicyScope)}`, "Write filterPolicyScope: MessageBody to filter on the message's JSON", "LKN_ERR_MANIFEST_EVENT");
+      throw new ManifestError(
+        file,
+        [...path, "filterPolicyScope"],
+        `must be MessageAttributes or MessageBody, not ${describeValue(settings.filterPolicyScope)}`,
+        "Write filterPolicyScope: MessageBody to filter on the message's JSON",
+        "LKN_ERR_MANIFEST_EVENT",
+      );
     }
     subscription.FilterPolicyScope = settings.filterPolicyScope;
   }

@@ -14,10 +14,10 @@ import { newTraceId } from "../../runtime/invoker/trace-id.js";
 import type { DestinationTarget } from "../../runtime/manifest/async-invocation-config.js";
 import type { FunctionDefinition } from "../../runtime/manifest/function-definition.js";
 import type { FunctionRegistry } from "../../runtime/manifest/function-registry.js";
+import type { PublishInput } from "../sns/sns-message.js";
 import type { MessageAttributes } from "../sqs/interfaces/message-model.js";
 import { FIFO_SUFFIX, queueNameOfArn } from "../sqs/interfaces/queue-model.js";
 import type { SqsStore } from "../sqs/interfaces/sqs-store.js";
-import type { PublishInput } from "../sns/sns-message.js";
 import type { DestinationRecord } from "./destination-record.js";
 
 /** The failed event as a dead-letter queue receives it: the event, with Lambda's three message attributes. */
@@ -90,7 +90,9 @@ export function destinations(
     return fn;
   };
   const unavailable = (target: DestinationTarget, why: string): never => {
-    throw new DestinationUnavailableError(`${target.reference} (${target.keyPath}) cannot receive it: ${why}`);
+    throw new DestinationUnavailableError(
+      `${target.reference} (${target.keyPath}) cannot receive it: ${why}`,
+    );
   };
   /** Sends to a queue or topic; whatever stops it is a DestinationUnavailableError (the event is kept). */
   const send = async (target: DestinationTarget, message: DestinationMessage): Promise<void> => {
@@ -141,7 +143,8 @@ export function destinations(
       });
     },
     async deliverDeadLetter(_source, target, message) {
-      if (target.kind === "function") return unavailable(target, "a dead-letter queue is an SQS queue or SNS topic");
+      if (target.kind === "function")
+        return unavailable(target, "a dead-letter queue is an SQS queue or SNS topic");
       // The event itself, with the attributes Lambda sets on it
       // (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html#invocation-dlq).
       return send(target, {

@@ -14,7 +14,7 @@
  * 150 combinations of values, 256 KB of JSON, nesting bounded.
  */
 import { BlockList, isIP } from "node:net";
-import { invalidParameter, SnsError } from "./interfaces/sns-errors.js";
+import { invalidParameter, type SnsError } from "./interfaces/sns-errors.js";
 
 export type FilterPolicyScope = "MessageAttributes" | "MessageBody";
 
@@ -55,8 +55,12 @@ type Branches = KeyRule[][];
 const problem = (reason: string): SnsError => invalidParameter(`FilterPolicy: ${reason}`);
 
 /** Parses and checks a policy; InvalidParameter as SNS answers it for a bad one. */
-export function compileFilterPolicy(text: string, scope: FilterPolicyScope = "MessageAttributes"): FilterPolicy {
-  if (Buffer.byteLength(text, "utf8") > FILTER_POLICY_LIMITS.maxBytes) throw problem("Filter policy is too long");
+export function compileFilterPolicy(
+  text: string,
+  scope: FilterPolicyScope = "MessageAttributes",
+): FilterPolicy {
+  if (Buffer.byteLength(text, "utf8") > FILTER_POLICY_LIMITS.maxBytes)
+    throw problem("Filter policy is too long");
   let policy: unknown;
   try {
     policy = JSON.parse(text);
@@ -74,7 +78,8 @@ export function compileFilterPolicy(text: string, scope: FilterPolicyScope = "Me
   if (combinations > FILTER_POLICY_LIMITS.maxCombinations) throw problem("Filter policy is too complex");
   return {
     matches(message) {
-      const lookup = scope === "MessageBody" ? bodyLookup(message.message) : attributeLookup(message.attributes);
+      const lookup =
+        scope === "MessageBody" ? bodyLookup(message.message) : attributeLookup(message.attributes);
       if (lookup === undefined) return false;
       return branches.some((branch) => branch.every((rule) => ruleMatches(rule, lookup)));
     },
@@ -194,16 +199,25 @@ function condition(value: unknown, key: string): Condition {
   const operand = value[operator];
   switch (operator) {
     case "prefix":
-      return stringOperand(operand, key, operator, (text) => (actual) =>
-        typeof actual === "string" && actual.startsWith(text),
+      return stringOperand(
+        operand,
+        key,
+        operator,
+        (text) => (actual) => typeof actual === "string" && actual.startsWith(text),
       );
     case "suffix":
-      return stringOperand(operand, key, operator, (text) => (actual) =>
-        typeof actual === "string" && actual.endsWith(text),
+      return stringOperand(
+        operand,
+        key,
+        operator,
+        (text) => (actual) => typeof actual === "string" && actual.endsWith(text),
       );
     case "equals-ignore-case":
-      return stringOperand(operand, key, operator, (text) => (actual) =>
-        typeof actual === "string" && actual.toLowerCase() === text.toLowerCase(),
+      return stringOperand(
+        operand,
+        key,
+        operator,
+        (text) => (actual) => typeof actual === "string" && actual.toLowerCase() === text.toLowerCase(),
       );
     case "exists":
       if (typeof operand !== "boolean") throw problem(`"${key}": exists must be true or false`);
@@ -260,7 +274,8 @@ function numeric(operand: unknown, key: string): Condition {
     }
     tests.push((actual) => compare(actual, bound));
   }
-  return (actual) => typeof actual === "number" && Number.isFinite(actual) && tests.every((test) => test(actual));
+  return (actual) =>
+    typeof actual === "number" && Number.isFinite(actual) && tests.every((test) => test(actual));
 }
 
 function anythingBut(operand: unknown, key: string): Condition {
@@ -269,7 +284,10 @@ function anythingBut(operand: unknown, key: string): Condition {
     return (actual) => typeof actual === "string" && !inner(actual);
   }
   const excluded = Array.isArray(operand) ? operand : [operand];
-  if (excluded.length === 0 || !excluded.every((item) => typeof item === "string" || typeof item === "number")) {
+  if (
+    excluded.length === 0 ||
+    !excluded.every((item) => typeof item === "string" || typeof item === "number")
+  ) {
     throw problem(`"${key}": anything-but takes a string, a number, a list of them, or {prefix}/{suffix}`);
   }
   return (actual) =>

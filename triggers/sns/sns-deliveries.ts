@@ -45,7 +45,10 @@ export function deliveries(targets: DeliveryTargets): Deliveries {
     const code = "LKN_WRN_SNS_DELIVERY_FAILED";
     targets.logger.warn(
       { code, subscriptionArn: delivery.subscription.arn, messageId: delivery.notification.messageId },
-      coded(code, `message ${delivery.notification.messageId} of ${delivery.notification.topicArn} not delivered to ${delivery.subscription.endpoint}: ${why}`),
+      coded(
+        code,
+        `message ${delivery.notification.messageId} of ${delivery.notification.topicArn} not delivered to ${delivery.subscription.endpoint}: ${why}`,
+      ),
     );
   };
   return {
@@ -56,7 +59,10 @@ export function deliveries(targets: DeliveryTargets): Deliveries {
       const code = "LKN_WRN_SNS_EMAIL_NOT_DELIVERED";
       targets.logger.warn(
         { code, subscriptionArn: subscription.arn },
-        coded(code, `${subscription.endpoint} (${subscription.protocol}) gets no mail: Lambkin's local mail service comes with a later version`),
+        coded(
+          code,
+          `${subscription.endpoint} (${subscription.protocol}) gets no mail: Lambkin's local mail service comes with a later version`,
+        ),
       );
     },
   };
@@ -109,9 +115,13 @@ export function deliveries(targets: DeliveryTargets): Deliveries {
       if (result && !result.ok) dropped(delivery, result.error.message);
     } catch (error) {
       if (isSqsError(error) && error.kind !== "ServiceUnavailable") return dropped(delivery, error.message);
-      throw new SnsError("InternalError", `the queue cannot take the message now: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new SnsError(
+        "InternalError",
+        `the queue cannot take the message now: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 }

@@ -47,7 +47,10 @@ export interface CheckedMessage {
 const ATTRIBUTE_NAME = /^[A-Za-z0-9_.-]{1,256}$/;
 const FIFO_ID = /^[\x21-\x7e]{1,128}$/;
 
-export function checkMessage(input: PublishInput, topic: { fifo: boolean; contentBasedDeduplication: boolean }): CheckedMessage {
+export function checkMessage(
+  input: PublishInput,
+  topic: { fifo: boolean; contentBasedDeduplication: boolean },
+): CheckedMessage {
   if (input.message === "") throw invalidParameter("Empty message");
   const attributes = checkAttributes(input.messageAttributes ?? {});
   const bytes = Buffer.byteLength(input.message, "utf8") + attributeBytes(attributes);
@@ -73,7 +76,9 @@ export function checkMessage(input: PublishInput, topic: { fifo: boolean; conten
     ["MessageDeduplicationId", input.messageDeduplicationId],
   ] as const) {
     if (value !== undefined && !FIFO_ID.test(value)) {
-      throw invalidParameter(`${name} Reason: ${name} can only include alphanumeric and punctuation characters. 1 to 128 in length.`);
+      throw invalidParameter(
+        `${name} Reason: ${name} can only include alphanumeric and punctuation characters. 1 to 128 in length.`,
+      );
     }
   }
   return {
@@ -81,7 +86,9 @@ export function checkMessage(input: PublishInput, topic: { fifo: boolean; conten
     ...(input.subject === undefined ? {} : { subject: input.subject }),
     attributes,
     ...(input.messageGroupId === undefined ? {} : { messageGroupId: input.messageGroupId }),
-    ...(input.messageDeduplicationId === undefined ? {} : { messageDeduplicationId: input.messageDeduplicationId }),
+    ...(input.messageDeduplicationId === undefined
+      ? {}
+      : { messageDeduplicationId: input.messageDeduplicationId }),
     bytes,
   };
 }
@@ -133,8 +140,16 @@ function checkAttributes(attributes: SnsMessageAttributes): SnsMessageAttributes
   for (const name of names) {
     const value = attributes[name] as SnsAttributeValue;
     const reserved = /^(aws\.|amazon\.)/i.test(name);
-    if (!ATTRIBUTE_NAME.test(name) || reserved || name.startsWith(".") || name.endsWith(".") || name.includes("..")) {
-      throw invalidParameter(`MessageAttributes: The message attribute name '${name.slice(0, 256)}' is invalid`);
+    if (
+      !ATTRIBUTE_NAME.test(name) ||
+      reserved ||
+      name.startsWith(".") ||
+      name.endsWith(".") ||
+      name.includes("..")
+    ) {
+      throw invalidParameter(
+        `MessageAttributes: The message attribute name '${name.slice(0, 256)}' is invalid`,
+      );
     }
     const type = value.DataType ?? "";
     const base = type.split(".")[0];

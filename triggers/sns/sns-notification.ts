@@ -44,7 +44,10 @@ function unsubscribeUrl(n: Notification): string {
 
 function typedAttributes(attributes: SnsMessageAttributes): Record<string, { Type: string; Value: string }> {
   return Object.fromEntries(
-    Object.entries(attributes).map(([name, value]) => [name, { Type: value.DataType, Value: attributeText(value) }]),
+    Object.entries(attributes).map(([name, value]) => [
+      name,
+      { Type: value.DataType, Value: attributeText(value) },
+    ]),
   );
 }
 
@@ -76,7 +79,8 @@ export function lambdaEvent(n: Notification): unknown {
 
 /** The body an SQS subscription without raw delivery receives. */
 export function sqsEnvelope(n: Notification): string {
-  const attributes = Object.keys(n.attributes).length > 0 ? { MessageAttributes: typedAttributes(n.attributes) } : {};
+  const attributes =
+    Object.keys(n.attributes).length > 0 ? { MessageAttributes: typedAttributes(n.attributes) } : {};
   const envelope: Record<string, unknown> = {
     Type: "Notification",
     MessageId: n.messageId,
@@ -92,7 +96,9 @@ export function sqsEnvelope(n: Notification): string {
     ...attributes,
   };
   // SNS writes the envelope one key a line, `"Key" : value`.
-  const lines = Object.entries(envelope).map(([key, value]) => `  ${JSON.stringify(key)} : ${JSON.stringify(value)}`);
+  const lines = Object.entries(envelope).map(
+    ([key, value]) => `  ${JSON.stringify(key)} : ${JSON.stringify(value)}`,
+  );
   return `{\n${lines.join(",\n")}\n}`;
 }
 

@@ -8,12 +8,28 @@ import { createHash, randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { coded } from "../../runtime/errors/lambkin-codes.js";
 import { compileFilterPolicy, type FilterPolicy, type FilterPolicyScope } from "./filter-policy.js";
-import { invalidParameter, isSnsError, SnsError, subscriptionNotFound, topicNotFound } from "./interfaces/sns-errors.js";
+import {
+  invalidParameter,
+  isSnsError,
+  SnsError,
+  subscriptionNotFound,
+  topicNotFound,
+} from "./interfaces/sns-errors.js";
 import type { Page, SnsStore } from "./interfaces/sns-store.js";
-import { parseTopicArn, type SnsSubscription, type SnsTopic, topicArnOfSubscription } from "./interfaces/topic-model.js";
+import {
+  parseTopicArn,
+  type SnsSubscription,
+  type SnsTopic,
+  topicArnOfSubscription,
+} from "./interfaces/topic-model.js";
 import type { Deliveries } from "./sns-deliveries.js";
 import { checkMessage, MAX_BATCH_ENTRIES, MAX_MESSAGE_BYTES, type PublishInput } from "./sns-message.js";
-import { checkSubscriptionAttributes, contentBasedDeduplication, newSubscription, newTopic } from "./sns-topics.js";
+import {
+  checkSubscriptionAttributes,
+  contentBasedDeduplication,
+  newSubscription,
+  newTopic,
+} from "./sns-topics.js";
 
 export interface PublishResult {
   readonly messageId: string;
@@ -58,6 +74,16 @@ export class SnsService {
     return this.store.createTopic(newTopic(name, attributes, this.region, this.account));
   }
 
+  /** A topic of serverless.yml: its ARN may name another region or account (an `arn:` in an sns event). */
+  declareTopic(
+    name: string,
+    attributes: Readonly<Record<string, string>>,
+    region = this.region,
+    account = this.account,
+  ): Promise<SnsTopic> {
+    return this.store.createTopic(newTopic(name, attributes, region, account));
+  }
+
   async deleteTopic(arn: string): Promise<void> {
     checkTopicArn(arn);
     await this.store.deleteTopic(arn);
@@ -92,7 +118,10 @@ export class SnsService {
   /** Replaces a subscription's attributes (serverless.yml's filter policy at start, SetSubscriptionAttributes). */
   async setSubscriptionAttributes(arn: string, attributes: Readonly<Record<string, string>>): Promise<void> {
     const subscription = await this.subscription(arn);
-    await this.store.setSubscriptionAttributes(arn, checkSubscriptionAttributes(subscription.protocol, attributes));
+    await this.store.setSubscriptionAttributes(
+      arn,
+      checkSubscriptionAttributes(subscription.protocol, attributes),
+    );
   }
 
   async subscription(arn: string): Promise<SnsSubscription> {
@@ -131,20 +160,33 @@ export class SnsService {
       throw new SnsError("EmptyBatchRequest", "The batch request doesn't contain any entries");
     }
     if (entries.length > MAX_BATCH_ENTRIES) {
-      throw new SnsError("TooManyEntriesInBatchRequest", "The batch request contains more entries than permissible");
+      throw new SnsError(
+        "TooManyEntriesInBatchRequest",
+        "The batch request contains more entries than permissible",
+      );
     }
     const ids = new Set<string>();
     let bytes = 0;
     for (const entry of entries) {
       if (!/^[A-Za-z0-9_-]{1,80}$/.test(entry.id)) {
-        throw new SnsError("InvalidBatchEntryId", "The Id of a batch entry in a batch request doesn't abide by the specification");
+        throw new SnsError(
+          "InvalidBatchEntryId",
+          "The Id of a batch entry in a batch request doesn't abide by the specification",
+        );
       }
-      if (ids.has(entry.id)) throw new SnsError("BatchEntryIdsNotDistinct", "Two or more batch entries in the request have the same Id");
+      if (ids.has(entry.id))
+        throw new SnsError(
+          "BatchEntryIdsNotDistinct",
+          "Two or more batch entries in the request have the same Id",
+        );
       ids.add(entry.id);
       bytes += Buffer.byteLength(entry.message, "utf8");
     }
     if (bytes > MAX_MESSAGE_BYTES) {
-      throw new SnsError("BatchRequestTooLong", "The length of all the batch messages put together is more than the limit");
+      throw new SnsError(
+        "BatchRequestTooLong",
+        "The length of all the batch messages put together is more than the limit",
+      );
     }
     const topic = await this.topic(topicArn);
     const successful: (PublishResult & { id: string })[] = [];
@@ -161,7 +203,10 @@ export class SnsService {
   }
 
   private async publishTo(topic: SnsTopic, input: PublishInput): Promise<PublishResult> {
-    const checked = checkMessage(input, { fifo: topic.fifo, contentBasedDeduplication: contentBasedDeduplication(topic) });
+    const checked = checkMessage(input, {
+      fifo: topic.fifo,
+      contentBasedDeduplication: contentBasedDeduplication(topic),
+    });
     let messageId: string = randomUUID();
     let sequenceNumber: string | undefined;
     let deduplicationId = checked.messageDeduplicationId;
@@ -201,8 +246,13 @@ export class SnsService {
       else deliveries.push(delivery);
     }
     const outcomes = await Promise.allSettled(deliveries);
-    const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
-    if (failure) throw isSnsError(failure.reason) ? failure.reason : new SnsError("InternalError", String(failure.reason));
+    const failure = outcomes.find(
+      (outcome): outcome is PromiseRejectedResult => outcome.status === "rejected",
+    );
+    if (failure)
+      throw isSnsError(failure.reason)
+        ? failure.reason
+        : new SnsError("InternalError", String(failure.reason));
     return { messageId, ...(sequenceNumber === undefined ? {} : { sequenceNumber }) };
   }
 
@@ -222,13 +272,16 @@ export class SnsService {
         policy = compileFilterPolicy(text, scope);
       } catch (error) {
         const code = "LKN_WRN_SNS_DELIVERY_FAILED";
-        this.options.logger.warn({ code }, coded(code, `the filter policy of ${subscription.arn} cannot be read: ${(error as Error).message}`));
+        this.options.logger.warn(
+          { code },
+          coded(code, `the filter policy of ${subscription.arn} cannot be read: ${(error as Error).message}`),
+        );
         policy = null;
       }
       if (this.policies.size >= MAX_CACHED_POLICIES) this.policies.clear();
       this.policies.set(key, policy);
     }
-    return policy !== null && policy.matches({ message, attributes });
+    return policy?.matches({ message, attributes }) ?? false;
   }
 }
 
@@ -237,6 +290,9 @@ function checkTopicArn(arn: string, parameter = "TopicArn"): void {
 }
 
 /** A Subscribe repeating an existing subscription may not give other values for the attributes it names. */
-function sameAttributes(existing: Readonly<Record<string, string>>, given: Readonly<Record<string, string>>): boolean {
+function sameAttributes(
+  existing: Readonly<Record<string, string>>,
+  given: Readonly<Record<string, string>>,
+): boolean {
   return Object.keys(given).every((key) => existing[key] === given[key]);
 }

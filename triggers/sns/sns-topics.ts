@@ -53,7 +53,9 @@ export function newTopic(
   const fifo = attributes.FifoTopic?.toLowerCase() === "true";
   if (fifo ? !FIFO_TOPIC_NAME_PATTERN.test(name) : !TOPIC_NAME_PATTERN.test(name)) {
     throw invalidParameter(
-      fifo || name.endsWith(".fifo") ? "Fifo Topic names must end with .fifo and must be made up of only uppercase and lowercase ASCII letters, numbers, underscores, and hyphens, and must be between 1 and 256 characters long." : "Topic Name",
+      fifo || name.endsWith(".fifo")
+        ? "Fifo Topic names must end with .fifo and must be made up of only uppercase and lowercase ASCII letters, numbers, underscores, and hyphens, and must be between 1 and 256 characters long."
+        : "Topic Name",
     );
   }
   if (!fifo && attributes.ContentBasedDeduplication?.toLowerCase() === "true") {
@@ -94,7 +96,11 @@ export function newSubscription(input: SubscribeInput): SnsSubscription {
   const pattern = protocol === "lambda" ? FUNCTION_ARN : protocol === "sqs" ? QUEUE_ARN : EMAIL;
   if (endpoint.length > 2048 || !pattern.test(endpoint)) {
     throw invalidParameter(
-      protocol === "lambda" ? "Lambda endpoint ARN" : protocol === "sqs" ? "SQS endpoint ARN" : "Email address",
+      protocol === "lambda"
+        ? "Lambda endpoint ARN"
+        : protocol === "sqs"
+          ? "SQS endpoint ARN"
+          : "Email address",
     );
   }
   // "SNS FIFO topics can deliver messages to Amazon SQS FIFO queues and standard queues" (and nothing else):
@@ -127,7 +133,8 @@ export function checkSubscriptionAttributes(
     checked[key] = value;
   }
   if (checked.RawMessageDelivery !== undefined) {
-    if (!BOOLEAN.test(checked.RawMessageDelivery)) throw invalidParameter("Attributes Reason: RawMessageDelivery");
+    if (!BOOLEAN.test(checked.RawMessageDelivery))
+      throw invalidParameter("Attributes Reason: RawMessageDelivery");
     checked.RawMessageDelivery = checked.RawMessageDelivery.toLowerCase();
     if (protocol !== "sqs" && checked.RawMessageDelivery === "true") {
       throw invalidParameter(
@@ -137,7 +144,11 @@ export function checkSubscriptionAttributes(
   }
   const scope = checked.FilterPolicyScope ?? "MessageAttributes";
   if (scope !== "MessageAttributes" && scope !== "MessageBody") {
-    throw invalidParameter("Attributes Reason: FilterPolicyScope: Invalid value [" + scope.slice(0, 64) + "]. Please use either MessageBody or MessageAttributes");
+    throw invalidParameter(
+      "Attributes Reason: FilterPolicyScope: Invalid value [" +
+        scope.slice(0, 64) +
+        "]. Please use either MessageBody or MessageAttributes",
+    );
   }
   if (checked.FilterPolicy !== undefined && checked.FilterPolicy !== "") {
     compileFilterPolicy(checked.FilterPolicy, scope as FilterPolicyScope);

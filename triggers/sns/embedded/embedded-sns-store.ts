@@ -7,12 +7,7 @@
 import type Database from "better-sqlite3";
 import { decodeToken, existingOrConflict, page, subscriptionIdentity } from "../core/store-rules.js";
 import { SnsError, snsStoreUnavailable, topicNotFound } from "../interfaces/sns-errors.js";
-import {
-  FIFO_DEDUPLICATION_MS,
-  type FifoClaim,
-  type Page,
-  type SnsStore,
-} from "../interfaces/sns-store.js";
+import { FIFO_DEDUPLICATION_MS, type FifoClaim, type Page, type SnsStore } from "../interfaces/sns-store.js";
 import {
   LIST_PAGE_SIZE,
   MAX_SUBSCRIPTIONS_PER_TOPIC,
@@ -61,7 +56,8 @@ export class EmbeddedSnsStore implements SnsStore {
     this.db.transaction(() => {
       this.db.exec(SCHEMA);
       const row = this.db.prepare("SELECT version FROM sns_schema").get() as { version: number } | undefined;
-      if (row === undefined) this.db.prepare("INSERT INTO sns_schema (version) VALUES (?)").run(SNS_SCHEMA_VERSION);
+      if (row === undefined)
+        this.db.prepare("INSERT INTO sns_schema (version) VALUES (?)").run(SNS_SCHEMA_VERSION);
       else if (row.version !== SNS_SCHEMA_VERSION) {
         throw snsStoreUnavailable(
           `the SNS tables of ${this.db.name} have schema version ${row.version}; this Lambkin reads version ${SNS_SCHEMA_VERSION}`,
@@ -74,7 +70,9 @@ export class EmbeddedSnsStore implements SnsStore {
     return this.durably(() => {
       const existing = this.topicRow(topic.arn);
       if (existing) return existingOrConflict(existing, topic);
-      this.db.prepare("INSERT INTO sns_topics (arn, topic) VALUES (?, ?)").run(topic.arn, JSON.stringify(topic));
+      this.db
+        .prepare("INSERT INTO sns_topics (arn, topic) VALUES (?, ?)")
+        .run(topic.arn, JSON.stringify(topic));
       return topic;
     });
   }
@@ -189,7 +187,9 @@ export class EmbeddedSnsStore implements SnsStore {
         .get(topicArn, deduplicationKey) as { message_id: string; sequence_number: string } | undefined;
       if (seen) return { duplicate: true, messageId: seen.message_id, sequenceNumber: seen.sequence_number };
       const row = this.db
-        .prepare("UPDATE sns_topics SET next_sequence = next_sequence + 1 WHERE arn = ? RETURNING next_sequence")
+        .prepare(
+          "UPDATE sns_topics SET next_sequence = next_sequence + 1 WHERE arn = ? RETURNING next_sequence",
+        )
         .get(topicArn) as { next_sequence: number } | undefined;
       if (!row) throw topicNotFound();
       const sequenceNumber = String(row.next_sequence).padStart(20, "0");
@@ -219,7 +219,9 @@ export class EmbeddedSnsStore implements SnsStore {
       return work();
     } catch (error) {
       if (error instanceof SnsError) throw error;
-      throw snsStoreUnavailable(`the embedded SNS store failed: ${(error as Error).message}`, { cause: error });
+      throw snsStoreUnavailable(`the embedded SNS store failed: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 
@@ -228,4 +230,3 @@ export class EmbeddedSnsStore implements SnsStore {
     return this.guard(() => this.db.transaction(work)());
   }
 }
-

@@ -272,4 +272,3 @@ export class RedisSnsStore implements SnsStore {
     }
   }
 }
-
