@@ -72,7 +72,9 @@ describe("warnings", () => {
 
   it("gives every warning a code from the catalogue", () => {
     for (const warning of loaded.warnings) expect(isLambkinCode(warning.code), warning.keyPath).toBe(true);
-    expect(warningAt("functions.busy.events[7].eventBridge")[0]?.code).toBe("LKN_WRN_MANIFEST_EVENT_UNSUPPORTED");
+    expect(warningAt("functions.busy.events[7].eventBridge")[0]?.code).toBe(
+      "LKN_WRN_MANIFEST_EVENT_UNSUPPORTED",
+    );
     expect(warningAt("functions.busy.events[6].sns")).toEqual([]);
     expect(warningAt("functions.busy.architecture")[0]?.code).toBe("LKN_WRN_MANIFEST_ARCHITECTURE");
   });

@@ -171,7 +171,9 @@ describe("asynchronous invocation (Invoke Event) through the queue", () => {
   it("an onError queue this process cannot reach (no SQS store): the event is kept as a dead letter, not lost", async () => {
     const requestId = await invokeEvent("failsToQueue", {});
     const letter = await deadLetterOf(requestId);
-    expect(letter.reason).toContain("arn:aws:sqs:us-east-1:000000000000:dead-letters (functions.failsToQueue.onError) cannot receive it");
+    expect(letter.reason).toContain(
+      "arn:aws:sqs:us-east-1:000000000000:dead-letters (functions.failsToQueue.onError) cannot receive it",
+    );
   });
 
   it("reservedConcurrency 0: the event goes straight to the failure path, never run", async () => {

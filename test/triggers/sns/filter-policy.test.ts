@@ -45,7 +45,9 @@ describe("SNS filter policies on message attributes", () => {
     expect(docs.matches(attributes(matching))).toBe(true);
     expect(docs.matches(attributes({ ...matching, event: ["String", "order_cancelled"] }))).toBe(false);
     expect(docs.matches(attributes({ ...matching, price_usd: ["Number", "99.99"] }))).toBe(false);
-    expect(docs.matches(attributes({ ...matching, customer_interests: ["String.Array", '["chess"]'] }))).toBe(false);
+    expect(docs.matches(attributes({ ...matching, customer_interests: ["String.Array", '["chess"]'] }))).toBe(
+      false,
+    );
     const { store: _store, ...withoutStore } = matching;
     expect(docs.matches(attributes(withoutStore))).toBe(false);
   });
@@ -53,18 +55,37 @@ describe("SNS filter policies on message attributes", () => {
   it("prefix, suffix, equals-ignore-case, exists, anything-but lists and prefixes, cidr, $or", () => {
     expect(policy({ a: [{ prefix: "ord" }] }).matches(attributes({ a: ["String", "order"] }))).toBe(true);
     expect(policy({ a: [{ suffix: ".png" }] }).matches(attributes({ a: ["String", "x.jpg"] }))).toBe(false);
-    expect(policy({ a: [{ "equals-ignore-case": "ORDER" }] }).matches(attributes({ a: ["String", "Order"] }))).toBe(true);
+    expect(
+      policy({ a: [{ "equals-ignore-case": "ORDER" }] }).matches(attributes({ a: ["String", "Order"] })),
+    ).toBe(true);
     expect(policy({ a: [{ exists: false }] }).matches(attributes({}))).toBe(true);
     expect(policy({ a: [{ exists: false }] }).matches(attributes({ a: ["String", "x"] }))).toBe(false);
     expect(policy({ a: [{ exists: true }] }).matches(attributes({}))).toBe(false);
-    expect(policy({ a: [{ "anything-but": ["x", "y"] }] }).matches(attributes({ a: ["String", "z"] }))).toBe(true);
-    expect(policy({ a: [{ "anything-but": { prefix: "in" } }] }).matches(attributes({ a: ["String", "internal"] }))).toBe(false);
+    expect(policy({ a: [{ "anything-but": ["x", "y"] }] }).matches(attributes({ a: ["String", "z"] }))).toBe(
+      true,
+    );
+    expect(
+      policy({ a: [{ "anything-but": { prefix: "in" } }] }).matches(
+        attributes({ a: ["String", "internal"] }),
+      ),
+    ).toBe(false);
     expect(policy({ a: [{ "anything-but": "x" }] }).matches(attributes({}))).toBe(false);
-    expect(policy({ ip: [{ cidr: "10.0.0.0/24" }] }).matches(attributes({ ip: ["String", "10.0.0.255"] }))).toBe(true);
-    expect(policy({ ip: [{ cidr: "10.0.0.0/24" }] }).matches(attributes({ ip: ["String", "10.0.1.1"] }))).toBe(false);
-    const or = policy({ source: ["aws.cloudwatch"], $or: [{ metricName: ["CPUUtilization"] }, { namespace: ["AWS/EC2"] }] });
-    expect(or.matches(attributes({ source: ["String", "aws.cloudwatch"], namespace: ["String", "AWS/EC2"] }))).toBe(true);
-    expect(or.matches(attributes({ source: ["String", "aws.cloudwatch"], namespace: ["String", "AWS/ES"] }))).toBe(false);
+    expect(
+      policy({ ip: [{ cidr: "10.0.0.0/24" }] }).matches(attributes({ ip: ["String", "10.0.0.255"] })),
+    ).toBe(true);
+    expect(
+      policy({ ip: [{ cidr: "10.0.0.0/24" }] }).matches(attributes({ ip: ["String", "10.0.1.1"] })),
+    ).toBe(false);
+    const or = policy({
+      source: ["aws.cloudwatch"],
+      $or: [{ metricName: ["CPUUtilization"] }, { namespace: ["AWS/EC2"] }],
+    });
+    expect(
+      or.matches(attributes({ source: ["String", "aws.cloudwatch"], namespace: ["String", "AWS/EC2"] })),
+    ).toBe(true);
+    expect(
+      or.matches(attributes({ source: ["String", "aws.cloudwatch"], namespace: ["String", "AWS/ES"] })),
+    ).toBe(false);
   });
 
   it("numeric ranges and exact numbers only match numbers (a String attribute is not one)", () => {
@@ -76,16 +97,23 @@ describe("SNS filter policies on message attributes", () => {
   });
 
   it("never filters on Binary attributes", () => {
-    expect(policy({ b: ["AAAA"] }).matches({ message: "m", attributes: { b: { DataType: "Binary" } } })).toBe(false);
+    expect(policy({ b: ["AAAA"] }).matches({ message: "m", attributes: { b: { DataType: "Binary" } } })).toBe(
+      false,
+    );
   });
 });
 
 describe("SNS filter policies on the message body (FilterPolicyScope MessageBody)", () => {
-  const nested = policy({ customer: { tier: ["gold"], address: { country: [{ prefix: "F" }] } } }, "MessageBody");
+  const nested = policy(
+    { customer: { tier: ["gold"], address: { country: [{ prefix: "F" }] } } },
+    "MessageBody",
+  );
 
   it("follows nested keys, and array values element by element", () => {
     expect(nested.matches(body({ customer: { tier: "gold", address: { country: "France" } } }))).toBe(true);
-    expect(nested.matches(body({ customer: { tier: ["silver", "gold"], address: { country: "Finland" } } }))).toBe(true);
+    expect(
+      nested.matches(body({ customer: { tier: ["silver", "gold"], address: { country: "Finland" } } })),
+    ).toBe(true);
     expect(nested.matches(body({ customer: { tier: "gold", address: { country: "Spain" } } }))).toBe(false);
     expect(nested.matches(body({ customer: { tier: "gold" } }))).toBe(false);
   });
@@ -98,7 +126,9 @@ describe("SNS filter policies on the message body (FilterPolicyScope MessageBody
 
 describe("SNS filter policy constraints", () => {
   it("refuses what SNS refuses, as InvalidParameter: FilterPolicy", () => {
-    expect(refused({ a: ["1"], b: ["1"], c: ["1"], d: ["1"], e: ["1"], f: ["1"] })).toContain("more than 5 keys");
+    expect(refused({ a: ["1"], b: ["1"], c: ["1"], d: ["1"], e: ["1"], f: ["1"] })).toContain(
+      "more than 5 keys",
+    );
     const wide = Array.from({ length: 13 }, (_, i) => `v${i}`);
     expect(refused({ a: wide, b: wide })).toContain("too complex");
     expect(refused({ a: "not a list" })).toContain("FilterPolicy");

@@ -49,7 +49,13 @@ describe("RedisSnsStore", () => {
       const one = await scope.open();
       const two = await scope.open();
       const arn = topicArn("eu-west-1", "000000000000", "shared.fifo");
-      await one.createTopic({ name: "shared.fifo", arn, fifo: true, attributes: { FifoTopic: "true" }, createdMs: 1 });
+      await one.createTopic({
+        name: "shared.fifo",
+        arn,
+        fifo: true,
+        attributes: { FifoTopic: "true" },
+        createdMs: 1,
+      });
       expect((await two.getTopic(arn))?.name).toBe("shared.fifo");
       const claims = await Promise.all([
         one.claimFifoMessage(arn, "same", "m1"),
@@ -71,9 +77,10 @@ describe("RedisSnsStore", () => {
   });
 
   it("cannot connect to a Redis that is not there: InternalError (LKN_ERR_SNS_STORE_UNAVAILABLE)", async () => {
-    const error = await RedisSnsStore.connect({ redisUrl: "redis://127.0.0.1:1", commandTimeoutMs: 500 }).catch(
-      (e: unknown) => e,
-    );
+    const error = await RedisSnsStore.connect({
+      redisUrl: "redis://127.0.0.1:1",
+      commandTimeoutMs: 500,
+    }).catch((e: unknown) => e);
     expect(isSnsError(error, "InternalError")).toBe(true);
     expect((error as Error).message).toContain("LKN_ERR_SNS_STORE_UNAVAILABLE");
   });

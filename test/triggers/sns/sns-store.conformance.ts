@@ -28,7 +28,11 @@ const topic = (name: string, attributes: Record<string, string> = {}): SnsTopic 
   createdMs: Date.now(),
 });
 
-const subscription = (of: SnsTopic, endpoint: string, attributes: Record<string, string> = {}): SnsSubscription => ({
+const subscription = (
+  of: SnsTopic,
+  endpoint: string,
+  attributes: Record<string, string> = {},
+): SnsSubscription => ({
   arn: `${of.arn}:${randomUUID()}`,
   topicArn: of.arn,
   protocol: "sqs",
@@ -56,7 +60,9 @@ export function describeSnsStoreConformance(name: string, makeScope: () => SnsSt
         const again = await store.createTopic(topic("orders", { DisplayName: "Orders" }));
         expect(again).toEqual(first);
         expect(await store.getTopic(first.arn)).toEqual(first);
-        const error = await store.createTopic(topic("orders", { DisplayName: "Other" })).catch((e: unknown) => e);
+        const error = await store
+          .createTopic(topic("orders", { DisplayName: "Other" }))
+          .catch((e: unknown) => e);
         expect(isSnsError(error, "InvalidParameter")).toBe(true);
         expect(await store.getTopic(topicArn("eu-west-1", "000000000000", "missing"))).toBeUndefined();
       }),
@@ -91,7 +97,9 @@ export function describeSnsStoreConformance(name: string, makeScope: () => SnsSt
           "arn:aws:sqs:eu-west-1:000000000000:q2",
         ]);
         const missing = topic("missing");
-        const error = await store.subscribe(subscription(missing, "arn:aws:sqs:eu-west-1:000000000000:q1")).catch((e: unknown) => e);
+        const error = await store
+          .subscribe(subscription(missing, "arn:aws:sqs:eu-west-1:000000000000:q1"))
+          .catch((e: unknown) => e);
         expect(isSnsError(error, "NotFound")).toBe(true);
         const byTopic = await store.listSubscriptionsByTopic(missing.arn).catch((e: unknown) => e);
         expect(isSnsError(byTopic, "NotFound")).toBe(true);
@@ -178,7 +186,10 @@ export function describeSnsStoreConformance(name: string, makeScope: () => SnsSt
         const reopened = await scope.reopen(store);
         expect(await reopened.getTopic(orders.arn)).toEqual(orders);
         expect(await reopened.getSubscription(made.arn)).toEqual(made);
-        expect(await reopened.claimFifoMessage(fifo.arn, "d1", "other")).toEqual({ ...claim, duplicate: true });
+        expect(await reopened.claimFifoMessage(fifo.arn, "d1", "other")).toEqual({
+          ...claim,
+          duplicate: true,
+        });
       }),
     );
   });
