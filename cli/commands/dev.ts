@@ -63,6 +63,10 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     registry: runtime.registry,
     declarations: runtime.services.sns,
     logger,
+  }).catch(async (error: unknown) => {
+    await runtime.close();
+    await queue.close({ timeoutMs: 0 });
+    throw error;
   });
   const async = startAsyncInvocations({
     runtime,

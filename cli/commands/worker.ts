@@ -15,6 +15,7 @@ import { startRuntime } from "../../runtime/lambkin-runtime.js";
 import { startAsyncInvocations } from "../../triggers/async/async-invocations.js";
 import { retryPolicyFromEnvironment } from "../../triggers/async/retry-policy.js";
 import { RedisSyncInvocationServer } from "../../triggers/cluster/redis/redis-sync-server.js";
+import { type SnsRuntime, startSns } from "../../triggers/sns/start-sns.js";
 import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
 import { redisPrefixOf, requiredRedisUrl, stateFolder } from "../state-folder.js";
 import { UsageError } from "../usage-error.js";
@@ -53,7 +54,30 @@ export async function workerCommand(flags: WorkerFlags, logger: Logger): Promise
     await runtime.close();
     throw error;
   }
-  const async = startAsyncInvocations({ runtime, queue, logger, retries });
+  let sns: SnsRuntime;
+  try {
+    sns = await startSns({
+      queue,
+      redisUrl,
+      prefix,
+      registry: runtime.registry,
+      declarations: runtime.services.sns,
+      logger,
+    });
+  } catch (error) {
+    await sync.close({ timeoutMs: 0 });
+    await queue.close({ timeoutMs: 0 });
+    await runtime.close();
+    throw error;
+  }
+  const async = startAsyncInvocations({
+    runtime,
+    queue,
+    logger,
+    retries,
+    destinationServices: sns.destinationServices,
+  });
+  sns.bindInvocations(async.invocations);
   sync.serve(
     (request, handedOverLease) =>
       runtime.invoker.run(request, handedOverLease === undefined ? {} : { handedOverLease }),
@@ -64,9 +88,16 @@ export async function workerCommand(flags: WorkerFlags, logger: Logger): Promise
   );
   const closeAll = async () => {
     await Promise.all([sync.close({ timeoutMs: 0 }), async.consumer.close({ timeoutMs: 0 })]);
+    await sns.close();
     await runtime.close();
     await queue.close({ timeoutMs: 0 });
   };
+  try {
+    await sns.declare();
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
   describeFunctions(runtime.registry, logger);
   logger.info(
     `taking synchronous invocations (up to ${syncConcurrency} at once) and events from ${pc.bold(redactedUrl(redisUrl))} (prefix ${pc.bold(prefix)}); concurrency caps kept there`,
