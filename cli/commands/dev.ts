@@ -79,8 +79,8 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   let schedules: ScheduleRunner | undefined;
   const closeAll = async () => {
     await schedules?.close();
-    await sns.close();
     await async.consumer.close({ timeoutMs: 0 });
+    await sns.close();
     await runtime.close();
     await queue.close({ timeoutMs: 0 });
   };
