@@ -83,7 +83,13 @@ export async function startSns(options: StartSnsOptions): Promise<SnsRuntime> {
     setEndpointUrl(url) {
       endpointUrl = url;
     },
-    declare: () => declareAll(service, options.declarations),
+    async declare() {
+      const made = await declareAll(service, options.declarations);
+      if (made.topics > 0) {
+        log.info(`${made.topics} SNS topic(s) and ${made.subscriptions} subscription(s) of serverless.yml ready`);
+      }
+      return made;
+    },
     async close() {
       await store.close();
       if (ownSqs) await sqs.close();
