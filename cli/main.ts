@@ -23,6 +23,7 @@ import {
 import { type GatewayFlags, gatewayCommand } from "./commands/gateway.js";
 import { type ImagesBuildFlags, imagesBuildCommand } from "./commands/images.js";
 import { type InvokeFlags, invokeCommand } from "./commands/invoke.js";
+import { type MailFlags, mailCommand } from "./commands/mail.js";
 import { type WorkerFlags, workerCommand } from "./commands/worker.js";
 import { createLogger, type LogFormat } from "./logger.js";
 import { EXIT_USAGE, UsageError } from "./usage-error.js";
@@ -153,6 +154,15 @@ program
   .option("--endpoint <url>", "the running Lambkin (default: http://127.0.0.1:$PORT, PORT default 3000)")
   .action(async (flags: EnvFlags) => {
     process.exitCode = await envCommand(flags);
+  });
+
+program
+  .command("mail")
+  .description("the mail a running Lambkin's local mail service received (GET /_lambkin/mail), oldest first")
+  .option("--endpoint <url>", "the running Lambkin (default: http://127.0.0.1:$PORT, PORT default 3000)")
+  .option("--json", "print the JSON array, as GET /_lambkin/mail answers it")
+  .action(async (flags: MailFlags) => {
+    process.exitCode = await mailCommand(flags);
   });
 
 program

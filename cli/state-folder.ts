@@ -45,6 +45,23 @@ export function queueLeaseMsOf(env: NodeJS.ProcessEnv = process.env): number | u
   return value;
 }
 
+/** The local mail service's default SMTP port: the one local mail catchers (Mailpit, MailHog) use. */
+export const DEFAULT_SMTP_PORT = 1025;
+
+/** LAMBKIN_SMTP_PORT: the local mail service's port (default 1025, `0` any free one), or `off` (undefined). */
+export function smtpPortOf(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const text = env.LAMBKIN_SMTP_PORT?.trim();
+  if (text === undefined || text === "") return DEFAULT_SMTP_PORT;
+  if (text === "off") return undefined;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new UsageError(
+      `LAMBKIN_SMTP_PORT must be a port number (0 for any free one) or "off" (got "${text.slice(0, 40)}")`,
+      "LKN_ERR_CONFIG_INVALID",
+    );
+  return port;
+}
+
 /** REDIS_URL for a command that cannot run without it (`lambkin gateway`, `lambkin worker`). */
 export function requiredRedisUrl(command: string, env: NodeJS.ProcessEnv = process.env): string {
   const url = redisUrlOf(env);

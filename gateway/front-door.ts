@@ -25,6 +25,11 @@ import {
 } from "./api-gateway/gateway-responses.js";
 import { frontDoorAnswer } from "./api-gateway/request-dispatcher.js";
 import type { RouteTable } from "./api-gateway/route-table.js";
+import {
+  type AwsServiceDefinition,
+  sendError as sendAwsServiceError,
+} from "./aws-protocols/aws-service-plugin.js";
+import { awsServiceOf } from "./aws-protocols/aws-service-router.js";
 import { ApiError, validationError, violation } from "./invoke-api/api-error.js";
 import { sendApiError } from "./invoke-api/error-reply.js";
 import { isLambdaApiPath } from "./invoke-api/lambda-api-paths.js";
@@ -35,6 +40,8 @@ export interface FrontDoorOptions {
   readonly table: RouteTable;
   readonly accessKeys: ReadonlyMap<string, string>;
   readonly log: FastifyBaseLogger;
+  /** AWS services served on the port (SQS, …): a request handed to one is answered in its protocol. */
+  readonly awsServices?: readonly AwsServiceDefinition[];
 }
 
 export function frontDoor(options: FrontDoorOptions) {
@@ -78,6 +85,13 @@ export function frontDoor(options: FrontDoorOptions) {
     },
 
     frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+      const service = options.awsServices?.find(
+        (candidate) => candidate.service === awsServiceOf(request.raw),
+      );
+      if (service) {
+        sendAwsServiceError(service, error, request, reply);
+        return;
+      }
       const url = request.raw.url ?? "/";
       const failure: FrontDoorError = error.code === "FST_ERR_MAX_PARAM_LENGTH" ? "uriTooLong" : "badRequest";
       if (isLambkinApiPath(url)) {

@@ -9,17 +9,21 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
+import type { MailStore } from "../services/mail/mail-store.js";
 import type { DeadLetterStore } from "../triggers/queue/interfaces/job-queue.js";
 import type { S3Notifications } from "../triggers/s3/s3-notifications.js";
+import type { SqsStore } from "../triggers/sqs/interfaces/index.js";
 import { apiGatewayPlugin } from "./api-gateway/api-gateway-plugin.js";
 import { buildRouteTable } from "./api-gateway/build-route-table.js";
 import { MAX_REQUEST_BODY_BYTES } from "./api-gateway/gateway-responses.js";
-import { type AwsServiceDefinition, awsServicePlugin, awsServiceRewriteUrl } from "./aws-protocols/index.js";
+import { type AwsServiceDefinition, awsServicePlugin } from "./aws-protocols/aws-service-plugin.js";
+import { type AwsServiceRoute, awsServiceRewriteUrl } from "./aws-protocols/aws-service-router.js";
 import { type ClientTimeouts, clientTimeoutsFromEnvironment } from "./client-timeouts.js";
 import { frontDoor } from "./front-door.js";
 import type { GatewayBackend } from "./gateway-backend.js";
 import { invokeApiPlugin } from "./invoke-api/invoke-api-plugin.js";
 import { lambkinApiPlugin } from "./lambkin-api/lambkin-api-plugin.js";
+import { SQS_SERVICE_ROUTE, sqsApi } from "./sqs-api/sqs-api.js";
 
 export interface GatewayOptions {
   /** The functions and the Invocations port the routes invoke through. */
@@ -33,6 +37,10 @@ export interface GatewayOptions {
   readonly deadLetters?: DeadLetterStore;
   /** The bucket notifications that POST /_lambkin/s3-events feeds (functions' `s3` events). */
   readonly s3Notifications?: S3Notifications;
+  /** The queues the SQS API serves (sqs-api/); none = SQS requests answered ServiceUnavailable. */
+  readonly sqsStore?: SqsStore;
+  /** The local mail service's messages (/_lambkin/mail). */
+  readonly mail?: MailStore;
   /** AWS services served on this port, told apart by their SigV4 credential scope (aws-protocols/): SNS, … */
   readonly awsServices?: readonly AwsServiceDefinition[];
 }
@@ -42,10 +50,20 @@ export async function createGateway(options: GatewayOptions): Promise<FastifyIns
   const accessKeys = options.accessKeys ?? new Map();
   const routes = await buildRouteTable(options.backend.registry.all());
   const log = options.logger.child({ component: "gateway" }) as FastifyBaseLogger;
-  const door = frontDoor({ table: routes.table, accessKeys, log });
-  const awsServices = options.awsServices ?? [];
+  // AWS services on this port, told apart from API Gateway routes by their SigV4 scope (aws-protocols/).
+  const awsServices: ReadonlyArray<readonly [AwsServiceRoute, AwsServiceDefinition]> = [
+    [SQS_SERVICE_ROUTE, sqsApi(options.sqsStore ?? options.backend.sqsStore)],
+    ...(options.awsServices ?? []).map(
+      (definition) => [{ service: definition.service }, definition] as const,
+    ),
+  ];
+  const door = frontDoor({
+    table: routes.table,
+    accessKeys,
+    log,
+    awsServices: awsServices.map(([, service]) => service),
+  });
   const app = Fastify({
-    rewriteUrl: awsServiceRewriteUrl(awsServices.map((definition) => ({ service: definition.service }))),
     loggerInstance: log,
     logController: new LogController({ disableRequestLogging: true }),
     // Each route caps its own body lower (Lambda: 6 MB); nothing is ever read past API Gateway's 10 MB.
@@ -60,18 +78,20 @@ export async function createGateway(options: GatewayOptions): Promise<FastifyIns
     frameworkErrors: door.frameworkErrors,
     // API Gateway paths are case-sensitive and keep trailing slashes meaningful.
     routerOptions: { ignoreTrailingSlash: false, caseSensitive: true },
+    rewriteUrl: awsServiceRewriteUrl(awsServices.map(([route]) => route)),
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
   await app.register(invokeApiPlugin, { backend: options.backend, accessKeys });
   await app.register(apiGatewayPlugin, { backend: options.backend, routes });
-  for (const definition of awsServices) await app.register(awsServicePlugin, { definition, accessKeys });
+  for (const [, definition] of awsServices) await app.register(awsServicePlugin, { definition, accessKeys });
   if (options.deadLetters) {
     await app.register(lambkinApiPlugin, {
       deadLetters: options.deadLetters,
       accessKeys,
       userRoutes: routes.table.routes,
       ...(options.s3Notifications ? { s3Notifications: options.s3Notifications } : {}),
+      ...(options.mail ? { mail: options.mail } : {}),
     });
   }
   return app;

@@ -5,8 +5,11 @@
  */
 import type { Invocations } from "../runtime/invocation/invocations.js";
 import type { FunctionRegistry } from "../runtime/manifest/function-registry.js";
+import type { SqsStore } from "../triggers/sqs/interfaces/index.js";
 
 export interface GatewayBackend {
   readonly registry: FunctionRegistry;
   readonly invocations: Invocations;
+  /** The SQS queues the gateway's SQS API serves (the job queue's backend); none: that API answers 503. */
+  readonly sqsStore?: SqsStore;
 }

@@ -11,20 +11,27 @@ import pc from "picocolors";
 import type { Logger } from "pino";
 import { createGateway } from "../../gateway/gateway-app.js";
 import { snsServiceDefinition } from "../../gateway/sns-api/sns-api.js";
+import { registryResolver } from "../../runtime/invocation/resolve-function.js";
 import { startRuntime } from "../../runtime/lambkin-runtime.js";
+import { type MailService, startMailService } from "../../services/mail/start-mail-service.js";
 import { startAsyncInvocations } from "../../triggers/async/async-invocations.js";
 import { retryPolicyFromEnvironment } from "../../triggers/async/retry-policy.js";
 import type { ScheduleRunner } from "../../triggers/schedule/interfaces/schedule-runner.js";
 import { startSchedules } from "../../triggers/schedule/start-schedules.js";
 import { startSns } from "../../triggers/sns/start-sns.js";
+import {
+  type SqsEventSources,
+  startSqsEventSources,
+} from "../../triggers/sqs/event-source/start-sqs-event-sources.js";
 import { accessKeysFromEnvironment } from "../access-keys.js";
 import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
-import { redisPrefixOf, redisUrlOf, stateFolder } from "../state-folder.js";
+import { redisPrefixOf, redisUrlOf, smtpPortOf, stateFolder } from "../state-folder.js";
 import { shutDownOnSignal } from "./dev-shutdown.js";
 import {
   describeAccessKeys,
   describeFunctions,
   describeSchedules,
+  describeSqs,
   exitOnceLogWritten,
   listenOrExplain,
   longestInvocationMs,
@@ -48,6 +55,7 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   const prefix = redisPrefixOf();
   // Settings first: a bad LAMBKIN_ASYNC_RETRY_DELAYS stops Lambkin before anything starts.
   const retries = retryPolicyFromEnvironment();
+  const smtpPort = smtpPortOf();
   const runtime = await startRuntime({
     ...runtimeOptions(flags, logger),
     // With a Redis, the caps hold across this process and every worker sharing it.
@@ -77,7 +85,11 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   });
   sns.bindInvocations(async.invocations);
   let schedules: ScheduleRunner | undefined;
+  let sqs: SqsEventSources | undefined;
+  let mail: MailService | undefined;
   const closeAll = async () => {
+    await mail?.close();
+    await sqs?.close();
     await schedules?.close();
     await async.consumer.close({ timeoutMs: 0 });
     await sns.close();
@@ -86,6 +98,17 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   };
   try {
     schedules = await startSchedules({ registry: runtime.registry, queue, redisUrl, prefix, logger });
+    mail = await startMailService({ stateDir: stateFolder(flags.state), host, port: smtpPort, logger });
+    sqs = await startSqsEventSources({
+      services: runtime.services,
+      jobQueue: queue,
+      redisUrl,
+      prefix,
+      invocations: async.invocations,
+      functions: registryResolver(runtime.registry),
+      logger,
+      store: sns.sqs,
+    });
     await sns.declare();
   } catch (error) {
     await closeAll();
@@ -98,6 +121,8 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     deadLetters: queue.deadLetters,
     s3Notifications: s3NotificationsOf(runtime.registry, async.invocations),
     awsServices: [snsServiceDefinition(sns.service)],
+    ...(mail ? { mail: mail.store } : {}),
+    ...(sqs ? { sqsStore: sqs.store } : {}),
   });
   const address = await listenOrExplain(gateway, port, host, closeAll);
   sns.setEndpointUrl(address);
@@ -107,13 +132,20 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     `asynchronous invocations: ${queue.backend === "bullmq" ? `BullMQ on ${pc.bold(redactedUrl(redisUrl ?? ""))}` : `embedded queue in ${pc.bold(stateFolder(flags.state))}`}`,
   );
   describeSchedules(runtime.registry, schedules, logger);
+  describeSqs(sqs, logger);
+  if (mail?.server)
+    logger.info(
+      `mail: SMTP on ${pc.bold(`${mail.server.host}:${mail.server.port}`)}, kept under /_lambkin/mail`,
+    );
   logger.info(`ready on ${pc.bold(address)} — ${runtime.registry.all().length} functions — Ctrl-C to stop`);
   const longestMs = longestInvocationMs(runtime.registry);
   await shutDownOnSignal({
     server: gateway.server,
     closeGateway: () => gateway.close(),
     // No new events are taken; those running finish (their jobs are handed out again past the bound).
-    stopIntake: () => async.consumer.close({ timeoutMs: longestMs }),
+    stopIntake: async () => {
+      await Promise.all([sqs?.stopPolling(), async.consumer.close({ timeoutMs: longestMs })]);
+    },
     invoker: runtime.invoker,
     longestInvocationMs: longestMs,
     closeRuntime: closeAll,

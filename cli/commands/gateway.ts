@@ -39,6 +39,7 @@ import {
   redactedUrl,
   s3NotificationsOf,
 } from "./serve-support.js";
+import { openSqsApiStore } from "./sqs-api-store.js";
 
 export interface GatewayFlags extends ServiceFlags {
   readonly port?: string;
@@ -77,18 +78,22 @@ export async function gatewayCommand(flags: GatewayFlags, logger: Logger): Promi
     throw error;
   }
   let schedules: ScheduleRunner | undefined;
+  let sqsStore: Awaited<ReturnType<typeof openSqsApiStore>> | undefined;
   let sns: SnsRuntime | undefined;
   const closeAll = async () => {
     await schedules?.close();
     await sns?.close();
+    await sqsStore?.close();
     await channel.close();
     await queue.close({ timeoutMs: 0 });
   };
   try {
     // A gateway fires the schedules: BullMQ's job schedulers make one tick one event across every gateway.
     schedules = await startSchedules({ registry, queue, redisUrl, prefix, logger });
-    // The SNS API: topics in Redis; the workers declare serverless.yml's and deliver destinations.
-    sns = await startSns({ queue, redisUrl, prefix, registry, logger });
+    sqsStore = await openSqsApiStore(registry, queue, { redisUrl, prefix });
+    // The SNS API: topics in Redis, deliveries into the same SQS store; the workers declare serverless.yml's
+    // topics and deliver destinations.
+    sns = await startSns({ queue, redisUrl, prefix, registry, logger, sqs: sqsStore });
   } catch (error) {
     await closeAll();
     throw error;
@@ -103,6 +108,7 @@ export async function gatewayCommand(flags: GatewayFlags, logger: Logger): Promi
     deadLetters: queue.deadLetters,
     s3Notifications: s3NotificationsOf(registry, invocations),
     awsServices: [snsServiceDefinition(sns.service)],
+    sqsStore,
   });
   const address = await listenOrExplain(gateway, port, host, closeAll);
   sns.setEndpointUrl(address);

@@ -19,6 +19,7 @@ import type { JobQueue, QueueReporter } from "../../triggers/queue/interfaces/jo
 import { openJobQueue } from "../../triggers/queue/open-job-queue.js";
 import { S3Notifications } from "../../triggers/s3/s3-notifications.js";
 import type { ScheduleRunner } from "../../triggers/schedule/interfaces/schedule-runner.js";
+import type { SqsEventSources } from "../../triggers/sqs/event-source/start-sqs-event-sources.js";
 import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
 import { queueLeaseMsOf } from "../state-folder.js";
 import { EXIT_OK, UsageError } from "../usage-error.js";
@@ -70,6 +71,14 @@ export async function loadRegistry(flags: ServiceFlags, logger: Logger): Promise
 /** The functions' `s3` events as the intake of POST /_lambkin/s3-events (and of an embedded S3's hook). */
 export function s3NotificationsOf(registry: FunctionRegistry, invocations: Invocations): S3Notifications {
   return new S3Notifications(s3NotificationRules(registry.all()), registryResolver(registry), invocations);
+}
+
+/** One line on the SQS queues and mappings, when the services have any. */
+export function describeSqs(sqs: SqsEventSources | undefined, logger: Logger): void {
+  if (sqs === undefined || (sqs.declaredQueues === 0 && sqs.polling === 0)) return;
+  logger.info(
+    `SQS: ${pc.bold(String(sqs.declaredQueues))} declared queue(s) ready, ${pc.bold(String(sqs.polling))} sqs event source mapping(s) polling, messages kept in the ${sqs.store.backend} store`,
+  );
 }
 
 /** One line on what fires the schedules, when a service has any. */

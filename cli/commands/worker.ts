@@ -11,11 +11,16 @@
 import pc from "picocolors";
 import type { Logger } from "pino";
 import { DEFAULT_ACCOUNT_CONCURRENCY } from "../../runtime/concurrency/concurrency-plan.js";
+import { registryResolver } from "../../runtime/invocation/resolve-function.js";
 import { startRuntime } from "../../runtime/lambkin-runtime.js";
 import { startAsyncInvocations } from "../../triggers/async/async-invocations.js";
 import { retryPolicyFromEnvironment } from "../../triggers/async/retry-policy.js";
 import { RedisSyncInvocationServer } from "../../triggers/cluster/redis/redis-sync-server.js";
 import { type SnsRuntime, startSns } from "../../triggers/sns/start-sns.js";
+import {
+  type SqsEventSources,
+  startSqsEventSources,
+} from "../../triggers/sqs/event-source/start-sqs-event-sources.js";
 import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
 import { redisPrefixOf, requiredRedisUrl, stateFolder } from "../state-folder.js";
 import { UsageError } from "../usage-error.js";
@@ -23,6 +28,7 @@ import { shutDownOnSignal } from "./dev-shutdown.js";
 import {
   channelReporter,
   describeFunctions,
+  describeSqs,
   exitOnceLogWritten,
   longestInvocationMs,
   openReadyQueue,
@@ -78,6 +84,25 @@ export async function workerCommand(flags: WorkerFlags, logger: Logger): Promise
     destinationServices: sns.destinationServices,
   });
   sns.bindInvocations(async.invocations);
+  let sqs: SqsEventSources;
+  try {
+    sqs = await startSqsEventSources({
+      services: runtime.services,
+      jobQueue: queue,
+      redisUrl,
+      prefix,
+      invocations: async.invocations,
+      functions: registryResolver(runtime.registry),
+      logger,
+      store: sns.sqs,
+    });
+  } catch (error) {
+    await Promise.all([sync.close({ timeoutMs: 0 }), async.consumer.close({ timeoutMs: 0 })]);
+    await sns.close();
+    await queue.close({ timeoutMs: 0 });
+    await runtime.close();
+    throw error;
+  }
   sync.serve(
     (request, handedOverLease) =>
       runtime.invoker.run(request, handedOverLease === undefined ? {} : { handedOverLease }),
@@ -87,7 +112,7 @@ export async function workerCommand(flags: WorkerFlags, logger: Logger): Promise
     },
   );
   const closeAll = async () => {
-    await Promise.all([sync.close({ timeoutMs: 0 }), async.consumer.close({ timeoutMs: 0 })]);
+    await Promise.all([sync.close({ timeoutMs: 0 }), async.consumer.close({ timeoutMs: 0 }), sqs.close()]);
     await sns.close();
     await runtime.close();
     await queue.close({ timeoutMs: 0 });
@@ -99,6 +124,7 @@ export async function workerCommand(flags: WorkerFlags, logger: Logger): Promise
     throw error;
   }
   describeFunctions(runtime.registry, logger);
+  describeSqs(sqs, logger);
   logger.info(
     `taking synchronous invocations (up to ${syncConcurrency} at once) and events from ${pc.bold(redactedUrl(redisUrl))} (prefix ${pc.bold(prefix)}); concurrency caps kept there`,
   );
@@ -111,6 +137,7 @@ export async function workerCommand(flags: WorkerFlags, logger: Logger): Promise
       await Promise.all([
         sync.close({ timeoutMs: longestMs }),
         async.consumer.close({ timeoutMs: longestMs }),
+        sqs.stopPolling(),
       ]);
     },
     invoker: runtime.invoker,

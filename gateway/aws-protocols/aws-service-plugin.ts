@@ -10,7 +10,8 @@
  *   fastify's format; an unexpected one is logged and answered InternalFailure (500).
  * The service supplies the operations: `json` (input object → output object) and `query` (parameters → the
  * children of `<ActionResult>`), each with a signal that aborts when the client goes away (a long poll frees
- * itself).
+ * itself) or the gateway begins to close (a long poll answers what it has at once instead of holding the
+ * shutdown for up to its 20 s).
  */
 import { randomUUID } from "node:crypto";
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
@@ -58,7 +59,12 @@ export interface AwsServiceDefinition {
     /** The XML namespace of answers: `http://queue.amazonaws.com/doc/2012-11-05/`. */
     readonly namespace: string;
     readonly actions: ReadonlySet<string>;
-    handle(action: string, parameters: QueryParameters, call: AwsCall): Promise<readonly XmlChild[]>;
+    /** The children of `<ActionResult>`, or undefined when the action has no output. */
+    handle(
+      action: string,
+      parameters: QueryParameters,
+      call: AwsCall,
+    ): Promise<readonly XmlChild[] | undefined>;
   };
   readonly bodyLimit: number;
 }
@@ -73,6 +79,10 @@ const REQUEST_ID = "x-amzn-RequestId";
 export const awsServicePlugin: FastifyPluginAsync<AwsServicePluginOptions> = async (app, options) => {
   const { definition } = options;
   const authenticate = awsAuthentication(definition.service, options.accessKeys);
+  const running = new Set<AbortController>();
+  app.addHook("preClose", async () => {
+    for (const controller of running) controller.abort();
+  });
   await app.register(
     async (api) => {
       api.addHook("onRequest", async (_request, reply) => {
@@ -82,7 +92,7 @@ export const awsServicePlugin: FastifyPluginAsync<AwsServicePluginOptions> = asy
       api.addHook("preHandler", authenticate.afterBody);
       api.setErrorHandler((error, request, reply) => sendError(definition, error, request, reply));
       const serve = async (request: FastifyRequest, reply: FastifyReply) => {
-        const call = awsCall(request, reply);
+        const call = awsCall(request, reply, running);
         const target = request.headers["x-amz-target"];
         if (typeof target === "string" && definition.json) {
           const json = definition.json;
@@ -124,10 +134,12 @@ function bodyOf(request: FastifyRequest): Buffer | undefined {
   return Buffer.isBuffer(request.body) ? request.body : undefined;
 }
 
-function awsCall(request: FastifyRequest, reply: FastifyReply): AwsCall {
+function awsCall(request: FastifyRequest, reply: FastifyReply, running: Set<AbortController>): AwsCall {
   const controller = new AbortController();
+  running.add(controller);
   // A response's `close` before it finished: the client went away (a request's own `close` only means its body ended).
   reply.raw.once("close", () => {
+    running.delete(controller);
     if (!reply.raw.writableFinished) controller.abort();
   });
   const url = sentUrl(request);

@@ -12,13 +12,15 @@ export function queryResponseXml(
   action: string,
   namespace: string,
   requestId: string,
-  result: readonly XmlChild[],
+  /** The children of `<ActionResult>`; undefined for an operation without output (no Result element at all). */
+  result: readonly XmlChild[] | undefined,
 ): string {
   return renderXmlDocument(
     element(
       `${action}Response`,
-      // Operations without output (DeleteQueue, …) answer only the metadata.
-      result.length === 0 ? undefined : element(`${action}Result`, ...result),
+      // Operations without output (DeleteQueue, …) answer only the metadata; an empty output is `<ActionResult/>`
+      // (botocore looks the wrapper up and fails without it).
+      result === undefined ? undefined : element(`${action}Result`, ...result),
       element("ResponseMetadata", element("RequestId", requestId)),
     ),
     namespace,

@@ -15,6 +15,7 @@
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from "fastify";
 import { coded } from "../../runtime/errors/lambkin-codes.js";
+import type { MailStore } from "../../services/mail/mail-store.js";
 import type { DeadLetterStore } from "../../triggers/queue/interfaces/job-queue.js";
 import type { S3Notifications } from "../../triggers/s3/s3-notifications.js";
 import type { Route } from "../api-gateway/route-table.js";
@@ -27,6 +28,7 @@ import {
 import { notAnOperation, registerEventsRoutes } from "./events-routes.js";
 import { sendLambkinApiError } from "./lambkin-api-error.js";
 import { isLambkinApiPath, LAMBKIN_API_PREFIX } from "./lambkin-api-paths.js";
+import { registerMailRoutes } from "./mail-routes.js";
 import { registerS3EventsRoute } from "./s3-events-route.js";
 
 export interface LambkinApiPluginOptions {
@@ -38,6 +40,8 @@ export interface LambkinApiPluginOptions {
   readonly s3Notifications?: S3Notifications;
   /** The DynamoDB, Kinesis and S3 endpoints GET /_lambkin/endpoints reports; default: from the environment. */
   readonly usedEndpoints?: () => UsedEndpoints;
+  /** The local mail service's messages, served under /_lambkin/mail; none = no mail service. */
+  readonly mail?: MailStore;
 }
 
 /** No operation but s3-events takes a body (it sets its own limit); a signed empty one is fine. */
@@ -57,6 +61,7 @@ export const lambkinApiPlugin: FastifyPluginAsync<LambkinApiPluginOptions> = asy
       registerEventsRoutes(api, options.deadLetters);
       registerEndpointsRoute(api, options.usedEndpoints ?? (() => usedEndpointsFromEnvironment()));
       if (options.s3Notifications) registerS3EventsRoute(api, options.s3Notifications);
+      if (options.mail) registerMailRoutes(api, options.mail);
       const unknown = async (request: FastifyRequest) => {
         throw notAnOperation(request);
       };

@@ -299,6 +299,38 @@ export const LAMBKIN_CODES = {
     summary:
       "The SQS message store cannot answer now (Redis unreachable, the store closed): the request had no effect; SQS clients get ServiceUnavailable (503).",
   },
+  // ---- SQS API on the gateway's port (gateway/sqs-api/) ----
+  LKN_ERR_SQS_API_NO_STORE: {
+    kind: "error",
+    summary:
+      "An SQS API request reached a gateway started without an SQS store: it is answered ServiceUnavailable (503) and has no effect.",
+  },
+  // ---- Local mail service (services/mail/) ----
+  LKN_ERR_MAIL_NOT_FOUND: {
+    kind: "error",
+    summary: "GET /_lambkin/mail/{id}/raw names no message the local mail service kept.",
+  },
+  LKN_WRN_MAIL_PORT_IN_USE: {
+    kind: "warning",
+    summary:
+      "The local mail service's SMTP port is taken: lambkin dev runs without it (set LAMBKIN_SMTP_PORT).",
+  },
+  // ---- SQS event source mappings (triggers/sqs/event-source/) ----
+  LKN_WRN_SQS_QUEUE_MISSING: {
+    kind: "warning",
+    summary:
+      "A function's sqs event names a queue that does not exist: nothing is polled until it is created.",
+  },
+  LKN_WRN_SQS_VISIBILITY_TIMEOUT: {
+    kind: "warning",
+    summary:
+      "A polled queue's visibility timeout is shorter than its function's timeout: Lambda refuses the mapping, Lambkin polls it and says so.",
+  },
+  LKN_WRN_SQS_POLL_FAILED: {
+    kind: "warning",
+    summary:
+      "Polling an SQS queue for a function failed (store unavailable, …); the poller backs off and retries.",
+  },
   // ---- SNS topics and subscriptions (triggers/sns/) ----
   LKN_ERR_SNS_STORE_UNAVAILABLE: {
     kind: "error",

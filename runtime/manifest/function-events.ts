@@ -33,7 +33,7 @@ export const SUPPORTED_EVENT_TYPES: ReadonlySet<string> = new Set([
  * Kept types that nothing turns into invocations yet. TODO(triggers issues): remove a type from here when its
  * trigger lands (triggers/: schedules, SQS queues, S3 notifications, DynamoDB/Kinesis streams).
  */
-export const NOT_FIRED_EVENT_TYPES: ReadonlySet<string> = new Set(["sqs", "stream"]);
+export const NOT_FIRED_EVENT_TYPES: ReadonlySet<string> = new Set(["stream"]);
 
 export interface FunctionEvents {
   readonly events: Record<string, unknown>[];

@@ -32,7 +32,7 @@ describe("coded messages", () => {
     await writeFile(join(service, "handler.js"), "exports.hello = async () => 'hello';\n");
     await writeFile(
       join(service, "serverless.yml"),
-      "service: coded\nprovider:\n  name: aws\nfunctions:\n  hello:\n    handler: handler.hello\n    events:\n      - sqs: arn:aws:sqs:us-east-1:000000000000:jobs\n",
+      "service: coded\nprovider:\n  name: aws\nfunctions:\n  hello:\n    handler: handler.hello\n    events:\n      - websocket: connect\n",
     );
   });
   afterAll(async () => {
@@ -66,7 +66,7 @@ describe("coded messages", () => {
     const text = await lambkin(["invoke", "hello", "--dir", service]);
     expect(text.code).toBe(0);
     expect(text.stderr).toContain(
-      `lambkin ▸ [LKN_WRN_MANIFEST_EVENT_NOT_FIRED] ${file}: functions.hello.events[0].sqs: accepted but not fired yet`,
+      `lambkin ▸ [LKN_WRN_MANIFEST_EVENT_UNSUPPORTED] ${file}: functions.hello.events[0].websocket: websocket events are not supported by Lambkin yet`,
     );
     const json = await lambkin(["--log-format", "json", "invoke", "hello", "--dir", service]);
     const records = json.stderr
@@ -76,10 +76,10 @@ describe("coded messages", () => {
     expect(records).toContainEqual(
       expect.objectContaining({
         level: 40,
-        code: "LKN_WRN_MANIFEST_EVENT_NOT_FIRED",
+        code: "LKN_WRN_MANIFEST_EVENT_UNSUPPORTED",
         file,
-        keyPath: "functions.hello.events[0].sqs",
-        msg: expect.stringMatching(/^\[LKN_WRN_MANIFEST_EVENT_NOT_FIRED\] /),
+        keyPath: "functions.hello.events[0].websocket",
+        msg: expect.stringMatching(/^\[LKN_WRN_MANIFEST_EVENT_UNSUPPORTED\] /),
       }),
     );
   });

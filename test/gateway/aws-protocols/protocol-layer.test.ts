@@ -132,7 +132,7 @@ describe("XML answers", () => {
     expect(queryResponseXml("GetQueueUrl", ns, "rid", [element("QueueUrl", "http://h/0/q<")])).toBe(
       `<?xml version="1.0"?><GetQueueUrlResponse xmlns="${ns}"><GetQueueUrlResult><QueueUrl>http://h/0/q&lt;</QueueUrl></GetQueueUrlResult><ResponseMetadata><RequestId>rid</RequestId></ResponseMetadata></GetQueueUrlResponse>`,
     );
-    expect(queryResponseXml("DeleteQueue", ns, "rid", [])).toBe(
+    expect(queryResponseXml("DeleteQueue", ns, "rid", undefined)).toBe(
       `<?xml version="1.0"?><DeleteQueueResponse xmlns="${ns}"><ResponseMetadata><RequestId>rid</RequestId></ResponseMetadata></DeleteQueueResponse>`,
     );
     const error = new AwsError("QueueDoesNotExist", "The specified queue does not exist.", {

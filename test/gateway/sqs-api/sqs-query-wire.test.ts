@@ -8,8 +8,8 @@ import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { queryResponseXml } from "../../../gateway/aws-protocols/query-protocol.js";
-import { sqsQueryInput } from "../../../gateway/sqs-api/sqs-query-input.js";
-import { sqsQueryResult } from "../../../gateway/sqs-api/sqs-query-output.js";
+import { queryInput as sqsQueryInput } from "../../../gateway/sqs-api/sqs-query-input.js";
+import { queryOutput as sqsQueryResult } from "../../../gateway/sqs-api/sqs-query-output.js";
 
 const BOTOCORE = fileURLToPath(new URL("./botocore-query.py", import.meta.url));
 const NAMESPACE = "http://queue.amazonaws.com/doc/2012-11-05/";
@@ -30,6 +30,16 @@ function cliParameters(action: string, input: Record<string, unknown>): Map<stri
 function cliReads(action: string, output: Record<string, unknown>): unknown {
   const xml = queryResponseXml(action, NAMESPACE, "req-1", sqsQueryResult(action, output));
   return botocore({ mode: "parse", action, xml });
+}
+
+/** The input with every number as its decimal text, as the query protocol carries it. */
+function asText(value: unknown): unknown {
+  if (typeof value === "number") return String(value);
+  if (Array.isArray(value)) return value.map(asText);
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, asText(item)]));
+  }
+  return value;
 }
 
 const messageAttributes = {
@@ -116,12 +126,8 @@ describe("query-protocol input read as the JSON input client-sqs sends", () => {
   it.each(INPUTS)("%s", (action, input) => {
     const parameters = cliParameters(action, input);
     expect(parameters.get("Action")).toBe(action);
-    expect(sqsQueryInput(action, parameters)).toEqual(input);
-  });
-
-  it("keeps an integer member that is not a decimal integer as the text sent", () => {
-    const input = sqsQueryInput("ReceiveMessage", new Map([["WaitTimeSeconds", "1e3"]]));
-    expect(input).toEqual({ WaitTimeSeconds: "1e3" });
+    // Scalars stay the text sent (the operations read integers from it), so numbers compare as text.
+    expect(sqsQueryInput(action, parameters)).toEqual(asText(input));
   });
 
   it("reads no list or map past its limit + 1, whatever the request holds", () => {
@@ -139,10 +145,6 @@ describe("query-protocol input read as the JSON input client-sqs sends", () => {
     };
     expect(input.Entries).toHaveLength(11);
     expect(Object.keys(input.Entries[0]?.MessageAttributes ?? {})).toHaveLength(11);
-  });
-
-  it("reads an action it does not know as no input", () => {
-    expect(sqsQueryInput("TagQueue", new Map([["QueueUrl", URL_]]))).toEqual({});
   });
 });
 

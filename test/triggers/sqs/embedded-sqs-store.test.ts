@@ -11,17 +11,26 @@ import { afterEach, describe, expect, it } from "vitest";
 import { EmbeddedJobQueue } from "../../../triggers/queue/index.js";
 import { EmbeddedSqsStore } from "../../../triggers/sqs/embedded/embedded-sqs-store.js";
 import { isSqsError, type SqsStore } from "../../../triggers/sqs/interfaces/index.js";
-import { describeSqsStoreConformance, type SqsStoreScope } from "./sqs-store.conformance.js";
+import {
+  describeSqsStoreConformance,
+  type OpenOptions,
+  type SqsStoreScope,
+} from "./sqs-store.conformance.js";
 
 const REGION = "eu-west-1";
 
 function embeddedScope(): SqsStoreScope {
   const stateDir = mkdtempSync(join(tmpdir(), "lambkin-sqs-store-"));
   const queues = new Map<SqsStore, EmbeddedJobQueue>();
-  const open = async (): Promise<SqsStore> => {
+  const open = async (options: OpenOptions = {}): Promise<SqsStore> => {
     const jobs = new EmbeddedJobQueue({ stateDir });
     // A long slice: only a wake-up (not the periodic look) can end a long poll early in these tests.
-    const store = new EmbeddedSqsStore({ database: jobs.database, region: REGION, pollSliceMs: 60_000 });
+    const store = new EmbeddedSqsStore({
+      database: jobs.database,
+      region: REGION,
+      pollSliceMs: 60_000,
+      ...options,
+    });
     queues.set(store, jobs);
     return store;
   };

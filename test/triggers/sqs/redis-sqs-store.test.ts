@@ -10,7 +10,11 @@ import { type RedisServer, startRedisServer } from "../../../bench/redis-server.
 import { isSqsError, type SqsStore } from "../../../triggers/sqs/interfaces/index.js";
 import { RedisSqsStore } from "../../../triggers/sqs/redis/redis-sqs-store.js";
 import { eventually } from "../../support/eventually.js";
-import { describeSqsStoreConformance, type SqsStoreScope } from "./sqs-store.conformance.js";
+import {
+  describeSqsStoreConformance,
+  type OpenOptions,
+  type SqsStoreScope,
+} from "./sqs-store.conformance.js";
 
 const REGION = "eu-west-1";
 
@@ -22,16 +26,22 @@ afterAll(async () => {
   await redis?.dispose();
 });
 
-function open(prefix: string): Promise<RedisSqsStore> {
+function open(prefix: string, options: OpenOptions = {}): Promise<RedisSqsStore> {
   // A long slice: only a wake-up (not the periodic look) can end a long poll early in these tests.
-  return RedisSqsStore.connect({ redisUrl: redis.url, prefix, region: REGION, pollSliceMs: 60_000 });
+  return RedisSqsStore.connect({
+    redisUrl: redis.url,
+    prefix,
+    region: REGION,
+    pollSliceMs: 60_000,
+    ...options,
+  });
 }
 
 function redisScope(): SqsStoreScope {
   const prefix = `test-${randomUUID().slice(0, 8)}`;
   const stores = new Set<SqsStore>();
-  const track = async () => {
-    const store = await open(prefix);
+  const track = async (options?: OpenOptions) => {
+    const store = await open(prefix, options);
     stores.add(store);
     return store;
   };

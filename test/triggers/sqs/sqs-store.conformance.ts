@@ -14,8 +14,12 @@ import {
 import { eventually } from "../../support/eventually.js";
 
 /** One test's store: the same backing data (folder, prefix) every time it is opened. */
+export interface OpenOptions {
+  readonly inFlightLimits?: { readonly standard: number; readonly fifo: number };
+}
+
 export interface SqsStoreScope {
-  open(): Promise<SqsStore>;
+  open(options?: OpenOptions): Promise<SqsStore>;
   /** Closes `store` (and what holds its backend) and opens the same data again: a restart. */
   reopen(store: SqsStore): Promise<SqsStore>;
   /** Makes every message of `queue` `ms` older (enqueued and sent earlier), straight in the backend. */
@@ -53,10 +57,10 @@ export function describeSqsStoreConformance(backend: SqsStoreBackend): void {
       for (const scope of scopes.splice(0)) await scope.dispose();
     });
 
-    async function fresh(): Promise<{ store: SqsStore; scope: SqsStoreScope }> {
+    async function fresh(options?: OpenOptions): Promise<{ store: SqsStore; scope: SqsStoreScope }> {
       const scope = await backend.scope();
       scopes.push(scope);
-      const store = await scope.open();
+      const store = await scope.open(options);
       stores.push(store);
       return { store, scope };
     }
@@ -438,6 +442,21 @@ export function describeSqsStoreConformance(backend: SqsStoreBackend): void {
       expect(received.map((m) => m.body)).toEqual(["new"]);
     });
 
+    it("caps the messages in flight: OverLimit on a standard queue, no messages on a FIFO queue", async () => {
+      const { store } = await fresh({ inFlightLimits: { standard: 3, fifo: 2 } });
+      await store.createQueue("cap");
+      for (let i = 0; i < 5; i++) await send(store, "cap", `m${i}`);
+      expect(await store.receiveMessages("cap", { maxNumberOfMessages: 10 })).toHaveLength(3);
+      const error = await rejection(store.receiveMessages("cap"));
+      expect(isSqsError(error, "OverLimit")).toBe(true);
+      expect(isSqsError(error) && error.shape.httpStatus).toBe(403);
+      await store.createQueue("cap.fifo", { FifoQueue: "true", ContentBasedDeduplication: "true" });
+      for (const group of ["a", "b", "c"]) await send(store, "cap.fifo", group, { messageGroupId: group });
+      expect(await store.receiveMessages("cap.fifo", { maxNumberOfMessages: 10 })).toHaveLength(2);
+      expect(await store.receiveMessages("cap.fifo")).toEqual([]);
+      expect((await store.counts("cap.fifo")).visible).toBe(1);
+    });
+
     describe("FIFO", () => {
       it("keeps order per message group, with growing sequence numbers", async () => {
         const { store } = await fresh();
@@ -460,7 +479,8 @@ export function describeSqsStoreConformance(backend: SqsStoreBackend): void {
         expect(sequence.every((s) => /^[0-9]{20}$/.test(s))).toBe(true);
         expect([...sequence].sort((x, y) => (BigInt(x) < BigInt(y) ? -1 : 1))).toEqual(sequence);
         const received = await store.receiveMessages("o.fifo", { maxNumberOfMessages: 10 });
-        expect(received.map((m) => m.body)).toEqual(["a0", "b0", "a1", "b1", "a2", "b2", "a3", "b3"]);
+        // "Amazon SQS first attempts to return as many messages with the same message group ID as possible."
+        expect(received.map((m) => m.body)).toEqual(["a0", "a1", "a2", "a3", "b0", "b1", "b2", "b3"]);
         expect(received[0]?.attributes).toMatchObject({ MessageGroupId: "a", SequenceNumber: sequence[0] });
         expect(received[0]?.attributes.MessageDeduplicationId).toMatch(/^[0-9a-f]{64}$/);
       });
@@ -487,6 +507,25 @@ export function describeSqsStoreConformance(backend: SqsStoreBackend): void {
         expect(retried.body).toBe("b1");
         expect(retried.attributes.ApproximateReceiveCount).toBe("2");
         expect(await store.receiveMessages("g.fifo")).toEqual([]);
+      });
+
+      it("delivers other groups while a blocked group has a long backlog", async () => {
+        const { store } = await fresh();
+        await store.createQueue("backlog.fifo", { FifoQueue: "true", ContentBasedDeduplication: "true" });
+        const sends: Promise<unknown>[] = [];
+        for (let i = 0; i < 600; i++) {
+          sends.push(
+            store.sendMessages(
+              "backlog.fifo",
+              Array.from({ length: 10 }, (_, j) => ({ body: `a${i * 10 + j}`, messageGroupId: "a" })),
+            ),
+          );
+        }
+        await Promise.all(sends);
+        expect((await receiveOne(store, "backlog.fifo")).body).toBe("a0"); // group a is in flight now
+        await send(store, "backlog.fifo", "b0", { messageGroupId: "b" });
+        const next = await store.receiveMessages("backlog.fifo", { maxNumberOfMessages: 10 });
+        expect(next.map((m) => m.body)).toEqual(["b0"]);
       });
 
       it("deduplicates for five minutes by id or by content, answering the first message's id", async () => {

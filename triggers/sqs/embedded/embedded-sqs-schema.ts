@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS sqs_messages (
   UNIQUE (queue_id, message_id)
 );
 CREATE INDEX IF NOT EXISTS sqs_messages_visible ON sqs_messages (queue_id, visible_ms, seq);
-CREATE INDEX IF NOT EXISTS sqs_messages_order ON sqs_messages (queue_id, seq);
+CREATE INDEX IF NOT EXISTS sqs_messages_groups ON sqs_messages (queue_id, group_id, seq);
 CREATE INDEX IF NOT EXISTS sqs_messages_age ON sqs_messages (queue_id, enqueued_ms);
 CREATE TABLE IF NOT EXISTS sqs_dedup (
   queue_id TEXT NOT NULL,

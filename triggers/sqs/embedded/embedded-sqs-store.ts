@@ -40,12 +40,14 @@ import {
 } from "../core/store-checks.js";
 import { Wakeups } from "../core/wakeups.js";
 import {
+  type InFlightLimits,
   MESSAGE_LIMITS,
   type ReceiptEntryResult,
   type ReceivedMessage,
   type ReceiveOptions,
   type SendMessageEntry,
   type SendResult,
+  SQS_IN_FLIGHT_LIMITS,
 } from "../interfaces/message-model.js";
 import {
   type QueueCounts,
@@ -70,6 +72,8 @@ export interface EmbeddedSqsStoreOptions {
   readonly account?: string;
   /** Longest sleep of a long poll between two looks at the queue (ms; default 1000). */
   readonly pollSliceMs?: number;
+  /** Messages in flight per queue, at most (default SQS's: 120,000 standard, 20,000 FIFO); lower in tests. */
+  readonly inFlightLimits?: InFlightLimits;
 }
 
 interface Queue {
@@ -91,8 +95,6 @@ const SCAN_COLUMNS = "seq, receive_count, visible_ms, group_id";
 /** Send requests committed in one transaction, at most (each has at most 10 messages of at most 1 MiB in all). */
 const MAX_SENDS_PER_COMMIT = 64;
 
-/** Rows one receive looks at, at most: a receive's cost stays bounded however long the queue. */
-const MAX_SCANNED_PER_RECEIVE = 5000;
 /** Messages one receive moves to a dead-letter queue, at most (the next receive moves the rest). */
 const MAX_REDRIVEN_PER_RECEIVE = 100;
 
@@ -103,6 +105,7 @@ export class EmbeddedSqsStore implements SqsStore {
   private readonly db: Database.Database;
   private readonly wakeups = new Wakeups();
   private readonly pollSliceMs: number;
+  private readonly inFlightLimits: InFlightLimits;
   private readonly syncsAcknowledged: boolean;
   private readonly statements: ReturnType<typeof prepare>;
   private closed = false;
@@ -114,6 +117,7 @@ export class EmbeddedSqsStore implements SqsStore {
     this.region = options.region;
     this.account = options.account ?? LOCAL_ACCOUNT_ID;
     this.pollSliceMs = options.pollSliceMs ?? 1000;
+    this.inFlightLimits = options.inFlightLimits ?? SQS_IN_FLIGHT_LIMITS;
     ensureSqsSchema(this.db);
     // 2 = FULL: then bookkeeping steps down to NORMAL, as the job queue's does.
     this.syncsAcknowledged = (this.db.pragma("synchronous", { simple: true }) as number) >= 2;
@@ -368,7 +372,7 @@ export class EmbeddedSqsStore implements SqsStore {
     const now = Date.now();
     const settings = queue.settings;
     this.statements.expireMessages.run(queue.row.id, now - settings.MessageRetentionPeriod * 1000);
-    const cap = settings.FifoQueue ? MESSAGE_LIMITS.maxInFlightFifo : MESSAGE_LIMITS.maxInFlightStandard;
+    const cap = settings.FifoQueue ? this.inFlightLimits.fifo : this.inFlightLimits.standard;
     const inFlight = (this.statements.countInFlight.get(queue.row.id, now) as { n: number }).n;
     if (inFlight >= cap) {
       // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html:
@@ -431,22 +435,31 @@ export class EmbeddedSqsStore implements SqsStore {
         (row) => row.group_id ?? "",
       ),
     );
-    let after = 0;
-    let scanned = 0;
-    while (out.length < wanted && scanned < MAX_SCANNED_PER_RECEIVE) {
-      const rows = this.statements.rowsInOrder.all(queue.row.id, after, 256) as ScanRow[];
-      if (rows.length === 0) return;
-      for (const row of rows) {
-        after = row.seq;
-        scanned++;
-        const group = row.group_id ?? "";
-        if (blocked.has(group)) continue;
-        if (row.visible_ms > now) {
-          blocked.add(group); // not receivable yet: the group's later messages wait for it
-          continue;
+    // Group by group, oldest head first — "Amazon SQS first attempts to return as many messages with the same
+    // message group ID as possible" (the page above) — so a long backlog in a blocked group never hides the
+    // other groups. At most
+    // the in-flight cap's worth of groups can be blocked, so this many heads always reach a free one.
+    const heads = this.statements.groupHeads.all(
+      queue.row.id,
+      this.inFlightLimits.fifo + MAX_REDRIVEN_PER_RECEIVE + wanted,
+    ) as { group_id: string; seq: number }[];
+    for (const head of heads) {
+      if (blocked.has(head.group_id)) continue;
+      let after = head.seq - 1;
+      for (;;) {
+        const rows = this.statements.groupRows.all(queue.row.id, head.group_id, after, 10) as ScanRow[];
+        if (rows.length === 0) break;
+        let stop = false;
+        for (const row of rows) {
+          after = row.seq;
+          if (row.visible_ms > now) {
+            stop = true; // not receivable yet: the group's later messages wait for it
+            break;
+          }
+          if (take(row) === "skipped") return;
+          if (out.length >= wanted) return;
         }
-        if (take(row) === "skipped") return;
-        if (out.length >= wanted) return;
+        if (stop) break;
       }
     }
   }
@@ -709,8 +722,11 @@ function prepare(db: Database.Database) {
     visibleRows: db.prepare(
       `SELECT ${SCAN_COLUMNS} FROM sqs_messages WHERE queue_id = ? AND visible_ms <= ? ORDER BY visible_ms, seq LIMIT ?`,
     ),
-    rowsInOrder: db.prepare(
-      `SELECT ${SCAN_COLUMNS} FROM sqs_messages WHERE queue_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+    groupHeads: db.prepare(
+      "SELECT group_id, min(seq) AS seq FROM sqs_messages WHERE queue_id = ? GROUP BY group_id ORDER BY seq LIMIT ?",
+    ),
+    groupRows: db.prepare(
+      `SELECT ${SCAN_COLUMNS} FROM sqs_messages WHERE queue_id = ? AND group_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
     ),
     rowBySeq: db.prepare("SELECT * FROM sqs_messages WHERE seq = ?"),
     nextVisible: db.prepare(

@@ -115,3 +115,13 @@ export const MESSAGE_LIMITS = {
   maxVisibilityTimeout: 43_200,
   maxDelaySeconds: 900,
 } as const;
+
+export interface InFlightLimits {
+  readonly standard: number;
+  readonly fifo: number;
+}
+
+export const SQS_IN_FLIGHT_LIMITS: InFlightLimits = {
+  standard: MESSAGE_LIMITS.maxInFlightStandard,
+  fifo: MESSAGE_LIMITS.maxInFlightFifo,
+};

@@ -45,12 +45,13 @@ import {
 } from "../core/store-checks.js";
 import { Wakeups } from "../core/wakeups.js";
 import {
-  MESSAGE_LIMITS,
+  type InFlightLimits,
   type ReceiptEntryResult,
   type ReceivedMessage,
   type ReceiveOptions,
   type SendMessageEntry,
   type SendResult,
+  SQS_IN_FLIGHT_LIMITS,
 } from "../interfaces/message-model.js";
 import {
   type QueueCounts,
@@ -89,6 +90,8 @@ export interface RedisSqsStoreOptions {
   readonly commandTimeoutMs?: number;
   /** Longest sleep of a long poll between two looks at the queue (ms; default 1000). */
   readonly pollSliceMs?: number;
+  /** Messages in flight per queue, at most (default SQS's: 120,000 standard, 20,000 FIFO); lower in tests. */
+  readonly inFlightLimits?: InFlightLimits;
 }
 
 interface StoredQueue {
@@ -128,7 +131,6 @@ const SCRIPTS: Record<ScriptName, string> = {
   sqsCount: COUNT_MESSAGES,
 };
 
-const MAX_SCANNED_PER_RECEIVE = 5000;
 const MAX_REDRIVEN_PER_RECEIVE = 100;
 const DROP_CHUNK = 500;
 
@@ -142,6 +144,7 @@ export class RedisSqsStore implements SqsStore {
   private subscribed: Promise<void> | undefined;
   private readonly wakeups = new Wakeups();
   private readonly pollSliceMs: number;
+  private readonly inFlightLimits: InFlightLimits;
   private readonly timeoutMs: number;
   private readonly redisUrl: string;
   private closed = false;
@@ -165,6 +168,7 @@ export class RedisSqsStore implements SqsStore {
     this.account = options.account ?? LOCAL_ACCOUNT_ID;
     this.base = `${options.prefix ?? "lambkin"}:sqs`;
     this.pollSliceMs = options.pollSliceMs ?? 1000;
+    this.inFlightLimits = options.inFlightLimits ?? SQS_IN_FLIGHT_LIMITS;
     this.timeoutMs = options.commandTimeoutMs ?? 5000;
     this.redisUrl = options.redisUrl;
     this.redis = this.client(true);
@@ -412,14 +416,15 @@ export class RedisSqsStore implements SqsStore {
       max,
       visibilityMs,
       settings.FifoQueue ? "1" : "0",
-      settings.FifoQueue ? MESSAGE_LIMITS.maxInFlightFifo : MESSAGE_LIMITS.maxInFlightStandard,
+      settings.FifoQueue ? this.inFlightLimits.fifo : this.inFlightLimits.standard,
       now - settings.MessageRetentionPeriod * 1000,
       dlq === undefined || policy === undefined ? 0 : policy.maxReceiveCount,
       dlq?.name ?? "",
       dlq?.id ?? "",
       dlq?.settings.FifoQueue ? "1" : "0",
       queueArn(this.region, this.account, queue.name),
-      MAX_SCANNED_PER_RECEIVE,
+      // FIFO: at most the in-flight cap's worth of groups are blocked, so this many always reach a free one.
+      this.inFlightLimits.fifo + MAX_REDRIVEN_PER_RECEIVE + max,
       MAX_REDRIVEN_PER_RECEIVE,
       ...tokens,
     );

@@ -10,8 +10,9 @@
  *   t sent ms, e enqueued ms (retention), c receive count, f first receive ms, k receipt token, v visible-at ms,
  *   g group, d deduplication id, n FIFO sequence counter, o arrival order, x DeadLetterQueueSourceArn);
  *   `wait` zset of never-received messages by visible-at (delayed while in the future); `back` zset of received
- *   ones by visible-at (in flight while in the future); `age` zset by enqueued ms; `order` zset (FIFO) by
- *   arrival; `arrivals` counter; `dedup:<key>` "messageId|sequence" with a 5-minute TTL.
+ *   ones by visible-at (in flight while in the future); `age` zset by enqueued ms; FIFO: `grp:<group>` zset of
+ *   a group's messages by arrival and `heads` zset of the groups by their first message's arrival; `arrivals`
+ *   counter; `dedup:<key>` "messageId|sequence" with a 5-minute TTL.
  * - `<base>:fifoseq:<name>` the FIFO sequence counter of a queue name (kept across purges: numbers only grow).
  *
  * Keys are built inside the scripts from `<base>` (a standalone Redis, as the job queue's BullMQ uses).
@@ -22,11 +23,23 @@ local base = ARGV[1]
 local function qk(q, s) return base .. ':q:' .. q .. ':' .. s end
 local function mk(q, m) return base .. ':q:' .. q .. ':m:' .. m end
 local function drop(q, m)
+  local g = redis.call('HGET', mk(q, m), 'g')
   redis.call('DEL', mk(q, m))
   redis.call('ZREM', qk(q, 'wait'), m)
   redis.call('ZREM', qk(q, 'back'), m)
   redis.call('ZREM', qk(q, 'age'), m)
-  redis.call('ZREM', qk(q, 'order'), m)
+  if g and redis.call('ZREM', qk(q, 'grp:' .. g), m) == 1 then
+    local first = redis.call('ZRANGE', qk(q, 'grp:' .. g), 0, 0, 'WITHSCORES')
+    if #first == 0 then
+      redis.call('ZREM', qk(q, 'heads'), g)
+    else
+      redis.call('ZADD', qk(q, 'heads'), first[2], g)
+    end
+  end
+end
+local function enqueueFifo(q, m, g, order)
+  redis.call('ZADD', qk(q, 'grp:' .. g), order, m)
+  if not redis.call('ZSCORE', qk(q, 'heads'), g) then redis.call('ZADD', qk(q, 'heads'), order, g) end
 end
 local function current(name, id)
   return redis.call('HGET', base .. ':queue-ids', name) == id
@@ -81,7 +94,7 @@ local id, chunk = ARGV[2], tonumber(ARGV[3])
 local ids = redis.call('ZRANGE', qk(id, 'age'), 0, chunk - 1)
 for _, m in ipairs(ids) do drop(id, m) end
 if #ids < chunk then
-  redis.call('DEL', qk(id, 'wait'), qk(id, 'back'), qk(id, 'age'), qk(id, 'order'), qk(id, 'arrivals'))
+  redis.call('DEL', qk(id, 'wait'), qk(id, 'back'), qk(id, 'age'), qk(id, 'heads'), qk(id, 'arrivals'))
 end
 return #ids
 `;
@@ -110,7 +123,7 @@ for i = 0, n - 1 do
       'g', group, 'd', did, 'n', seq, 'o', order)
     redis.call('ZADD', qk(id, 'wait'), visible, mid)
     redis.call('ZADD', qk(id, 'age'), now, mid)
-    if fifo then redis.call('ZADD', qk(id, 'order'), order, mid) end
+    if fifo then enqueueFifo(id, mid, group, order) end
     if dkey ~= '' then redis.call('SET', qk(id, 'dedup:' .. dkey), mid .. '|' .. seq, 'PX', 300000) end
     out[#out + 1] = mid .. '|' .. seq
   end
@@ -120,7 +133,7 @@ return out
 
 /**
  * ARGV: base, name, id, now, max, visibilityMs, fifo, inFlightCap, retentionCutoff, maxReceiveCount (0: none),
- * dlqName, dlqId, dlqFifo, sourceArn, maxScan, maxRedriven, then `max` receipt tokens.
+ * dlqName, dlqId, dlqFifo, sourceArn, maxGroups (FIFO: groups looked at), maxRedriven, then `max` receipt tokens.
  * → list of {messageId, token, body, attributes, sender, sent, receiveCount, firstReceive, group, dedupId,
  * sequence, dlqSource}, or 'QDNE', or 'OVERLIMIT:<n>'. Also answers {'REDRIVEN', n} as its last element when it
  * moved messages (so the caller wakes the DLQ's receivers).
@@ -154,7 +167,7 @@ local function moveToDlq(m)
     'g', h[6] or '', 'd', h[7] or '', 'n', seq, 'o', order, 'x', srcArn)
   redis.call('ZADD', qk(dlqId, 'wait'), now, m)
   redis.call('ZADD', qk(dlqId, 'age'), enq, m)
-  if dlqFifo then redis.call('ZADD', qk(dlqId, 'order'), order, m) end
+  if dlqFifo then enqueueFifo(dlqId, m, h[6] or '', order) end
 end
 
 local function take(m)
@@ -192,30 +205,44 @@ if not fifo then
     if take(cand[1]) == 'skipped' then break end
   end
 else
-  -- A group with a message in flight gives nothing; a group's later messages wait for its earlier ones.
-  local blocked = {}
-  for _, m in ipairs(redis.call('ZRANGEBYSCORE', qk(id, 'back'), '(' .. now, '+inf')) do
-    local g = redis.call('HGET', mk(id, m), 'g')
-    if g then blocked[g] = true end
-  end
-  local after, scanned, done = '-inf', 0, false
-  while not done and #out < wanted and scanned < maxScan do
-    local rows = redis.call('ZRANGEBYSCORE', qk(id, 'order'), after, '+inf', 'WITHSCORES', 'LIMIT', 0, 256)
-    if #rows == 0 then break end
-    for i = 1, #rows, 2 do
-      local m = rows[i]
-      after = '(' .. rows[i + 1]
-      scanned = scanned + 1
-      local hv = redis.call('HMGET', mk(id, m), 'g', 'v')
-      local g, v = hv[1] or '', tonumber(hv[2] or '0')
-      if not blocked[g] then
-        if v > now then
-          blocked[g] = true
-        elseif take(m) == 'skipped' or #out >= wanted then
-          done = true
+  -- Group by group, oldest head first ("as many messages with the same message group ID as possible"). A group
+  -- with a message in flight gives nothing; its messages in flight are among its first 10 (a receive takes at most
+  -- 10, from the group's head, and only from a group with none in flight), so those are all it takes to know.
+  local after, groups, done = '-inf', 0, false
+  while not done and #out < wanted and groups < maxScan do
+    local heads = redis.call('ZRANGEBYSCORE', qk(id, 'heads'), after, '+inf', 'WITHSCORES', 'LIMIT', 0, 256)
+    if #heads == 0 then break end
+    for i = 1, #heads, 2 do
+      local g = heads[i]
+      after = '(' .. heads[i + 1]
+      groups = groups + 1
+      local gk = qk(id, 'grp:' .. g)
+      local busy = false
+      for _, m in ipairs(redis.call('ZRANGE', gk, 0, 9)) do
+        local hv = redis.call('HMGET', mk(id, m), 'c', 'v')
+        if tonumber(hv[1] or '0') > 0 and tonumber(hv[2] or '0') > now then
+          busy = true
           break
         end
       end
+      local cursor, stop = '-inf', busy
+      while not stop and not done do
+        local rows = redis.call('ZRANGEBYSCORE', gk, cursor, '+inf', 'WITHSCORES', 'LIMIT', 0, 10)
+        if #rows == 0 then break end
+        for j = 1, #rows, 2 do
+          local m = rows[j]
+          cursor = '(' .. rows[j + 1]
+          if tonumber(redis.call('HGET', mk(id, m), 'v') or '0') > now then
+            stop = true -- not receivable yet: the group's later messages wait for it
+            break
+          end
+          if take(m) == 'skipped' or #out >= wanted then
+            done = true
+            break
+          end
+        end
+      end
+      if done then break end
     end
   end
 end
