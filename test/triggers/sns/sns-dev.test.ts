@@ -8,6 +8,7 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { SnsSchema } from "@aws-lambda-powertools/parser/schemas/sns";
+import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LambkinProcess, ROOT, startLambkin, stopLambkin } from "../../cli/cluster-process.js";
 import { eventually } from "../../support/eventually.js";
@@ -132,6 +133,37 @@ describe("SNS through lambkin dev and the aws CLI", () => {
     ).catch((e: { stderr: string }) => e.stderr);
     expect(error).toContain("(NotFound)");
     expect(error).toContain("Topic does not exist");
+  });
+
+  it("delivers to the declared queue of a topic's Subscription, read back through Lambkin's SQS API", async () => {
+    const sqs = new SQSClient({
+      endpoint: dev.url,
+      region: "eu-west-1",
+      credentials: { accessKeyId: "AKIDSQS", secretAccessKey: "secret" },
+      maxAttempts: 1,
+    });
+    try {
+      const { MessageId } = (await aws(
+        "publish",
+        "--topic-arn",
+        "arn:aws:sns:eu-west-1:000000000000:snstopics-alerts",
+        "--message",
+        "to the queue",
+      )) as { MessageId: string };
+      const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: "alerts-copy" }));
+      const messages = await eventually(async () => {
+        const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }));
+        expect(received.Messages).toHaveLength(1);
+        return received.Messages ?? [];
+      });
+      expect(JSON.parse(messages[0]?.Body ?? "")).toMatchObject({
+        Type: "Notification",
+        MessageId,
+        Message: "to the queue",
+      });
+    } finally {
+      sqs.destroy();
+    }
   });
 
   it("keeps the topics and subscriptions the API made across a restart of lambkin dev", async () => {
