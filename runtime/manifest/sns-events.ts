@@ -6,7 +6,9 @@
  *   kmsMasterKeyId }` (https://www.serverless.com/framework/docs/providers/aws/events/sns): each one subscription
  *   of the function (protocol `lambda`) to the topic;
  * - `AWS::SNS::Topic` with TopicName, FifoTopic, ContentBasedDeduplication, DisplayName and a Subscription list of
- *   `{ Endpoint, Protocol }` (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sns-topic.html).
+ *   `{ Endpoint, Protocol }` (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sns-topic.html);
+ * - `AWS::SNS::Subscription` resources (TopicArn, Protocol, Endpoint, FilterPolicy, FilterPolicyScope,
+ *   RawMessageDelivery): the usual way serverless.yml subscribes a queue, raw or filtered.
  * Lambkin creates these topics and subscriptions when it starts (triggers/sns/start-sns.ts); what it does not
  * reproduce is warned here with the file and key path.
  */
@@ -71,6 +73,9 @@ export function snsDeclarations(
   const result: SnsDeclarations = { topics: [], subscriptions: [], warnings: [] };
   for (const resource of resources) {
     if (resource.type === "AWS::SNS::Topic") topicResource(resource, result);
+  }
+  for (const resource of resources) {
+    if (resource.type === "AWS::SNS::Subscription") subscriptionResource(resource, result);
   }
   for (const fn of functions) {
     fn.events.forEach((entry, index) => {
@@ -139,6 +144,63 @@ function topicResource(resource: ServiceResource, result: SnsDeclarations): void
       manifestPath: file,
       keyPath: formatKeyPath(at),
     });
+  });
+}
+
+const SUBSCRIPTION_PROPERTIES_KEPT = new Set([
+  "TopicArn",
+  "Protocol",
+  "Endpoint",
+  "FilterPolicy",
+  "FilterPolicyScope",
+  "RawMessageDelivery",
+]);
+
+/**
+ * AWS::SNS::Subscription (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sns-subscription.html):
+ * TopicArn, Protocol, Endpoint, FilterPolicy (an object, or its JSON), FilterPolicyScope, RawMessageDelivery.
+ */
+function subscriptionResource(resource: ServiceResource, result: SnsDeclarations): void {
+  const file = resource.manifestPath;
+  const path = [...resource.keyPath, "Properties"];
+  const p = resource.properties;
+  for (const key of Object.keys(p)) {
+    if (!SUBSCRIPTION_PROPERTIES_KEPT.has(key)) {
+      result.warnings.push(
+        manifestWarning(
+          file,
+          [...path, key],
+          "not reproduced by Lambkin: the subscription is made without it",
+        ),
+      );
+    }
+  }
+  for (const key of ["TopicArn", "Protocol", "Endpoint"] as const) {
+    if (typeof p[key] !== "string") {
+      throw new ManifestError(
+        file,
+        [...path, key],
+        `must be a string Lambkin can compute, not ${describeValue(p[key])}`,
+        "Write e.g. TopicArn: !Ref Topic, Protocol: sqs, Endpoint: !GetAtt Queue.Arn",
+        "LKN_ERR_MANIFEST_INVALID",
+      );
+    }
+  }
+  const attributes: Record<string, string> = {};
+  if (p.FilterPolicy !== undefined) {
+    attributes.FilterPolicy =
+      typeof p.FilterPolicy === "string" ? p.FilterPolicy : JSON.stringify(p.FilterPolicy);
+  }
+  if (typeof p.FilterPolicyScope === "string") attributes.FilterPolicyScope = p.FilterPolicyScope;
+  if (p.RawMessageDelivery !== undefined)
+    attributes.RawMessageDelivery = String(p.RawMessageDelivery).toLowerCase();
+  result.subscriptions.push({
+    topicArn: p.TopicArn as string,
+    protocol: p.Protocol as string,
+    endpoint: p.Endpoint as string,
+    attributes,
+    manifestPath: file,
+    keyPath: formatKeyPath(resource.keyPath),
   });
 }
 

@@ -106,6 +106,46 @@ resources:
     expect(loaded.warnings.some((w) => w.code === "LKN_WRN_MANIFEST_EVENT_UNSUPPORTED")).toBe(false);
   });
 
+  it("reads AWS::SNS::Subscription resources: raw delivery and a filter policy on a queue", async () => {
+    const dir = await service(`${HEAD}functions:
+  f:
+    handler: handler.handler
+resources:
+  Resources:
+    Topic:
+      Type: AWS::SNS::Topic
+    Queue:
+      Type: AWS::SQS::Queue
+    QueueSubscription:
+      Type: AWS::SNS::Subscription
+      Properties:
+        TopicArn: !Ref Topic
+        Protocol: sqs
+        Endpoint: !GetAtt Queue.Arn
+        RawMessageDelivery: true
+        FilterPolicyScope: MessageBody
+        FilterPolicy: { kind: [order] }
+        DeliveryPolicy: { healthyRetryPolicy: { numRetries: 3 } }
+`);
+    const loaded = await load(dir);
+    expect(loaded.sns.subscriptions).toEqual([
+      expect.objectContaining({
+        topicArn: "arn:aws:sns:eu-west-1:000000000000:shop-dev-Topic",
+        protocol: "sqs",
+        endpoint: "arn:aws:sqs:eu-west-1:000000000000:shop-dev-Queue",
+        attributes: {
+          FilterPolicy: '{"kind":["order"]}',
+          FilterPolicyScope: "MessageBody",
+          RawMessageDelivery: "true",
+        },
+        keyPath: "resources.Resources.QueueSubscription",
+      }),
+    ]);
+    expect(loaded.warnings.map((w) => w.keyPath)).toContain(
+      "resources.Resources.QueueSubscription.Properties.DeliveryPolicy",
+    );
+  });
+
   it("warns about event settings it does not reproduce", async () => {
     const dir = await service(`${HEAD}functions:
   f:
