@@ -86,7 +86,9 @@ export async function startSns(options: StartSnsOptions): Promise<SnsRuntime> {
     async declare() {
       const made = await declareAll(service, options.declarations);
       if (made.topics > 0) {
-        log.info(`${made.topics} SNS topic(s) and ${made.subscriptions} subscription(s) of serverless.yml ready`);
+        log.info(
+          `${made.topics} SNS topic(s) and ${made.subscriptions} subscription(s) of serverless.yml ready`,
+        );
       }
       return made;
     },
