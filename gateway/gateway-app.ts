@@ -41,6 +41,8 @@ export interface GatewayOptions {
   readonly sqsStore?: SqsStore;
   /** The local mail service's messages (/_lambkin/mail). */
   readonly mail?: MailStore;
+  /** AWS services served on this port, told apart by their SigV4 credential scope (aws-protocols/): SNS, … */
+  readonly awsServices?: readonly AwsServiceDefinition[];
 }
 
 export async function createGateway(options: GatewayOptions): Promise<FastifyInstance> {
@@ -51,6 +53,9 @@ export async function createGateway(options: GatewayOptions): Promise<FastifyIns
   // AWS services on this port, told apart from API Gateway routes by their SigV4 scope (aws-protocols/).
   const awsServices: ReadonlyArray<readonly [AwsServiceRoute, AwsServiceDefinition]> = [
     [SQS_SERVICE_ROUTE, sqsApi(options.sqsStore ?? options.backend.sqsStore)],
+    ...(options.awsServices ?? []).map(
+      (definition) => [{ service: definition.service }, definition] as const,
+    ),
   ];
   const door = frontDoor({
     table: routes.table,

@@ -10,6 +10,7 @@
 import pc from "picocolors";
 import type { Logger } from "pino";
 import { createGateway } from "../../gateway/gateway-app.js";
+import { snsServiceDefinition } from "../../gateway/sns-api/sns-api.js";
 import { registryResolver } from "../../runtime/invocation/resolve-function.js";
 import { startRuntime } from "../../runtime/lambkin-runtime.js";
 import { type MailService, startMailService } from "../../services/mail/start-mail-service.js";
@@ -17,6 +18,7 @@ import { startAsyncInvocations } from "../../triggers/async/async-invocations.js
 import { retryPolicyFromEnvironment } from "../../triggers/async/retry-policy.js";
 import type { ScheduleRunner } from "../../triggers/schedule/interfaces/schedule-runner.js";
 import { startSchedules } from "../../triggers/schedule/start-schedules.js";
+import { startSns } from "../../triggers/sns/start-sns.js";
 import {
   type SqsEventSources,
   startSqsEventSources,
@@ -66,7 +68,26 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   const queue = await openReadyQueue({ redisUrl, stateDir: stateFolder(flags.state), prefix }, logger, () =>
     runtime.close(),
   );
-  const async = startAsyncInvocations({ runtime, queue, logger, retries });
+  const sns = await startSns({
+    queue,
+    redisUrl,
+    prefix,
+    registry: runtime.registry,
+    declarations: runtime.services.sns,
+    logger,
+  }).catch(async (error: unknown) => {
+    await runtime.close();
+    await queue.close({ timeoutMs: 0 });
+    throw error;
+  });
+  const async = startAsyncInvocations({
+    runtime,
+    queue,
+    logger,
+    retries,
+    destinationServices: sns.destinationServices,
+  });
+  sns.bindInvocations(async.invocations);
   let schedules: ScheduleRunner | undefined;
   let sqs: SqsEventSources | undefined;
   let mail: MailService | undefined;
@@ -77,6 +98,7 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     await sqs?.close();
     await schedules?.close();
     await async.consumer.close({ timeoutMs: 0 });
+    await sns.close();
     await runtime.close();
     await queue.close({ timeoutMs: 0 });
   };
@@ -91,7 +113,9 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
       invocations: async.invocations,
       functions: registryResolver(runtime.registry),
       logger,
+      store: sns.sqs,
     });
+    await sns.declare();
     const leaseMs = queueLeaseMsOf();
     const { invocations } = async;
     streams = await startStreamPollers({
@@ -113,10 +137,12 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     accessKeys,
     deadLetters: queue.deadLetters,
     s3Notifications: s3NotificationsOf(runtime.registry, async.invocations),
+    awsServices: [snsServiceDefinition(sns.service)],
     ...(mail ? { mail: mail.store } : {}),
     ...(sqs ? { sqsStore: sqs.store } : {}),
   });
   const address = await listenOrExplain(gateway, port, host, closeAll);
+  sns.setEndpointUrl(address);
   describeFunctions(runtime.registry, logger);
   describeAccessKeys(accessKeys, logger);
   logger.info(

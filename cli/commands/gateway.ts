@@ -10,6 +10,7 @@
 import pc from "picocolors";
 import type { Logger } from "pino";
 import { createGateway } from "../../gateway/gateway-app.js";
+import { snsServiceDefinition } from "../../gateway/sns-api/sns-api.js";
 import { DEFAULT_ACCOUNT_CONCURRENCY } from "../../runtime/concurrency/concurrency-plan.js";
 import { DEFAULT_LEASE_TTL_MS } from "../../runtime/concurrency/redis-concurrency-limiter.js";
 import { RedisLeaseLayout } from "../../runtime/concurrency/redis-lease-layout.js";
@@ -19,6 +20,7 @@ import { SYNC_DEADLINE_SLACK_MS } from "../../triggers/cluster/interfaces/sync-d
 import { RedisSyncInvocationClient } from "../../triggers/cluster/redis/redis-sync-client.js";
 import type { ScheduleRunner } from "../../triggers/schedule/interfaces/schedule-runner.js";
 import { startSchedules } from "../../triggers/schedule/start-schedules.js";
+import { type SnsRuntime, startSns } from "../../triggers/sns/start-sns.js";
 import { accessKeysFromEnvironment } from "../access-keys.js";
 import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
 import { redisPrefixOf, requiredRedisUrl, stateFolder } from "../state-folder.js";
@@ -77,8 +79,10 @@ export async function gatewayCommand(flags: GatewayFlags, logger: Logger): Promi
   }
   let schedules: ScheduleRunner | undefined;
   let sqsStore: Awaited<ReturnType<typeof openSqsApiStore>> | undefined;
+  let sns: SnsRuntime | undefined;
   const closeAll = async () => {
     await schedules?.close();
+    await sns?.close();
     await sqsStore?.close();
     await channel.close();
     await queue.close({ timeoutMs: 0 });
@@ -87,11 +91,15 @@ export async function gatewayCommand(flags: GatewayFlags, logger: Logger): Promi
     // A gateway fires the schedules: BullMQ's job schedulers make one tick one event across every gateway.
     schedules = await startSchedules({ registry, queue, redisUrl, prefix, logger });
     sqsStore = await openSqsApiStore(registry, queue, { redisUrl, prefix });
+    // The SNS API: topics in Redis, deliveries into the same SQS store; the workers declare serverless.yml's
+    // topics and deliver destinations.
+    sns = await startSns({ queue, redisUrl, prefix, registry, logger, sqs: sqsStore });
   } catch (error) {
     await closeAll();
     throw error;
   }
   const invocations = clusterInvocations({ registry, channel, queue });
+  sns.bindInvocations(invocations);
   const gateway = await createGateway({
     backend: { registry, invocations },
     logger,
@@ -99,9 +107,11 @@ export async function gatewayCommand(flags: GatewayFlags, logger: Logger): Promi
     // The failed events of the cluster are in the shared queue: /_lambkin/events serves them from any gateway.
     deadLetters: queue.deadLetters,
     s3Notifications: s3NotificationsOf(registry, invocations),
+    awsServices: [snsServiceDefinition(sns.service)],
     sqsStore,
   });
   const address = await listenOrExplain(gateway, port, host, closeAll);
+  sns.setEndpointUrl(address);
   describeFunctions(registry, logger);
   describeAccessKeys(accessKeys, logger);
   describeSchedules(registry, schedules, logger);

@@ -16,6 +16,7 @@ import { startRuntime } from "../../runtime/lambkin-runtime.js";
 import { startAsyncInvocations } from "../../triggers/async/async-invocations.js";
 import { retryPolicyFromEnvironment } from "../../triggers/async/retry-policy.js";
 import { RedisSyncInvocationServer } from "../../triggers/cluster/redis/redis-sync-server.js";
+import { type SnsRuntime, startSns } from "../../triggers/sns/start-sns.js";
 import {
   type SqsEventSources,
   startSqsEventSources,
@@ -60,7 +61,30 @@ export async function workerCommand(flags: WorkerFlags, logger: Logger): Promise
     await runtime.close();
     throw error;
   }
-  const async = startAsyncInvocations({ runtime, queue, logger, retries });
+  let sns: SnsRuntime;
+  try {
+    sns = await startSns({
+      queue,
+      redisUrl,
+      prefix,
+      registry: runtime.registry,
+      declarations: runtime.services.sns,
+      logger,
+    });
+  } catch (error) {
+    await sync.close({ timeoutMs: 0 });
+    await queue.close({ timeoutMs: 0 });
+    await runtime.close();
+    throw error;
+  }
+  const async = startAsyncInvocations({
+    runtime,
+    queue,
+    logger,
+    retries,
+    destinationServices: sns.destinationServices,
+  });
+  sns.bindInvocations(async.invocations);
   let sqs: SqsEventSources;
   try {
     sqs = await startSqsEventSources({
@@ -71,9 +95,11 @@ export async function workerCommand(flags: WorkerFlags, logger: Logger): Promise
       invocations: async.invocations,
       functions: registryResolver(runtime.registry),
       logger,
+      store: sns.sqs,
     });
   } catch (error) {
     await Promise.all([sync.close({ timeoutMs: 0 }), async.consumer.close({ timeoutMs: 0 })]);
+    await sns.close();
     await queue.close({ timeoutMs: 0 });
     await runtime.close();
     throw error;
@@ -100,9 +126,16 @@ export async function workerCommand(flags: WorkerFlags, logger: Logger): Promise
   const closeAll = async () => {
     await streams.close();
     await Promise.all([sync.close({ timeoutMs: 0 }), async.consumer.close({ timeoutMs: 0 }), sqs.close()]);
+    await sns.close();
     await runtime.close();
     await queue.close({ timeoutMs: 0 });
   };
+  try {
+    await sns.declare();
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
   describeFunctions(runtime.registry, logger);
   describeSqs(sqs, logger);
   logger.info(

@@ -331,6 +331,27 @@ export const LAMBKIN_CODES = {
     summary:
       "Polling an SQS queue for a function failed (store unavailable, …); the poller backs off and retries.",
   },
+  // ---- SNS topics and subscriptions (triggers/sns/) ----
+  LKN_ERR_SNS_STORE_UNAVAILABLE: {
+    kind: "error",
+    summary:
+      "The SNS topic store cannot answer now (Redis unreachable, the store closed): the request had no effect; SNS clients get InternalError (500).",
+  },
+  LKN_ERR_SNS_TOPICS_INVALID: {
+    kind: "error",
+    summary:
+      "A topic or subscription of serverless.yml cannot be created (a bad topic name, an endpoint that is no function or queue ARN): Lambkin does not start.",
+  },
+  LKN_WRN_SNS_DELIVERY_FAILED: {
+    kind: "warning",
+    summary:
+      "A published message could not be delivered to one subscription (its queue or function does not exist, the queue refused it): that delivery is dropped, as SNS drops it once its retries are over without a redrive policy.",
+  },
+  LKN_WRN_SNS_EMAIL_NOT_DELIVERED: {
+    kind: "warning",
+    summary:
+      "An email / email-json subscription is kept (PendingConfirmation) but Lambkin delivers no mail yet: messages to it are dropped.",
+  },
   LKN_ERR_ASYNC_NOT_QUEUED: {
     kind: "error",
     summary:

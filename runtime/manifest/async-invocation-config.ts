@@ -80,14 +80,19 @@ function wholeNumber(
   );
 }
 
+/** Computes an intrinsic (`!GetAtt Queue.Arn`, `!Ref Topic`) into the ARN it names; undefined when it cannot. */
+export type IntrinsicComputer = (value: unknown, path: KeyPath) => unknown;
+
 /** A destination as serverless.yml writes it (a key, a name, an ARN or `{ type, arn }`), of one of the `allowed` kinds. */
 export function destinationTarget(
-  value: unknown,
+  written: unknown,
   file: string,
   path: KeyPath,
   allowed: readonly DestinationKind[],
+  compute?: IntrinsicComputer,
 ): DestinationTarget {
   const keyPath = formatPath(path);
+  const value = computed(written, path, compute);
   const fix =
     allowed.length === 1 || allowed.includes("function")
       ? "Name a function of this service (its key), a function name or ARN, an SQS queue, SNS topic or EventBridge bus ARN, or { type, arn }"
@@ -105,7 +110,8 @@ export function destinationTarget(
       );
     }
     kind = TYPE_KINDS[type];
-    reference = typeof value.arn === "string" ? value.arn : JSON.stringify(value.arn ?? null);
+    const arn = computed(value.arn, [...path, "arn"], compute);
+    reference = typeof arn === "string" ? arn : JSON.stringify(arn ?? null);
   }
   if (typeof reference !== "string" || reference.trim() === "") {
     throw new ManifestError(file, path, `must name a destination, not ${describeValue(value)}`, fix);
@@ -128,26 +134,67 @@ export function destinationTarget(
   return { kind, reference, keyPath };
 }
 
+/** An intrinsic computed when it can be (the destination then names the resource's real ARN), else as written. */
+function computed(value: unknown, path: KeyPath, compute: IntrinsicComputer | undefined): unknown {
+  if (
+    !compute ||
+    !isMapping(value) ||
+    !Object.keys(value).some((key) => key === "Ref" || key.startsWith("Fn::"))
+  ) {
+    return value;
+  }
+  try {
+    return compute(value, path) ?? value;
+  } catch {
+    return value;
+  }
+}
+
 /**
- * Warnings for targets Lambkin cannot deliver to yet: queues, topics and buses (its SQS and SNS support comes
- * later). What would have gone there is kept as a Lambkin dead letter instead, so nothing is lost.
+ * Warnings for targets Lambkin cannot deliver to: EventBridge buses (not reproduced), queues and topics whose
+ * reference is not an ARN Lambkin can resolve (an intrinsic it cannot compute), and FIFO queues (Lambda refuses
+ * them as destinations). What would have gone there is kept as a Lambkin dead letter instead, so nothing is lost.
+ * SQS queues and SNS topics named by ARN are delivered to (triggers/async/destinations.ts).
  */
 export function asyncInvocationWarnings(file: string, config: AsyncInvocationConfig): ManifestWarning[] {
-  return [config.onSuccess, config.onFailure, config.deadLetter]
-    .filter((target): target is DestinationTarget => target !== undefined && target.kind !== "function")
-    .map((target) =>
-      manifestWarning(
-        file,
-        target.keyPath,
-        `not supported by Lambkin yet: ${target.kind === "queue" ? "SQS queues" : target.kind === "topic" ? "SNS topics" : "EventBridge buses"} do not receive asynchronous invocation records or failed events yet; Lambkin keeps a failed event as a dead letter instead (lambkin events list)`,
-      ),
-    );
+  const warnings: ManifestWarning[] = [];
+  for (const target of [config.onSuccess, config.onFailure, config.deadLetter]) {
+    if (target === undefined || target.kind === "function") continue;
+    const arn = target.reference.startsWith("arn:");
+    if (target.kind === "eventBus") {
+      warnings.push(
+        manifestWarning(
+          file,
+          target.keyPath,
+          "not supported by Lambkin: EventBridge buses do not receive asynchronous invocation records or failed events; Lambkin keeps a failed event as a dead letter instead (lambkin events list)",
+        ),
+      );
+    } else if (!arn) {
+      warnings.push(
+        manifestWarning(
+          file,
+          target.keyPath,
+          `Lambkin cannot tell which ${target.kind === "queue" ? "SQS queue" : "SNS topic"} ${target.reference} names (give its ARN, or !GetAtt / !Ref of a resource of this service); what goes there is kept as a dead letter instead (lambkin events list)`,
+        ),
+      );
+    } else if (target.kind === "queue" && target.reference.endsWith(".fifo")) {
+      warnings.push(
+        manifestWarning(
+          file,
+          target.keyPath,
+          "Lambda does not send to FIFO queues: what goes there is kept as a dead letter instead (lambkin events list)",
+        ),
+      );
+    }
+  }
+  return warnings;
 }
 
 /** Reads the settings of the function at `functionPath` (each may also be set under `provider`). */
 export function readAsyncInvocationConfig(
   resolver: VariableResolver,
   functionPath: KeyPath,
+  compute?: IntrinsicComputer,
 ): AsyncInvocationConfig {
   const { file } = resolver;
   const setting = (key: string): { value: unknown; path: KeyPath } | undefined => {
@@ -174,9 +221,9 @@ export function readAsyncInvocationConfig(
     const failure = destinations.value.onFailure;
     const all: DestinationKind[] = ["function", "queue", "topic", "eventBus"];
     if (success !== undefined && success !== null)
-      onSuccess = destinationTarget(success, file, [...destinations.path, "onSuccess"], all);
+      onSuccess = destinationTarget(success, file, [...destinations.path, "onSuccess"], all, compute);
     if (failure !== undefined && failure !== null)
-      onFailure = destinationTarget(failure, file, [...destinations.path, "onFailure"], all);
+      onFailure = destinationTarget(failure, file, [...destinations.path, "onFailure"], all, compute);
   }
   return {
     maximumRetryAttempts: retries
@@ -202,7 +249,7 @@ export function readAsyncInvocationConfig(
     ...(onSuccess ? { onSuccess } : {}),
     ...(onFailure ? { onFailure } : {}),
     ...(onError
-      ? { deadLetter: destinationTarget(onError.value, file, onError.path, ["queue", "topic"]) }
+      ? { deadLetter: destinationTarget(onError.value, file, onError.path, ["queue", "topic"], compute) }
       : {}),
   };
 }

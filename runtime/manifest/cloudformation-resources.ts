@@ -87,6 +87,14 @@ export const RESOURCE_KINDS: Readonly<Record<string, ResourceKind>> = {
       TopicName: (name) => name,
     },
   },
+  "AWS::SNS::Subscription": {
+    // A subscription has no name: its ARN ends with an id SNS makes when it subscribes. Lambkin lists the resource
+    // (its properties are what sns-events.ts subscribes) and Ref answers its stack-scoped name.
+    nameProperty: "",
+    generatedName: stackScopedName,
+    ref: (name) => name,
+    attributes: {},
+  },
 };
 
 /** The Serverless Framework's naming.getNormalizedFunctionName: the start of every logical id made for a function. */

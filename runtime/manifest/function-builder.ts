@@ -102,7 +102,9 @@ export async function buildFunction(
     functionKey: entry.key,
     functionName: name,
   });
-  const asyncInvocation = readAsyncInvocationConfig(resolver, entry.path);
+  const asyncInvocation = readAsyncInvocationConfig(resolver, entry.path, (value, path) =>
+    evaluator.evaluate(value, path),
+  );
   warnings.push(
     ...functionWarnings(resolver, entry.path),
     ...events.warnings,

@@ -19,7 +19,7 @@ import type { ScheduleRule } from "./schedule-rule.js";
 import { validateStreamEvent } from "./stream-events.js";
 import { isMapping, type VariableResolver } from "./variable-resolver.js";
 
-/** Event types Lambkin keeps in a function's definition (API Gateway v1/v2, EventBridge schedules, SQS, S3, streams). */
+/** Event types Lambkin keeps in a function's definition (API Gateway v1/v2, EventBridge schedules, SQS, S3, streams, SNS). */
 export const SUPPORTED_EVENT_TYPES: ReadonlySet<string> = new Set([
   "http",
   "httpApi",
@@ -27,6 +27,7 @@ export const SUPPORTED_EVENT_TYPES: ReadonlySet<string> = new Set([
   "sqs",
   "s3",
   "stream",
+  "sns",
 ]);
 
 /**

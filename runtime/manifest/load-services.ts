@@ -12,6 +12,7 @@ import { ManifestError, type ManifestWarning } from "./manifest-error.js";
 import { type S3NotificationRule, s3NotificationRules } from "./s3-events.js";
 import type { ScheduleRule } from "./schedule-rule.js";
 import type { ServiceResource } from "./service-resources.js";
+import { type SnsDeclarations, snsDeclarations } from "./sns-events.js";
 import { type SqsEventSourceMapping, sqsEventSourceMappings } from "./sqs-events.js";
 
 export interface LoadOptions {
@@ -29,6 +30,8 @@ export interface LoadedServices {
   readonly resources: ServiceResource[];
   /** The bucket notifications the functions' `s3` events configure, validated across every service. */
   readonly s3Notifications: S3NotificationRule[];
+  /** The topics and subscriptions of `sns` events and AWS::SNS::Topic resources (sns-events.ts). */
+  readonly sns: Omit<SnsDeclarations, "warnings">;
   /** The SQS event source mappings the functions' `sqs` events make, validated. */
   readonly sqsMappings: SqsEventSourceMapping[];
   readonly warnings: ManifestWarning[];
@@ -59,8 +62,17 @@ export async function loadServices(dir: string, options: LoadOptions = {}): Prom
     resources.push(...service.resources);
     warnings.push(...service.warnings);
   }
+  const { warnings: snsWarnings, ...sns } = snsDeclarations(functions, resources);
+  warnings.push(...snsWarnings);
   const sqsMappings = sqsEventSourceMappings(functions, warnings);
-  return { functions, resources, s3Notifications: s3NotificationRules(functions), sqsMappings, warnings };
+  return {
+    functions,
+    resources,
+    s3Notifications: s3NotificationRules(functions),
+    sqsMappings,
+    sns,
+    warnings,
+  };
 }
 
 /** EventBridge rule names (and Scheduler schedule names) are unique per account and region, like function names. */

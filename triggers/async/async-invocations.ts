@@ -8,7 +8,7 @@ import type { Invocations } from "../../runtime/invocation/invocations.js";
 import type { LambkinRuntime } from "../../runtime/lambkin-runtime.js";
 import type { JobConsumer, JobQueue } from "../queue/interfaces/job-queue.js";
 import { asyncInvocationHandler } from "./async-invocation-handler.js";
-import { destinations } from "./destinations.js";
+import { type DestinationServices, destinations } from "./destinations.js";
 import { queueInvocations } from "./queue-invocations.js";
 import { type RetryPolicy, retryPolicyFromEnvironment } from "./retry-policy.js";
 
@@ -23,6 +23,8 @@ export interface AsyncInvocationsOptions {
   /** Events run at once by this process (default LAMBKIN_ASYNC_CONCURRENCY, else 32). */
   readonly concurrency?: number;
   readonly env?: NodeJS.ProcessEnv;
+  /** The queues and topics destinations and DLQs may name (triggers/sns/start-sns.ts). */
+  readonly destinationServices?: DestinationServices;
 }
 
 export interface AsyncInvocations {
@@ -39,7 +41,11 @@ export function startAsyncInvocations(options: AsyncInvocationsOptions): AsyncIn
   const handler = asyncInvocationHandler({
     registry: runtime.registry,
     run,
-    destinations: destinations(runtime.registry, (request) => invocations.enqueue(request)),
+    destinations: destinations(
+      runtime.registry,
+      (request) => invocations.enqueue(request),
+      options.destinationServices,
+    ),
     retries: options.retries ?? retryPolicyFromEnvironment(env),
     log: options.logger.child({ component: "async" }),
   });

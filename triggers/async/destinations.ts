@@ -2,9 +2,10 @@
  * The destination port: where an asynchronous invocation's record goes after it succeeded (onSuccess) or failed
  * for good (onFailure), and where the failed event itself goes (onError, the dead-letter queue)
  * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html). One adapter per kind of
- * target: a function here (invoked asynchronously with the record as its event, as Lambda does); queues,
- * topics and event buses arrive with Lambkin's SQS and SNS support and until then refuse, so the caller keeps
- * the event as a dead letter instead of losing it.
+ * target: a function (invoked asynchronously with the record as its event, as Lambda does), an SQS queue of
+ * Lambkin's SQS store or an SNS topic of Lambkin's SNS (the record as the message body; a dead letter as the
+ * event itself with Lambda's RequestID / ErrorCode / ErrorMessage message attributes). Event buses, and a queue or
+ * topic that does not exist, refuse, so the caller keeps the event as a dead letter instead of losing it.
  */
 
 import { randomUUID } from "node:crypto";
@@ -13,6 +14,10 @@ import { newTraceId } from "../../runtime/invoker/trace-id.js";
 import type { DestinationTarget } from "../../runtime/manifest/async-invocation-config.js";
 import type { FunctionDefinition } from "../../runtime/manifest/function-definition.js";
 import type { FunctionRegistry } from "../../runtime/manifest/function-registry.js";
+import type { PublishInput } from "../sns/sns-message.js";
+import type { MessageAttributes } from "../sqs/interfaces/message-model.js";
+import { FIFO_SUFFIX, queueNameOfArn } from "../sqs/interfaces/queue-model.js";
+import type { SqsStore } from "../sqs/interfaces/sqs-store.js";
 import type { DestinationRecord } from "./destination-record.js";
 
 /** The failed event as a dead-letter queue receives it: the event, with Lambda's three message attributes. */
@@ -47,7 +52,28 @@ export interface Destinations {
 /** Enqueues an Event invocation: how a function destination is invoked. */
 export type EnqueueInvocation = (request: InvocationRequest) => Promise<void>;
 
-export function destinations(registry: FunctionRegistry, enqueue: EnqueueInvocation): Destinations {
+/** Publishes to a topic (SnsService#publish): resolves once every delivery of the message is stored. */
+export interface TopicPublisher {
+  publish(topicArn: string, input: PublishInput): Promise<unknown>;
+}
+
+/** The queues and topics a process can deliver to; without them, queue and topic targets refuse. */
+export interface DestinationServices {
+  readonly sqs?: SqsStore | undefined;
+  readonly topics?: TopicPublisher | undefined;
+}
+
+/** A message to a queue or topic destination: its body and message attributes (String / Number). */
+interface DestinationMessage {
+  readonly body: string;
+  readonly attributes: Readonly<Record<string, { DataType: "String" | "Number"; StringValue: string }>>;
+}
+
+export function destinations(
+  registry: FunctionRegistry,
+  enqueue: EnqueueInvocation,
+  services: DestinationServices = {},
+): Destinations {
   const functionNamed = (source: FunctionDefinition, target: DestinationTarget): FunctionDefinition => {
     // A key of the same service first (what the Framework resolves), then any name or ARN.
     const sameService = registry
@@ -63,14 +89,48 @@ export function destinations(registry: FunctionRegistry, enqueue: EnqueueInvocat
     }
     return fn;
   };
-  const unsupported = (target: DestinationTarget): never => {
+  const unavailable = (target: DestinationTarget, why: string): never => {
     throw new DestinationUnavailableError(
-      `${target.kind === "eventBus" ? "an EventBridge bus" : target.kind === "queue" ? "an SQS queue" : "an SNS topic"} (${target.reference}, ${target.keyPath}) cannot receive it yet: Lambkin serves functions as destinations; queues and topics arrive with its SQS/SNS support`,
+      `${target.reference} (${target.keyPath}) cannot receive it: ${why}`,
     );
+  };
+  /** Sends to a queue or topic; whatever stops it is a DestinationUnavailableError (the event is kept). */
+  const send = async (target: DestinationTarget, message: DestinationMessage): Promise<void> => {
+    if (target.kind === "queue") {
+      const queue = queueNameOfArn(target.reference);
+      if (!queue) return unavailable(target, "it is not an SQS queue ARN");
+      // "Lambda doesn't support FIFO queues as destinations" (invocation-async-retain-records.html).
+      if (queue.endsWith(FIFO_SUFFIX)) return unavailable(target, "Lambda does not send to FIFO queues");
+      if (!services.sqs) return unavailable(target, "this process has no SQS store");
+      let results: Awaited<ReturnType<SqsStore["sendMessages"]>>;
+      try {
+        results = await services.sqs.sendMessages(queue, [
+          { body: message.body, messageAttributes: message.attributes as MessageAttributes },
+        ]);
+      } catch (error) {
+        return unavailable(target, (error as Error).message);
+      }
+      const [result] = results;
+      if (!result?.ok) return unavailable(target, result?.error.message ?? "the queue refused it");
+      return;
+    }
+    if (target.kind === "topic") {
+      if (!services.topics) return unavailable(target, "this process has no SNS topics");
+      try {
+        await services.topics.publish(target.reference, {
+          message: message.body,
+          messageAttributes: message.attributes,
+        });
+      } catch (error) {
+        return unavailable(target, (error as Error).message);
+      }
+      return;
+    }
+    return unavailable(target, "EventBridge buses are not supported by Lambkin");
   };
   return {
     async deliverRecord(source, target, record) {
-      if (target.kind !== "function") return unsupported(target);
+      if (target.kind !== "function") return send(target, { body: JSON.stringify(record), attributes: {} });
       const fn = functionNamed(source, target);
       await enqueue({
         functionName: fn.name,
@@ -82,8 +142,19 @@ export function destinations(registry: FunctionRegistry, enqueue: EnqueueInvocat
         source: `destination:${source.name}`,
       });
     },
-    async deliverDeadLetter(_source, target) {
-      return unsupported(target);
+    async deliverDeadLetter(_source, target, message) {
+      if (target.kind === "function")
+        return unavailable(target, "a dead-letter queue is an SQS queue or SNS topic");
+      // The event itself, with the attributes Lambda sets on it
+      // (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html#invocation-dlq).
+      return send(target, {
+        body: message.payload.toString("utf8"),
+        attributes: {
+          RequestID: { DataType: "String", StringValue: message.requestId },
+          ErrorCode: { DataType: "Number", StringValue: String(message.errorCode) },
+          ErrorMessage: { DataType: "String", StringValue: message.errorMessage || "Unhandled" },
+        },
+      });
     },
   };
 }

@@ -14,7 +14,7 @@ describe("warnings", () => {
   });
 
   it("warns about each unsupported setting, at its key", () => {
-    for (const key of ["provisionedConcurrency", "destinations.onFailure", "onError", "layers", "url"]) {
+    for (const key of ["provisionedConcurrency", "destinations.onFailure", "layers", "url"]) {
       expect(warningAt(`functions.busy.${key}`), key).toHaveLength(1);
     }
     expect(warningAt("provider.layers")[0]?.message).toContain("Runtime.ImportModuleError");
@@ -27,7 +27,7 @@ describe("warnings", () => {
     });
   });
 
-  it("reads the asynchronous-invocation settings, and says that queues and topics receive nothing yet", () => {
+  it("reads the asynchronous-invocation settings; event buses are warned, queue and topic ARNs are delivered to", () => {
     expect(warningAt("functions.busy.maximumRetryAttempts")).toEqual([]);
     expect(warningAt("functions.busy.maximumEventAge")).toEqual([]);
     const busy = loaded.functions.find((fn) => fn.key === "busy");
@@ -35,8 +35,8 @@ describe("warnings", () => {
       maximumRetryAttempts: 0,
       maximumEventAgeSeconds: 3600,
       onFailure: {
-        kind: "queue",
-        reference: "arn:aws:sqs:us-east-1:123456789012:failed",
+        kind: "eventBus",
+        reference: "arn:aws:events:us-east-1:123456789012:event-bus/default",
         keyPath: "functions.busy.destinations.onFailure",
       },
       deadLetter: {
@@ -46,11 +46,12 @@ describe("warnings", () => {
       },
     });
     expect(warningAt("functions.busy.destinations.onFailure")[0]?.message).toContain(
-      "SQS queues do not receive",
+      "EventBridge buses do not receive",
     );
-    expect(warningAt("functions.busy.onError")[0]?.message).toContain(
+    expect(warningAt("functions.busy.destinations.onFailure")[0]?.message).toContain(
       "keeps a failed event as a dead letter",
     );
+    expect(warningAt("functions.busy.onError")).toEqual([]);
   });
 
   it("warns about no kept event type as not fired: schedules, sqs, s3 and streams fire", () => {
@@ -74,7 +75,10 @@ describe("warnings", () => {
 
   it("gives every warning a code from the catalogue", () => {
     for (const warning of loaded.warnings) expect(isLambkinCode(warning.code), warning.keyPath).toBe(true);
-    expect(warningAt("functions.busy.events[6].sns")[0]?.code).toBe("LKN_WRN_MANIFEST_EVENT_UNSUPPORTED");
+    expect(warningAt("functions.busy.events[7].eventBridge")[0]?.code).toBe(
+      "LKN_WRN_MANIFEST_EVENT_UNSUPPORTED",
+    );
+    expect(warningAt("functions.busy.events[6].sns")).toEqual([]);
     expect(warningAt("functions.busy.architecture")[0]?.code).toBe("LKN_WRN_MANIFEST_ARCHITECTURE");
   });
 
@@ -92,10 +96,9 @@ describe("warnings", () => {
 
   it("keeps the event types Lambkin handles and warns about the others", () => {
     const types = loaded.functions[0]?.events.map((event) => Object.keys(event)[0]);
-    expect(types).toEqual(["http", "httpApi", "schedule", "sqs", "s3", "stream", "sqs"]);
+    expect(types).toEqual(["http", "httpApi", "schedule", "sqs", "s3", "stream", "sns", "sqs"]);
     expect(loaded.functions[0]?.events[0]).toEqual({ http: "GET /busy" });
     for (const [index, type] of [
-      [6, "sns"],
       [7, "eventBridge"],
       [8, "websocket"],
     ] as const) {
@@ -106,7 +109,7 @@ describe("warnings", () => {
   });
 
   it("keeps an event whose intrinsic cannot be computed as written, with a warning", () => {
-    expect(loaded.functions[0]?.events[6]).toEqual({
+    expect(loaded.functions[0]?.events[7]).toEqual({
       sqs: { arn: { "Fn::ImportValue": "other-stack-queue-arn" } },
     });
     expect(warningAt("functions.busy.events[9].sqs.arn.Fn::ImportValue")[0]?.message).toContain(
@@ -127,12 +130,10 @@ describe("warnings", () => {
       "",
       "functions.busy.architecture",
       "functions.busy.destinations.onFailure",
-      "functions.busy.events[6].sns",
       "functions.busy.events[7].eventBridge",
       "functions.busy.events[8].websocket",
       "functions.busy.events[9].sqs.arn.Fn::ImportValue",
       "functions.busy.layers",
-      "functions.busy.onError",
       "functions.busy.provisionedConcurrency",
       "functions.busy.url",
       "provider.layers",

@@ -168,10 +168,12 @@ describe("asynchronous invocation (Invoke Event) through the queue", () => {
     expect(letter.reason).toContain("does not exist");
   });
 
-  it("an onError queue Lambkin does not serve yet: the event is kept as a dead letter, not lost", async () => {
+  it("an onError queue this process cannot reach (no SQS store): the event is kept as a dead letter, not lost", async () => {
     const requestId = await invokeEvent("failsToQueue", {});
     const letter = await deadLetterOf(requestId);
-    expect(letter.reason).toContain("an SQS queue (arn:aws:sqs:us-east-1:000000000000:dead-letters");
+    expect(letter.reason).toContain(
+      "arn:aws:sqs:us-east-1:000000000000:dead-letters (functions.failsToQueue.onError) cannot receive it",
+    );
   });
 
   it("reservedConcurrency 0: the event goes straight to the failure path, never run", async () => {

@@ -52,6 +52,8 @@ export interface SqsEventSourcesSettings {
   readonly invocations: Invocations;
   readonly functions: FunctionResolver;
   readonly logger: Logger;
+  /** A store this process already has (SNS's, which destinations need before the pollers start); not closed here. */
+  readonly store?: SqsStore;
 }
 
 export interface SqsEventSources {
@@ -68,17 +70,20 @@ export interface SqsEventSources {
 export async function startSqsEventSources(settings: SqsEventSourcesSettings): Promise<SqsEventSources> {
   const { services, logger } = settings;
   const region = services.functions[0]?.region ?? process.env.AWS_REGION ?? "us-east-1";
-  const store = await openSqsStore({
-    jobQueue: settings.jobQueue,
-    region,
-    ...(settings.redisUrl ? { redisUrl: settings.redisUrl } : {}),
-    ...(settings.prefix === undefined ? {} : { prefix: settings.prefix }),
-  });
+  const ownStore = settings.store === undefined;
+  const store =
+    settings.store ??
+    (await openSqsStore({
+      jobQueue: settings.jobQueue,
+      region,
+      ...(settings.redisUrl ? { redisUrl: settings.redisUrl } : {}),
+      ...(settings.prefix === undefined ? {} : { prefix: settings.prefix }),
+    }));
   let declaredQueues: number;
   try {
     declaredQueues = await createDeclaredQueues(store, services.resources, logger);
   } catch (error) {
-    await store.close();
+    if (ownStore) await store.close();
     throw error;
   }
   const sources = services.sqsMappings.map((mapping) => {
@@ -106,7 +111,7 @@ export async function startSqsEventSources(settings: SqsEventSourcesSettings): P
     stopPolling,
     async close() {
       await stopPolling();
-      await store.close();
+      if (ownStore) await store.close();
     },
   };
 }
