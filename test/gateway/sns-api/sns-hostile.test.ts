@@ -159,13 +159,14 @@ describe("hostile input to the SNS API", () => {
   });
 
   it("bad topic names, attributes, protocols and filter policies", async () => {
-    for (const input of [
+    const inputs: { Name: string; Attributes?: Record<string, string> }[] = [
       { Name: "has space" },
       { Name: "x".repeat(257) },
       { Name: "plain", Attributes: { FifoTopic: "true" } },
       { Name: "plain2", Attributes: { Unknown: "1" } },
       { Name: "plain3", Attributes: { ContentBasedDeduplication: "true" } },
-    ]) {
+    ];
+    for (const input of inputs) {
       expect(
         (await failure(h.client.send(new CreateTopicCommand(input)))).name,
         JSON.stringify(input).slice(0, 80),

@@ -30,7 +30,7 @@ function query(body: string | Buffer, path = "/"): Promise<Response> {
       "x-amz-date": "20260101T000000Z",
       "content-type": "application/x-www-form-urlencoded",
     },
-    body,
+    body: typeof body === "string" ? body : new Uint8Array(body),
   });
 }
 
