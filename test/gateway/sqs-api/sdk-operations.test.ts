@@ -278,7 +278,9 @@ describe("messages", () => {
       sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: "garbage" })),
     );
     expect(handle.name).toBe("ReceiptHandleIsInvalid");
-    expect((handle as { $metadata: { httpStatusCode?: number } }).$metadata.httpStatusCode).toBe(404);
+    expect((handle as unknown as { $metadata: { httpStatusCode?: number } }).$metadata.httpStatusCode).toBe(
+      404,
+    );
   });
 
   it("PurgeQueue deletes every message", async () => {
