@@ -1,5 +1,5 @@
 /**
- * The SQS API on the gateway's port (docs/architecture.md "SQS API"): the operations of sqs-operations.ts in both
+ * The SQS API on the gateway's port (docs/architecture.md "SQS API and the AWS protocol layer"): the operations of sqs-operations.ts in both
  * wire protocols SQS clients use — JSON 1.0 (`X-Amz-Target: AmazonSQS.<Op>`, @aws-sdk/client-sqs, awsQueryCompatible)
  * and query (`Action=<Op>`, form-encoded, the aws CLI 2.9) — over the SqsStore port, so the messages live in the
  * job queue's backend. A gateway without a store answers every SQS request ServiceUnavailable (503), naming why.
