@@ -8,7 +8,7 @@
  * 1–10) and more than 10 only with a batching window; the window 0–300 s; maximumConcurrency 2–1000; filter patterns
  * as Lambda's event filtering takes them. Defaults are the Framework's (batchSize 10, no window, enabled).
  */
-import { compileFilterCriteria, FilterPatternError } from "../event-filtering/index.js";
+import { manifestFilterCriteria } from "./filter-patterns.js";
 import type { FunctionDefinition } from "./function-definition.js";
 import { LOCAL_ACCOUNT_ID } from "./local-account.js";
 import {
@@ -140,16 +140,7 @@ function parseSqsEvent(
       ? undefined
       : integerSetting(settings.maximumConcurrency, 2, 2, 1000, [...path, "maximumConcurrency"], file);
   const filterPatterns = settings.filterPatterns ?? [];
-  try {
-    compileFilterCriteria(filterPatterns);
-  } catch (error) {
-    if (!(error instanceof FilterPatternError)) throw error;
-    throw fail(
-      [...path, "filterPatterns"],
-      error.message,
-      "Write patterns as Lambda's event filtering takes them, e.g. - body: { status: [paid] }",
-    );
-  }
+  manifestFilterCriteria(filterPatterns, file, [...path, "filterPatterns"]);
   const enabled = settings.enabled ?? true;
   if (typeof enabled !== "boolean") {
     throw fail(
