@@ -20,6 +20,7 @@ import { DEFAULT_IDLE_TIMEOUT_MS, EnvironmentPool } from "./pool/environment-poo
 import type { SandboxProvider } from "./sandbox/sandbox.js";
 import { createSandboxProvider, type SandboxKind, sandboxKindFrom } from "./sandbox/sandbox-factory.js";
 import { SandboxRouter } from "./sandbox/sandbox-router.js";
+import { ServiceEndpoints } from "./sandbox/service-endpoints.js";
 
 export interface RuntimeOptions {
   /** A service folder, or a folder of service folders (default: ./functions). */
@@ -38,6 +39,8 @@ export interface RuntimeOptions {
   /** The Sandbox adapter (default: LAMBKIN_SANDBOX, else process); image functions always run in docker. */
   readonly sandbox?: SandboxKind;
   readonly env?: NodeJS.ProcessEnv;
+  /** The local AWS services environments are pointed at (default: the AWS_ENDPOINT_URL_* variables of `env`). */
+  readonly serviceEndpoints?: ServiceEndpoints;
 }
 
 export interface LambkinRuntime {
@@ -47,6 +50,8 @@ export interface LambkinRuntime {
   readonly pool: EnvironmentPool;
   readonly concurrency: ConcurrencyLimiter;
   readonly sandbox: SandboxProvider;
+  /** What environments started from now on are pointed at (the composition sets it once its services are up). */
+  serviceEndpoints: ServiceEndpoints;
   close(): Promise<void>;
 }
 
@@ -78,8 +83,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
   });
   const sandboxes = new SandboxRouter(sandbox, sandboxSettings);
   const functionLogs = options.functionLogs ?? pinoFunctionLogSink(options.logger);
+  let serviceEndpoints =
+    options.serviceEndpoints ?? ServiceEndpoints.of(ServiceEndpoints.fromEnvironment(options.env ?? process.env));
   const pool = new EnvironmentPool(
-    async (fn) => ExecutionEnvironment.start(fn, await sandboxes.providerFor(fn), functionLogs),
+    async (fn) =>
+      ExecutionEnvironment.start(fn, await sandboxes.providerFor(fn), functionLogs, serviceEndpoints),
     options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
   );
   const invoker = new Invoker(registry, pool, concurrency, functionLogs);
@@ -91,6 +99,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
     pool,
     concurrency,
     sandbox,
+    get serviceEndpoints() {
+      return serviceEndpoints;
+    },
+    set serviceEndpoints(endpoints: ServiceEndpoints) {
+      serviceEndpoints = endpoints;
+    },
     close() {
       closing ??= (async () => {
         await pool.close();

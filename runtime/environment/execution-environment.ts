@@ -16,6 +16,7 @@ import { type RuntimeApiListener, RuntimeApiServer } from "../runtime-api/runtim
 import { describeRuntimeExit } from "../sandbox/exit-description.js";
 import { newLogStreamName } from "../sandbox/lambda-environment-variables.js";
 import type { RunningSandbox, SandboxExit, SandboxProvider } from "../sandbox/sandbox.js";
+import type { ServiceEndpoints } from "../sandbox/service-endpoints.js";
 import {
   type EnvironmentInvocation,
   type InvocationOutcome,
@@ -88,6 +89,7 @@ export class ExecutionEnvironment implements RuntimeApiListener {
     fn: FunctionDefinition,
     provider: SandboxProvider,
     logs: FunctionLogSink,
+    serviceEndpoints?: ServiceEndpoints,
   ): Promise<ExecutionEnvironment> {
     const environment = new ExecutionEnvironment(fn, logs);
     const port = await environment.server.listen(provider.runtimeApiBindHost);
@@ -98,6 +100,7 @@ export class ExecutionEnvironment implements RuntimeApiListener {
         environmentId: environment.id,
         runtimeApiAddress: `${provider.runtimeApiAdvertisedHost}:${port}`,
         logStreamName: newLogStreamName(environment.id),
+        ...(serviceEndpoints ? { serviceEndpoints } : {}),
         restrictRuntimeApiTo: (peer) => environment.server.restrictTo(peer),
         restrictRuntimeApiToUid: (uid) => environment.server.restrictToUid(uid),
       });

@@ -37,6 +37,12 @@ export function lambdaEnvironmentVariables(
 ): Record<string, string> {
   const { fn } = spec;
   const node = isNodeRuntime(fn.runtime);
+  const endpoints = spec.serviceEndpoints;
+  const own = endpoints
+    ? Object.fromEntries(
+        Object.entries(fn.environment).map(([name, value]) => [name, endpoints.localize(value)]),
+      )
+    : fn.environment;
   const variables: Record<string, string> = {
     // Unreserved defaults first: the function's own environment may override these.
     LANG: "en_US.UTF-8",
@@ -54,7 +60,9 @@ export function lambdaEnvironmentVariables(
     AWS_XRAY_CONTEXT_MISSING: "LOG_ERROR",
     AWS_XRAY_DAEMON_ADDRESS: "169.254.79.129:2000",
     ...(node ? { NODE_PATH: nodePath(fn.runtime, paths) } : {}),
-    ...fn.environment,
+    // Not reserved on Lambda: a function that names its own endpoint (another DynamoDB, say) keeps it.
+    ...endpoints?.variables(),
+    ...own,
     // Reserved: the manifest loader rejects these keys in `environment`, and Lambda sets them last.
     _HANDLER: fn.handler,
     AWS_REGION: fn.region,

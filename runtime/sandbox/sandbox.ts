@@ -4,6 +4,7 @@
  * Everything above this port (environment, pool, invoker) is the same whichever adapter runs it.
  */
 import type { FunctionDefinition } from "../manifest/function-definition.js";
+import type { ServiceEndpoints } from "./service-endpoints.js";
 
 export interface SandboxSpec {
   readonly fn: FunctionDefinition;
@@ -13,6 +14,11 @@ export interface SandboxSpec {
   readonly runtimeApiAddress: string;
   /** AWS_LAMBDA_LOG_STREAM_NAME: one per environment, as on Lambda. */
   readonly logStreamName: string;
+  /**
+   * The local AWS services the environment's SDK clients are pointed at (AWS_ENDPOINT_URL_*), as the host reaches
+   * them: an adapter whose environments cannot reach the host's loopback maps them first (service-endpoints.ts).
+   */
+  readonly serviceEndpoints?: ServiceEndpoints;
   /**
    * An adapter that knows the one address the environment's requests come from (a container's IP)
    * calls this before the runtime starts, so that no other environment can reach this Runtime API

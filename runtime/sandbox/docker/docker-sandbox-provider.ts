@@ -31,6 +31,7 @@ import { resolveNetwork, type SandboxNetwork } from "./docker-network.js";
 import type { DockerSandboxSettings } from "./docker-settings.js";
 import { bootstrapDigest } from "./images/bootstrap-bundle.js";
 import { BOOTSTRAP_LABEL, type ImageFamily, imageFamily } from "./images/runtime-images.js";
+import { LoopbackForwarders } from "./loopback-forwarders.js";
 import { OutputChannel } from "./output-channel.js";
 import { newOwner, type Owner, removeLeftovers, removeOwned } from "./ownership.js";
 import { StandbyPool } from "./standby-pool.js";
@@ -52,6 +53,7 @@ export class DockerSandboxProvider implements SandboxProvider {
   private connected = false;
   private closing: Promise<void> | undefined;
   private drainFallbackWarned = false;
+  private readonly forwarders = new LoopbackForwarders(() => this.runtimeApiBindHost);
 
   private constructor(
     private readonly docker: Docker,
@@ -89,7 +91,14 @@ export class DockerSandboxProvider implements SandboxProvider {
         new Error("it became reachable while this environment was being set up; invoke again"),
       );
     }
-    const plan = planContainer(spec.fn, this.context(), spec);
+    // The host's loopback services, as this container reaches them (loopback-forwarders.ts).
+    const serviceEndpoints =
+      spec.serviceEndpoints && (await this.forwarders.containerView(spec.serviceEndpoints));
+    const plan = planContainer(
+      spec.fn,
+      this.context(),
+      serviceEndpoints ? { ...spec, serviceEndpoints } : spec,
+    );
     if (plan.launcher && imageFamily(spec.fn.runtime) === "provided") requireBootstrap(spec.fn);
     await this.checkImage(spec.fn, plan);
     const environment = this.standby.take(plan) ?? (await this.prepare(plan));
@@ -124,6 +133,7 @@ export class DockerSandboxProvider implements SandboxProvider {
       // Whatever the engine still holds under our name (a create that raced the close) goes too.
       if (this.connected) await removeOwned(this.docker, this.owner).catch(() => undefined);
       this.output.close();
+      this.forwarders.close();
     })();
     return this.closing;
   }
