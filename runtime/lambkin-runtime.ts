@@ -84,7 +84,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
   const sandboxes = new SandboxRouter(sandbox, sandboxSettings);
   const functionLogs = options.functionLogs ?? pinoFunctionLogSink(options.logger);
   let serviceEndpoints =
-    options.serviceEndpoints ?? ServiceEndpoints.of(ServiceEndpoints.fromEnvironment(options.env ?? process.env));
+    options.serviceEndpoints ??
+    ServiceEndpoints.of(ServiceEndpoints.fromEnvironment(options.env ?? process.env));
   const pool = new EnvironmentPool(
     async (fn) =>
       ExecutionEnvironment.start(fn, await sandboxes.providerFor(fn), functionLogs, serviceEndpoints),

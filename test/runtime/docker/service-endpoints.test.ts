@@ -27,7 +27,11 @@ describe("local service endpoints in a container", () => {
       logger: pino({ level: "silent" }),
       env: {},
       sandbox: "docker",
-      serviceEndpoints: ServiceEndpoints.of({ S3: origin, SQS: origin, DYNAMODB: "http://dynamodb.example:8000" }),
+      serviceEndpoints: ServiceEndpoints.of({
+        S3: origin,
+        SQS: origin,
+        DYNAMODB: "http://dynamodb.example:8000",
+      }),
     });
   });
   afterAll(async () => {
