@@ -7,8 +7,9 @@ export default defineConfig({
     pool: "forks",
     // Tests start real processes, containers and servers; the machines have two cores.
     maxWorkers: 2,
-    // Tests start many Lambkins at once: each local mail service takes a free port rather than fighting for 1025.
-    env: { LAMBKIN_SMTP_PORT: "0" },
+    // Tests start many Lambkins at once: each local stand-in (mail, DynamoDB Local, S3) takes a free port rather
+    // than fighting for its default.
+    env: { LAMBKIN_SMTP_PORT: "0", LAMBKIN_DYNAMODB_PORT: "0", LAMBKIN_S3_PORT: "0" },
     projects: [
       {
         // Everything, with the default (process) sandbox.
@@ -27,7 +28,13 @@ export default defineConfig({
           // of 8 MB allocations must die within a 1 s timeout at 128 MB): at Lambda's 0.07 vCPU for 128 MB
           // it may not, on a loaded two-core machine. Half a CPU at least keeps the suite about semantics;
           // CPU in proportion to memory is tested in test/runtime/docker/hardening.test.ts.
-          env: { LAMBKIN_SANDBOX: "docker", LAMBKIN_DOCKER_MIN_CPUS: "0.5", LAMBKIN_SMTP_PORT: "0" },
+          env: {
+            LAMBKIN_SANDBOX: "docker",
+            LAMBKIN_DOCKER_MIN_CPUS: "0.5",
+            LAMBKIN_SMTP_PORT: "0",
+            LAMBKIN_DYNAMODB_PORT: "0",
+            LAMBKIN_S3_PORT: "0",
+          },
           globalSetup: ["test/runtime/docker/runtime-images.setup.ts"],
         },
       },

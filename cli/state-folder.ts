@@ -50,13 +50,33 @@ export const DEFAULT_SMTP_PORT = 1025;
 
 /** LAMBKIN_SMTP_PORT: the local mail service's port (default 1025, `0` any free one), or `off` (undefined). */
 export function smtpPortOf(env: NodeJS.ProcessEnv = process.env): number | undefined {
-  const text = env.LAMBKIN_SMTP_PORT?.trim();
-  if (text === undefined || text === "") return DEFAULT_SMTP_PORT;
+  return localServicePortOf("LAMBKIN_SMTP_PORT", DEFAULT_SMTP_PORT, env);
+}
+
+/** DynamoDB Local's own default port. */
+export const DEFAULT_DYNAMODB_PORT = 8000;
+/** s3rver's default port (the S3 stand-in's). */
+export const DEFAULT_S3_PORT = 4569;
+
+/** LAMBKIN_DYNAMODB_PORT: where `lambkin dev` runs DynamoDB Local (default 8000, `0` any free port, `off` none). */
+export function dynamoDbPortOf(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  return localServicePortOf("LAMBKIN_DYNAMODB_PORT", DEFAULT_DYNAMODB_PORT, env);
+}
+
+/** LAMBKIN_S3_PORT: where `lambkin dev` / `lambkin gateway` serve the S3 stand-in (default 4569, `0` any, `off` none). */
+export function s3PortOf(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  return localServicePortOf("LAMBKIN_S3_PORT", DEFAULT_S3_PORT, env);
+}
+
+/** A local stand-in's port setting: a port, `0` for any free one, `off` for none (undefined). */
+function localServicePortOf(variable: string, fallback: number, env: NodeJS.ProcessEnv): number | undefined {
+  const text = env[variable]?.trim();
+  if (text === undefined || text === "") return fallback;
   if (text === "off") return undefined;
   const port = Number(text);
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     throw new UsageError(
-      `LAMBKIN_SMTP_PORT must be a port number (0 for any free one) or "off" (got "${text.slice(0, 40)}")`,
+      `${variable} must be a port number (0 for any free one) or "off" (got "${text.slice(0, 40)}")`,
       "LKN_ERR_CONFIG_INVALID",
     );
   return port;

@@ -22,6 +22,7 @@ import { type ClientTimeouts, clientTimeoutsFromEnvironment } from "./client-tim
 import { frontDoor } from "./front-door.js";
 import type { GatewayBackend } from "./gateway-backend.js";
 import { invokeApiPlugin } from "./invoke-api/invoke-api-plugin.js";
+import type { UsedEndpoints } from "./lambkin-api/endpoints-route.js";
 import { lambkinApiPlugin } from "./lambkin-api/lambkin-api-plugin.js";
 import { SQS_SERVICE_ROUTE, sqsApi } from "./sqs-api/sqs-api.js";
 
@@ -43,6 +44,8 @@ export interface GatewayOptions {
   readonly mail?: MailStore;
   /** AWS services served on this port, told apart by their SigV4 credential scope (aws-protocols/): SNS, … */
   readonly awsServices?: readonly AwsServiceDefinition[];
+  /** The DynamoDB, Kinesis and S3 endpoints GET /_lambkin/endpoints reports; default: from the environment. */
+  readonly usedEndpoints?: () => UsedEndpoints;
 }
 
 export async function createGateway(options: GatewayOptions): Promise<FastifyInstance> {
@@ -92,6 +95,7 @@ export async function createGateway(options: GatewayOptions): Promise<FastifyIns
       userRoutes: routes.table.routes,
       ...(options.s3Notifications ? { s3Notifications: options.s3Notifications } : {}),
       ...(options.mail ? { mail: options.mail } : {}),
+      ...(options.usedEndpoints ? { usedEndpoints: options.usedEndpoints } : {}),
     });
   }
   return app;
