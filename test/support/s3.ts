@@ -56,11 +56,18 @@ export function s3Client(endpoint: string, config: Partial<S3ClientConfig> = {})
 export class RecordingInvocations implements Invocations {
   readonly enqueued: InvocationRequest[] = [];
 
+  /**
+   * @param storeMs how long storing takes (a queue's fsync does), so that a caller that did not wait for
+   *   `enqueue` would be seen answering before the request is recorded.
+   */
+  constructor(private readonly storeMs = 0) {}
+
   run(): never {
     throw new Error("S3 notifications never run a function synchronously");
   }
 
   async enqueue(request: InvocationRequest): Promise<void> {
+    if (this.storeMs > 0) await new Promise((resolve) => setTimeout(resolve, this.storeMs));
     this.enqueued.push(request);
   }
 
