@@ -23,7 +23,9 @@ import {
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { SignatureV4 } from "@smithy/signature-v4";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NodeSha256 } from "../../../gateway/invoke-api/sigv4/node-sha256.js";
 import type { S3Service } from "../../../services/s3/s3-service.js";
 import { eventually } from "../../support/eventually.js";
 import { freshDataDir, s3Client, startTestS3 } from "../../support/s3.js";
@@ -110,6 +112,13 @@ describe("Lambkin's S3", () => {
     expect((await body(client, "media", "notes/hello.txt")).toString()).toBe("hello, S3");
     const head = await client.send(new HeadObjectCommand({ Bucket: "media", Key: "notes/hello.txt" }));
     expect(head.ContentLength).toBe(9);
+  });
+
+  it("answers BucketAlreadyOwnedByYou for a bucket that exists: every bucket of the local account is yours", async () => {
+    await expect(client.send(new CreateBucketCommand({ Bucket: "media" }))).rejects.toMatchObject({
+      name: "BucketAlreadyOwnedByYou",
+      $metadata: { httpStatusCode: 409 },
+    });
   });
 
   it("stores a streamed body byte-exact: the SDK's aws-chunked framing and checksum trailer are decoded", async () => {
@@ -291,6 +300,45 @@ describe("Lambkin's S3", () => {
       hosted.destroy();
       agent.destroy();
     }
+  });
+
+  it("serves presigned URLs signed with any credentials, response header overrides included", async () => {
+    // What @aws-sdk/s3-request-presigner makes (it is not a dependency): a SigV4 query-string signature.
+    const signer = new SignatureV4({
+      credentials: { accessKeyId: "AKIAPRESIGNEXAMPLE", secretAccessKey: "presign-secret" },
+      region: "eu-west-1",
+      service: "s3",
+      sha256: NodeSha256,
+      uriEscapePath: false,
+    });
+    const url = new URL(service.endpoint);
+    const presign = async (method: string, key: string, query: Record<string, string> = {}) => {
+      const signed = await signer.presign(
+        {
+          method,
+          protocol: url.protocol,
+          hostname: url.hostname,
+          port: Number(url.port),
+          path: `/media/${key}`,
+          query,
+          headers: { host: url.host },
+        },
+        { expiresIn: 300, unsignableHeaders: new Set(["content-type"]) },
+      );
+      const search = new URLSearchParams(signed.query as Record<string, string>).toString();
+      return `${service.endpoint}${signed.path}?${search}`;
+    };
+    const put = await fetch(await presign("PUT", "presigned/upload.txt"), {
+      method: "PUT",
+      body: "uploaded",
+    });
+    expect(put.status).toBe(200);
+    const get = await fetch(
+      await presign("GET", "presigned/upload.txt", { "response-content-disposition": "attachment" }),
+    );
+    expect(get.status).toBe(200);
+    expect(get.headers.get("content-disposition")).toBe("attachment");
+    expect(await get.text()).toBe("uploaded");
   });
 
   it("refuses keys whose .. segments would leave the bucket's folder", async () => {
