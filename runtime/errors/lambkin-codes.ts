@@ -442,6 +442,33 @@ export const LAMBKIN_CODES = {
     summary:
       "The schedule runner's Redis reported trouble (connection lost, a command failed); it reconnects by itself.",
   },
+  // ---- Lambkin's S3 (services/s3/) ----
+  LKN_ERR_S3_EVENTS_NOT_QUEUED: {
+    kind: "error",
+    summary:
+      "An object was stored in Lambkin's S3 but the events it caused could not all be queued: the client is answered 503 ServiceUnavailable, and its retry makes the events again.",
+  },
+  LKN_ERR_S3_BUCKET_NOT_CREATED: {
+    kind: "error",
+    summary:
+      "A bucket serverless.yml declares (or its CORS rules) could not be created in S3: the S3 refused or did not answer.",
+  },
+  LKN_WRN_S3_NOTIFICATION_NOT_DELIVERED: {
+    kind: "warning",
+    summary:
+      "A bucket's NotificationConfiguration targets what Lambkin does not deliver to (an SQS queue, an SNS topic, EventBridge, a function it has not loaded): those events go nowhere.",
+  },
+  // ---- Resources declared under resources.Resources (services/) ----
+  LKN_ERR_RESOURCE_INVALID: {
+    kind: "error",
+    summary:
+      "A resource declared under resources.Resources has a property AWS would refuse: the message names the file, the key path and the fix.",
+  },
+  LKN_WRN_RESOURCE_PROPERTY_IGNORED: {
+    kind: "warning",
+    summary:
+      "A property of a declared resource is not reproduced by Lambkin: the resource is created without it.",
+  },
   // ---- Stream event source mappings: DynamoDB Streams and Kinesis (triggers/streams/) ----
   LKN_WRN_STREAM_SOURCE_WAITING: {
     kind: "warning",

@@ -7,7 +7,11 @@
  */
 import { coded, type LambkinCode } from "../errors/lambkin-codes.js";
 
-type ManifestErrorCode = Extract<LambkinCode, `LKN_ERR_MANIFEST_${string}`>;
+/** A manifest's own codes, and those of the resources it declares (checked by the services that create them). */
+export type ManifestErrorCode = Extract<
+  LambkinCode,
+  `LKN_ERR_MANIFEST_${string}` | `LKN_ERR_RESOURCE_${string}`
+>;
 type ManifestWarningCode = Extract<LambkinCode, `LKN_WRN_${string}`>;
 
 /** A path into the YAML document: `["functions", "hello", "events", 0]` → `functions.hello.events[0]`. */

@@ -12,7 +12,13 @@
  * the overlap across every function and service it loads, since they share one local account.
  */
 import type { FunctionDefinition } from "./function-definition.js";
-import { describeValue, formatKeyPath, type KeyPath, ManifestError } from "./manifest-error.js";
+import {
+  describeValue,
+  formatKeyPath,
+  type KeyPath,
+  ManifestError,
+  type ManifestErrorCode,
+} from "./manifest-error.js";
 import { isMapping } from "./variable-resolver.js";
 
 export interface S3NotificationRule {
@@ -72,10 +78,10 @@ const DEFAULT_EVENT = "s3:ObjectCreated:*";
  */
 export const MAX_CONFIGURATIONS_PER_BUCKET = 200;
 /** S3's FilterRule value limit. */
-const MAX_RULE_LENGTH = 1024;
+export const MAX_RULE_LENGTH = 1024;
 const KNOWN_KEYS = new Set(["bucket", "event", "rules", "existing", "forceDeploy"]);
 /** Bucket names: 3–63 characters, lowercase letters, digits, dots and hyphens (S3's naming rules). */
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+export const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /** The notification rules of every function's `s3` events; throws ManifestError for a bad one or an overlap. */
 export function s3NotificationRules(functions: readonly FunctionDefinition[]): S3NotificationRule[] {
@@ -98,13 +104,17 @@ export function s3NotificationRules(functions: readonly FunctionDefinition[]): S
   return rules;
 }
 
-function tooManyError(rule: S3NotificationRule): ManifestError {
+/** The error for one configuration too many on a bucket (`code`: the family of what declared it). */
+export function tooManyError(
+  rule: S3NotificationRule,
+  code: ManifestErrorCode = "LKN_ERR_MANIFEST_EVENT",
+): ManifestError {
   return new ManifestError(
     rule.manifestPath,
     rule.keyPath,
     `is configuration ${MAX_CONFIGURATIONS_PER_BUCKET + 1} of bucket ${rule.bucket}: Lambkin takes at most ${MAX_CONFIGURATIONS_PER_BUCKET} s3 events per bucket, across all services`,
     "Merge configurations (one event type with a shorter prefix), or split the objects over more buckets",
-    "LKN_ERR_MANIFEST_EVENT",
+    code,
   );
 }
 
@@ -251,7 +261,7 @@ export function eventMatches(ruleEvent: string, eventName: string): boolean {
 }
 
 /** S3 refuses two configurations of one bucket that share an event type and could match the same key. */
-function overlaps(a: S3NotificationRule, b: S3NotificationRule): boolean {
+export function overlaps(a: S3NotificationRule, b: S3NotificationRule): boolean {
   if (a.bucket !== b.bucket) return false;
   const shareEvent = eventMatches(a.event, b.event.slice(3)) || eventMatches(b.event, a.event.slice(3));
   const prefixesOverlap = a.prefix.startsWith(b.prefix) || b.prefix.startsWith(a.prefix);
@@ -259,13 +269,18 @@ function overlaps(a: S3NotificationRule, b: S3NotificationRule): boolean {
   return shareEvent && prefixesOverlap && suffixesOverlap;
 }
 
-function overlapError(rule: S3NotificationRule, other: S3NotificationRule): ManifestError {
+/** The error for a configuration that overlaps another (`code`: the family of what declared `rule`). */
+export function overlapError(
+  rule: S3NotificationRule,
+  other: S3NotificationRule,
+  code: ManifestErrorCode = "LKN_ERR_MANIFEST_EVENT",
+): ManifestError {
   const where = other.manifestPath === rule.manifestPath ? "" : ` in ${other.manifestPath}`;
   return new ManifestError(
     rule.manifestPath,
     rule.keyPath,
     `overlaps ${formatKeyPath(other.keyPath)}${where} on bucket ${rule.bucket}: both would receive ${rule.event} for the same keys, which S3 refuses ("Configurations overlap. Configurations on the same bucket cannot share a common event type.")`,
     "Give one of them another event type, or prefix/suffix rules that cannot match the same key",
-    "LKN_ERR_MANIFEST_EVENT",
+    code,
   );
 }
