@@ -7,7 +7,8 @@
  */
 import { coded, type LambkinCode } from "../errors/lambkin-codes.js";
 
-type ManifestErrorCode = Extract<LambkinCode, `LKN_ERR_MANIFEST_${string}`>;
+/** A declared resource the local service refuses (LKN_ERR_RESOURCE_*) is reported like any manifest error. */
+type ManifestErrorCode = Extract<LambkinCode, `LKN_ERR_MANIFEST_${string}` | `LKN_ERR_RESOURCE_${string}`>;
 type ManifestWarningCode = Extract<LambkinCode, `LKN_WRN_${string}`>;
 
 /** A path into the YAML document: `["functions", "hello", "events", 0]` → `functions.hello.events[0]`. */
