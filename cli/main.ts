@@ -65,7 +65,11 @@ serviceOptions(
     .option("--host <host>", "address to listen on (default: $LAMBKIN_HOST, else 127.0.0.1)")
     .option(
       "--state <dir>",
-      "state folder for the embedded queue (default: $LAMBKIN_STATE_DIR, else ./.lambkin)",
+      "state folder: queue, mail, DynamoDB Local's tables, S3's objects (default: $LAMBKIN_STATE_DIR, else ./.lambkin)",
+    )
+    .option(
+      "--fresh",
+      "start empty: delete the state folder's contents first (Redis, when used, is left alone)",
     ),
 ).action(async (flags: DevFlags) => {
   process.exitCode = await devCommand(flags, logger());

@@ -13,6 +13,7 @@ import { createGateway } from "../../gateway/gateway-app.js";
 import { snsServiceDefinition } from "../../gateway/sns-api/sns-api.js";
 import { registryResolver } from "../../runtime/invocation/resolve-function.js";
 import { startRuntime } from "../../runtime/lambkin-runtime.js";
+import { type LocalCloud, startLocalCloud } from "../../services/local-cloud.js";
 import { type MailService, startMailService } from "../../services/mail/start-mail-service.js";
 import { startAsyncInvocations } from "../../triggers/async/async-invocations.js";
 import { retryPolicyFromEnvironment } from "../../triggers/async/retry-policy.js";
@@ -29,8 +30,17 @@ import {
 } from "../../triggers/streams/start-stream-pollers.js";
 import { accessKeysFromEnvironment } from "../access-keys.js";
 import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
-import { queueLeaseMsOf, redisPrefixOf, redisUrlOf, smtpPortOf, stateFolder } from "../state-folder.js";
+import {
+  dynamoDbPortOf,
+  queueLeaseMsOf,
+  redisPrefixOf,
+  redisUrlOf,
+  s3PortOf,
+  smtpPortOf,
+  stateFolder,
+} from "../state-folder.js";
 import { shutDownOnSignal } from "./dev-shutdown.js";
+import { emptyStateFolder, functionEndpoints, loopbackOf, usedEndpointsOf } from "./local-cloud-support.js";
 import {
   describeAccessKeys,
   describeFunctions,
@@ -49,6 +59,7 @@ export interface DevFlags extends ServiceFlags {
   readonly port?: string;
   readonly host?: string;
   readonly state?: string;
+  readonly fresh?: boolean;
 }
 
 export async function devCommand(flags: DevFlags, logger: Logger): Promise<number> {
@@ -60,14 +71,16 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   // Settings first: a bad LAMBKIN_ASYNC_RETRY_DELAYS stops Lambkin before anything starts.
   const retries = retryPolicyFromEnvironment();
   const smtpPort = smtpPortOf();
+  const dynamoDbPort = dynamoDbPortOf();
+  const s3Port = s3PortOf();
+  const stateDir = stateFolder(flags.state);
+  if (flags.fresh) await emptyStateFolder(stateDir, logger);
   const runtime = await startRuntime({
     ...runtimeOptions(flags, logger),
     // With a Redis, the caps hold across this process and every worker sharing it.
     ...(redisUrl === undefined ? {} : { concurrencyStore: { redisUrl, keyPrefix: `${prefix}:concurrency` } }),
   });
-  const queue = await openReadyQueue({ redisUrl, stateDir: stateFolder(flags.state), prefix }, logger, () =>
-    runtime.close(),
-  );
+  const queue = await openReadyQueue({ redisUrl, stateDir, prefix }, logger, () => runtime.close());
   const sns = await startSns({
     queue,
     redisUrl,
@@ -88,6 +101,8 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     destinationServices: sns.destinationServices,
   });
   sns.bindInvocations(async.invocations);
+  const s3Notifications = s3NotificationsOf(runtime.registry, async.invocations, runtime.services, logger);
+  let cloud: LocalCloud | undefined;
   let schedules: ScheduleRunner | undefined;
   let sqs: SqsEventSources | undefined;
   let mail: MailService | undefined;
@@ -99,12 +114,27 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     await schedules?.close();
     await async.consumer.close({ timeoutMs: 0 });
     await sns.close();
+    await cloud?.close();
     await runtime.close();
     await queue.close({ timeoutMs: 0 });
   };
   try {
+    cloud = await startLocalCloud({
+      services: runtime.services,
+      stateDir,
+      host,
+      env: process.env,
+      logger,
+      dynamoDbPort,
+      s3Port,
+      createResources: true,
+      notifications: () => s3Notifications,
+    });
+    // Known before the gateway listens, unless it takes any free port: then the first events may start an
+    // environment before it is known (set again below).
+    if (port !== 0) runtime.serviceEndpoints = functionEndpoints(cloud, `http://${loopbackOf(host)}:${port}`);
     schedules = await startSchedules({ registry: runtime.registry, queue, redisUrl, prefix, logger });
-    mail = await startMailService({ stateDir: stateFolder(flags.state), host, port: smtpPort, logger });
+    mail = await startMailService({ stateDir, host, port: smtpPort, logger });
     sqs = await startSqsEventSources({
       services: runtime.services,
       jobQueue: queue,
@@ -125,6 +155,7 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
       redisUrl,
       prefix,
       logger,
+      env: cloud.env,
       ...(leaseMs ? { leaseMs } : {}),
     });
   } catch (error) {
@@ -136,17 +167,19 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     logger,
     accessKeys,
     deadLetters: queue.deadLetters,
-    s3Notifications: s3NotificationsOf(runtime.registry, async.invocations),
+    s3Notifications,
+    usedEndpoints: () => usedEndpointsOf(cloud),
     awsServices: [snsServiceDefinition(sns.service)],
     ...(mail ? { mail: mail.store } : {}),
     ...(sqs ? { sqsStore: sqs.store } : {}),
   });
   const address = await listenOrExplain(gateway, port, host, closeAll);
   sns.setEndpointUrl(address);
+  runtime.serviceEndpoints = functionEndpoints(cloud, address);
   describeFunctions(runtime.registry, logger);
   describeAccessKeys(accessKeys, logger);
   logger.info(
-    `asynchronous invocations: ${queue.backend === "bullmq" ? `BullMQ on ${pc.bold(redactedUrl(redisUrl ?? ""))}` : `embedded queue in ${pc.bold(stateFolder(flags.state))}`}`,
+    `asynchronous invocations: ${queue.backend === "bullmq" ? `BullMQ on ${pc.bold(redactedUrl(redisUrl ?? ""))}` : `embedded queue in ${pc.bold(stateDir)}`}`,
   );
   describeSchedules(runtime.registry, schedules, logger);
   describeSqs(sqs, logger);

@@ -15,6 +15,7 @@ import { DEFAULT_ACCOUNT_CONCURRENCY } from "../../runtime/concurrency/concurren
 import { DEFAULT_LEASE_TTL_MS } from "../../runtime/concurrency/redis-concurrency-limiter.js";
 import { RedisLeaseLayout } from "../../runtime/concurrency/redis-lease-layout.js";
 import { resolveFunction } from "../../runtime/invocation/resolve-function.js";
+import { type LocalCloud, startLocalCloud } from "../../services/local-cloud.js";
 import { clusterInvocations } from "../../triggers/cluster/cluster-invocations.js";
 import { SYNC_DEADLINE_SLACK_MS } from "../../triggers/cluster/interfaces/sync-deadline.js";
 import { RedisSyncInvocationClient } from "../../triggers/cluster/redis/redis-sync-client.js";
@@ -23,8 +24,9 @@ import { startSchedules } from "../../triggers/schedule/start-schedules.js";
 import { type SnsRuntime, startSns } from "../../triggers/sns/start-sns.js";
 import { accessKeysFromEnvironment } from "../access-keys.js";
 import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
-import { redisPrefixOf, requiredRedisUrl, stateFolder } from "../state-folder.js";
+import { redisPrefixOf, requiredRedisUrl, s3PortOf, stateFolder } from "../state-folder.js";
 import { shutDownOnSignal } from "./dev-shutdown.js";
+import { usedEndpointsOf } from "./local-cloud-support.js";
 import {
   channelReporter,
   describeAccessKeys,
@@ -60,7 +62,9 @@ export async function gatewayCommand(flags: GatewayFlags, logger: Logger): Promi
     registry.all(),
     `${prefix}:concurrency`,
   );
-  const queue = await openReadyQueue({ redisUrl, stateDir: stateFolder(undefined), prefix }, logger);
+  const stateDir = stateFolder(undefined);
+  const s3Port = s3PortOf();
+  const queue = await openReadyQueue({ redisUrl, stateDir, prefix }, logger);
   let channel: RedisSyncInvocationClient;
   try {
     channel = await RedisSyncInvocationClient.connect({
@@ -80,7 +84,9 @@ export async function gatewayCommand(flags: GatewayFlags, logger: Logger): Promi
   let schedules: ScheduleRunner | undefined;
   let sqsStore: Awaited<ReturnType<typeof openSqsApiStore>> | undefined;
   let sns: SnsRuntime | undefined;
+  let cloud: LocalCloud | undefined;
   const closeAll = async () => {
+    await cloud?.close();
     await schedules?.close();
     await sns?.close();
     await sqsStore?.close();
@@ -100,13 +106,33 @@ export async function gatewayCommand(flags: GatewayFlags, logger: Logger): Promi
   }
   const invocations = clusterInvocations({ registry, channel, queue });
   sns.bindInvocations(invocations);
+  const s3Notifications = s3NotificationsOf(registry, invocations, registry.services, logger);
+  try {
+    // The gateway creates the declared tables and buckets and serves S3 (its events go straight into the queue);
+    // DynamoDB is AWS_ENDPOINT_URL_DYNAMODB's (DynamoDB Local in its own container, say): no Java in a gateway.
+    cloud = await startLocalCloud({
+      services: registry.services,
+      stateDir,
+      host,
+      env: process.env,
+      logger,
+      dynamoDbPort: undefined,
+      s3Port,
+      createResources: true,
+      notifications: () => s3Notifications,
+    });
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
   const gateway = await createGateway({
     backend: { registry, invocations },
     logger,
     accessKeys,
     // The failed events of the cluster are in the shared queue: /_lambkin/events serves them from any gateway.
     deadLetters: queue.deadLetters,
-    s3Notifications: s3NotificationsOf(registry, invocations),
+    s3Notifications,
+    usedEndpoints: () => usedEndpointsOf(cloud),
     awsServices: [snsServiceDefinition(sns.service)],
     sqsStore,
   });

@@ -11,9 +11,14 @@ import { coded } from "../../runtime/errors/lambkin-codes.js";
 import type { Invocations } from "../../runtime/invocation/invocations.js";
 import { registryResolver } from "../../runtime/invocation/resolve-function.js";
 import { FunctionRegistry } from "../../runtime/manifest/function-registry.js";
-import { loadServices } from "../../runtime/manifest/load-services.js";
-import { formatWarning, warningLogFields } from "../../runtime/manifest/manifest-error.js";
+import { type LoadedServices, loadServices } from "../../runtime/manifest/load-services.js";
+import {
+  formatWarning,
+  type ManifestWarning,
+  warningLogFields,
+} from "../../runtime/manifest/manifest-error.js";
 import { s3NotificationRules } from "../../runtime/manifest/s3-events.js";
+import { bucketNotificationRules } from "../../services/s3/declared-buckets.js";
 import type { ChannelReporter } from "../../triggers/cluster/interfaces/sync-channel.js";
 import type { JobQueue, QueueReporter } from "../../triggers/queue/interfaces/job-queue.js";
 import { openJobQueue } from "../../triggers/queue/open-job-queue.js";
@@ -57,7 +62,10 @@ export async function openReadyQueue(
  * The functions of the services, without a runtime (`lambkin gateway`: routes and the control plane need them,
  * environments do not), with the manifest warnings logged as startRuntime logs them.
  */
-export async function loadRegistry(flags: ServiceFlags, logger: Logger): Promise<FunctionRegistry> {
+export async function loadRegistry(
+  flags: ServiceFlags,
+  logger: Logger,
+): Promise<FunctionRegistry & { readonly services: LoadedServices }> {
   const options = runtimeOptions(flags, logger);
   const services = await loadServices(options.dir, {
     stage: options.stage,
@@ -65,12 +73,28 @@ export async function loadRegistry(flags: ServiceFlags, logger: Logger): Promise
     env: options.env,
   });
   for (const warning of services.warnings) logger.warn(warningLogFields(warning), formatWarning(warning));
-  return new FunctionRegistry(services.functions);
+  return Object.assign(new FunctionRegistry(services.functions), { services });
 }
 
-/** The functions' `s3` events as the intake of POST /_lambkin/s3-events (and of an embedded S3's hook). */
-export function s3NotificationsOf(registry: FunctionRegistry, invocations: Invocations): S3Notifications {
-  return new S3Notifications(s3NotificationRules(registry.all()), registryResolver(registry), invocations);
+/**
+ * The bucket notifications — the functions' `s3` events and the declared buckets' `NotificationConfiguration` — as the
+ * intake of POST /_lambkin/s3-events and of Lambkin's S3. A declared configuration Lambkin cannot deliver is warned
+ * about here; an invalid one (an overlap, say) stops the start, as CloudFormation would refuse it.
+ */
+export function s3NotificationsOf(
+  registry: FunctionRegistry,
+  invocations: Invocations,
+  services: LoadedServices,
+  logger: Logger,
+): S3Notifications {
+  const warnings: ManifestWarning[] = [];
+  const declared = bucketNotificationRules(services.resources, services.functions, warnings);
+  for (const warning of warnings) logger.warn(warningLogFields(warning), formatWarning(warning));
+  return new S3Notifications(
+    [...s3NotificationRules(registry.all()), ...declared],
+    registryResolver(registry),
+    invocations,
+  );
 }
 
 /** One line on the SQS queues and mappings, when the services have any. */

@@ -61,7 +61,12 @@ describe("/_lambkin/s3-events and /_lambkin/endpoints through a gateway with acc
       logger: pino({ level: "silent" }),
       accessKeys: new Map([[KEY.accessKeyId, KEY.secretAccessKey]]),
       deadLetters: local.queue.deadLetters,
-      s3Notifications: s3NotificationsOf(runtime.registry, local.backend.invocations),
+      s3Notifications: s3NotificationsOf(
+        runtime.registry,
+        local.backend.invocations,
+        runtime.services,
+        pino({ level: "silent" }),
+      ),
     });
     await app.listen({ port: 0, host: "127.0.0.1" });
     const address = app.server.address();

@@ -1,0 +1,147 @@
+/**
+ * The local cloud a service's `resources` need (docs/architecture.md "The local cloud"): DynamoDB and S3, each either
+ * the endpoint Lambkin was given (AWS_ENDPOINT_URL_DYNAMODB / _S3: DynamoDB Local in a container, LocalStack, …) or an
+ * embedded stand-in this process starts — AWS's DynamoDB Local (Java) and an S3 server in process — with their data
+ * under the state folder, so that it survives a restart. Then every declared table and bucket is created there,
+ * idempotently, as CloudFormation would at deploy; queues and topics are the SQS and SNS services' own.
+ *
+ * A stand-in starts only when some service declares what it serves, and only where the process's role allows
+ * (`lambkin dev` both; `lambkin gateway` S3, whose object events go straight into the shared queue; a worker
+ * none): a Lambkin without resources costs nothing more.
+ */
+import { join } from "node:path";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
+import type { Logger } from "pino";
+import { coded } from "../runtime/errors/lambkin-codes.js";
+import type { LoadedServices } from "../runtime/manifest/load-services.js";
+import type { S3NotificationSink } from "../triggers/s3/interfaces/s3-notification-sink.js";
+import { createDeclaredTables } from "./dynamodb/declared-tables.js";
+import { type DynamoDbLocal, startDynamoDbLocal } from "./dynamodb/dynamodb-local.js";
+import { bucketsOfS3Events, createDeclaredBuckets } from "./s3/declared-buckets.js";
+import { type S3Service, startS3Service } from "./s3/s3-service.js";
+
+export interface LocalCloudSettings {
+  readonly services: LoadedServices;
+  readonly stateDir: string;
+  /** Where embedded stand-ins listen (the gateway's host). */
+  readonly host: string;
+  /** Lambkin's own environment: its AWS_ENDPOINT_URL_DYNAMODB / _S3 win over any stand-in. */
+  readonly env: NodeJS.ProcessEnv;
+  readonly logger: Logger;
+  /** The stand-ins this process may start, and on which port (undefined: off). */
+  readonly dynamoDbPort?: number | undefined;
+  readonly s3Port?: number | undefined;
+  /** Whether to create the declared tables and buckets (a worker leaves that to the gateway). */
+  readonly createResources: boolean;
+  /** Where the S3 stand-in's object events go (resolved per request: the sink is built after the queue). */
+  readonly notifications: () => S3NotificationSink | undefined;
+}
+
+export interface LocalCloud {
+  /** The DynamoDB and S3 endpoints in use, as this host reaches them (undefined: none). */
+  readonly dynamodb: string | undefined;
+  readonly s3: string | undefined;
+  /** The environment Lambkin's own clients (stream pollers) read their endpoints from. */
+  readonly env: NodeJS.ProcessEnv;
+  close(): Promise<void>;
+}
+
+/** Placeholder credentials for Lambkin's own clients of a local stand-in, which checks none. */
+const LOCAL_CLIENT_CREDENTIALS = { accessKeyId: "lambkin", secretAccessKey: "lambkin" };
+
+export async function startLocalCloud(settings: LocalCloudSettings): Promise<LocalCloud> {
+  const { services, logger, env } = settings;
+  const tables = services.resources.filter((resource) => resource.type === "AWS::DynamoDB::Table");
+  // Buckets `s3` events name without `existing: true` are the Framework's to create, as declared ones are.
+  const eventBuckets = bucketsOfS3Events(services.functions);
+  const needsS3 =
+    eventBuckets.length > 0 ||
+    services.resources.some((resource) => resource.type === "AWS::S3::Bucket") ||
+    services.s3Notifications.length > 0;
+  const region = services.functions[0]?.region ?? env.AWS_REGION ?? "us-east-1";
+  let dynamoDbLocal: DynamoDbLocal | undefined;
+  let s3Service: S3Service | undefined;
+  const close = async () => {
+    await s3Service?.close();
+    await dynamoDbLocal?.close();
+  };
+  try {
+    let dynamodb = env.AWS_ENDPOINT_URL_DYNAMODB?.trim() || undefined;
+    if (dynamodb === undefined && tables.length > 0 && settings.dynamoDbPort !== undefined) {
+      dynamoDbLocal = await startDynamoDbLocal({
+        dataDir: join(settings.stateDir, "dynamodb"),
+        host: settings.host,
+        port: settings.dynamoDbPort,
+        logger,
+      }).catch((error: unknown) => {
+        // Without Java the rest still runs: say why DynamoDB is missing and what to do, once.
+        const code = (error as { code?: string }).code;
+        if (code !== "LKN_ERR_DYNAMODB_JAVA_MISSING") throw error;
+        logger.error({ code }, (error as Error).message);
+        return undefined;
+      });
+      dynamodb = dynamoDbLocal?.endpoint;
+      if (dynamodb)
+        logger.info(`DynamoDB Local on ${dynamodb}, data in ${join(settings.stateDir, "dynamodb")}`);
+    }
+    let s3 = env.AWS_ENDPOINT_URL_S3?.trim() || undefined;
+    if (s3 === undefined && needsS3 && settings.s3Port !== undefined) {
+      s3Service = await startS3Service({
+        dataDir: join(settings.stateDir, "s3"),
+        host: settings.host,
+        port: settings.s3Port,
+        logger,
+        notifications: settings.notifications,
+      });
+      s3 = s3Service.endpoint;
+      logger.info(`S3 on ${s3}, objects in ${join(settings.stateDir, "s3")}`);
+    }
+    if (settings.createResources) {
+      if (dynamodb && tables.length > 0) {
+        const client = new DynamoDBClient({
+          region,
+          endpoint: dynamodb,
+          credentials: LOCAL_CLIENT_CREDENTIALS,
+        });
+        try {
+          await createDeclaredTables(tables, client, logger);
+        } finally {
+          client.destroy();
+        }
+      }
+      if (s3 && needsS3) {
+        const client = new S3Client({ region, endpoint: s3, credentials: LOCAL_CLIENT_CREDENTIALS });
+        try {
+          await createDeclaredBuckets(services.resources, client, logger, eventBuckets);
+        } finally {
+          client.destroy();
+        }
+      }
+    }
+    const missing = tables.length > 0 && dynamodb === undefined;
+    if (missing) {
+      const code = "LKN_WRN_LOCAL_SERVICE_MISSING";
+      logger.warn(
+        { code },
+        coded(
+          code,
+          `${tables.length} DynamoDB table(s) declared but no DynamoDB to create them in: set AWS_ENDPOINT_URL_DYNAMODB, or let Lambkin run DynamoDB Local (Java 17, LAMBKIN_DYNAMODB_PORT not off)`,
+        ),
+      );
+    }
+    return {
+      dynamodb,
+      s3,
+      env: {
+        ...env,
+        ...(dynamodb ? { AWS_ENDPOINT_URL_DYNAMODB: dynamodb } : {}),
+        ...(s3 ? { AWS_ENDPOINT_URL_S3: s3 } : {}),
+      },
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
