@@ -175,6 +175,10 @@ program
   .command("build")
   .description("build one image per supported runtime (lambkin/runtime:<runtime>)")
   .option("--offline", "build from this host's node and Debian packages, without any registry")
+  .option(
+    "--missing",
+    "only when an image is missing or carries another Lambkin's runtime files; current ones are kept, however they were built",
+  )
   .action(async (flags: ImagesBuildFlags) => {
     process.exitCode = await imagesBuildCommand(flags, logger());
   });

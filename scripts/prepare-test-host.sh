@@ -16,13 +16,16 @@
 #   chromium        Debian's Chromium, driven by playwright-core: the coupon shop's browser test
 #   fonts-dejavu-core  a font, so that the browser test's screenshot shows text
 #   docker.io       a Docker engine for the docker sandbox (any engine that `docker info` reaches will do)
+#   docker-compose  docker-compose 1.29, which runs docker-compose.yml in test/compose/ (Compose v2 works too)
+#   make, g++       compile better-sqlite3 inside the Lambkin image built FROM this host's files in
+#                   test/compose/ (its prebuilt binaries are on GitHub); npm ci here needs them for the same reason
 set -euo pipefail
 
-packages=(curl bash python3 util-linux bubblewrap awscli time redis-server strace openjdk-17-jre-headless chromium fonts-dejavu-core)
+packages=(curl bash python3 util-linux bubblewrap awscli time redis-server strace openjdk-17-jre-headless chromium fonts-dejavu-core docker-compose make g++)
 # Commands each package provides, to tell a present tool from a missing one on non-Debian hosts too.
 declare -A provides=(
   [curl]=/usr/bin/curl [bash]=/bin/bash [python3]=/usr/bin/python3 [util-linux]=/usr/bin/setpriv
-  [bubblewrap]=/usr/bin/bwrap [awscli]=/usr/bin/aws [time]=/usr/bin/time [redis-server]=/usr/bin/redis-server [strace]=/usr/bin/strace [openjdk-17-jre-headless]=/usr/bin/java [chromium]=/usr/bin/chromium [fonts-dejavu-core]=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf [docker.io]=/usr/sbin/dockerd
+  [bubblewrap]=/usr/bin/bwrap [awscli]=/usr/bin/aws [time]=/usr/bin/time [redis-server]=/usr/bin/redis-server [strace]=/usr/bin/strace [openjdk-17-jre-headless]=/usr/bin/java [chromium]=/usr/bin/chromium [fonts-dejavu-core]=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf [docker-compose]=/usr/bin/docker-compose [make]=/usr/bin/make [g++]=/usr/bin/g++ [docker.io]=/usr/sbin/dockerd
 )
 
 say() { printf 'prepare-test-host: %s\n' "$*"; }

@@ -232,6 +232,11 @@ export const LAMBKIN_CODES = {
     kind: "error",
     summary: "A runtime image was built from another version of Lambkin (Sandbox.ImageOutdated).",
   },
+  LKN_ERR_DOCKER_CODE_NOT_SHARED: {
+    kind: "error",
+    summary:
+      "Lambkin runs in a container of the Docker engine and a function's code is not on a mount of that container, so the engine cannot mount it (Sandbox.CodeNotShared).",
+  },
   LKN_WRN_DOCKER_OUTPUT_DRAIN_TIMED: {
     kind: "warning",
     summary:

@@ -17,7 +17,9 @@ import type { ContainerCreateOptions } from "dockerode";
 import type { FunctionDefinition } from "../../manifest/function-definition.js";
 import { lambdaEnvironmentVariables } from "../lambda-environment-variables.js";
 import type { SandboxSpec } from "../sandbox.js";
+import { codeNotShared } from "./docker-errors.js";
 import { type FunctionImage, functionImageOf } from "./function-image.js";
+import type { HostPathOf } from "./host-paths.js";
 import {
   LAUNCHER,
   NODE_BIN_DIR,
@@ -49,6 +51,8 @@ export interface ContainerContext {
   readonly minCpus: number;
   /** Where Lambkin's runtime images are (lambkin/runtime). */
   readonly imageRepository: string;
+  /** The engine's path for one of Lambkin's (host-paths.ts); the same path when absent. */
+  readonly hostPathOf?: HostPathOf;
 }
 
 export interface ContainerPlan {
@@ -66,11 +70,18 @@ export function nanoCpusFor(memorySize: number, engineCpus: number, minCpus = 0)
   return Math.round(Math.min(cpus, engineCpus) * 1e9); // … and more than it has
 }
 
+/** The code's folder as the engine finds it: a bind source is resolved on the engine's host. */
+function codeSource(fn: FunctionDefinition, context: ContainerContext): string {
+  const source = context.hostPathOf ? context.hostPathOf(fn.serviceDir) : fn.serviceDir;
+  if (source === undefined) throw codeNotShared(fn.serviceDir);
+  return source;
+}
+
 function hostConfig(fn: FunctionDefinition, context: ContainerContext, image: FunctionImage | undefined) {
   const memory = fn.memorySize * MB;
   return {
     // The code only: a function packaged as an image brings its own /var/task.
-    Binds: image ? [] : [`${fn.serviceDir}:${TASK_ROOT}:ro`],
+    Binds: image ? [] : [`${codeSource(fn, context)}:${TASK_ROOT}:ro`],
     ReadonlyRootfs: true,
     Tmpfs: {
       "/tmp": `rw,exec,nosuid,nodev,size=${fn.ephemeralStorageSize}m,mode=1777,uid=${SANDBOX_UID},gid=${SANDBOX_GID}`,

@@ -65,3 +65,15 @@ export function engineError(action: string, cause: unknown): DockerSandboxError 
     `The Docker engine failed to ${action}: ${reason(cause)}`,
   );
 }
+
+/**
+ * Lambkin runs in a container of the engine and the function's code is in that container's own filesystem,
+ * which the engine cannot bind: it binds paths of its host (host-paths.ts).
+ */
+export function codeNotShared(path: string): DockerSandboxError {
+  return new DockerSandboxError(
+    "Sandbox.CodeNotShared",
+    "LKN_ERR_DOCKER_CODE_NOT_SHARED",
+    `The function's code (${path}) is inside Lambkin's own container, where the Docker engine cannot mount it into the environment's: mount the functions folder into Lambkin's container as a volume (docker-compose.yml mounts ./functions at /app/functions).`,
+  );
+}

@@ -8,7 +8,8 @@
  * than 0.0.0.0, so that they are reachable from the host and its containers but not from the LAN;
  * Lambkin's gateway keeps listening where it was told (127.0.0.1 by default), which
  * containers cannot reach. In compose, LAMBKIN_DOCKER_NETWORK names the compose network instead, and
- * LAMBKIN_DOCKER_RUNTIME_API_HOST the worker's own address on it.
+ * the worker, a container on that network itself, listens on its own address there (own-address.ts), or on
+ * LAMBKIN_DOCKER_RUNTIME_API_HOST when it is set.
  *
  * Names are not unique on a Docker engine: two `createNetwork` calls racing on a fresh engine (test
  * files starting in parallel, two Lambkins starting together) both succeed even with CheckDuplicate
@@ -29,6 +30,8 @@ export interface SandboxNetwork {
   readonly name: string;
   /** The host's address on the network: where Runtime API servers listen and environments call. */
   readonly gateway: string;
+  /** The network's IPv4 subnet (`172.18.0.0/16`), when the engine says. */
+  readonly subnet?: string;
 }
 
 interface NetworkSummary {
@@ -103,14 +106,15 @@ async function removeDuplicates(docker: Docker, duplicates: readonly NetworkSumm
   );
 }
 
-async function gatewayOf(docker: Docker, id: string): Promise<string | undefined> {
+async function addressesOf(docker: Docker, id: string): Promise<{ gateway?: string; subnet?: string }> {
   const info = await withDeadline(docker.getNetwork(id).inspect(), `inspecting network ${id}`);
   const configs = ((info.IPAM?.Config ?? []) as { Gateway?: string; Subnet?: string }[]).filter(
     (config) => !config.Subnet?.includes(":"),
   );
   const explicit = configs.find((config) => config.Gateway)?.Gateway;
+  const subnet = configs[0]?.Subnet;
   // The default `bridge` network does not list its gateway: the engine gives it the subnet's first address.
-  return explicit ?? firstAddress(configs[0]?.Subnet);
+  return { gateway: explicit ?? firstAddress(subnet), subnet };
 }
 
 function firstAddress(subnet: string | undefined): string | undefined {
@@ -135,8 +139,8 @@ export async function resolveNetwork(docker: Docker, name: string | undefined): 
     docker,
     candidates.filter((network) => network.Id !== elected.Id),
   );
-  const gateway = await gatewayOf(docker, elected.Id);
+  const { gateway, subnet } = await addressesOf(docker, elected.Id);
   if (!gateway)
     throw new Error(`the Docker network ${wanted} has no IPv4 gateway for the Runtime API to listen on`);
-  return { id: elected.Id, name: wanted, gateway };
+  return { id: elected.Id, name: wanted, gateway, ...(subnet ? { subnet } : {}) };
 }

@@ -29,10 +29,12 @@ import {
 } from "./docker-errors.js";
 import { resolveNetwork, type SandboxNetwork } from "./docker-network.js";
 import type { DockerSandboxSettings } from "./docker-settings.js";
+import { discoverHostPaths, type HostPathOf } from "./host-paths.js";
 import { bootstrapDigest } from "./images/bootstrap-bundle.js";
 import { BOOTSTRAP_LABEL, type ImageFamily, imageFamily } from "./images/runtime-images.js";
 import { LoopbackForwarders } from "./loopback-forwarders.js";
 import { OutputChannel } from "./output-channel.js";
+import { ownAddressOn } from "./own-address.js";
 import { newOwner, type Owner, removeLeftovers, removeOwned } from "./ownership.js";
 import { StandbyPool } from "./standby-pool.js";
 
@@ -48,6 +50,9 @@ export class DockerSandboxProvider implements SandboxProvider {
   private readonly digests = new Map<ImageFamily, string>();
   private readonly output = new OutputChannel();
   private network: SandboxNetwork | undefined;
+  /** This process's address on the network (own-address.ts). */
+  private ownAddress: string | undefined;
+  private hostPathOf: HostPathOf | undefined;
   private engineCpus = 1;
   private ready: Promise<void> | undefined;
   private connected = false;
@@ -75,8 +80,8 @@ export class DockerSandboxProvider implements SandboxProvider {
   }
 
   get runtimeApiBindHost(): string {
-    // Until the engine is reached the gateway is unknown; start() then fails anyway.
-    return this.settings.runtimeApiHost ?? this.network?.gateway ?? "127.0.0.1";
+    // Until the engine is reached the network is unknown; start() then fails anyway.
+    return this.settings.runtimeApiHost ?? this.ownAddress ?? "127.0.0.1";
   }
 
   get runtimeApiAdvertisedHost(): string {
@@ -144,6 +149,8 @@ export class DockerSandboxProvider implements SandboxProvider {
       const info = await withDeadline(this.docker.info() as Promise<{ NCPU?: number }>, "info");
       this.engineCpus = info.NCPU || 1;
       this.network = await resolveNetwork(this.docker, this.settings.network);
+      this.ownAddress = ownAddressOn(this.network);
+      this.hostPathOf = await discoverHostPaths(this.docker);
       if (!this.output.endpoint) await this.output.listen(this.runtimeApiBindHost);
       this.connected = true;
       await removeLeftovers(this.docker);
@@ -172,6 +179,7 @@ export class DockerSandboxProvider implements SandboxProvider {
       engineCpus: this.engineCpus,
       minCpus: this.settings.minCpus,
       imageRepository: this.settings.imageRepository,
+      ...(this.hostPathOf ? { hostPathOf: this.hostPathOf } : {}),
     };
   }
 

@@ -59,6 +59,33 @@ function canonical(path: string): string {
   return join(realpathSync(dirname(path)), basename(path));
 }
 
+/**
+ * Adds a host path to `entries` as the host has it, at its canonical place: a symlink stays a symlink
+ * (and what it points to is added too), set-id bits are dropped (nothing in an image may gain privileges),
+ * and regular files are also recorded in `hostFiles`, whose shared libraries the caller then adds. A path
+ * this host lacks (a dangling link, a file a package lists but another removed) is skipped.
+ */
+export function addHostEntry(entries: Map<string, RootfsEntry>, hostFiles: Set<string>, path: string): void {
+  let target: string;
+  let stat: ReturnType<typeof lstatSync>;
+  try {
+    target = canonical(path);
+    stat = lstatSync(path);
+  } catch {
+    return;
+  }
+  if (entries.has(target)) return;
+  if (stat.isSymbolicLink()) {
+    entries.set(target, { kind: "symlink", target, link: readlinkSync(path) });
+    addHostEntry(entries, hostFiles, resolve(dirname(path), readlinkSync(path)));
+  } else if (stat.isDirectory()) {
+    entries.set(target, { kind: "dir", target, mode: stat.mode & 0o777 });
+  } else {
+    entries.set(target, { kind: "file", target, source: path, mode: stat.mode & 0o777 });
+    hostFiles.add(path);
+  }
+}
+
 export function planRootfs(recipe: RootfsRecipe): RootfsEntry[] {
   const entries = new Map<string, RootfsEntry>();
   const add = (entry: RootfsEntry) => entries.set(entry.target, entry);
@@ -77,27 +104,7 @@ export function planRootfs(recipe: RootfsRecipe): RootfsEntry[] {
   add({ kind: "dir", target: "/tmp", mode: 0o1777 });
 
   const hostFiles = new Set<string>();
-  const addHostPath = (path: string): void => {
-    let target: string;
-    let stat: ReturnType<typeof lstatSync>;
-    try {
-      target = canonical(path);
-      stat = lstatSync(path);
-    } catch {
-      return; // a dangling link or a file a package lists but this host lacks
-    }
-    if (entries.has(target)) return;
-    if (stat.isSymbolicLink()) {
-      add({ kind: "symlink", target, link: readlinkSync(path) });
-      addHostPath(resolve(dirname(path), readlinkSync(path)));
-    } else if (stat.isDirectory()) {
-      add({ kind: "dir", target, mode: stat.mode & 0o777 });
-    } else {
-      // Set-id bits are dropped: nothing in an environment may gain privileges.
-      add({ kind: "file", target, source: path, mode: stat.mode & 0o777 });
-      hostFiles.add(path);
-    }
-  };
+  const addHostPath = (path: string): void => addHostEntry(entries, hostFiles, path);
   for (const pkg of recipe.packages) for (const path of packageFiles(pkg)) addHostPath(path);
   try {
     addHostPath(CA_BUNDLE);
