@@ -26,6 +26,8 @@ export interface IsolatedLaunch {
   readonly uid: number;
   /** The environment's private /tmp on the host. */
   readonly tmpDir: string;
+  /** Mounted over /etc/passwd, naming the environment's uid (sandbox-users.ts). */
+  readonly passwdFile?: string;
   /** The working directory and LAMBDA_TASK_ROOT: the service folder. */
   readonly taskRoot: string;
   /** Further host paths the runtime needs, read-only at the same path (the bootstrap, node's install). */
@@ -60,6 +62,7 @@ export function bwrapArguments(launch: IsolatedLaunch): string[] {
     "/etc",
     "/etc",
     ...etcLinkTargets(),
+    ...(launch.passwdFile ? ["--ro-bind", launch.passwdFile, "/etc/passwd"] : []),
     // /tmp first: a service folder that lives under the host's /tmp is then mounted on top of it.
     "--bind",
     launch.tmpDir,

@@ -134,6 +134,7 @@ export class ProcessSandboxProvider implements SandboxProvider {
           bwrapArguments({
             uid: user.uid,
             tmpDir: user.tmpDir,
+            passwdFile: user.passwdFile,
             taskRoot,
             readOnly: [
               ...(node ? [runtimeDir, nodeInstallPrefix()] : [runtimeDir]),

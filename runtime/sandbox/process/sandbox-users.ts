@@ -35,6 +35,12 @@ export interface SandboxUser {
   readonly uid: number;
   /** Mounted as the environment's /tmp: empty, owned by uid, mode 0700. */
   readonly tmpDir: string;
+  /**
+   * Mounted as the environment's /etc/passwd: the host's, plus a line naming this uid `sbx_user1051`, as Lambda
+   * names its function user. Without an entry, `os.homedir()` fails (uv_os_homedir: ENOENT) when HOME is unset,
+   * as it is on Lambda — and the AWS SDK for JavaScript asks for it to look for ~/.aws/config.
+   */
+  readonly passwdFile: string;
   /** Removes the /tmp directory and frees the uid. Only once no process of the uid is left. */
   release(): void;
 }
@@ -71,10 +77,18 @@ export class SandboxUsers {
 
   private userOf(uid: number): SandboxUser {
     const tmpDir = join(this.stateDir, `tmp-${uid}`);
+    const passwdFile = join(this.stateDir, `passwd-${uid}`);
     try {
       rmSync(tmpDir, { recursive: true, force: true });
       mkdirSync(tmpDir, { mode: 0o700 });
       chownSync(tmpDir, uid, uid);
+      writeFileSync(
+        passwdFile,
+        `${hostPasswd()}sbx_user1051:x:${uid}:${uid}::/home/sbx_user1051:/sbin/nologin\n`,
+        {
+          mode: 0o644,
+        },
+      );
     } catch (error) {
       this.unlock(uid);
       throw error;
@@ -83,10 +97,12 @@ export class SandboxUsers {
     return {
       uid,
       tmpDir,
+      passwdFile,
       release: () => {
         if (released) return;
         released = true;
         rmSync(tmpDir, { recursive: true, force: true });
+        rmSync(passwdFile, { force: true });
         this.unlock(uid);
       },
     };
@@ -183,5 +199,15 @@ function readOrUndefined(path: string): string | undefined {
     return readFileSync(path, "utf8");
   } catch {
     return undefined;
+  }
+}
+
+/** The host's /etc/passwd, ending in a newline (empty when it cannot be read). */
+function hostPasswd(): string {
+  try {
+    const text = readFileSync("/etc/passwd", "utf8");
+    return text === "" || text.endsWith("\n") ? text : `${text}\n`;
+  } catch {
+    return "";
   }
 }
