@@ -227,7 +227,7 @@ async function couponWithPdf(overrides: Record<string, unknown> = {}): Promise<C
 }
 
 describe("the coupon service's serverless.yml", () => {
-  it("loads in Lambkin without a warning: five functions with their events, tables, bucket and queues", () => {
+  it("loads in Lambkin without a warning: five functions with their events, tables, bucket and queue", () => {
     expect(services.warnings).toEqual([]);
     expect(services.functions.map((definition) => definition.name)).toEqual([
       "coupon-dev-createCoupon",
@@ -251,7 +251,6 @@ describe("the coupon service's serverless.yml", () => {
       ["PaymentsTable", "AWS::DynamoDB::Table"],
       ["PdfBucket", "AWS::S3::Bucket"],
       ["PdfFailuresQueue", "AWS::SQS::Queue"],
-      ["MailFailuresQueue", "AWS::SQS::Queue"],
     ]);
   });
 });

@@ -1,6 +1,6 @@
 // The PDF bucket's ObjectCreated events (coupons/*.pdf) → the coupon mailed with its PDF attached, then marked
 // mailed. S3 invokes asynchronously: if the SMTP server refuses or cannot be reached, this THROWS, so Lambda
-// retries the event (twice) and then hands it to the onFailure queue — the coupon is marked mailed only after
+// retries the event (twice) before giving it up (see README.md) — the coupon is marked mailed only after
 // the server accepted the message, and a coupon mailed already is not sent again.
 // https://docs.aws.amazon.com/lambda/latest/dg/with-s3.html, https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html
 import { GetObjectCommand } from "@aws-sdk/client-s3";
