@@ -30,6 +30,7 @@ import {
   describeAccessKeys,
   describeFunctions,
   describeSchedules,
+  describeSite,
   exitOnceLogWritten,
   listenOrExplain,
   loadRegistry,
@@ -52,7 +53,7 @@ export async function gatewayCommand(flags: GatewayFlags, logger: Logger): Promi
   const port = portNumber(flags.port ?? process.env.PORT ?? "3000");
   const host = flags.host ?? process.env.LAMBKIN_HOST ?? "127.0.0.1";
   const accessKeys = accessKeysFromEnvironment();
-  const registry = await loadRegistry(flags, logger);
+  const { registry, site } = await loadRegistry(flags, logger);
   // The workers' caps, in the workers' keys: a call takes its unit as it is queued (one Redis step, no worker hop
   // for a refusal) and the worker that runs it adopts the unit.
   const leases = new RedisLeaseLayout(
@@ -109,12 +110,14 @@ export async function gatewayCommand(flags: GatewayFlags, logger: Logger): Promi
     s3Notifications: s3NotificationsOf(registry, invocations),
     awsServices: [snsServiceDefinition(sns.service)],
     sqsStore,
+    ...(site ? { site } : {}),
   });
   const address = await listenOrExplain(gateway, port, host, closeAll);
   sns.setEndpointUrl(address);
   describeFunctions(registry, logger);
   describeAccessKeys(accessKeys, logger);
   describeSchedules(registry, schedules, logger);
+  describeSite(site, address, logger);
   logger.info(
     `invocations run on the workers of ${pc.bold(redactedUrl(redisUrl))} (prefix ${pc.bold(prefix)}): synchronous ones through ${pc.bold(`${prefix}:sync:requests`)}, events through BullMQ`,
   );

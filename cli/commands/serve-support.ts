@@ -14,6 +14,7 @@ import { FunctionRegistry } from "../../runtime/manifest/function-registry.js";
 import { loadServices } from "../../runtime/manifest/load-services.js";
 import { formatWarning, warningLogFields } from "../../runtime/manifest/manifest-error.js";
 import { s3NotificationRules } from "../../runtime/manifest/s3-events.js";
+import type { StaticSite } from "../../runtime/manifest/static-site.js";
 import type { ChannelReporter } from "../../triggers/cluster/interfaces/sync-channel.js";
 import type { JobQueue, QueueReporter } from "../../triggers/queue/interfaces/job-queue.js";
 import { openJobQueue } from "../../triggers/queue/open-job-queue.js";
@@ -55,9 +56,13 @@ export async function openReadyQueue(
 
 /**
  * The functions of the services, without a runtime (`lambkin gateway`: routes and the control plane need them,
- * environments do not), with the manifest warnings logged as startRuntime logs them.
+ * environments do not), and the static site the gateway serves, with the manifest warnings logged as
+ * startRuntime logs them.
  */
-export async function loadRegistry(flags: ServiceFlags, logger: Logger): Promise<FunctionRegistry> {
+export async function loadRegistry(
+  flags: ServiceFlags,
+  logger: Logger,
+): Promise<{ registry: FunctionRegistry; site: StaticSite | undefined }> {
   const options = runtimeOptions(flags, logger);
   const services = await loadServices(options.dir, {
     stage: options.stage,
@@ -65,7 +70,15 @@ export async function loadRegistry(flags: ServiceFlags, logger: Logger): Promise
     env: options.env,
   });
   for (const warning of services.warnings) logger.warn(warningLogFields(warning), formatWarning(warning));
-  return new FunctionRegistry(services.functions);
+  return { registry: new FunctionRegistry(services.functions), site: services.site };
+}
+
+/** One line on the static site served at /, when a service declares one. */
+export function describeSite(site: StaticSite | undefined, address: string, logger: Logger): void {
+  if (site === undefined) return;
+  logger.info(
+    `site of ${pc.bold(site.service)} (serverless-finch) at ${pc.bold(`${address}/`)}, from ${site.root}; routes win over its files`,
+  );
 }
 
 /** The functions' `s3` events as the intake of POST /_lambkin/s3-events (and of an embedded S3's hook). */
