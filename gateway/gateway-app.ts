@@ -2,13 +2,14 @@
  * The gateway: a fastify app that only turns HTTP into invocations and invocation results into
  * HTTP (docs/architecture.md "Ports and adapters"). Plugins share the server: the Lambda Invoke API and
  * control plane (AWS SDKs, the aws CLI), the API Gateway routes declared by `http`/`httpApi`
- * events, and Lambkin's own API under /_lambkin (dead letters). Bodies reach both as raw bytes: payloads are passed on exactly as sent.
+ * events (with a service's static site behind them, static-site/), and Lambkin's own API under /_lambkin (dead letters). Bodies reach both as raw bytes: payloads are passed on exactly as sent.
  * A client cannot hold the server: its request must arrive within the client timeouts (client-timeouts.ts), each
  * side caps bodies at its service's limits as they arrive, and whatever is refused before any route runs is
  * answered in the format of the service the path belongs to (front-door.ts).
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
+import type { StaticSite } from "../runtime/manifest/static-site.js";
 import type { MailStore } from "../services/mail/mail-store.js";
 import type { DeadLetterStore } from "../triggers/queue/interfaces/job-queue.js";
 import type { S3Notifications } from "../triggers/s3/s3-notifications.js";
@@ -25,6 +26,7 @@ import { invokeApiPlugin } from "./invoke-api/invoke-api-plugin.js";
 import type { UsedEndpoints } from "./lambkin-api/endpoints-route.js";
 import { lambkinApiPlugin } from "./lambkin-api/lambkin-api-plugin.js";
 import { SQS_SERVICE_ROUTE, sqsApi } from "./sqs-api/sqs-api.js";
+import { mountStaticSite } from "./static-site/static-site-plugin.js";
 
 export interface GatewayOptions {
   /** The functions and the Invocations port the routes invoke through. */
@@ -46,6 +48,8 @@ export interface GatewayOptions {
   readonly awsServices?: readonly AwsServiceDefinition[];
   /** The DynamoDB, Kinesis and S3 endpoints GET /_lambkin/endpoints reports; default: from the environment. */
   readonly usedEndpoints?: () => UsedEndpoints;
+  /** A service's static website (serverless-finch), served at / for what no route takes (static-site/). */
+  readonly site?: StaticSite;
 }
 
 export async function createGateway(options: GatewayOptions): Promise<FastifyInstance> {
@@ -86,7 +90,16 @@ export async function createGateway(options: GatewayOptions): Promise<FastifyIns
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
   await app.register(invokeApiPlugin, { backend: options.backend, accessKeys });
-  await app.register(apiGatewayPlugin, { backend: options.backend, routes });
+  const { site } = options;
+  if (site) {
+    // The routes' catch-all sends the site's files with the reply.sendFile that @fastify/static adds to this scope.
+    await app.register(async (scope) => {
+      const fallback = await mountStaticSite(scope, site);
+      await scope.register(apiGatewayPlugin, { backend: options.backend, routes, site: fallback });
+    });
+  } else {
+    await app.register(apiGatewayPlugin, { backend: options.backend, routes });
+  }
   for (const [, definition] of awsServices) await app.register(awsServicePlugin, { definition, accessKeys });
   if (options.deadLetters) {
     await app.register(lambkinApiPlugin, {

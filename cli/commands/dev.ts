@@ -45,6 +45,7 @@ import {
   describeAccessKeys,
   describeFunctions,
   describeSchedules,
+  describeSite,
   describeSqs,
   exitOnceLogWritten,
   listenOrExplain,
@@ -172,6 +173,7 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     awsServices: [snsServiceDefinition(sns.service)],
     ...(mail ? { mail: mail.store } : {}),
     ...(sqs ? { sqsStore: sqs.store } : {}),
+    ...(runtime.services.site ? { site: runtime.services.site } : {}),
   });
   const address = await listenOrExplain(gateway, port, host, closeAll);
   sns.setEndpointUrl(address);
@@ -183,6 +185,7 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   );
   describeSchedules(runtime.registry, schedules, logger);
   describeSqs(sqs, logger);
+  describeSite(runtime.services.site, address, logger);
   if (mail?.server)
     logger.info(
       `mail: SMTP on ${pc.bold(`${mail.server.host}:${mail.server.port}`)}, kept under /_lambkin/mail`,

@@ -32,6 +32,7 @@ import {
   describeAccessKeys,
   describeFunctions,
   describeSchedules,
+  describeSite,
   exitOnceLogWritten,
   listenOrExplain,
   loadRegistry,
@@ -54,7 +55,7 @@ export async function gatewayCommand(flags: GatewayFlags, logger: Logger): Promi
   const port = portNumber(flags.port ?? process.env.PORT ?? "3000");
   const host = flags.host ?? process.env.LAMBKIN_HOST ?? "127.0.0.1";
   const accessKeys = accessKeysFromEnvironment();
-  const registry = await loadRegistry(flags, logger);
+  const { registry, site, services } = await loadRegistry(flags, logger);
   // The workers' caps, in the workers' keys: a call takes its unit as it is queued (one Redis step, no worker hop
   // for a refusal) and the worker that runs it adopts the unit.
   const leases = new RedisLeaseLayout(
@@ -106,12 +107,12 @@ export async function gatewayCommand(flags: GatewayFlags, logger: Logger): Promi
   }
   const invocations = clusterInvocations({ registry, channel, queue });
   sns.bindInvocations(invocations);
-  const s3Notifications = s3NotificationsOf(registry, invocations, registry.services, logger);
+  const s3Notifications = s3NotificationsOf(registry, invocations, services, logger);
   try {
     // The gateway creates the declared tables and buckets and serves S3 (its events go straight into the queue);
     // DynamoDB is AWS_ENDPOINT_URL_DYNAMODB's (DynamoDB Local in its own container, say): no Java in a gateway.
     cloud = await startLocalCloud({
-      services: registry.services,
+      services: services,
       stateDir,
       host,
       env: process.env,
@@ -135,12 +136,14 @@ export async function gatewayCommand(flags: GatewayFlags, logger: Logger): Promi
     usedEndpoints: () => usedEndpointsOf(cloud),
     awsServices: [snsServiceDefinition(sns.service)],
     sqsStore,
+    ...(site ? { site } : {}),
   });
   const address = await listenOrExplain(gateway, port, host, closeAll);
   sns.setEndpointUrl(address);
   describeFunctions(registry, logger);
   describeAccessKeys(accessKeys, logger);
   describeSchedules(registry, schedules, logger);
+  describeSite(site, address, logger);
   logger.info(
     `invocations run on the workers of ${pc.bold(redactedUrl(redisUrl))} (prefix ${pc.bold(prefix)}): synchronous ones through ${pc.bold(`${prefix}:sync:requests`)}, events through BullMQ`,
   );

@@ -18,6 +18,7 @@ import {
   warningLogFields,
 } from "../../runtime/manifest/manifest-error.js";
 import { s3NotificationRules } from "../../runtime/manifest/s3-events.js";
+import type { StaticSite } from "../../runtime/manifest/static-site.js";
 import { bucketNotificationRules } from "../../services/s3/declared-buckets.js";
 import type { ChannelReporter } from "../../triggers/cluster/interfaces/sync-channel.js";
 import type { JobQueue, QueueReporter } from "../../triggers/queue/interfaces/job-queue.js";
@@ -60,12 +61,13 @@ export async function openReadyQueue(
 
 /**
  * The functions of the services, without a runtime (`lambkin gateway`: routes and the control plane need them,
- * environments do not), with the manifest warnings logged as startRuntime logs them.
+ * environments do not), and the static site the gateway serves, with the manifest warnings logged as
+ * startRuntime logs them.
  */
 export async function loadRegistry(
   flags: ServiceFlags,
   logger: Logger,
-): Promise<FunctionRegistry & { readonly services: LoadedServices }> {
+): Promise<{ registry: FunctionRegistry; site: StaticSite | undefined; services: LoadedServices }> {
   const options = runtimeOptions(flags, logger);
   const services = await loadServices(options.dir, {
     stage: options.stage,
@@ -73,7 +75,15 @@ export async function loadRegistry(
     env: options.env,
   });
   for (const warning of services.warnings) logger.warn(warningLogFields(warning), formatWarning(warning));
-  return Object.assign(new FunctionRegistry(services.functions), { services });
+  return { registry: new FunctionRegistry(services.functions), site: services.site, services };
+}
+
+/** One line on the static site served at /, when a service declares one. */
+export function describeSite(site: StaticSite | undefined, address: string, logger: Logger): void {
+  if (site === undefined) return;
+  logger.info(
+    `site of ${pc.bold(site.service)} (serverless-finch) at ${pc.bold(`${address}/`)}, from ${site.root}; routes win over its files`,
+  );
 }
 
 /**

@@ -5,16 +5,19 @@
  * which reproduces API Gateway's precedence rather than fastify's; fastify prefers any declared route to a
  * wildcard, so the Invoke API's routes (`/2015-03-31/…`) always win and can never clash with a user's path.
  * A body over API Gateway's 10 MB quota is refused as it arrives, with API Gateway's 413.
+ * With a static site (static-site/), a GET or HEAD that no route takes is offered to the site first.
  */
 import type { FastifyError, FastifyPluginAsync, FastifyReply } from "fastify";
 import { formatWarning, warningLogFields } from "../../runtime/manifest/manifest-error.js";
 import type { GatewayBackend } from "../gateway-backend.js";
+import type { SiteFallback } from "../static-site/static-site-plugin.js";
 import { buildRouteTable } from "./build-route-table.js";
 import { type GatewayResponse, MAX_REQUEST_BODY_BYTES } from "./gateway-responses.js";
 import { INTEGRATION_TIMEOUT_MS } from "./lambda-integration.js";
 import { requestData } from "./request-data.js";
 import { frontDoorAnswer, RequestDispatcher } from "./request-dispatcher.js";
 import type { ApiKind } from "./route-declarations.js";
+import type { RouteTable } from "./route-table.js";
 
 export interface ApiGatewayPluginOptions {
   readonly backend: GatewayBackend;
@@ -22,6 +25,8 @@ export interface ApiGatewayPluginOptions {
   readonly integrationTimeoutMs?: Partial<Record<ApiKind, number>>;
   /** The route table, when the caller built it already (the gateway shares it with its front-door answers). */
   readonly routes?: Awaited<ReturnType<typeof buildRouteTable>>;
+  /** The static site answering what no route takes (static-site/static-site-plugin.ts); none = the API answers. */
+  readonly site?: SiteFallback;
 }
 
 export const apiGatewayPlugin: FastifyPluginAsync<ApiGatewayPluginOptions> = async (app, options) => {
@@ -34,8 +39,16 @@ export const apiGatewayPlugin: FastifyPluginAsync<ApiGatewayPluginOptions> = asy
     timeoutMs: { ...INTEGRATION_TIMEOUT_MS, ...options.integrationTimeoutMs },
   });
   for (const route of table.routes) app.log.debug(`API Gateway route ${route.routeKey} (${route.api.kind})`);
+  const { site } = options;
   app.all("*", { bodyLimit: MAX_REQUEST_BODY_BYTES }, async (request, reply) => {
-    sendGatewayResponse(reply, await dispatcher.dispatch(requestData(request)));
+    const data = requestData(request);
+    if (
+      site &&
+      siteMayAnswer(table, data.method, data.rawPath) &&
+      (await site.serve(request, reply, data.rawPath))
+    )
+      return reply;
+    sendGatewayResponse(reply, await dispatcher.dispatch(data));
   });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     // Reading the body is all that can fail before the dispatcher, which answers everything itself.
@@ -43,6 +56,13 @@ export const apiGatewayPlugin: FastifyPluginAsync<ApiGatewayPluginOptions> = asy
     sendGatewayResponse(reply, frontDoorAnswer(table, request.raw.url?.split("?")[0] ?? "/", "bodyTooLarge"));
   });
 };
+
+/** A site serves GET and HEAD only (as an S3 website endpoint), and never where a route is declared. */
+function siteMayAnswer(table: RouteTable, method: string, rawPath: string): boolean {
+  if (method !== "GET" && method !== "HEAD") return false;
+  // A HEAD on a GET route is the route's (API Gateway answers it from the function), not a file's.
+  return table.match(method, rawPath) === undefined && table.match("GET", rawPath) === undefined;
+}
 
 /**
  * Writes the response as API Gateway composed it, bypassing fastify's serialization (which would add

@@ -151,6 +151,15 @@ export const LAMBKIN_CODES = {
     summary:
       "A route's path is under /_lambkin, which Lambkin's own HTTP API serves: the function is never reached on it.",
   },
+  LKN_WRN_SITE_NOT_SERVED: {
+    kind: "warning",
+    summary:
+      "A service's serverless-finch site is not served (no custom.client, or a distribution folder outside the service), or its folder does not exist yet.",
+  },
+  LKN_WRN_SITE_CONFLICT: {
+    kind: "warning",
+    summary: "Two services declare a static site: the gateway's / serves the first one loaded.",
+  },
   LKN_ERR_ADMIN_REQUEST_INVALID: {
     kind: "error",
     summary:

@@ -12,6 +12,7 @@ import type { ManifestWarning } from "./manifest-error.js";
 import { readManifest } from "./read-manifest.js";
 import { type ServiceResource, serviceResources } from "./service-resources.js";
 import { declaredResource, functionEntries, readServiceSettings } from "./service-settings.js";
+import { type StaticSite, staticSiteOf } from "./static-site.js";
 import { providerWarnings } from "./unsupported-features.js";
 import { VariableResolver } from "./variable-resolver.js";
 
@@ -25,6 +26,8 @@ export interface LoadedService {
   readonly functions: FunctionDefinition[];
   /** The resources it declares that Lambkin stands in for (queues, topics, tables, buckets). */
   readonly resources: ServiceResource[];
+  /** Its serverless-finch website, when it declares one (static-site.ts). */
+  readonly site: StaticSite | undefined;
   readonly warnings: ManifestWarning[];
 }
 
@@ -74,5 +77,6 @@ export async function loadService(manifestPath: string, options: ServiceLoadOpti
     settings.region,
     context.warnings,
   );
-  return { functions, resources, warnings: context.warnings };
+  const site = staticSiteOf(resolver, settings.service, context.serviceDir, context.warnings);
+  return { functions, resources, site, warnings: context.warnings };
 }

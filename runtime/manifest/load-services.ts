@@ -14,6 +14,7 @@ import type { ScheduleRule } from "./schedule-rule.js";
 import type { ServiceResource } from "./service-resources.js";
 import { type SnsDeclarations, snsDeclarations } from "./sns-events.js";
 import { type SqsEventSourceMapping, sqsEventSourceMappings } from "./sqs-events.js";
+import { type StaticSite, servedSite } from "./static-site.js";
 
 export interface LoadOptions {
   /** `--stage`: overrides `provider.stage`, as `${opt:stage}` does in the Serverless Framework. */
@@ -34,6 +35,8 @@ export interface LoadedServices {
   readonly sns: Omit<SnsDeclarations, "warnings">;
   /** The SQS event source mappings the functions' `sqs` events make, validated. */
   readonly sqsMappings: SqsEventSourceMapping[];
+  /** The static website the gateway serves at `/` (serverless-finch's), the first service's when several declare one. */
+  readonly site: StaticSite | undefined;
   readonly warnings: ManifestWarning[];
 }
 
@@ -42,6 +45,7 @@ export async function loadServices(dir: string, options: LoadOptions = {}): Prom
   const serviceOptions = { stage: options.stage, region: options.region, env: options.env ?? process.env };
   const functions: FunctionDefinition[] = [];
   const resources: ServiceResource[] = [];
+  const sites: StaticSite[] = [];
   const warnings = [...discovered.warnings];
   const byName = new Map<string, FunctionDefinition>();
   const rules = new Map<string, { fn: FunctionDefinition; rule: ScheduleRule }>();
@@ -60,8 +64,10 @@ export async function loadServices(dir: string, options: LoadOptions = {}): Prom
     }
     checkFilterPatterns(service.functions);
     resources.push(...service.resources);
+    if (service.site) sites.push(service.site);
     warnings.push(...service.warnings);
   }
+  const site = servedSite(sites, warnings);
   const { warnings: snsWarnings, ...sns } = snsDeclarations(functions, resources);
   warnings.push(...snsWarnings);
   const sqsMappings = sqsEventSourceMappings(functions, warnings);
@@ -71,6 +77,7 @@ export async function loadServices(dir: string, options: LoadOptions = {}): Prom
     s3Notifications: s3NotificationRules(functions),
     sqsMappings,
     sns,
+    site,
     warnings,
   };
 }
