@@ -50,8 +50,14 @@ export interface LambkinRuntime {
   readonly pool: EnvironmentPool;
   readonly concurrency: ConcurrencyLimiter;
   readonly sandbox: SandboxProvider;
-  /** What environments started from now on are pointed at (the composition sets it once its services are up). */
-  serviceEndpoints: ServiceEndpoints;
+  /** What environments started from now on are pointed at. */
+  readonly serviceEndpoints: ServiceEndpoints;
+  /**
+   * The endpoints once the composition knows them (its services started, its gateway listening): until the
+   * promise settles no environment starts — an event already queued waits rather than start an environment
+   * whose SDK clients would reach for AWS — and a rejection keeps the endpoints there were.
+   */
+  useServiceEndpoints(endpoints: Promise<ServiceEndpoints>): void;
   close(): Promise<void>;
 }
 
@@ -86,11 +92,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
   let serviceEndpoints =
     options.serviceEndpoints ??
     ServiceEndpoints.of(ServiceEndpoints.fromEnvironment(options.env ?? process.env));
-  const pool = new EnvironmentPool(
-    async (fn) =>
-      ExecutionEnvironment.start(fn, await sandboxes.providerFor(fn), functionLogs, serviceEndpoints),
-    options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
-  );
+  let endpointsKnown: Promise<void> = Promise.resolve();
+  const pool = new EnvironmentPool(async (fn) => {
+    await endpointsKnown;
+    return ExecutionEnvironment.start(fn, await sandboxes.providerFor(fn), functionLogs, serviceEndpoints);
+  }, options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
   const invoker = new Invoker(registry, pool, concurrency, functionLogs);
   let closing: Promise<void> | undefined;
   return {
@@ -103,8 +109,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
     get serviceEndpoints() {
       return serviceEndpoints;
     },
-    set serviceEndpoints(endpoints: ServiceEndpoints) {
-      serviceEndpoints = endpoints;
+    useServiceEndpoints(endpoints) {
+      endpointsKnown = endpoints.then(
+        (known) => {
+          serviceEndpoints = known;
+        },
+        () => undefined,
+      );
     },
     close() {
       closing ??= (async () => {

@@ -13,6 +13,7 @@ import { createGateway } from "../../gateway/gateway-app.js";
 import { snsServiceDefinition } from "../../gateway/sns-api/sns-api.js";
 import { registryResolver } from "../../runtime/invocation/resolve-function.js";
 import { startRuntime } from "../../runtime/lambkin-runtime.js";
+import type { ServiceEndpoints } from "../../runtime/sandbox/service-endpoints.js";
 import { type LocalCloud, startLocalCloud } from "../../services/local-cloud.js";
 import { type MailService, startMailService } from "../../services/mail/start-mail-service.js";
 import { startAsyncInvocations } from "../../triggers/async/async-invocations.js";
@@ -40,7 +41,7 @@ import {
   stateFolder,
 } from "../state-folder.js";
 import { shutDownOnSignal } from "./dev-shutdown.js";
-import { emptyStateFolder, functionEndpoints, loopbackOf, usedEndpointsOf } from "./local-cloud-support.js";
+import { deferred, emptyStateFolder, functionEndpoints, usedEndpointsOf } from "./local-cloud-support.js";
 import {
   describeAccessKeys,
   describeFunctions,
@@ -102,6 +103,9 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     destinationServices: sns.destinationServices,
   });
   sns.bindInvocations(async.invocations);
+  // Known once the local cloud runs and the gateway listens (its port may be any free one): environments wait.
+  const endpoints = deferred<ServiceEndpoints>();
+  runtime.useServiceEndpoints(endpoints.promise);
   const s3Notifications = s3NotificationsOf(runtime.registry, async.invocations, runtime.services, logger);
   let cloud: LocalCloud | undefined;
   let schedules: ScheduleRunner | undefined;
@@ -131,9 +135,6 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
       createResources: true,
       notifications: () => s3Notifications,
     });
-    // Known before the gateway listens, unless it takes any free port: then the first events may start an
-    // environment before it is known (set again below).
-    if (port !== 0) runtime.serviceEndpoints = functionEndpoints(cloud, `http://${loopbackOf(host)}:${port}`);
     schedules = await startSchedules({ registry: runtime.registry, queue, redisUrl, prefix, logger });
     mail = await startMailService({ stateDir, host, port: smtpPort, logger });
     sqs = await startSqsEventSources({
@@ -160,6 +161,7 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
       ...(leaseMs ? { leaseMs } : {}),
     });
   } catch (error) {
+    endpoints.reject(error);
     await closeAll();
     throw error;
   }
@@ -177,7 +179,7 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   });
   const address = await listenOrExplain(gateway, port, host, closeAll);
   sns.setEndpointUrl(address);
-  runtime.serviceEndpoints = functionEndpoints(cloud, address);
+  endpoints.resolve(functionEndpoints(cloud, address));
   describeFunctions(runtime.registry, logger);
   describeAccessKeys(accessKeys, logger);
   logger.info(

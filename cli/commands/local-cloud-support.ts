@@ -62,3 +62,20 @@ export async function emptyStateFolder(stateDir: string, logger: Logger): Promis
   await Promise.all(entries.map((entry) => rm(join(stateDir, entry), { recursive: true, force: true })));
   logger.info(`--fresh: emptied ${stateDir} (${entries.length} entr${entries.length === 1 ? "y" : "ies"})`);
 }
+
+/** A promise with its settlers, for a value the composition learns later (the gateway's address). */
+export function deferred<T>(): {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(reason: unknown): void;
+} {
+  let resolve: (value: T) => void = () => {};
+  let reject: (reason: unknown) => void = () => {};
+  const promise = new Promise<T>((yes, no) => {
+    resolve = yes;
+    reject = no;
+  });
+  // A rejection nobody awaits (the start failed anyway) is not an unhandled one.
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
