@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { createTransport } from "nodemailer";
+import { PDFParse } from "pdf-parse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectDocker } from "../../runtime/sandbox/docker/docker-engine.js";
 import { ensureRuntimeImages } from "../../runtime/sandbox/docker/images/ensure-images.js";
@@ -171,8 +172,9 @@ describe("docker compose up --scale worker=2", () => {
         region: "us-east-1",
         credentials: CREDENTIALS,
       });
+      // The gateway created the coupon shop's tables there, as serverless.yml declares them.
       const tables = await dynamodb.send(new ListTablesCommand({}));
-      expect(tables.TableNames).toEqual([]);
+      expect(tables.TableNames).toEqual(["coupon-dev-coupons", "coupon-dev-payments"]);
       const appendonly = await project.runOrThrow([
         "exec",
         "-T",
@@ -223,5 +225,51 @@ describe("docker compose up --scale worker=2", () => {
       expect(Buffer.from(await part.arrayBuffer()).toString()).toBe("%PDF-1.4 coupon");
     },
     2 * MINUTE,
+  );
+
+  it(
+    "sells a coupon end to end: HTTP API → DynamoDB → stream → PDF in the gateway's S3 → mail through Mailpit",
+    async () => {
+      const created = await fetch(`${gateway}/coupons`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "idempotency-key": "compose-test-1" },
+        body: JSON.stringify({ email: "turing@example.com", amount: 30, paymentReference: "pay_compose" }),
+      });
+      expect(created.status).toBe(201);
+      const coupon = (await created.json()) as { id: string; code: string };
+      const api = `http://127.0.0.1:${project.ports.mailUi}/api/v1`;
+      type Listed = { ID: string; Subject: string; Attachments: number; To: { Address: string }[] };
+      const mail = await eventually(async () => {
+        const body = (await (await fetch(`${api}/messages`)).json()) as { messages: Listed[] };
+        const found = body.messages.find((message) =>
+          message.To.some((to) => to.Address === "turing@example.com"),
+        );
+        if (!found) throw new Error("no coupon mail in Mailpit yet");
+        return found;
+      }, 3 * MINUTE);
+      expect(mail.Subject).toContain(coupon.code);
+      const message = (await (await fetch(`${api}/message/${mail.ID}`)).json()) as {
+        Attachments: { PartID: string; ContentType: string }[];
+      };
+      const [attachment] = message.Attachments;
+      expect(attachment?.ContentType).toBe("application/pdf");
+      const pdf = Buffer.from(
+        await (await fetch(`${api}/message/${mail.ID}/part/${attachment?.PartID}`)).arrayBuffer(),
+      );
+      const parser = new PDFParse({ data: new Uint8Array(pdf) });
+      expect((await parser.getText()).text).toContain(coupon.code);
+      await parser.destroy();
+      await eventually(async () => {
+        const read = (await (await fetch(`${gateway}/coupons/${coupon.id}`)).json()) as { status: string };
+        expect(read.status).toBe("mailed");
+      }, MINUTE);
+      // Every step ran on a worker, in a container; none in the gateway.
+      const logs = [...(await workerLogs()).values()].join("\n");
+      for (const fn of ["coupon-dev-createCoupon", "coupon-dev-pdf", "coupon-dev-mail"])
+        expect(starts(logs, fn).length, fn).toBeGreaterThan(0);
+      const [gatewayContainer] = await project.containers("gateway");
+      expect(starts(await project.logsOf(gatewayContainer?.Id ?? ""), "coupon-dev-pdf")).toEqual([]);
+    },
+    5 * MINUTE,
   );
 });
