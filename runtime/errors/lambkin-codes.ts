@@ -335,6 +335,11 @@ export const LAMBKIN_CODES = {
     summary:
       "A resource of serverless.yml cannot be created locally: its properties are malformed, or the local service refuses them (DynamoDB's ValidationException); the message names the file and key path.",
   },
+  LKN_WRN_RESOURCE_TYPE_NOT_CREATED: {
+    kind: "warning",
+    summary:
+      "A resource under resources.Resources is of a type Lambkin does not create locally: the message names it, its key path and what to do.",
+  },
   LKN_WRN_RESOURCE_PROPERTY_IGNORED: {
     kind: "warning",
     summary:

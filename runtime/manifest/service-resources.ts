@@ -53,7 +53,10 @@ export function serviceResources(
       const type = resolver.get([...keyPath, "Type"]);
       if (typeof type !== "string") continue;
       const kind = RESOURCE_KINDS[type];
-      if (!kind) continue;
+      if (!kind) {
+        warnings.push(resourceTypeNotCreated(resolver.file, keyPath, type));
+        continue;
+      }
       const name = evaluator.physicalNameOf(logicalId, keyPath);
       const written = resolver.get([...keyPath, "Properties"]);
       const properties = isMapping(written)
@@ -114,4 +117,19 @@ function containsIntrinsic(value: unknown): boolean {
   if (isIntrinsic(value)) return true;
   if (Array.isArray(value)) return value.some(containsIntrinsic);
   return isMapping(value) && Object.values(value).some(containsIntrinsic);
+}
+
+/** Types whose absence changes nothing a function can see locally: Lambkin enforces no IAM and keeps no log groups. */
+const NOTHING_TO_CREATE = /^AWS::(IAM|Logs|Lambda|ApiGateway|ApiGatewayV2|CloudWatch|CloudFormation)::/;
+
+function resourceTypeNotCreated(file: string, keyPath: KeyPath, type: string): ManifestWarning {
+  const advice = NOTHING_TO_CREATE.test(type)
+    ? "nothing to do: Lambkin enforces no IAM, keeps logs itself and makes the functions' own resources from `functions`"
+    : "functions that use it need a real one: point their SDK at it with AWS_ENDPOINT_URL_<SERVICE> in Lambkin's environment";
+  return manifestWarning(
+    file,
+    keyPath,
+    `${type} is not created locally (Lambkin creates DynamoDB tables, S3 buckets, SQS queues, SNS topics and subscriptions); ${advice}`,
+    "LKN_WRN_RESOURCE_TYPE_NOT_CREATED",
+  );
 }
