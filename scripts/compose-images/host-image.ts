@@ -21,6 +21,7 @@ import {
   rootfsFingerprint,
   writeRootfs,
 } from "../../runtime/sandbox/docker/images/host-rootfs.js";
+import { followBuild } from "../../runtime/sandbox/docker/images/image-builder.js";
 
 export const RECIPE_LABEL = "lambkin.ci-image.recipe";
 
@@ -125,27 +126,6 @@ function packContext(dir: string): NodeJS.ReadableStream {
     stdio: ["ignore", "pipe", "inherit"],
   });
   return tar.stdout;
-}
-
-function followBuild(
-  docker: Docker,
-  stream: NodeJS.ReadableStream,
-  log: (line: string) => void,
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    docker.modem.followProgress(
-      stream,
-      (error: Error | null, output: { error?: string }[]) => {
-        const failed = error?.message ?? output?.find((event) => event.error)?.error;
-        if (failed) reject(new Error(`docker build failed: ${failed}`));
-        else resolve();
-      },
-      (event: { stream?: string }) => {
-        const line = event.stream?.trimEnd();
-        if (line) log(line);
-      },
-    );
-  });
 }
 
 /** Builds the recipe's image unless its tag already carries this recipe's fingerprint. */

@@ -7,10 +7,10 @@
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:net";
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
+import { freePort } from "../../bench/redis-server.js";
 import { inSubnet } from "../../runtime/sandbox/docker/own-address.js";
 import { COMPOSE_IMAGE_VARIABLES } from "../../scripts/compose-images/build-all.js";
 import { PACKAGE_ROOT } from "../support/run-lambkin.js";
@@ -24,17 +24,6 @@ const SERVICE_LABEL = "com.docker.compose.service";
 export interface CommandResult {
   readonly code: number;
   readonly output: string;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
 
 /** A /24 in 172.31.240.0–172.31.255.0 that no network of the engine and no interface of this host uses. */

@@ -177,7 +177,8 @@ async function runJob(options: ImageBuildOptions, job: BuildJob): Promise<BuiltI
   }
 }
 
-function followBuild(
+/** Follows a docker build's progress, its lines to `log`, and rejects with the build's own error. */
+export function followBuild(
   docker: Docker,
   stream: NodeJS.ReadableStream,
   log?: (line: string) => void,
