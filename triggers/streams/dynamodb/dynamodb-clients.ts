@@ -36,7 +36,12 @@ export function createDynamoDbClients(region: string, env: NodeJS.ProcessEnv = p
       : {};
   const common = {
     region,
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 30_000 }),
+    // throwOnRequestTimeout: without it the handler only warns, and a stalled endpoint would hang the poll.
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: 5_000,
+      requestTimeout: 30_000,
+      throwOnRequestTimeout: true,
+    }),
     // Throttling is backed off by the poller, per shard, not by the SDK's retries in the middle of a poll.
     maxAttempts: 1,
   };

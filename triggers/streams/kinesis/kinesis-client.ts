@@ -36,7 +36,12 @@ export function createKinesisClient(options: KinesisClientOptions): KinesisClien
     region: options.region,
     ...(endpoint !== undefined ? { endpoint } : {}),
     ...placeholderCredentials,
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 30_000 }),
+    // throwOnRequestTimeout: without it the handler only warns, and a stalled endpoint would hang the poll.
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: 5_000,
+      requestTimeout: 30_000,
+      throwOnRequestTimeout: true,
+    }),
     // Throttling (ProvisionedThroughputExceededException) is backed off by the poller, per shard, not by the
     // SDK's retries in the middle of a poll.
     maxAttempts: 1,
