@@ -75,9 +75,10 @@ export async function startLocalCloud(settings: LocalCloudSettings): Promise<Loc
         port: settings.dynamoDbPort,
         logger,
       }).catch((error: unknown) => {
-        // Without Java the rest still runs: say why DynamoDB is missing and what to do, once.
+        // Without Java, or with its port taken, the rest still runs (as without SMTP): say why DynamoDB is
+        // missing and what to do, once; the functions that use it fail, the others do not.
         const code = (error as { code?: string }).code;
-        if (code !== "LKN_ERR_DYNAMODB_JAVA_MISSING") throw error;
+        if (code !== "LKN_ERR_DYNAMODB_JAVA_MISSING" && code !== "LKN_ERR_DYNAMODB_LOCAL_FAILED") throw error;
         logger.error({ code }, (error as Error).message);
         return undefined;
       });
@@ -93,9 +94,20 @@ export async function startLocalCloud(settings: LocalCloudSettings): Promise<Loc
         port: settings.s3Port,
         logger,
         notifications: settings.notifications,
+      }).catch((error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
+        const code = "LKN_WRN_S3_PORT_IN_USE";
+        logger.warn(
+          { code },
+          coded(
+            code,
+            `port ${settings.s3Port} is taken: Lambkin's S3 does not run this time, and the functions that use S3 fail (set LAMBKIN_S3_PORT to a free port, 0 for any, or AWS_ENDPOINT_URL_S3 to an S3 elsewhere)`,
+          ),
+        );
+        return undefined;
       });
-      s3 = s3Service.endpoint;
-      logger.info(`S3 on ${s3}, objects in ${join(settings.stateDir, "s3")}`);
+      s3 = s3Service?.endpoint;
+      if (s3) logger.info(`S3 on ${s3}, objects in ${join(settings.stateDir, "s3")}`);
     }
     if (settings.createResources) {
       if (dynamodb && tables.length > 0) {
@@ -126,7 +138,7 @@ export async function startLocalCloud(settings: LocalCloudSettings): Promise<Loc
         { code },
         coded(
           code,
-          `${tables.length} DynamoDB table(s) declared but no DynamoDB to create them in: set AWS_ENDPOINT_URL_DYNAMODB, or let Lambkin run DynamoDB Local (Java 17, LAMBKIN_DYNAMODB_PORT not off)`,
+          `${tables.length} DynamoDB table(s) declared but no DynamoDB to create them in: set AWS_ENDPOINT_URL_DYNAMODB, or let Lambkin run DynamoDB Local (Java 17, LAMBKIN_DYNAMODB_PORT free and not off)`,
         ),
       );
     }

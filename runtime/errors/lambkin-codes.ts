@@ -345,6 +345,10 @@ export const LAMBKIN_CODES = {
     summary:
       "A declared resource's property is one Lambkin does not reproduce locally (encryption, backups, tags, deletion protection …): the resource is created without it.",
   },
+  LKN_WRN_S3_PORT_IN_USE: {
+    kind: "warning",
+    summary: "Lambkin's S3 port (LAMBKIN_S3_PORT) is taken: it runs without its S3 this time.",
+  },
   LKN_WRN_LOCAL_SERVICE_MISSING: {
     kind: "warning",
     summary:
