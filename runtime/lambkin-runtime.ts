@@ -50,8 +50,6 @@ export interface LambkinRuntime {
   readonly pool: EnvironmentPool;
   readonly concurrency: ConcurrencyLimiter;
   readonly sandbox: SandboxProvider;
-  /** What environments started from now on are pointed at. */
-  readonly serviceEndpoints: ServiceEndpoints;
   /**
    * The endpoints once the composition knows them (its services started, its gateway listening): until the
    * promise settles no environment starts — an event already queued waits rather than start an environment
@@ -106,9 +104,6 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
     pool,
     concurrency,
     sandbox,
-    get serviceEndpoints() {
-      return serviceEndpoints;
-    },
     useServiceEndpoints(endpoints) {
       endpointsKnown = endpoints.then(
         (known) => {

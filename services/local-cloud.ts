@@ -15,6 +15,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import type { Logger } from "pino";
 import { coded } from "../runtime/errors/lambkin-codes.js";
 import type { LoadedServices } from "../runtime/manifest/load-services.js";
+import { STAND_IN_CLIENT_CREDENTIALS } from "../runtime/sandbox/service-endpoints.js";
 import type { S3NotificationSink } from "../triggers/s3/interfaces/s3-notification-sink.js";
 import { createDeclaredTables } from "./dynamodb/declared-tables.js";
 import { type DynamoDbLocal, startDynamoDbLocal } from "./dynamodb/dynamodb-local.js";
@@ -46,9 +47,6 @@ export interface LocalCloud {
   readonly env: NodeJS.ProcessEnv;
   close(): Promise<void>;
 }
-
-/** Placeholder credentials for Lambkin's own clients of a local stand-in, which checks none. */
-const LOCAL_CLIENT_CREDENTIALS = { accessKeyId: "lambkin", secretAccessKey: "lambkin" };
 
 export async function startLocalCloud(settings: LocalCloudSettings): Promise<LocalCloud> {
   const { services, logger, env } = settings;
@@ -114,7 +112,7 @@ export async function startLocalCloud(settings: LocalCloudSettings): Promise<Loc
         const client = new DynamoDBClient({
           region,
           endpoint: dynamodb,
-          credentials: LOCAL_CLIENT_CREDENTIALS,
+          credentials: STAND_IN_CLIENT_CREDENTIALS,
         });
         try {
           await createDeclaredTables(tables, client, logger);
@@ -123,7 +121,7 @@ export async function startLocalCloud(settings: LocalCloudSettings): Promise<Loc
         }
       }
       if (s3 && needsS3) {
-        const client = new S3Client({ region, endpoint: s3, credentials: LOCAL_CLIENT_CREDENTIALS });
+        const client = new S3Client({ region, endpoint: s3, credentials: STAND_IN_CLIENT_CREDENTIALS });
         try {
           await createDeclaredBuckets(services.resources, client, logger, eventBuckets);
         } finally {

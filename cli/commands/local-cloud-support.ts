@@ -5,7 +5,10 @@
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
-import type { UsedEndpoints } from "../../gateway/lambkin-api/endpoints-route.js";
+import {
+  type UsedEndpoints,
+  usedEndpointsFromEnvironment,
+} from "../../gateway/lambkin-api/endpoints-route.js";
 import { ServiceEndpoints } from "../../runtime/sandbox/service-endpoints.js";
 import type { LocalCloud } from "../../services/local-cloud.js";
 
@@ -35,22 +38,20 @@ export function usedEndpointsOf(
   cloud: LocalCloud | undefined,
   env: NodeJS.ProcessEnv = process.env,
 ): UsedEndpoints {
-  return {
-    dynamodb: env.AWS_ENDPOINT_URL_DYNAMODB || cloud?.dynamodb,
-    kinesis: env.AWS_ENDPOINT_URL_KINESIS || undefined,
-    s3: env.AWS_ENDPOINT_URL_S3 || cloud?.s3,
-  };
+  const given = usedEndpointsFromEnvironment(env);
+  // The cloud's endpoints are the given ones where there are any (local-cloud.ts), else its stand-ins'.
+  return { ...given, dynamodb: cloud?.dynamodb ?? given.dynamodb, s3: cloud?.s3 ?? given.s3 };
 }
 
 /** A wildcard listen address is reached on loopback from this host. */
 export function loopbackOf(host: string): string {
-  return host === "0.0.0.0" || host === "::" || host === "" ? "127.0.0.1" : host;
+  return host === "0.0.0.0" || host === "::" || host === "[::]" || host === "" ? "127.0.0.1" : host;
 }
 
+/** The gateway's address as this host reaches it (URL.hostname keeps an IPv6 address's brackets). */
 function reachableUrl(url: string): string {
   const parsed = new URL(url);
-  const host = parsed.hostname === "[::]" ? "127.0.0.1" : loopbackOf(parsed.hostname);
-  return `${parsed.protocol}//${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${parsed.port}`;
+  return `${parsed.protocol}//${loopbackOf(parsed.hostname)}:${parsed.port}`;
 }
 
 /** `lambkin dev --fresh`: everything the state folder holds goes (the folder itself stays, it may be a mount). */

@@ -17,7 +17,6 @@ import {
   type ManifestWarning,
   warningLogFields,
 } from "../../runtime/manifest/manifest-error.js";
-import { s3NotificationRules } from "../../runtime/manifest/s3-events.js";
 import type { StaticSite } from "../../runtime/manifest/static-site.js";
 import { bucketNotificationRules } from "../../services/s3/declared-buckets.js";
 import type { ChannelReporter } from "../../triggers/cluster/interfaces/sync-channel.js";
@@ -100,8 +99,9 @@ export function s3NotificationsOf(
   const warnings: ManifestWarning[] = [];
   const declared = bucketNotificationRules(services.resources, services.functions, warnings);
   for (const warning of warnings) logger.warn(warningLogFields(warning), formatWarning(warning));
+  // The functions' own rules were parsed (and overlap-checked) by the loader: not again here.
   return new S3Notifications(
-    [...s3NotificationRules(registry.all()), ...declared],
+    [...services.s3Notifications, ...declared],
     registryResolver(registry),
     invocations,
   );

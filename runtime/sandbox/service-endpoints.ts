@@ -29,6 +29,12 @@ export const ENDPOINT_SERVICES = [
 ] as const;
 export type EndpointService = (typeof ENDPOINT_SERVICES)[number];
 
+/**
+ * What Lambkin's own SDK clients sign with when they talk to a local stand-in (DynamoDB Local, its S3, kinesalite),
+ * which checks no signature: the SDK refuses to send without credentials. Never used for AWS's own endpoints.
+ */
+export const STAND_IN_CLIENT_CREDENTIALS = { accessKeyId: "lambkin", secretAccessKey: "lambkin" } as const;
+
 export const endpointVariable = (service: EndpointService): string => `AWS_ENDPOINT_URL_${service}`;
 
 /** `https://sqs.us-east-1.amazonaws.com/…` (and the legacy `<region>.queue.amazonaws.com`). */

@@ -21,6 +21,7 @@ import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { Logger } from "pino";
 import { coded } from "../../runtime/errors/lambkin-codes.js";
+import { STAND_IN_CLIENT_CREDENTIALS } from "../../runtime/sandbox/service-endpoints.js";
 import { type BindLauncher, LISTENING_LINE, writeBindLauncher } from "./bind-launcher.js";
 import { DynamoDbLocalError } from "./dynamodb-local-error.js";
 import { dynamoDbLocalFolder } from "./dynamodb-local-jar.js";
@@ -52,7 +53,6 @@ const STOP_GRACE_MS = 10_000;
 const PORT_ATTEMPTS = 5;
 const OUTPUT_TAIL_LINES = 40;
 const PROBE_TIMEOUT_MS = 2_000;
-const LOCAL_CREDENTIALS = { accessKeyId: "lambkin", secretAccessKey: "lambkin" };
 
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise<DynamoDbLocal> {
   const logger = options.logger.child({ component: "dynamodb" });
@@ -167,7 +167,7 @@ async function startOnce(settings: {
   const client = new DynamoDBClient({
     endpoint,
     region: "us-east-1",
-    credentials: LOCAL_CREDENTIALS,
+    credentials: STAND_IN_CLIENT_CREDENTIALS,
     maxAttempts: 1,
     // Without throwOnRequestTimeout a request that gets no answer (another program on the port) only warns and
     // waits for ever; the abort signal below bounds each probe as well.

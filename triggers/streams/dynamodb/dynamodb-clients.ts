@@ -8,6 +8,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { STAND_IN_CLIENT_CREDENTIALS } from "../../../runtime/sandbox/service-endpoints.js";
 
 export interface DynamoDbClients {
   readonly streams: DynamoDBStreamsClient;
@@ -32,7 +33,7 @@ export function createDynamoDbClients(region: string, env: NodeJS.ProcessEnv = p
   // ones when none are configured, never for AWS's own endpoint.
   const credentials = (endpoint: string | undefined) =>
     endpoint !== undefined && env.AWS_ACCESS_KEY_ID === undefined && env.AWS_PROFILE === undefined
-      ? { credentials: { accessKeyId: "lambkin", secretAccessKey: "lambkin" } }
+      ? { credentials: STAND_IN_CLIENT_CREDENTIALS }
       : {};
   const common = {
     region,

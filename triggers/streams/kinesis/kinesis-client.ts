@@ -9,6 +9,7 @@
  */
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { STAND_IN_CLIENT_CREDENTIALS } from "../../../runtime/sandbox/service-endpoints.js";
 
 export interface KinesisClientOptions {
   readonly region: string;
@@ -30,7 +31,7 @@ export function createKinesisClient(options: KinesisClientOptions): KinesisClien
   // placeholder ones when none are configured, never for AWS's own endpoint.
   const placeholderCredentials =
     endpoint !== undefined && env.AWS_ACCESS_KEY_ID === undefined && env.AWS_PROFILE === undefined
-      ? { credentials: { accessKeyId: "lambkin", secretAccessKey: "lambkin" } }
+      ? { credentials: STAND_IN_CLIENT_CREDENTIALS }
       : {};
   return new KinesisClient({
     region: options.region,
