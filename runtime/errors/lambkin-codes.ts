@@ -544,6 +544,31 @@ export const LAMBKIN_CODES = {
     summary:
       "The stream checkpoint store (Redis or the embedded database) cannot be read or written now: the pollers wait and try again; no checkpoint moves meanwhile.",
   },
+  // Stages and configuration (.env files, ${file(…)}, ${ssm:…}, ${cf:…}: runtime/manifest/variable-*.ts).
+  LKN_ERR_MANIFEST_DOTENV: {
+    kind: "error",
+    summary:
+      "With useDotenv: true, a service's .env or .env.<stage> file cannot be read, or provider.stage depends on a variable that file sets.",
+  },
+  LKN_ERR_MANIFEST_FILE_SOURCE: {
+    kind: "error",
+    summary:
+      "A file(…) variable cannot be resolved: the file is missing (no default), not a regular file, too large, not valid YAML/JSON, a .js file that fails or does not finish, or the key is not in it.",
+  },
+  LKN_ERR_MANIFEST_SSM_PARAMETER: {
+    kind: "error",
+    summary:
+      "An ssm:… variable names a parameter that the service's local parameter file (lambkin-parameters.yml) does not hold, and it has no default.",
+  },
+  LKN_ERR_MANIFEST_CF_OUTPUT: {
+    kind: "error",
+    summary:
+      "A cf:stack.output variable names a stack output that the service's local parameter file (lambkin-parameters.yml) does not hold, and it has no default.",
+  },
+  LKN_ERR_MANIFEST_PARAMETERS_FILE: {
+    kind: "error",
+    summary: "A service's lambkin-parameters.yml is not shaped as Lambkin reads it (ssm: and cf: mappings).",
+  },
 } as const satisfies Record<string, CodeEntry>;
 
 export type LambkinCode = keyof typeof LAMBKIN_CODES;

@@ -10,11 +10,11 @@ import type { FunctionDefinition } from "./function-definition.js";
 import { lambdaName } from "./function-name.js";
 import type { ManifestWarning } from "./manifest-error.js";
 import { readManifest } from "./read-manifest.js";
+import { serviceResolver } from "./service-resolver.js";
 import { type ServiceResource, serviceResources } from "./service-resources.js";
 import { declaredResource, functionEntries, readServiceSettings } from "./service-settings.js";
 import { type StaticSite, staticSiteOf } from "./static-site.js";
 import { providerWarnings } from "./unsupported-features.js";
-import { VariableResolver } from "./variable-resolver.js";
 
 export interface ServiceLoadOptions {
   readonly stage?: string | undefined;
@@ -34,7 +34,7 @@ export interface LoadedService {
 export async function loadService(manifestPath: string, options: ServiceLoadOptions): Promise<LoadedService> {
   const file = resolve(manifestPath);
   const { document, warnings } = await readManifest(file);
-  const resolver = new VariableResolver(file, document, options);
+  const resolver = serviceResolver(file, document, options);
   const settings = readServiceSettings(resolver);
   const entries = functionEntries(resolver);
   const names = entries.map((entry) =>
