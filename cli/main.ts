@@ -65,7 +65,7 @@ serviceOptions(
     .option("--host <host>", "address to listen on (default: $LAMBKIN_HOST, else 127.0.0.1)")
     .option(
       "--state <dir>",
-      "state folder: queue, mail, DynamoDB Local's tables, S3's objects (default: $LAMBKIN_STATE_DIR, else ./.lambkin)",
+      "state folder: queue, mail, DynamoDB Local's tables, S3's objects (default: $LAMBKIN_STATE_DIR, else ./.lambkin, with --stage ./.lambkin/stages/<stage>)",
     )
     .option(
       "--fresh",
@@ -103,6 +103,10 @@ function eventsOptions(command: Command): Command {
     .option(
       "--state <dir>",
       "state folder of the embedded queue (default: $LAMBKIN_STATE_DIR, else ./.lambkin); REDIS_URL: BullMQ's",
+    )
+    .option(
+      "--stage <stage>",
+      "that stage's dead letters (the state folder ./.lambkin/stages/<stage>, or its Redis prefix), as lambkin dev --stage",
     )
     .option(
       "--endpoint <url>",

@@ -31,6 +31,7 @@ import {
 } from "../../triggers/streams/start-stream-pollers.js";
 import { accessKeysFromEnvironment } from "../access-keys.js";
 import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
+import { freeUnlessChosen } from "../stand-in-ports.js";
 import {
   dynamoDbPortOf,
   queueLeaseMsOf,
@@ -69,13 +70,14 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   const host = flags.host ?? process.env.LAMBKIN_HOST ?? "127.0.0.1";
   const accessKeys = accessKeysFromEnvironment();
   const redisUrl = redisUrlOf();
-  const prefix = redisPrefixOf();
+  const prefix = redisPrefixOf(process.env, flags.stage);
   // Settings first: a bad LAMBKIN_ASYNC_RETRY_DELAYS stops Lambkin before anything starts.
   const retries = retryPolicyFromEnvironment();
-  const smtpPort = smtpPortOf();
-  const dynamoDbPort = dynamoDbPortOf();
-  const s3Port = s3PortOf();
-  const stateDir = stateFolder(flags.state);
+  // A default port another Lambkin (another stage) already serves on: this one's stand-in takes a free one.
+  const smtpPort = await freeUnlessChosen(smtpPortOf(), "LAMBKIN_SMTP_PORT", host, logger);
+  const dynamoDbPort = await freeUnlessChosen(dynamoDbPortOf(), "LAMBKIN_DYNAMODB_PORT", host, logger);
+  const s3Port = await freeUnlessChosen(s3PortOf(), "LAMBKIN_S3_PORT", host, logger);
+  const stateDir = stateFolder(flags.state, process.env, flags.stage);
   if (flags.fresh) await emptyStateFolder(stateDir, logger);
   const runtime = await startRuntime({
     ...runtimeOptions(flags, logger),

@@ -51,7 +51,7 @@ export interface GatewayFlags extends ServiceFlags {
 
 export async function gatewayCommand(flags: GatewayFlags, logger: Logger): Promise<number> {
   const redisUrl = requiredRedisUrl("gateway");
-  const prefix = redisPrefixOf();
+  const prefix = redisPrefixOf(process.env, flags.stage);
   const port = portNumber(flags.port ?? process.env.PORT ?? "3000");
   const host = flags.host ?? process.env.LAMBKIN_HOST ?? "127.0.0.1";
   const accessKeys = accessKeysFromEnvironment();
@@ -63,7 +63,7 @@ export async function gatewayCommand(flags: GatewayFlags, logger: Logger): Promi
     registry.all(),
     `${prefix}:concurrency`,
   );
-  const stateDir = stateFolder(undefined);
+  const stateDir = stateFolder(undefined, process.env, flags.stage);
   const s3Port = s3PortOf();
   const queue = await openReadyQueue({ redisUrl, stateDir, prefix }, logger);
   let channel: RedisSyncInvocationClient;

@@ -40,7 +40,7 @@ export type WorkerFlags = ServiceFlags;
 
 export async function workerCommand(flags: WorkerFlags, logger: Logger): Promise<number> {
   const redisUrl = requiredRedisUrl("worker");
-  const prefix = redisPrefixOf();
+  const prefix = redisPrefixOf(process.env, flags.stage);
   const options = runtimeOptions(flags, logger);
   // Settings first: a bad LAMBKIN_ASYNC_RETRY_DELAYS stops the worker before anything starts.
   const retries = retryPolicyFromEnvironment();
@@ -50,8 +50,10 @@ export async function workerCommand(flags: WorkerFlags, logger: Logger): Promise
     ...options,
     concurrencyStore: { redisUrl, keyPrefix: `${prefix}:concurrency` },
   });
-  const queue = await openReadyQueue({ redisUrl, stateDir: stateFolder(undefined), prefix }, logger, () =>
-    runtime.close(),
+  const queue = await openReadyQueue(
+    { redisUrl, stateDir: stateFolder(undefined, process.env, flags.stage), prefix },
+    logger,
+    () => runtime.close(),
   );
   let sync: RedisSyncInvocationServer;
   try {

@@ -569,6 +569,11 @@ export const LAMBKIN_CODES = {
     kind: "error",
     summary: "A service's lambkin-parameters.yml is not shaped as Lambkin reads it (ssm: and cf: mappings).",
   },
+  LKN_WRN_STAND_IN_PORT_MOVED: {
+    kind: "warning",
+    summary:
+      "A local stand-in's default port (SMTP 1025, DynamoDB Local 8000, S3 4569) is taken — by another Lambkin, e.g. another stage — so this one's stand-in takes a free port.",
+  },
 } as const satisfies Record<string, CodeEntry>;
 
 export type LambkinCode = keyof typeof LAMBKIN_CODES;
