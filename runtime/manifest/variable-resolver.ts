@@ -224,7 +224,9 @@ export class VariableResolver {
       const value =
         source.type === "self"
           ? this.self(address)
-          : this.explain(path, () => lookUpSource(source.type, source.params, address, this.sources));
+          : source.type === "param"
+            ? this.param(address)
+            : this.explain(path, () => lookUpSource(source.type, source.params, address, this.sources));
       if (value !== null && value !== undefined) return { value };
       missing ??= { type: source.type, address };
     }
@@ -265,6 +267,25 @@ export class VariableResolver {
       }
     }
     return { value: this.deep(node, base) ?? null, file: content.file };
+  }
+
+  /**
+   * `${param:name}`: the Framework v3's stage parameters, `params.<stage>.name`, else `params.default.name`
+   * (https://www.serverless.com/framework/docs/guides/parameters); the Dashboard's and CLI's (`--param`) are not
+   * Lambkin's to read, so a name in neither has no value.
+   */
+  private param(address: string): unknown {
+    if (address === "")
+      throw new ManifestError(
+        this.file,
+        "params",
+        `\${param:} names no parameter`,
+        `Write e.g. \${param:domain}`,
+        "LKN_ERR_MANIFEST_VARIABLE",
+      );
+    const own = this.get(["params", this.stage(), address]);
+    if (own !== undefined && own !== null) return own;
+    return this.get(["params", "default", address]) ?? null;
   }
 
   private self(address: string): unknown {

@@ -1,7 +1,8 @@
 /**
  * The variable sources Lambkin resolves without AWS: `env` (with the service's `.env` file when it sets
  * `useDotenv: true`), `opt`, `sls`, `aws`, and `ssm` / `cf` from the service's local parameter file
- * (local-parameters.ts); `self` and `file` belong to the resolver, which owns the document and resolves the
+ * (local-parameters.ts); `self`, `param` (serverless.yml's `params:`) and `file` belong to the resolver, which owns
+ * the document and resolves the
  * variables inside a file. And what it tells the user about every other source. Behaviour follows the Serverless
  * Framework's sources (lib/configuration/variables/sources/*.js, v3).
  */
@@ -27,12 +28,11 @@ export interface SourceContext {
   region(): string;
 }
 
-const SUPPORTED = `\${self:…}, \${env:…}, \${opt:stage}, \${opt:region}, \${sls:stage}, \${aws:region}, \${aws:accountId}, \${file(…):…}, \${ssm:…} and \${cf:…} (from ${PARAMETERS_FILE_NAME})`;
+const SUPPORTED = `\${self:…}, \${env:…}, \${opt:stage}, \${opt:region}, \${sls:stage}, \${aws:region}, \${aws:accountId}, \${file(…):…}, \${ssm:…} and \${cf:…} (from ${PARAMETERS_FILE_NAME}), \${param:…} (from params:)`;
 
 /** Sources that read AWS and have no local stand-in: Lambkin has no AWS account to read from. */
 const AWS_BACKED: Readonly<Record<string, string>> = {
   s3: "S3 objects",
-  param: "Serverless Dashboard parameters",
 };
 
 /** The value of `${type:address}`, or null when the source has none there (so that a fallback applies). */
@@ -120,6 +120,13 @@ export function notFound(
       return {
         code,
         fix: `Add ${address} to serverless.yml, or give a default: \${self:${address}, 'value'}`,
+      };
+    case "param":
+      return {
+        code,
+        detail:
+          "Lambkin reads stage parameters from serverless.yml's params:, not from the Serverless Dashboard",
+        fix: `Add it under params.<stage> or params.default in serverless.yml, or give a default: \${param:${address}, 'value'}`,
       };
     case "file":
       if (named === undefined || named.absent)

@@ -298,6 +298,27 @@ describe("two stages of one service side by side", () => {
     }
   }, 120_000);
 
+  it("lambkin invoke --stage reads that stage's .env, parameter and config file, or names what is missing", async () => {
+    const cwd = workingDirectory();
+    const prod = await runLambkin(["invoke", "hello", "--dir", cwd, "--stage", "prod"], {
+      HOLD_URL: hold.url,
+    });
+    expect(prod.stderr).not.toContain("LKN_ERR");
+    expect(JSON.parse(prod.stdout)).toEqual({
+      name: "stages-e2e-prod-hello",
+      GREETING: "hello-prod",
+      DB: "postgres://prod",
+      SIZE: "large",
+    });
+    // A stage with no parameter in the file: a coded error naming the parameter and the file to put it in.
+    const qa = await runLambkin(["invoke", "hello", "--dir", cwd, "--stage", "qa"], { HOLD_URL: hold.url });
+    expect(qa.code).toBe(2);
+    expect(qa.stderr).toContain("[LKN_ERR_MANIFEST_SSM_PARAMETER]");
+    expect(qa.stderr).toContain(
+      `the parameter /stages-e2e/qa/db is not in ${join(cwd, "lambkin-parameters.yml")}`,
+    );
+  }, 60_000);
+
   it("refuses a --stage that is not a plain name (it names a folder)", async () => {
     const run = await runLambkin(["dev", "--dir", "functions", "--stage", "../x", "--port", "0"], {
       LAMBKIN_STATE_DIR: "",

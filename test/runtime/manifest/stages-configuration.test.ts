@@ -269,6 +269,23 @@ describe("${file(…)}", () => {
   });
 });
 
+describe("${param:…} from params: (the Framework v3's stage parameters)", () => {
+  const head =
+    "params:\n  prod:\n    domain: shop.example\n  default:\n    domain: ${sls:stage}.preview.example\n    size: 1";
+  it("reads params.<stage>, else params.default", async () => {
+    const dir = service({ DOMAIN: "${param:domain}", SIZE: "${param:size}" }, {}, head);
+    expect(await environmentOf(dir)).toEqual({ DOMAIN: "dev.preview.example", SIZE: "1" });
+    expect(await environmentOf(dir, { stage: "prod" })).toEqual({ DOMAIN: "shop.example", SIZE: "1" });
+  });
+
+  it("reports a parameter in neither, saying where Lambkin looks", async () => {
+    const error = await loadError(service({ A: "${param:missing}" }, {}, head));
+    expect(error.code).toBe("LKN_ERR_MANIFEST_VARIABLE");
+    expect(error.problem).toContain("not from the Serverless Dashboard");
+    expect(error.fix).toContain("params.<stage> or params.default");
+  });
+});
+
 describe("${ssm:…} and ${cf:…} from lambkin-parameters.yml", () => {
   const parameters = [
     "ssm:",
@@ -335,7 +352,7 @@ describe("${ssm:…} and ${cf:…} from lambkin-parameters.yml", () => {
     expect(yaml.file).toMatch(/lambkin-parameters\.yml$/);
   });
 
-  it("still refuses ${s3:…} and ${param:…}, which have no local stand-in", async () => {
+  it("still refuses ${s3:…}, which has no local stand-in", async () => {
     const error = await loadError(service({ A: "${s3:bucket/key}" }));
     expect(error.code).toBe("LKN_ERR_MANIFEST_VARIABLE");
     expect(error.problem).toContain("reads S3 objects");
