@@ -22,11 +22,13 @@ export interface DotenvResult {
   readonly env: NodeJS.ProcessEnv;
   /** The file loaded, or undefined when neither exists. */
   readonly file: string | undefined;
+  /** The files looked for, in order: `.env.<stage>`, `.env`. */
+  readonly candidates: readonly string[];
 }
 
 export function loadDotenv(serviceDir: string, stage: string, env: NodeJS.ProcessEnv): DotenvResult {
-  for (const name of [`.env.${stage}`, ".env"]) {
-    const file = join(serviceDir, name);
+  const candidates = [`.env.${stage}`, ".env"].map((name) => join(serviceDir, name));
+  for (const file of candidates) {
     const source = readIfPresent(file);
     if (source === undefined) continue;
     const processEnv: Record<string, string> = {};
@@ -37,9 +39,9 @@ export function loadDotenv(serviceDir: string, stage: string, env: NodeJS.Proces
       if (!Object.hasOwn(processEnv, key)) processEnv[key] = value;
     // dotenv-expand, as the Framework calls it: expands the file's values, the environment's winning.
     expand({ parsed, processEnv });
-    return { env: processEnv, file };
+    return { env: processEnv, file, candidates };
   }
-  return { env, file: undefined };
+  return { env, file: undefined, candidates };
 }
 
 function readIfPresent(file: string): string | undefined {

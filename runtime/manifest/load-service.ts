@@ -29,6 +29,11 @@ export interface LoadedService {
   /** Its serverless-finch website, when it declares one (static-site.ts). */
   readonly site: StaticSite | undefined;
   readonly warnings: ManifestWarning[];
+  /**
+   * The files besides serverless.yml its values were read from, present or not — `.env` / `.env.<stage>` (with
+   * useDotenv), `${file(…)}`s (which may be outside the service folder), lambkin-parameters.yml — for a watcher.
+   */
+  readonly configurationFiles: string[];
 }
 
 export async function loadService(manifestPath: string, options: ServiceLoadOptions): Promise<LoadedService> {
@@ -78,5 +83,11 @@ export async function loadService(manifestPath: string, options: ServiceLoadOpti
     context.warnings,
   );
   const site = staticSiteOf(resolver, settings.service, context.serviceDir, context.warnings);
-  return { functions, resources, site, warnings: context.warnings };
+  return {
+    functions,
+    resources,
+    site,
+    warnings: context.warnings,
+    configurationFiles: [...resolver.configurationFiles].sort(),
+  };
 }

@@ -30,7 +30,11 @@ export class LocalParameters {
   readonly file: string;
   private content: { ssm: Record<string, unknown>; cf: Record<string, unknown> } | undefined;
 
-  constructor(serviceDir: string) {
+  constructor(
+    serviceDir: string,
+    /** Told of the file when a variable first needs it (the resolver's configuration files). */
+    private readonly onRead: (file: string) => void = () => {},
+  ) {
     this.file = join(serviceDir, PARAMETERS_FILE_NAME);
   }
 
@@ -61,6 +65,7 @@ export class LocalParameters {
 
   private read(): { ssm: Record<string, unknown>; cf: Record<string, unknown> } {
     if (this.content) return this.content;
+    this.onRead(this.file);
     let source: string | undefined;
     try {
       source = readServiceFile(this.file);

@@ -19,8 +19,11 @@ export function serviceResolver(
   if (first.get(["useDotenv"]) !== true) return first;
   const stage = first.stage();
   const dotenv = loadDotenv(dirname(file), stage, options.env);
+  // Both candidates: creating `.env.<stage>` beside `.env` changes which one is loaded.
+  for (const candidate of dotenv.candidates) first.configurationFiles.add(candidate);
   if (dotenv.file === undefined) return first;
   const resolver = new VariableResolver(file, document, { ...options, env: dotenv.env });
+  for (const known of first.configurationFiles) resolver.configurationFiles.add(known);
   if (resolver.stage() !== stage)
     throw new ManifestError(
       file,

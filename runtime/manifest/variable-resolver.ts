@@ -45,6 +45,11 @@ export class VariableResolver {
   private readonly serviceDir: string;
   /** `${file(…)}` contents by what was written and the address (a `.js` file's value depends on it). */
   private readonly files = new Map<string, FileContent | null>();
+  /**
+   * Every file besides serverless.yml that the values read so far depend on, present or not (`${file(…)}`s, the
+   * parameter file, the `.env` file): what a watcher must watch to reload the service when one changes.
+   */
+  readonly configurationFiles = new Set<string>();
 
   constructor(
     readonly file: string,
@@ -56,7 +61,7 @@ export class VariableResolver {
     this.serviceDir = dirname(file);
     this.sources = {
       env,
-      parameters: new LocalParameters(this.serviceDir),
+      parameters: new LocalParameters(this.serviceDir, (file) => this.configurationFiles.add(file)),
       options: { stage, region },
       stage: () => this.stage(),
       region: () => this.region(),
@@ -242,6 +247,8 @@ export class VariableResolver {
     // The path may hold variables: `${file(./config.${sls:stage}.yml)}`.
     const parts = this.explain(path, () => parseTemplate(written));
     const resolvedPath = parts ? this.interpolate(parts, path) : written;
+    // Named even when missing: creating it changes the service.
+    this.configurationFiles.add(this.explain(path, () => fileSourcePath(this.serviceDir, resolvedPath)));
     const key = `${resolvedPath}\u0000${address}`;
     if (!this.files.has(key))
       this.files.set(

@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { loadService } from "../../../runtime/manifest/load-service.js";
 import type { LoadOptions } from "../../../runtime/manifest/load-services.js";
 import { load, loadError } from "./manifest-fixtures.js";
 
@@ -356,5 +357,29 @@ describe("${ssm:…} and ${cf:…} from lambkin-parameters.yml", () => {
     const error = await loadError(service({ A: "${s3:bucket/key}" }));
     expect(error.code).toBe("LKN_ERR_MANIFEST_VARIABLE");
     expect(error.problem).toContain("reads S3 objects");
+  });
+});
+
+describe("the configuration files a service depends on", () => {
+  it("are every .env candidate, ${file(…)} (present or not) and the parameter file its values read", async () => {
+    const dir = service(
+      {
+        AA: "${file(./a.yml):a}",
+        BB: "${file(../outside-${sls:stage}.yml):b, 'none'}",
+        CC: "${ssm:/c, 'none'}",
+      },
+      { "a.yml": "a: 1\n" },
+      "useDotenv: true",
+    );
+    const { configurationFiles } = await loadService(join(dir, "serverless.yml"), { env: {}, stage: "qa" });
+    expect(configurationFiles).toEqual(
+      [
+        join(dir, ".env"),
+        join(dir, ".env.qa"),
+        join(dir, "a.yml"),
+        join(dir, "..", "outside-qa.yml"),
+        join(dir, "lambkin-parameters.yml"),
+      ].sort(),
+    );
   });
 });
