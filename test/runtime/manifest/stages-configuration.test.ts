@@ -211,6 +211,20 @@ describe("${file(…)}", () => {
     expect(error.problem).toContain("cycle: custom.a → file(./loop.yml).a → custom.a");
   });
 
+  it("reports a file that includes itself, instead of expanding it forever", async () => {
+    const dir = service(
+      { AA: "${file(./self.yml):name}" },
+      { "self.yml": "name: x\nagain: ${file(./self.yml)}\n" },
+    );
+    writeFileSync(
+      join(dir, "serverless.yml"),
+      "service: stages-demo\nprovider:\n  name: aws\ncustom: ${file(./self.yml)}\nfunctions:\n  hello:\n    handler: hello.handler\n    environment:\n      AA: ${self:custom.name}\n",
+    );
+    const error = await loadError(dir);
+    expect(error.code).toBe("LKN_ERR_MANIFEST_VARIABLE");
+    expect(error.problem).toContain("cycle: file(./self.yml).again → file(./self.yml).again");
+  });
+
   it("refuses what is not a regular file: a FIFO (which would block a read forever) and /proc", async () => {
     const dir = service({ A: "${file(./pipe.yml):a}", B: "${file(/proc/self/environ)}" });
     execFileSync("mkfifo", [join(dir, "pipe.yml")]);
