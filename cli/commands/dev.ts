@@ -31,7 +31,7 @@ import {
 } from "../../triggers/streams/start-stream-pollers.js";
 import { accessKeysFromEnvironment } from "../access-keys.js";
 import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
-import { freeUnlessChosen } from "../stand-in-ports.js";
+import { StandInPorts } from "../stand-in-ports.js";
 import {
   dynamoDbPortOf,
   queueLeaseMsOf,
@@ -74,9 +74,10 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   // Settings first: a bad LAMBKIN_ASYNC_RETRY_DELAYS stops Lambkin before anything starts.
   const retries = retryPolicyFromEnvironment();
   // A default port another Lambkin (another stage) already serves on: this one's stand-in takes a free one.
-  const smtpPort = await freeUnlessChosen(smtpPortOf(), "LAMBKIN_SMTP_PORT", host, logger);
-  const dynamoDbPort = await freeUnlessChosen(dynamoDbPortOf(), "LAMBKIN_DYNAMODB_PORT", host, logger);
-  const s3Port = await freeUnlessChosen(s3PortOf(), "LAMBKIN_S3_PORT", host, logger);
+  const standInPorts = new StandInPorts(host);
+  const smtpPort = await standInPorts.choose(smtpPortOf(), "LAMBKIN_SMTP_PORT");
+  const dynamoDbPort = await standInPorts.choose(dynamoDbPortOf(), "LAMBKIN_DYNAMODB_PORT");
+  const s3Port = await standInPorts.choose(s3PortOf(), "LAMBKIN_S3_PORT");
   const stateDir = stateFolder(flags.state, process.env, flags.stage);
   if (flags.fresh) await emptyStateFolder(stateDir, logger);
   const runtime = await startRuntime({
@@ -194,6 +195,11 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     logger.info(
       `mail: SMTP on ${pc.bold(`${mail.server.host}:${mail.server.port}`)}, kept under /_lambkin/mail`,
     );
+  standInPorts.report(logger, {
+    LAMBKIN_SMTP_PORT: mail?.server !== undefined,
+    LAMBKIN_DYNAMODB_PORT: cloud.dynamodb !== undefined && !process.env.AWS_ENDPOINT_URL_DYNAMODB?.trim(),
+    LAMBKIN_S3_PORT: cloud.s3 !== undefined && !process.env.AWS_ENDPOINT_URL_S3?.trim(),
+  });
   logger.info(`ready on ${pc.bold(address)} — ${runtime.registry.all().length} functions — Ctrl-C to stop`);
   const longestMs = longestInvocationMs(runtime.registry);
   await shutDownOnSignal({

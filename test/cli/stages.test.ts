@@ -218,7 +218,13 @@ async function expectSeparateLimits(dev: Stage, prod: Stage): Promise<void> {
 describe("two stages of one service side by side", () => {
   it("each with its .env.<stage>, parameters, config file, state folder, queue and limits", async () => {
     const cwd = workingDirectory();
-    const [dev, prod] = await Promise.all([startStage(cwd, "dev"), startStage(cwd, "prod")]);
+    // SMTP on its default port (1025, as a user runs it): the second stage finds it taken and takes a free one.
+    const dev = await startStage(cwd, "dev", { LAMBKIN_SMTP_PORT: "" });
+    const prod = await startStage(cwd, "prod", { LAMBKIN_SMTP_PORT: "" });
+    expect(prod.output()).toContain(
+      "[LKN_WRN_STAND_IN_PORT_MOVED] port 1025, the default of LAMBKIN_SMTP_PORT, is taken",
+    );
+    expect(prod.output()).toMatch(/mail: SMTP on 127\.0\.0\.1:(?!1025\b)\d+/);
     const hello = async (stage: Stage) => {
       const body = await (await fetch(`${stage.url}/hello`)).json();
       if (body.message) throw new Error(stage.output());

@@ -7,7 +7,7 @@ import { createServer } from "node:net";
 import { resolve } from "node:path";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import { freeUnlessChosen } from "../../cli/stand-in-ports.js";
+import { StandInPorts } from "../../cli/stand-in-ports.js";
 import { redisPrefixOf, stateFolder } from "../../cli/state-folder.js";
 
 describe("the state folder of a stage", () => {
@@ -35,28 +35,36 @@ describe("the state folder of a stage", () => {
 });
 
 describe("a stand-in's default port taken by another Lambkin", () => {
-  const logger = pino({ level: "silent" });
-
-  it("moves to a free port when the port was not chosen, and stays when it was", async () => {
+  it("moves to a free port when the port was not chosen, stays when it was, and is reported once it runs", async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: "info" }, { write: (line: string) => lines.push(line) });
     const other = createServer();
     other.listen(0, "127.0.0.1");
     await once(other, "listening");
     const address = other.address();
     if (address === null || typeof address === "string") throw new Error("no port");
+    const { port } = address;
+    const ports = new StandInPorts("127.0.0.1", {});
+    const chosen = new StandInPorts("127.0.0.1", { LAMBKIN_S3_PORT: String(port) });
     try {
-      expect(await freeUnlessChosen(address.port, "LAMBKIN_TEST_PORT", "127.0.0.1", logger, {})).toBe(0);
-      expect(
-        await freeUnlessChosen(address.port, "LAMBKIN_TEST_PORT", "127.0.0.1", logger, {
-          LAMBKIN_TEST_PORT: String(address.port),
-        }),
-      ).toBe(address.port);
+      expect(await ports.choose(port, "LAMBKIN_SMTP_PORT")).toBe(0);
+      expect(await ports.choose(port, "LAMBKIN_DYNAMODB_PORT")).toBe(0);
+      expect(await chosen.choose(port, "LAMBKIN_S3_PORT")).toBe(port);
     } finally {
       other.close();
     }
+    await once(other, "close");
     // Free again: the default is kept.
-    expect(await freeUnlessChosen(address.port, "LAMBKIN_TEST_PORT", "127.0.0.1", logger, {})).toBe(
-      address.port,
-    );
-    expect(await freeUnlessChosen(undefined, "LAMBKIN_TEST_PORT", "127.0.0.1", logger, {})).toBeUndefined();
+    expect(await ports.choose(port, "LAMBKIN_S3_PORT")).toBe(port);
+    expect(await ports.choose(undefined, "LAMBKIN_S3_PORT")).toBeUndefined();
+    // Only a stand-in that runs is reported: here SMTP did, DynamoDB Local did not (no table declared).
+    ports.report(logger, { LAMBKIN_SMTP_PORT: true, LAMBKIN_DYNAMODB_PORT: false });
+    chosen.report(logger, { LAMBKIN_S3_PORT: true });
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] ?? "{}")).toMatchObject({
+      code: "LKN_WRN_STAND_IN_PORT_MOVED",
+      port,
+      variable: "LAMBKIN_SMTP_PORT",
+    });
   });
 });
