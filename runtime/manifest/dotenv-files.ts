@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { parse } from "dotenv";
 import { expand } from "dotenv-expand";
 import { ManifestError } from "./manifest-error.js";
+import { limitError, MAX_RESOLVED_TEXT } from "./manifest-limits.js";
 import { readServiceFile, ServiceFileProblem } from "./service-file.js";
 
 export interface DotenvResult {
@@ -37,11 +38,40 @@ export function loadDotenv(serviceDir: string, stage: string, env: NodeJS.Proces
     // dotenv.config() without `override`: a variable already in the environment (even empty) is kept.
     for (const [key, value] of Object.entries(parsed))
       if (!Object.hasOwn(processEnv, key)) processEnv[key] = value;
+    checkExpansion(file, parsed, processEnv);
     // dotenv-expand, as the Framework calls it: expands the file's values, the environment's winning.
     expand({ parsed, processEnv });
     return { env: processEnv, file, candidates };
   }
   return { env, file: undefined, candidates };
+}
+
+/** `${NAME}` and `$NAME`, as dotenv-expand finds them (lib/main.js). */
+const REFERENCE = /(?<!\\)\$\{([^{}]+)\}|(?<!\\)\$([A-Za-z_][A-Za-z0-9_]*)/g;
+
+/**
+ * A file whose values double with each line (`B=$A$A`, `C=$B$B`, …) would expand to gigabytes: before dotenv-expand
+ * runs, the length of every value is bounded from above, in file order as dotenv-expand expands them, and a file
+ * over MAX_RESOLVED_TEXT in all is refused (LKN_ERR_MANIFEST_LIMIT) instead of exhausting memory.
+ */
+function checkExpansion(file: string, parsed: Record<string, string>, env: Record<string, string>): void {
+  const bound = new Map<string, number>();
+  let total = 0;
+  for (const [key, value] of Object.entries(parsed)) {
+    let length = value.length;
+    for (const match of value.matchAll(REFERENCE)) {
+      const name = (match[1] ?? match[2] ?? "").split(/:\+|\+|:-|-/)[0] ?? "";
+      length += bound.get(name) ?? env[name]?.length ?? 0;
+    }
+    bound.set(key, length);
+    total += length;
+    if (total > MAX_RESOLVED_TEXT)
+      throw limitError(
+        file,
+        key,
+        `its variables would expand to more than ${MAX_RESOLVED_TEXT} characters (at ${key})`,
+      );
+  }
 }
 
 function readIfPresent(file: string): string | undefined {

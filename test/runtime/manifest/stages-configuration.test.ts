@@ -128,6 +128,16 @@ describe(".env files (useDotenv: true)", () => {
     expect(error.problem).toContain("is not a regular file");
   });
 
+  it("that would expand to gigabytes are refused before they expand", async () => {
+    const lines = ["V0=xxxxxxxxxxxxxxxx"];
+    for (let n = 1; n <= 40; n += 1) lines.push(`V${n}=\${V${n - 1}}$V${n - 1}`);
+    const dir = service({ AA: "${env:V40, 'none'}" }, { ".env": `${lines.join("\n")}\n` }, "useDotenv: true");
+    const error = await loadError(dir);
+    expect(error.code).toBe("LKN_ERR_MANIFEST_LIMIT");
+    expect(error.file).toBe(join(dir, ".env"));
+    expect(error.problem).toMatch(/would expand to more than \d+ characters \(at V2\d\)/);
+  });
+
   it("refuse a provider.stage that reads a variable the file sets", async () => {
     const dir = service({}, { ".env": "STAGE=qa\n" });
     writeFileSync(
