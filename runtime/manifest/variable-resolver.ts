@@ -230,7 +230,7 @@ export class VariableResolver {
         source.type === "self"
           ? this.self(address)
           : source.type === "param"
-            ? this.param(address)
+            ? this.param(address, path)
             : this.explain(path, () => lookUpSource(source.type, source.params, address, this.sources));
       if (value !== null && value !== undefined) return { value };
       missing ??= { type: source.type, address };
@@ -281,11 +281,11 @@ export class VariableResolver {
    * (https://www.serverless.com/framework/docs/guides/parameters); the Dashboard's and CLI's (`--param`) are not
    * Lambkin's to read, so a name in neither has no value.
    */
-  private param(address: string): unknown {
+  private param(address: string, path: KeyPath): unknown {
     if (address === "")
       throw new ManifestError(
         this.file,
-        "params",
+        path,
         `\${param:} names no parameter`,
         `Write e.g. \${param:domain}`,
         "LKN_ERR_MANIFEST_VARIABLE",

@@ -2,11 +2,9 @@
  * The variable sources Lambkin resolves without AWS: `env` (with the service's `.env` file when it sets
  * `useDotenv: true`), `opt`, `sls`, `aws`, and `ssm` / `cf` from the service's local parameter file
  * (local-parameters.ts); `self`, `param` (serverless.yml's `params:`) and `file` belong to the resolver, which owns
- * the document and resolves the
- * variables inside a file. And what it tells the user about every other source. Behaviour follows the Serverless
- * Framework's sources (lib/configuration/variables/sources/*.js, v3).
+ * the document and resolves the variables inside a file. And what it tells the user about every other source.
+ * Behaviour follows the Serverless Framework's sources (lib/configuration/variables/sources/*.js, v3).
  */
-
 import { LOCAL_ACCOUNT_ID } from "./local-account.js";
 import {
   type LocalParameters,
