@@ -1,7 +1,7 @@
 /** The CLI's pino logger: human-readable lines on stderr, or JSON with `--log-format json`. */
 import { type Logger, pino } from "pino";
+import { BatchedOutput } from "./batched-output.js";
 import { humanLogStream } from "./human-log-stream.js";
-import { TurnBatchedOutput } from "./turn-batched-output.js";
 
 export type LogFormat = "pretty" | "json";
 
@@ -10,9 +10,9 @@ export function createLogger(format: LogFormat, level = process.env.LAMBKIN_LOG_
   // asynchronous writes lost a whole 16 KB batch after EAGAIN (and its synchronous mode sleeps 100 ms
   // per EAGAIN, blocking every invocation). Node writes stdio pipes synchronously on Linux: the reader's
   // pace holds Lambkin back, and no record is lost (https://nodejs.org/api/process.html#a-note-on-process-io).
-  // Written once per turn of the event loop (turn-batched-output.ts): three records per invocation otherwise
+  // Written in batches (batched-output.ts): three records per invocation otherwise
   // cost a busy worker three pipe writes.
-  const output = new TurnBatchedOutput(process.stderr);
+  const output = new BatchedOutput(process.stderr);
   const destination = format === "json" ? output : humanLogStream(output);
   return pino({ level, base: undefined, timestamp: format === "json" }, destination);
 }

@@ -1,20 +1,22 @@
 /**
- * Log records written to stderr once per turn of the event loop rather than one write each. A busy worker
- * logs START, END and REPORT (and the handler's lines) for every invocation; one synchronous pipe write per
- * record was the largest single cost of its main thread. Records are kept in order, bounded (a turn that
- * produces more than FLUSH_BYTES writes at once), and flushed synchronously when the process exits, so that
+ * Log records written to stderr together, at most FLUSH_DELAY_MS after the first of them, rather than one
+ * write each. A busy worker logs START, END and REPORT (and the handler's lines) for every invocation; one
+ * synchronous pipe write per record was the largest single cost of its main thread. Records are kept in order,
+ * bounded (more than FLUSH_BYTES held write out at once), and flushed synchronously when the process exits, so that
  * no record is lost to `process.exit` (stderr is a synchronous pipe or file on Linux:
  * https://nodejs.org/api/process.html#a-note-on-process-io).
  */
 
-/** A turn that logs more than this writes it out at once rather than hold it. */
+/** Records held together write out at once past this size. */
 const FLUSH_BYTES = 256 * 1024;
+/** How long a record may wait for others: below what a person reading a terminal notices. */
+const FLUSH_DELAY_MS = 10;
 
 export interface TextOutput {
   write(text: string): boolean;
 }
 
-export class TurnBatchedOutput implements TextOutput {
+export class BatchedOutput implements TextOutput {
   private pending: string[] = [];
   private pendingBytes = 0;
   private scheduled = false;
@@ -29,7 +31,8 @@ export class TurnBatchedOutput implements TextOutput {
     if (this.pendingBytes >= FLUSH_BYTES) this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => this.flush());
+      // Unref'd: a process that is done anyway exits, and the 'exit' listener writes what is left.
+      setTimeout(() => this.flush(), FLUSH_DELAY_MS).unref();
     }
     return true;
   }
