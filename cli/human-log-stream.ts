@@ -17,7 +17,7 @@ interface LogRecord {
 const WARN = 40;
 const ERROR = 50;
 
-export function humanLogStream(output: NodeJS.WritableStream = process.stderr): Writable {
+export function humanLogStream(output: { write(text: string): unknown } = process.stderr): Writable {
   return new Writable({
     write(chunk: Buffer, _encoding, done) {
       for (const text of chunk.toString("utf8").split("\n")) {

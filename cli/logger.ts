@@ -1,5 +1,6 @@
 /** The CLI's pino logger: human-readable lines on stderr, or JSON with `--log-format json`. */
 import { type Logger, pino } from "pino";
+import { BatchedOutput } from "./batched-output.js";
 import { humanLogStream } from "./human-log-stream.js";
 
 export type LogFormat = "pretty" | "json";
@@ -9,6 +10,9 @@ export function createLogger(format: LogFormat, level = process.env.LAMBKIN_LOG_
   // asynchronous writes lost a whole 16 KB batch after EAGAIN (and its synchronous mode sleeps 100 ms
   // per EAGAIN, blocking every invocation). Node writes stdio pipes synchronously on Linux: the reader's
   // pace holds Lambkin back, and no record is lost (https://nodejs.org/api/process.html#a-note-on-process-io).
-  const destination = format === "json" ? process.stderr : humanLogStream();
+  // Written in batches (batched-output.ts): three records per invocation otherwise
+  // cost a busy worker three pipe writes.
+  const output = new BatchedOutput(process.stderr);
+  const destination = format === "json" ? output : humanLogStream(output);
   return pino({ level, base: undefined, timestamp: format === "json" }, destination);
 }

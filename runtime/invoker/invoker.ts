@@ -9,6 +9,7 @@ import {
   type ConcurrencyLimiter,
   ConcurrencyUnavailableError,
 } from "../concurrency/concurrency-limiter.js";
+import type { LeaseShelf } from "../concurrency/lease-shelf.js";
 import type { ExecutionEnvironment } from "../environment/execution-environment.js";
 import { type InvocationOutcome, platformErrorPayload } from "../environment/invocation.js";
 import { concurrencyUnavailable, type ThrottleReason, throttled } from "../errors/service-errors.js";
@@ -40,6 +41,11 @@ export interface RunOptions {
    * same step as it queues the request): it is adopted, not acquired again.
    */
   readonly handedOverLease?: string;
+  /**
+   * An asynchronous event: its unit may stay on the invoker's LeaseShelf for a moment for the next invocation of
+   * the function (lease-shelf.ts), when the invoker keeps one.
+   */
+  readonly shelveLease?: boolean;
 }
 
 export interface InvokeResult extends InvocationOutcome {
@@ -56,6 +62,8 @@ export class Invoker {
     private readonly pool: EnvironmentPool,
     private readonly concurrency: ConcurrencyLimiter,
     private readonly logs: FunctionLogSink = silentFunctionLogSink,
+    /** Where asynchronous invocations leave their unit for the next one; none = every unit released at once. */
+    private readonly leaseShelf?: LeaseShelf,
   ) {}
 
   /** Resolves a name, key or ARN (with an optional `:$LATEST` qualifier) or throws ResourceNotFoundException. */
@@ -134,7 +142,7 @@ export class Invoker {
       void adopted?.release();
       throw error;
     }
-    const lease = adopted ?? (await this.acquireConcurrency(fn));
+    const lease = adopted ?? this.leaseShelf?.take(fn.name) ?? (await this.acquireConcurrency(fn));
     const { requestId } = request;
     try {
       const environment = await this.environmentFor(fn, requestId);
@@ -155,7 +163,8 @@ export class Invoker {
       }
     } finally {
       // Not awaited: the outcome does not wait for the store; release never rejects.
-      void lease.release();
+      if (options.shelveLease && this.leaseShelf) this.leaseShelf.put(fn.name, lease);
+      else void lease.release();
     }
   }
 
