@@ -544,6 +544,20 @@ export const LAMBKIN_CODES = {
     summary:
       "The stream checkpoint store (Redis or the embedded database) cannot be read or written now: the pollers wait and try again; no checkpoint moves meanwhile.",
   },
+  // ---- Invocation logs (runtime/logs/, GET /_lambkin/logs, lambkin logs) ----
+  LKN_ERR_LOGS_UNAVAILABLE: {
+    kind: "error",
+    summary:
+      "GET /_lambkin/logs (lambkin logs) asked `lambkin gateway`, which runs no function: the logs are in its workers' output.",
+  },
+  LKN_ERR_LOGS_FUNCTION_NOT_FOUND: {
+    kind: "error",
+    summary: "GET /_lambkin/logs?function= (lambkin logs <function>) names no function of this Lambkin.",
+  },
+  LKN_ERR_LOGS_STREAM_LOST: {
+    kind: "error",
+    summary: "lambkin logs --follow lost its stream: the running Lambkin stopped or the connection broke.",
+  },
 } as const satisfies Record<string, CodeEntry>;
 
 export type LambkinCode = keyof typeof LAMBKIN_CODES;
