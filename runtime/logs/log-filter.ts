@@ -26,10 +26,10 @@ export function parseLogFilter(pattern: string | undefined): LogFilter {
   const any: string[] = [];
   const excluded: string[] = [];
   for (const token of tokens(text)) {
-    if (token.quoted) required.push(token.text);
-    else if (token.text.startsWith("?") && token.text.length > 1) any.push(token.text.slice(1));
-    else if (token.text.startsWith("-") && token.text.length > 1) excluded.push(token.text.slice(1));
-    else required.push(token.text);
+    if (token.term === "") continue;
+    if (token.prefix === "?") any.push(token.term);
+    else if (token.prefix === "-") excluded.push(token.term);
+    else required.push(token.term);
   }
   return (message) =>
     required.every((term) => message.includes(term)) &&
@@ -38,17 +38,24 @@ export function parseLogFilter(pattern: string | undefined): LogFilter {
 }
 
 interface Token {
-  readonly text: string;
-  readonly quoted: boolean;
+  /** `?` (any of), `-` (not), or none. */
+  readonly prefix: "?" | "-" | "";
+  readonly term: string;
 }
 
-/** Whitespace-separated terms; a double-quoted phrase (with `\"` inside) is one term. */
+/** Whitespace-separated terms, each maybe prefixed by `?` or `-`; a double-quoted phrase (`\"` inside) is one term. */
 function tokens(text: string): Token[] {
   const found: Token[] = [];
   let index = 0;
   while (index < text.length) {
     while (index < text.length && /\s/.test(text.charAt(index))) index += 1;
     if (index >= text.length) break;
+    let prefix: Token["prefix"] = "";
+    const first = text.charAt(index);
+    if ((first === "?" || first === "-") && index + 1 < text.length && !/\s/.test(text.charAt(index + 1))) {
+      prefix = first;
+      index += 1;
+    }
     if (text.charAt(index) === '"') {
       let phrase = "";
       index += 1;
@@ -59,12 +66,12 @@ function tokens(text: string): Token[] {
       }
       if (index >= text.length) throw new LogFilterError(`the filter pattern has an unclosed quote: ${text}`);
       index += 1;
-      found.push({ text: phrase, quoted: true });
+      found.push({ prefix, term: phrase });
       continue;
     }
     const start = index;
     while (index < text.length && !/\s/.test(text.charAt(index))) index += 1;
-    found.push({ text: text.slice(start, index), quoted: false });
+    found.push({ prefix, term: text.slice(start, index) });
   }
   return found;
 }
