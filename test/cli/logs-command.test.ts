@@ -357,6 +357,34 @@ describe("lambkin logs and GET /_lambkin/logs", () => {
   }, 120_000);
 });
 
+describe("lambkin dev stopping with a follower", () => {
+  it("ends the follower's stream at once: lambkin logs --follow says so and exits 1", async () => {
+    const dev = await startDev(FIXTURE);
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, "bin", "lambkin.js"), "logs", "--follow", "--endpoint", dev.url],
+      { env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = exitOf(child);
+    try {
+      await eventually(async () => expect((await logsOf(dev.url, "limit=1")).buffer.followers).toBe(1));
+      dev.child.kill("SIGTERM");
+      expect(await dev.exited).toBe(0);
+      expect(await exited).toBe(1);
+      expect(stderr).toContain("[LKN_ERR_LOGS_STREAM_LOST]");
+      // The stream was ended, not cut after the shutdown's bound.
+      expect(dev.output()).not.toContain("LKN_WRN_SHUTDOWN_CONNECTIONS_CUT");
+    } finally {
+      child.kill("SIGKILL");
+      dev.child.kill("SIGKILL");
+    }
+  }, 60_000);
+});
+
 function exitOf(child: ChildProcess): Promise<number | string> {
   return new Promise((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown")));
 }
