@@ -178,7 +178,7 @@ program
 program
   .command("logs")
   .description(
-    "the invocation logs of a running `lambkin dev` (GET /_lambkin/logs), as `aws logs tail`: <timestamp> <log stream> <message>",
+    "the invocation logs of a running `lambkin dev` or `lambkin gateway` (GET /_lambkin/logs), as `aws logs tail`: <timestamp> <log stream> <message>",
   )
   .argument("[function]", "function name, serverless.yml key or ARN (default: every function's)")
   .option("-f, --follow", "keep printing new events as the functions write them, until Ctrl-C")

@@ -17,8 +17,9 @@
  * unsubscribed at once; every follower's stream is ended when the server closes. A comment line every
  * HEARTBEAT_MS keeps proxies from cutting an idle stream.
  *
- * `lambkin gateway` runs no function (its workers do, each with its own output): there the route answers 501
- * LKN_ERR_LOGS_UNAVAILABLE, saying where the logs are.
+ * `lambkin dev` files its functions' lines there itself; `lambkin gateway` the lines its workers forward through
+ * Redis (triggers/cluster/redis/redis-log-forwarding.ts). A gateway given no recent logs at all (an embedder's)
+ * answers 501 LKN_ERR_LOGS_UNAVAILABLE, saying where the logs are.
  */
 import type { ServerResponse } from "node:http";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -34,7 +35,7 @@ const HEARTBEAT_MS = 15_000;
 const MAX_EVENTS_PER_ANSWER = 10_000;
 
 export interface LogsRouteOptions {
-  /** None: this process runs no function (`lambkin gateway`). */
+  /** None: this gateway keeps no invocation logs (501). */
   readonly recent?: RecentLogs;
   /** The Lambda name a reference (name, key, ARN) names, undefined for none. */
   readonly functionName: (reference: string) => string | undefined;
@@ -60,7 +61,7 @@ export function registerLogsRoute(api: FastifyInstance, options: LogsRouteOption
       throw new LambkinApiError(
         501,
         "LKN_ERR_LOGS_UNAVAILABLE",
-        "this is `lambkin gateway`: it runs no function, its workers do, and each worker writes its functions' logs to its own output (`docker compose logs -f worker`, or the worker's stderr); `lambkin dev` serves them here",
+        "this gateway keeps no invocation logs: it runs no function and receives none from workers; each worker writes its functions' lines to its own output (`docker compose logs -f worker`, or the worker's stderr)",
       );
     }
     const query = request.query as LogsQuery;

@@ -548,7 +548,7 @@ export const LAMBKIN_CODES = {
   LKN_ERR_LOGS_UNAVAILABLE: {
     kind: "error",
     summary:
-      "GET /_lambkin/logs (lambkin logs) asked `lambkin gateway`, which runs no function: the logs are in its workers' output.",
+      "GET /_lambkin/logs (lambkin logs) asked a gateway that keeps no invocation logs (it runs no function and receives none from workers).",
   },
   LKN_ERR_LOGS_FUNCTION_NOT_FOUND: {
     kind: "error",

@@ -18,7 +18,8 @@ const UNIT_MS: Record<string, number> = {
 
 /** The time (ms since the epoch) the value names; `now` for relative ones. */
 export function parseSince(value: string, now = Date.now()): number {
-  const text = value.trim();
+  // `2026-12-02 10:00:00` is read as `2026-12-02T10:00:00` (UTC), not in this machine's zone.
+  const text = value.trim().replace(/^(\d{4}-\d{2}-\d{2}) (\d)/, "$1T$2");
   const relative = /^(\d+)\s*([smhdw])$/i.exec(text);
   if (relative) return now - Number(relative[1]) * (UNIT_MS[(relative[2] ?? "").toLowerCase()] ?? 0);
   if (/^\d{10,}$/.test(text)) return Number(text);

@@ -121,10 +121,17 @@ export class RecentLogs {
     };
   }
 
-  append(functionName: string, logStreamName: string, message: string, requestId?: string): LogEvent {
+  /** @param timestamp when the line was read, if elsewhere (a worker's, forwarded); default now. */
+  append(
+    functionName: string,
+    logStreamName: string,
+    message: string,
+    requestId?: string,
+    timestamp = this.now(),
+  ): LogEvent {
     const event: LogEvent = {
       eventId: this.nextEventId,
-      timestamp: this.now(),
+      timestamp,
       functionName,
       logStreamName,
       ...(requestId === undefined ? {} : { requestId }),

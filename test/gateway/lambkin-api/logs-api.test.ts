@@ -1,5 +1,5 @@
-// GET /_lambkin/logs served by a gateway that runs no function (`lambkin gateway`: a 501 with its code, and
-// `lambkin logs` says so), and by one with access keys: unsigned requests refused, `lambkin logs --follow` signs its
+// GET /_lambkin/logs served by a gateway that keeps no invocation logs (a 501 with its code, and `lambkin logs`
+// says so), and by one with access keys: unsigned requests refused, `lambkin logs --follow` signs its
 // stream with AWS_ACCESS_KEY_ID and gets the events as they are written.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
@@ -36,7 +36,7 @@ describe("/_lambkin/logs", () => {
   beforeAll(async () => {
     runtime = await startRuntime({ dir: SERVICE, logger: pino({ level: "silent" }), env: {} });
     local = await localBackend(runtime);
-    // As `lambkin gateway` builds it: no recent logs, its workers run the functions.
+    // Built without recent logs: it runs no function and receives none.
     gateway = await createGateway({
       backend: local.backend,
       logger: pino({ level: "silent" }),
@@ -59,7 +59,7 @@ describe("/_lambkin/logs", () => {
     await runtime?.close();
   });
 
-  it("a gateway without functions answers 501 LKN_ERR_LOGS_UNAVAILABLE, and says where the logs are", async () => {
+  it("a gateway without recent logs answers 501 LKN_ERR_LOGS_UNAVAILABLE, and says where the logs are", async () => {
     for (const query of ["", "?follow=1"]) {
       const response = await fetch(`${gatewayUrl}/_lambkin/logs${query}`);
       expect(response.status).toBe(501);

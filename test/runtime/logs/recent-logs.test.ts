@@ -98,6 +98,7 @@ describe("--since", () => {
     expect(parseSince("2026-12-02T10:00:00Z", now)).toBe(Date.parse("2026-12-02T10:00:00Z"));
     expect(parseSince("2026-12-02T10:00:00", now)).toBe(Date.parse("2026-12-02T10:00:00Z"));
     expect(parseSince("2026-12-02T10:00:00+01:00", now)).toBe(Date.parse("2026-12-02T09:00:00Z"));
+    expect(parseSince("2026-12-02 10:00:00", now)).toBe(Date.parse("2026-12-02T10:00:00Z"));
     expect(parseSince("2026-12-02", now)).toBe(Date.parse("2026-12-02T00:00:00Z"));
     expect(parseSince("1796212800000", now)).toBe(1796212800000);
   });
