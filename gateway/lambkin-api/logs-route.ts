@@ -22,10 +22,10 @@
  * answers 501 LKN_ERR_LOGS_UNAVAILABLE, saying where the logs are.
  */
 import type { ServerResponse } from "node:http";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import { LogFilterError, parseLogFilter } from "../../runtime/logs/log-filter.js";
 import { LogSinceError, parseSince } from "../../runtime/logs/log-since.js";
-import type { LogEvent, RecentLogs } from "../../runtime/logs/recent-logs.js";
+import type { LogEvent, LogQuery, RecentLogs } from "../../runtime/logs/recent-logs.js";
 import { invalidRequest, LambkinApiError } from "./lambkin-api-error.js";
 
 /** What one slow follower may have waiting for its socket before new events are dropped for it. */
@@ -75,14 +75,12 @@ export function registerLogsRoute(api: FastifyInstance, options: LogsRouteOption
     const backlog = Number.isSafeInteger(lastEventId)
       ? events.filter((e) => e.eventId > lastEventId)
       : events;
-    stream(request, reply, recent, selection, backlog, followers);
+    stream(reply, recent, selection, backlog, followers);
     return reply;
   });
 }
 
-type Selection = Parameters<RecentLogs["query"]>[0] & {};
-
-function selectionOf(query: LogsQuery, options: LogsRouteOptions): Selection {
+function selectionOf(query: LogsQuery, options: LogsRouteOptions): LogQuery {
   let since: number | undefined;
   let filter: (message: string) => boolean;
   try {
@@ -137,10 +135,9 @@ function frame(event: LogEvent): string {
 
 /** The events kept, then the live ones, to one follower, within its queue's bound (see the header). */
 function stream(
-  request: FastifyRequest,
   reply: FastifyReply,
   recent: RecentLogs,
-  selection: Selection,
+  selection: LogQuery,
   backlog: readonly LogEvent[],
   followers: Set<ServerResponse>,
 ): void {
@@ -207,9 +204,7 @@ function stream(
     followers.delete(raw);
     pending = [];
   };
+  // A response's "close": the client went away, or the stream was ended (the server closing).
   raw.once("close", cleanUp);
-  request.raw.once("close", () => {
-    if (raw.writableFinished || raw.destroyed) cleanUp();
-  });
   flush();
 }

@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RedisServer, startRedisServer } from "../../bench/redis-server.js";
 import { eventually } from "../support/eventually.js";
@@ -18,10 +19,11 @@ describe("lambkin logs on a gateway and a worker", () => {
   let gateway: LambkinProcess;
   let worker: LambkinProcess;
   let follower: ChildProcess | undefined;
+  const prefix = `test-logs-${randomUUID()}`;
 
   beforeAll(async () => {
     redis = await startRedisServer();
-    const env = { REDIS_URL: redis.url, LAMBKIN_REDIS_PREFIX: `test-logs-${randomUUID()}` };
+    const env = { REDIS_URL: redis.url, LAMBKIN_REDIS_PREFIX: prefix };
     worker = await startLambkin("worker", SERVICE, env);
     gateway = await startLambkin("gateway", SERVICE, env);
   }, 60_000);
@@ -57,6 +59,16 @@ describe("lambkin logs on a gateway and a worker", () => {
       stdout += chunk.toString();
     });
     await eventually(async () => expect(await followers()).toBe(1));
+    // Whatever else is published on the channel is skipped: the gateway goes on.
+    const publisher = new Redis(redis.url);
+    for (const junk of [
+      "not json",
+      '{"lines":"x"}',
+      '{"lines":[{"f":1,"s":"s","m":"LOG-MARKER junk","t":1}]}',
+      "null",
+    ])
+      await publisher.publish(`${prefix}:logs`, junk);
+    publisher.disconnect();
     const marker = randomUUID();
     const response = await fetch(`${gateway.url}/2015-03-31/functions/cluster-dev-logs/invocations`, {
       method: "POST",
@@ -65,6 +77,7 @@ describe("lambkin logs on a gateway and a worker", () => {
     expect(response.status).toBe(200);
     const requestId = response.headers.get("x-amzn-requestid") ?? "";
     await eventually(async () => expect(stdout).toContain(`LOG-MARKER ${marker}`));
+    expect(stdout).not.toContain("LOG-MARKER junk");
     expect(stdout).toMatch(new RegExp(` ${STREAM} .*${requestId}.*LOG-MARKER ${marker}`));
     // In the gateway's own output there is still no function line: they are the worker's.
     expect(gateway.output()).not.toContain("START RequestId");

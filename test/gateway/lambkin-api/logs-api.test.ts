@@ -72,6 +72,41 @@ describe("/_lambkin/logs", () => {
     expect(run.stderr).toContain("[LKN_ERR_LOGS_UNAVAILABLE]");
   });
 
+  it("refuses a bad query with a 400 (or a 404 for an unknown function) in Lambkin's JSON, followed or not", async () => {
+    const kept = new RecentLogs();
+    const app = await createGateway({
+      backend: local.backend,
+      logger: pino({ level: "silent" }),
+      deadLetters: local.queue.deadLetters,
+      recentLogs: kept,
+    });
+    const url = await listening(app);
+    try {
+      for (const [query, status, code] of [
+        ["limit=0", 400, "LKN_ERR_ADMIN_REQUEST_INVALID"],
+        ["limit=abc", 400, "LKN_ERR_ADMIN_REQUEST_INVALID"],
+        ["limit=10001", 400, "LKN_ERR_ADMIN_REQUEST_INVALID"],
+        ["since=tomorrow&follow=1", 400, "LKN_ERR_ADMIN_REQUEST_INVALID"],
+        [`filter=${encodeURIComponent('"unclosed')}&follow=1`, 400, "LKN_ERR_ADMIN_REQUEST_INVALID"],
+        [`filter=${encodeURIComponent("[a, b]")}`, 400, "LKN_ERR_ADMIN_REQUEST_INVALID"],
+        [`function=${"x".repeat(2000)}&follow=1`, 404, "LKN_ERR_LOGS_FUNCTION_NOT_FOUND"],
+        [
+          "function=arn:aws:lambda:us-east-1:000000000000:function:nope",
+          404,
+          "LKN_ERR_LOGS_FUNCTION_NOT_FOUND",
+        ],
+      ] as const) {
+        const response = await fetch(`${url}/_lambkin/logs?${query}`);
+        expect(response.status, query).toBe(status);
+        expect(response.headers.get("content-type"), query).toMatch(/^application\/json/);
+        expect(((await response.json()) as { code: string }).code, query).toBe(code);
+      }
+      expect(kept.stats().followers).toBe(0);
+    } finally {
+      await app.close();
+    }
+  });
+
   it("with access keys: unsigned is refused; lambkin logs --follow signs its stream", async () => {
     const unsigned = await fetch(`${signedUrl}/_lambkin/logs?follow=1`);
     expect(unsigned.status).toBe(403);
