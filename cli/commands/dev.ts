@@ -13,6 +13,8 @@ import { createGateway } from "../../gateway/gateway-app.js";
 import { snsServiceDefinition } from "../../gateway/sns-api/sns-api.js";
 import { registryResolver } from "../../runtime/invocation/resolve-function.js";
 import { startRuntime } from "../../runtime/lambkin-runtime.js";
+import { pinoFunctionLogSink, teeFunctionLogSink } from "../../runtime/logs/function-log-sink.js";
+import { RecentLogs, recentLogsLimitsFromEnvironment } from "../../runtime/logs/recent-logs.js";
 import type { ServiceEndpoints } from "../../runtime/sandbox/service-endpoints.js";
 import { type LocalCloud, startLocalCloud } from "../../services/local-cloud.js";
 import { type MailService, startMailService } from "../../services/mail/start-mail-service.js";
@@ -63,6 +65,8 @@ export interface DevFlags extends ServiceFlags {
   readonly host?: string;
   readonly state?: string;
   readonly fresh?: boolean;
+  /** Lambda's full START/END/REPORT lines (the logger's stream decides; see cli/human-log-stream.ts). */
+  readonly verbose?: boolean;
 }
 
 export async function devCommand(flags: DevFlags, logger: Logger): Promise<number> {
@@ -80,8 +84,11 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   const s3Port = await standInPorts.choose(s3PortOf(), "LAMBKIN_S3_PORT");
   const stateDir = stateFolder(flags.state, process.env, flags.stage);
   if (flags.fresh) await emptyStateFolder(stateDir, logger);
+  // Every function line also goes to the recent logs that GET /_lambkin/logs (lambkin logs) serves.
+  const recentLogs = new RecentLogs(recentLogsLimitsFromEnvironment());
   const runtime = await startRuntime({
     ...runtimeOptions(flags, logger),
+    functionLogs: teeFunctionLogSink(pinoFunctionLogSink(logger), recentLogs.sink()),
     // With a Redis, the caps hold across this process and every worker sharing it.
     ...(redisUrl === undefined ? {} : { concurrencyStore: { redisUrl, keyPrefix: `${prefix}:concurrency` } }),
   });
@@ -179,6 +186,7 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     ...(mail ? { mail: mail.store } : {}),
     ...(sqs ? { sqsStore: sqs.store } : {}),
     ...(runtime.services.site ? { site: runtime.services.site } : {}),
+    recentLogs,
   });
   const address = await listenOrExplain(gateway, port, host, closeAll);
   sns.setEndpointUrl(address);

@@ -574,6 +574,20 @@ export const LAMBKIN_CODES = {
     summary:
       "A local stand-in's default port (SMTP 1025, DynamoDB Local 8000, S3 4569) is taken — by another Lambkin, e.g. another stage — so this one's stand-in takes a free port.",
   },
+  // ---- Invocation logs (runtime/logs/, GET /_lambkin/logs, lambkin logs) ----
+  LKN_ERR_LOGS_UNAVAILABLE: {
+    kind: "error",
+    summary:
+      "GET /_lambkin/logs (lambkin logs) asked a gateway that keeps no invocation logs (it runs no function and receives none from workers).",
+  },
+  LKN_ERR_LOGS_FUNCTION_NOT_FOUND: {
+    kind: "error",
+    summary: "GET /_lambkin/logs?function= (lambkin logs <function>) names no function of this Lambkin.",
+  },
+  LKN_ERR_LOGS_STREAM_LOST: {
+    kind: "error",
+    summary: "lambkin logs --follow lost its stream: the running Lambkin stopped or the connection broke.",
+  },
 } as const satisfies Record<string, CodeEntry>;
 
 export type LambkinCode = keyof typeof LAMBKIN_CODES;

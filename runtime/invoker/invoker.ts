@@ -12,10 +12,16 @@ import {
 import type { LeaseShelf } from "../concurrency/lease-shelf.js";
 import type { ExecutionEnvironment } from "../environment/execution-environment.js";
 import { type InvocationOutcome, platformErrorPayload } from "../environment/invocation.js";
-import { concurrencyUnavailable, type ThrottleReason, throttled } from "../errors/service-errors.js";
+import {
+  concurrencyUnavailable,
+  ServiceError,
+  type ThrottleReason,
+  throttled,
+} from "../errors/service-errors.js";
 import { buildInvocationRequest, type InvocationRequest } from "../invocation/invocation-request.js";
 import { resolveFunction } from "../invocation/resolve-function.js";
 import { type FunctionLogSink, silentFunctionLogSink } from "../logs/function-log-sink.js";
+import { summaryOfOutcome, summaryOfThrottle } from "../logs/invocation-summary.js";
 import { LogTail } from "../logs/log-tail.js";
 import { endLine, reportLine, startLine } from "../logs/platform-lines.js";
 import type { FunctionDefinition } from "../manifest/function-definition.js";
@@ -95,6 +101,7 @@ export class Invoker {
   /** Runs a request built (and validated) by buildInvocationRequest, in a warm or a new environment. */
   run(request: InvocationRequest, options: RunOptions = {}): Promise<InvokeResult> {
     const invocation = this.execute(request, options);
+    this.summarize(request, invocation);
     this.running.add(invocation);
     invocation.then(
       () => this.running.delete(invocation),
@@ -128,6 +135,20 @@ export class Invoker {
       return;
     }
     void this.concurrency.adopt(fn, leaseId).release();
+  }
+
+  /** Hands the sink the invocation's one-record summary once it is over (or refused over a cap). */
+  private summarize(request: InvocationRequest, invocation: Promise<InvokeResult>): void {
+    const { logs } = this;
+    if (!logs.invocation) return;
+    const memorySizeMB = () => this.registry.resolve(request.functionName)?.memorySize;
+    invocation.then(
+      (result) => logs.invocation?.(summaryOfOutcome(request, result, memorySizeMB())),
+      (error: unknown) => {
+        if (error instanceof ServiceError && error.errorName === "TooManyRequestsException")
+          logs.invocation?.(summaryOfThrottle(request, memorySizeMB()));
+      },
+    );
   }
 
   private async execute(request: InvocationRequest, options: RunOptions): Promise<InvokeResult> {
