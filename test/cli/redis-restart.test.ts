@@ -55,7 +55,8 @@ describe("redis-server restarted while events flow", () => {
     expect(stopped).toBe(true);
     // While Redis was down the producer saw refusals; before and after it, acceptances.
     expect(refused.length).toBeGreaterThan(0);
-    expect(accepted.length).toBeGreaterThan(refused.length);
+    // (Not a count against refusals: how many get through in each phase depends on the machine's load.)
+    expect(accepted.some((k) => k < (refused[0] ?? 0))).toBe(true);
     expect(accepted.some((k) => k > (refused.at(-1) ?? 0))).toBe(true);
     const ran = () =>
       new Set([...dev.output().matchAll(/RECORD \{"k":(\d+)\}/g)].map((match) => Number(match[1])));
