@@ -70,6 +70,11 @@ serviceOptions(
     .option(
       "--fresh",
       "start empty: delete the state folder's contents first (Redis, when used, is left alone)",
+    )
+    .addOption(inspectOption())
+    .option(
+      "--inspect-port <port>",
+      "the first inspected function's port base: each function gets base + its index in sorted order (default: $LAMBKIN_INSPECT_PORT, else 9229)",
     ),
 ).action(async (flags: DevFlags) => {
   process.exitCode = await devCommand(flags, logger());
@@ -182,6 +187,16 @@ program
   .action(async (flags: ImagesBuildFlags) => {
     process.exitCode = await imagesBuildCommand(flags, logger());
   });
+
+/** `--inspect`, `--inspect=a,b`, `--inspect=a --inspect=b`: every value, in order; a bare one is `*` (every Node function). */
+function inspectOption(): Option {
+  return new Option(
+    "--inspect [functions]",
+    "run these functions (comma-separated, or repeat the flag; none: every Node function) under the Node inspector on 127.0.0.1, ports printed at start; their timeouts are suspended",
+  )
+    .preset("*")
+    .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+}
 
 function logger() {
   return createLogger(program.opts<{ logFormat: LogFormat }>().logFormat);

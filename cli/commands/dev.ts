@@ -11,6 +11,7 @@ import pc from "picocolors";
 import type { Logger } from "pino";
 import { createGateway } from "../../gateway/gateway-app.js";
 import { snsServiceDefinition } from "../../gateway/sns-api/sns-api.js";
+import { inspectRequestFrom } from "../../runtime/debugging/inspect-request.js";
 import { registryResolver } from "../../runtime/invocation/resolve-function.js";
 import { startRuntime } from "../../runtime/lambkin-runtime.js";
 import type { ServiceEndpoints } from "../../runtime/sandbox/service-endpoints.js";
@@ -40,6 +41,7 @@ import {
   smtpPortOf,
   stateFolder,
 } from "../state-folder.js";
+import { startInspection } from "./dev-inspect.js";
 import { shutDownOnSignal } from "./dev-shutdown.js";
 import { deferred, emptyStateFolder, functionEndpoints, usedEndpointsOf } from "./local-cloud-support.js";
 import {
@@ -62,6 +64,8 @@ export interface DevFlags extends ServiceFlags {
   readonly host?: string;
   readonly state?: string;
   readonly fresh?: boolean;
+  readonly inspect?: string[];
+  readonly inspectPort?: string;
 }
 
 export async function devCommand(flags: DevFlags, logger: Logger): Promise<number> {
@@ -75,10 +79,12 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   const smtpPort = smtpPortOf();
   const dynamoDbPort = dynamoDbPortOf();
   const s3Port = s3PortOf();
+  const inspect = inspectRequestFrom(flags.inspect, flags.inspectPort);
   const stateDir = stateFolder(flags.state);
   if (flags.fresh) await emptyStateFolder(stateDir, logger);
   const runtime = await startRuntime({
     ...runtimeOptions(flags, logger),
+    ...(inspect ? { inspect } : {}),
     // With a Redis, the caps hold across this process and every worker sharing it.
     ...(redisUrl === undefined ? {} : { concurrencyStore: { redisUrl, keyPrefix: `${prefix}:concurrency` } }),
   });
@@ -180,6 +186,7 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   const address = await listenOrExplain(gateway, port, host, closeAll);
   sns.setEndpointUrl(address);
   endpoints.resolve(functionEndpoints(cloud, address));
+  await startInspection(runtime, logger);
   describeFunctions(runtime.registry, logger);
   describeAccessKeys(accessKeys, logger);
   logger.info(
