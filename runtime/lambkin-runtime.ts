@@ -145,9 +145,15 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
       await Promise.all(
         [...(inspection?.inspected.values() ?? [])].map(({ fn }) =>
           // A function that cannot start now fails its invocations in Lambda's shape, as without --inspect.
-          pool.prewarm(fn).catch((error: unknown) => {
-            options.logger.warn(`inspect ${fn.name}: its first environment did not start: ${String(error)}`);
-          }),
+          // Its init over, the inspector listens (node starts it before any JavaScript runs).
+          pool
+            .prewarm(fn)
+            .then((environment) => environment.whenSettled())
+            .catch((error: unknown) => {
+              options.logger.warn(
+                `inspect ${fn.name}: its first environment did not start: ${String(error)}`,
+              );
+            }),
         ),
       );
     },
