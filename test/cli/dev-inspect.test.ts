@@ -4,7 +4,8 @@
 // once resumed; a second concurrent environment gets the next port; bad values are coded usage errors.
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
+import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type CdpEvent, InspectorClient, inspectorTargets } from "../support/inspector-client.js";
@@ -96,6 +97,18 @@ async function freeBasePort(): Promise<number> {
   }
 }
 
+/** Whether a TCP connection to host:port is accepted. */
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
 function invoke(url: string, name: string, payload: unknown): Promise<Response> {
   return fetch(`${url}/2015-03-31/functions/${name}/invocations`, {
     method: "POST",
@@ -128,6 +141,12 @@ describe("lambkin dev --inspect", () => {
     // Before any request: the inspector is there, on the loopback address.
     const [target] = await inspectorTargets(port);
     expect(target?.webSocketDebuggerUrl).toMatch(new RegExp(`^ws://127\\.0\\.0\\.1:${port}/`));
+    // …and on no other address of this host.
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .filter((address) => address && address.family === "IPv4" && !address.internal)
+      .map((address) => address?.address ?? "");
+    for (const address of external) expect(await accepts(address, port)).toBe(false);
     const client = await InspectorClient.connect(target?.webSocketDebuggerUrl ?? "");
     clients.push(client);
     await client.send("Debugger.enable");
