@@ -4,6 +4,7 @@
  */
 import pc from "picocolors";
 import type { Logger } from "pino";
+import { devtoolsUrlOf } from "../../runtime/debugging/devtools-url.js";
 import { attachHintLines, inspectedFunctionLine } from "../../runtime/debugging/inspect-description.js";
 import type { LambkinRuntime } from "../../runtime/lambkin-runtime.js";
 
@@ -11,6 +12,10 @@ export async function startInspection(runtime: LambkinRuntime, logger: Logger): 
   const inspected = [...(runtime.inspection?.inspected.values() ?? [])];
   if (inspected.length === 0) return;
   await runtime.startInspectedEnvironments();
-  for (const entry of inspected) logger.info(pc.bold(inspectedFunctionLine(entry)));
+  const urls = await Promise.all(inspected.map((entry) => devtoolsUrlOf(entry.port)));
+  inspected.forEach((entry, index) => {
+    const url = urls[index];
+    logger.info(`${pc.bold(inspectedFunctionLine(entry))}${url ? ` — ${url}` : ""}`);
+  });
   for (const line of attachHintLines(inspected)) logger.info(line);
 }

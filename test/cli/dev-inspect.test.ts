@@ -141,6 +141,9 @@ describe("lambkin dev --inspect", () => {
     // Before any request: the inspector is there, on the loopback address.
     const [target] = await inspectorTargets(port);
     expect(target?.webSocketDebuggerUrl).toMatch(new RegExp(`^ws://127\\.0\\.0\\.1:${port}/`));
+    expect(dev.output()).toContain(
+      `devtools://devtools/bundled/js_app.html?experiments=true&v8only=true&ws=127.0.0.1:${port}/${target?.id}`,
+    );
     // …and on no other address of this host.
     const external = Object.values(networkInterfaces())
       .flat()
