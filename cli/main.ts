@@ -72,6 +72,12 @@ serviceOptions(
       "start empty: delete the state folder's contents first (Redis, when used, is left alone)",
     )
     .addOption(inspectOption())
+    .addOption(
+      inspectOption(
+        "--inspect-brk [functions]",
+        "as --inspect, but each environment's runtime waits for a debugger and stops at its first line, so that init code can be stepped",
+      ),
+    )
     .option(
       "--inspect-port <port>",
       "the first inspected function's port base: each function gets base + its index in sorted order (default: $LAMBKIN_INSPECT_PORT, else 9229)",
@@ -189,11 +195,11 @@ program
   });
 
 /** `--inspect`, `--inspect=a,b`, `--inspect=a --inspect=b`: every value, in order; a bare one is `*` (every Node function). */
-function inspectOption(): Option {
-  return new Option(
-    "--inspect [functions]",
-    "run these functions (comma-separated, or repeat the flag; none: every Node function) under the Node inspector on 127.0.0.1, ports printed at start; their timeouts are suspended",
-  )
+function inspectOption(
+  flags = "--inspect [functions]",
+  description = "run these functions (comma-separated, or repeat the flag; none: every Node function) under the Node inspector on 127.0.0.1, ports printed at start; their timeouts are suspended",
+): Option {
+  return new Option(flags, description)
     .preset("*")
     .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
 }

@@ -9,6 +9,7 @@ import {
   type ConcurrencyStoreSettings,
   concurrencyLimiterFor,
 } from "./concurrency/concurrency-limiter-factory.js";
+import { inspectorListening } from "./debugging/devtools-url.js";
 import { type InspectPlan, planInspection } from "./debugging/inspect-plan.js";
 import type { InspectRequest } from "./debugging/inspect-request.js";
 import { INSPECTOR_HOST, InspectorPorts } from "./debugging/inspector-ports.js";
@@ -113,7 +114,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
   const pool = new EnvironmentPool(async (fn) => {
     await endpointsKnown;
     const provider = await sandboxes.providerFor(fn);
-    const inspector = await inspectorPorts.lease(fn.name);
+    const leased = await inspectorPorts.lease(fn.name);
+    const inspector =
+      leased && inspection?.inspected.get(fn.name)?.breakOnStart ? { ...leased, breakOnStart: true } : leased;
     if (inspector?.kind === "next") {
       options.logger.info(
         `inspect ${fn.name}: another environment, node inspector on ${INSPECTOR_HOST}:${inspector.port}`,
@@ -143,12 +146,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
     ...(inspection ? { inspection } : {}),
     async startInspectedEnvironments() {
       await Promise.all(
-        [...(inspection?.inspected.values() ?? [])].map(({ fn }) =>
+        [...(inspection?.inspected.values() ?? [])].map(({ fn, breakOnStart }) =>
           // A function that cannot start now fails its invocations in Lambda's shape, as without --inspect.
-          // Its init over, the inspector listens (node starts it before any JavaScript runs).
+          // Its init over, the inspector listens (node starts it before any JavaScript runs); under --inspect-brk
+          // init waits for the debugger, so the inspector's answer is what is awaited.
           pool
             .prewarm(fn)
-            .then((environment) => environment.whenSettled())
+            .then((environment) =>
+              breakOnStart
+                ? inspectorListening(environment.inspectorPort)
+                : environment.whenSettled().then(() => undefined),
+            )
             .catch((error: unknown) => {
               options.logger.warn(
                 `inspect ${fn.name}: its first environment did not start: ${String(error)}`,

@@ -66,6 +66,7 @@ export interface DevFlags extends ServiceFlags {
   readonly fresh?: boolean;
   readonly inspect?: string[];
   readonly inspectPort?: string;
+  readonly inspectBrk?: string[];
 }
 
 export async function devCommand(flags: DevFlags, logger: Logger): Promise<number> {
@@ -79,7 +80,7 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   const smtpPort = smtpPortOf();
   const dynamoDbPort = dynamoDbPortOf();
   const s3Port = s3PortOf();
-  const inspect = inspectRequestFrom(flags.inspect, flags.inspectPort);
+  const inspect = inspectRequestFrom(flags.inspect, flags.inspectPort, process.env, flags.inspectBrk);
   const stateDir = stateFolder(flags.state);
   if (flags.fresh) await emptyStateFolder(stateDir, logger);
   const runtime = await startRuntime({

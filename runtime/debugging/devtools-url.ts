@@ -19,3 +19,16 @@ export async function devtoolsUrlOf(port: number): Promise<string | undefined> {
     return undefined;
   }
 }
+
+const LISTEN_LIMIT_MS = 10_000;
+const LISTEN_POLL_MS = 25;
+
+/** Resolves once the inspector on `port` answers, or after LISTEN_LIMIT_MS. */
+export async function inspectorListening(port: number | undefined): Promise<void> {
+  if (port === undefined) return;
+  const deadline = Date.now() + LISTEN_LIMIT_MS;
+  while (Date.now() < deadline) {
+    if ((await devtoolsUrlOf(port)) !== undefined) return;
+    await new Promise((resolve) => setTimeout(resolve, LISTEN_POLL_MS));
+  }
+}

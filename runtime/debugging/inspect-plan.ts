@@ -17,6 +17,8 @@ export interface InspectedFunction {
   readonly fn: FunctionDefinition;
   /** Its first environment's inspector port; a second concurrent environment takes the next free one. */
   readonly port: number;
+  /** `--inspect-brk`: its runtime waits for a debugger, then stops at its first line. */
+  readonly breakOnStart: boolean;
 }
 
 export interface InspectWarning {
@@ -70,7 +72,10 @@ export function planInspection(
         message: `--inspect: ${fn.name} runs in a container (${fn.image ? "an image function" : "LAMBKIN_SANDBOX=docker"}), whose inspector the host cannot reach: it runs without a debugger; use the process sandbox (LAMBKIN_SANDBOX=process) to debug it`,
       });
     } else {
-      inspected.set(fn.name, { fn, port: request.basePort + sorted.indexOf(fn) });
+      const breakOnStart =
+        request.breakOnStart === "all" ||
+        (request.breakOnStart?.some((name) => name === fn.name || name === fn.key) ?? false);
+      inspected.set(fn.name, { fn, port: request.basePort + sorted.indexOf(fn), breakOnStart });
     }
   }
   return { inspected, warnings };

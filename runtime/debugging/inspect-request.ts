@@ -7,9 +7,13 @@ import { ConfigError } from "../errors/config-error.js";
 
 export const DEFAULT_INSPECT_PORT = 9229;
 
+/** Function names or serverless.yml keys; `all` = every Node function (a bare `--inspect`). */
+export type FunctionSelection = "all" | readonly string[];
+
 export interface InspectRequest {
-  /** Function names or serverless.yml keys; `all` = every Node function (a bare `--inspect`). */
-  readonly functions: "all" | readonly string[];
+  readonly functions: FunctionSelection;
+  /** `--inspect-brk`: these functions' runtimes wait for a debugger before their first line (init included). */
+  readonly breakOnStart?: FunctionSelection;
   readonly basePort: number;
 }
 
@@ -21,18 +25,29 @@ export function inspectRequestFrom(
   values: readonly string[] | undefined,
   port: string | undefined,
   env: NodeJS.ProcessEnv = process.env,
+  breakValues?: readonly string[],
 ): InspectRequest | undefined {
-  if (values === undefined) {
+  if (values === undefined && breakValues === undefined) {
     if (port !== undefined)
       throw new ConfigError("--inspect-port needs --inspect", "LKN_ERR_CONFIG_INSPECT_PORT");
     return undefined;
   }
-  const names = values.flatMap((value) => value.split(",")).map((name) => name.trim());
-  const all = names.some((name) => name === "" || name === "*");
+  const inspect = values === undefined ? [] : selectionOf(values);
+  const breakOnStart = breakValues === undefined ? undefined : selectionOf(breakValues);
   return {
-    functions: all ? "all" : [...new Set(names)],
+    functions: union(inspect, breakOnStart ?? []),
+    ...(breakOnStart ? { breakOnStart } : {}),
     basePort: basePortFrom(port ?? env.LAMBKIN_INSPECT_PORT),
   };
+}
+
+function selectionOf(values: readonly string[]): FunctionSelection {
+  const names = values.flatMap((value) => value.split(",")).map((name) => name.trim());
+  return names.some((name) => name === "" || name === "*") ? "all" : [...new Set(names)];
+}
+
+function union(a: FunctionSelection, b: FunctionSelection): FunctionSelection {
+  return a === "all" || b === "all" ? "all" : [...new Set([...a, ...b])];
 }
 
 function basePortFrom(value: string | undefined): number {

@@ -18,6 +18,8 @@ export interface InspectorLease {
    * second concurrent one); `taken`: another program listens on the own port.
    */
   readonly kind: "own" | "next" | "taken";
+  /** `--inspect-brk`: the runtime waits for a debugger before its first line. */
+  readonly breakOnStart?: boolean;
   release(): void;
 }
 

@@ -117,7 +117,9 @@ export class ExecutionEnvironment implements RuntimeApiListener {
         ...(serviceEndpoints ? { serviceEndpoints } : {}),
         restrictRuntimeApiTo: (peer) => environment.server.restrictTo(peer),
         restrictRuntimeApiToUid: (uid) => environment.server.restrictToUid(uid),
-        ...(inspector ? { inspectorPort: inspector.port } : {}),
+        ...(inspector
+          ? { inspectorPort: inspector.port, inspectorBreakOnStart: inspector.breakOnStart }
+          : {}),
       });
     } catch (error) {
       environment.server.close();

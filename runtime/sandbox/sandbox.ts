@@ -37,6 +37,8 @@ export interface SandboxSpec {
    * one: inspect-plan.ts warns and never asks).
    */
   readonly inspectorPort?: number;
+  /** With `inspectorPort`: `--inspect-brk`, the runtime waits for a debugger before its first line. */
+  readonly inspectorBreakOnStart?: boolean;
 }
 
 /** How a sandboxed runtime ended, in the terms Lambda reports it (Go's os/exec ProcessState). */

@@ -221,6 +221,40 @@ describe("lambkin dev --inspect", () => {
     expect(dev.output()).not.toMatch(/another environment/);
   });
 
+  it("--inspect-brk: the runtime waits for the debugger, and init code stops at its breakpoint", async () => {
+    const base = await freeBasePort();
+    dev = runDev(["--inspect-brk=slow", "--inspect-port", String(base)]);
+    const url = await ready(dev);
+    const port = base + 1;
+    const [target] = await inspectorTargets(port);
+    const client = await InspectorClient.connect(target?.webSocketDebuggerUrl ?? "");
+    clients.push(client);
+    await client.send("Debugger.enable");
+    const line = readFileSync(HANDLER, "utf8")
+      .split("\n")
+      .findIndex((text) => text.includes("// INIT BREAKPOINT"));
+    // The handler's module is not loaded yet: init has not begun.
+    expect(client.receivedEvents("Debugger.scriptParsed").map((event) => event.params.url)).not.toContain(
+      `file://${HANDLER}`,
+    );
+    await client.send("Debugger.setBreakpointByUrl", { url: `file://${HANDLER}`, lineNumber: line });
+    await client.send("Runtime.runIfWaitingForDebugger");
+    await client.event("Debugger.paused", (event) => event.params.reason === "Break on start");
+    await client.send("Debugger.resume");
+    const atInit = await client.event(
+      "Debugger.paused",
+      (event) => ((event.params.hitBreakpoints as string[] | undefined) ?? []).length > 0,
+    );
+    const frames = atInit.params.callFrames as { location: { lineNumber: number } }[];
+    expect(frames[0]?.location.lineNumber).toBe(line);
+    const answer = invoke(url, "slow", { name: "after init" });
+    await new Promise((resolve) => setTimeout(resolve, 2000)); // past the 1 s timeout, init paused
+    await client.send("Debugger.resume");
+    const response = await answer;
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { answered: string }).answered).toBe("after init");
+  });
+
   it("refuses an unknown function with a coded usage error", async () => {
     dev = runDev(["--inspect=nosuch"]);
     expect(await dev.exited).toBe(2);

@@ -178,7 +178,7 @@ export class ProcessSandboxProvider implements SandboxProvider {
     const taskRoot = spec.fn.serviceDir;
     if (isNodeRuntime(spec.fn.runtime)) {
       const bootstrap = this.options.nodeBootstrapPath;
-      const args = [...inspectorArguments(spec.inspectorPort), bootstrap];
+      const args = [...inspectorArguments(spec.inspectorPort, spec.inspectorBreakOnStart), bootstrap];
       return { command: process.execPath, args, taskRoot, runtimeDir: dirname(bootstrap) };
     }
     // provided*: the package's executable `bootstrap` (RIE run.go looks in /var/task first).

@@ -82,6 +82,14 @@ describe("inspectRequestFrom", () => {
     expect(inspectRequestFrom(undefined, undefined, {})).toBeUndefined();
   });
 
+  it("--inspect-brk adds its functions, which break on start", async () => {
+    const request = inspectRequestFrom(["other"], undefined, {}, ["slow"]);
+    expect(request).toEqual({ functions: ["other", "slow"], breakOnStart: ["slow"], basePort: 9229 });
+    const plan = planInspection(request ?? { functions: [], basePort: 0 }, await functions(), "process");
+    expect(plan.inspected.get("inspect-dev-slow")?.breakOnStart).toBe(true);
+    expect(plan.inspected.get("inspect-dev-other")?.breakOnStart).toBe(false);
+  });
+
   it("refuses bad ports and --inspect-port without --inspect, with a code", () => {
     for (const port of ["80", "70000", "92x9", "-1"]) {
       expect(() => inspectRequestFrom(["*"], port, {})).toThrow(
