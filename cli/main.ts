@@ -76,6 +76,17 @@ serviceOptions(
     .option(
       "--verbose",
       "print Lambda's START/END/REPORT lines of every invocation, not only its one-line summary",
+    )
+    .addOption(inspectOption())
+    .addOption(
+      inspectOption(
+        "--inspect-brk [functions]",
+        "as --inspect, but each environment's runtime waits for a debugger and stops at its first line, so that init code can be stepped",
+      ),
+    )
+    .option(
+      "--inspect-port <port>",
+      "the first inspected function's port base: each function gets base + its index in sorted order (default: $LAMBKIN_INSPECT_PORT, else 9229)",
     ),
 ).action(async (flags: DevFlags) => {
   process.exitCode = await devCommand(flags, logger({ verbose: flags.verbose === true }));
@@ -213,6 +224,16 @@ program
   .action(async (flags: ImagesBuildFlags) => {
     process.exitCode = await imagesBuildCommand(flags, logger());
   });
+
+/** `--inspect`, `--inspect=a,b`, `--inspect=a --inspect=b`: every value, in order; a bare one is `*` (every Node function). */
+function inspectOption(
+  flags = "--inspect [functions]",
+  description = "run these functions (comma-separated, or repeat the flag; none: every Node function) under the Node inspector on 127.0.0.1, ports printed at start; their timeouts are suspended",
+): Option {
+  return new Option(flags, description)
+    .preset("*")
+    .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+}
 
 function logger(human: HumanLogOptions = {}) {
   return createLogger(program.opts<{ logFormat: LogFormat }>().logFormat, undefined, human);

@@ -10,6 +10,10 @@ import {
   concurrencyLimiterFor,
 } from "./concurrency/concurrency-limiter-factory.js";
 import { LeaseShelf } from "./concurrency/lease-shelf.js";
+import { inspectorListening } from "./debugging/devtools-url.js";
+import { type InspectPlan, planInspection } from "./debugging/inspect-plan.js";
+import type { InspectRequest } from "./debugging/inspect-request.js";
+import { INSPECTOR_HOST, InspectorPorts } from "./debugging/inspector-ports.js";
 import { ExecutionEnvironment } from "./environment/execution-environment.js";
 import { coded, type LambkinCode } from "./errors/lambkin-codes.js";
 import { Invoker } from "./invoker/invoker.js";
@@ -42,6 +46,8 @@ export interface RuntimeOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** The local AWS services environments are pointed at (default: the AWS_ENDPOINT_URL_* variables of `env`). */
   readonly serviceEndpoints?: ServiceEndpoints;
+  /** `lambkin dev --inspect`: the functions whose environments run under the Node inspector. */
+  readonly inspect?: InspectRequest;
 }
 
 export interface LambkinRuntime {
@@ -57,6 +63,13 @@ export interface LambkinRuntime {
    * whose SDK clients would reach for AWS — and a rejection keeps the endpoints there were.
    */
   useServiceEndpoints(endpoints: Promise<ServiceEndpoints>): void;
+  /** With `inspect`: the functions under the inspector, and their ports. */
+  readonly inspection?: InspectPlan;
+  /**
+   * Starts the first environment of every inspected function, so that its inspector listens before the first
+   * request (call it once the service endpoints are known: environments wait for them).
+   */
+  startInspectedEnvironments(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -87,6 +100,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
     throw error;
   });
   const sandboxes = new SandboxRouter(sandbox, sandboxSettings);
+  const inspection = options.inspect
+    ? planInspection(options.inspect, services.functions, sandboxSettings.kind)
+    : undefined;
+  for (const warning of inspection?.warnings ?? []) sandboxSettings.warn(warning.code, warning.message);
+  const inspectorPorts = new InspectorPorts(
+    new Map([...(inspection?.inspected.values() ?? [])].map(({ fn, port }) => [fn.name, port])),
+  );
   const functionLogs = options.functionLogs ?? pinoFunctionLogSink(options.logger);
   let serviceEndpoints =
     options.serviceEndpoints ??
@@ -94,7 +114,26 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
   let endpointsKnown: Promise<void> = Promise.resolve();
   const pool = new EnvironmentPool(async (fn) => {
     await endpointsKnown;
-    return ExecutionEnvironment.start(fn, await sandboxes.providerFor(fn), functionLogs, serviceEndpoints);
+    const provider = await sandboxes.providerFor(fn);
+    const leased = await inspectorPorts.lease(fn.name);
+    const inspector =
+      leased && inspection?.inspected.get(fn.name)?.breakOnStart ? { ...leased, breakOnStart: true } : leased;
+    if (inspector?.kind === "next") {
+      options.logger.info(
+        `inspect ${fn.name}: another environment, node inspector on ${INSPECTOR_HOST}:${inspector.port}`,
+      );
+    } else if (inspector?.kind === "taken") {
+      sandboxSettings.warn(
+        "LKN_WRN_INSPECT_PORT_TAKEN",
+        `inspect ${fn.name}: its port ${inspection?.inspected.get(fn.name)?.port} is taken by another program; node inspector on ${INSPECTOR_HOST}:${inspector.port} instead`,
+      );
+    }
+    return ExecutionEnvironment.start(fn, provider, functionLogs, serviceEndpoints, inspector).catch(
+      (error: unknown) => {
+        inspector?.release();
+        throw error;
+      },
+    );
   }, options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
   // Shelving saves two Redis scripts per event; in memory a unit costs nothing to take, so none is kept.
   const leaseShelf = options.concurrencyStore?.redisUrl === undefined ? undefined : new LeaseShelf();
@@ -107,6 +146,28 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
     pool,
     concurrency,
     sandbox,
+    ...(inspection ? { inspection } : {}),
+    async startInspectedEnvironments() {
+      await Promise.all(
+        [...(inspection?.inspected.values() ?? [])].map(({ fn, breakOnStart }) =>
+          // A function that cannot start now fails its invocations in Lambda's shape, as without --inspect.
+          // Its init over, the inspector listens (node starts it before any JavaScript runs); under --inspect-brk
+          // init waits for the debugger, so the inspector's answer is what is awaited.
+          pool
+            .prewarm(fn)
+            .then((environment) =>
+              breakOnStart
+                ? inspectorListening(environment.inspectorPort)
+                : environment.whenSettled().then(() => undefined),
+            )
+            .catch((error: unknown) => {
+              options.logger.warn(
+                `inspect ${fn.name}: its first environment did not start: ${String(error)}`,
+              );
+            }),
+        ),
+      );
+    },
     useServiceEndpoints(endpoints) {
       endpointsKnown = endpoints.then(
         (known) => {

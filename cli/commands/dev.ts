@@ -11,6 +11,7 @@ import pc from "picocolors";
 import type { Logger } from "pino";
 import { createGateway } from "../../gateway/gateway-app.js";
 import { snsServiceDefinition } from "../../gateway/sns-api/sns-api.js";
+import { inspectRequestFrom } from "../../runtime/debugging/inspect-request.js";
 import { registryResolver } from "../../runtime/invocation/resolve-function.js";
 import { startRuntime } from "../../runtime/lambkin-runtime.js";
 import { pinoFunctionLogSink, teeFunctionLogSink } from "../../runtime/logs/function-log-sink.js";
@@ -43,6 +44,7 @@ import {
   smtpPortOf,
   stateFolder,
 } from "../state-folder.js";
+import { startInspection } from "./dev-inspect.js";
 import { shutDownOnSignal } from "./dev-shutdown.js";
 import { deferred, emptyStateFolder, functionEndpoints, usedEndpointsOf } from "./local-cloud-support.js";
 import {
@@ -67,6 +69,9 @@ export interface DevFlags extends ServiceFlags {
   readonly fresh?: boolean;
   /** Lambda's full START/END/REPORT lines (the logger's stream decides; see cli/human-log-stream.ts). */
   readonly verbose?: boolean;
+  readonly inspect?: string[];
+  readonly inspectPort?: string;
+  readonly inspectBrk?: string[];
 }
 
 export async function devCommand(flags: DevFlags, logger: Logger): Promise<number> {
@@ -83,12 +88,14 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   const dynamoDbPort = await standInPorts.choose(dynamoDbPortOf(), "LAMBKIN_DYNAMODB_PORT");
   const s3Port = await standInPorts.choose(s3PortOf(), "LAMBKIN_S3_PORT");
   const stateDir = stateFolder(flags.state, process.env, flags.stage);
+  const inspect = inspectRequestFrom(flags.inspect, flags.inspectPort, process.env, flags.inspectBrk);
   if (flags.fresh) await emptyStateFolder(stateDir, logger);
   // Every function line also goes to the recent logs that GET /_lambkin/logs (lambkin logs) serves.
   const recentLogs = new RecentLogs(recentLogsLimitsFromEnvironment());
   const runtime = await startRuntime({
     ...runtimeOptions(flags, logger),
     functionLogs: teeFunctionLogSink(pinoFunctionLogSink(logger), recentLogs.sink()),
+    ...(inspect ? { inspect } : {}),
     // With a Redis, the caps hold across this process and every worker sharing it.
     ...(redisUrl === undefined ? {} : { concurrencyStore: { redisUrl, keyPrefix: `${prefix}:concurrency` } }),
   });
@@ -191,6 +198,7 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   const address = await listenOrExplain(gateway, port, host, closeAll);
   sns.setEndpointUrl(address);
   endpoints.resolve(functionEndpoints(cloud, address));
+  await startInspection(runtime, logger);
   describeFunctions(runtime.registry, logger);
   describeAccessKeys(accessKeys, logger);
   logger.info(

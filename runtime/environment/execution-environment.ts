@@ -4,9 +4,16 @@
  * docs/lambda-behaviour.md §1.5: init ends at the runtime's first /next; the invoke phase ends with
  * /response or /error, the function timeout (Sandbox.Timedout, environment reset), or the runtime
  * exiting (Runtime.ExitError, environment reset). Between invocations it is frozen.
+ *
+ * Under the inspector (`lambkin dev --inspect`, docs/lambda-behaviour.md "Timeouts while debugging") its
+ * invocations are never cut at the function timeout — a function paused at a breakpoint would otherwise be
+ * killed under the debugger — and it is not frozen between invocations: a SIGSTOPped process stops answering its
+ * debugger, which then drops the session.
  */
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
+import { DEBUG_TIMEOUT_SECONDS } from "../debugging/inspect-description.js";
+import type { InspectorLease } from "../debugging/inspector-ports.js";
 import type { FunctionLogSink } from "../logs/function-log-sink.js";
 import { LogTail } from "../logs/log-tail.js";
 import { endLine, reportLine, startLine, timeoutLine } from "../logs/platform-lines.js";
@@ -84,7 +91,13 @@ export class ExecutionEnvironment implements RuntimeApiListener {
   private constructor(
     readonly fn: FunctionDefinition,
     private readonly logs: FunctionLogSink,
+    private readonly inspector: InspectorLease | undefined,
   ) {}
+
+  /** The port of this environment's Node inspector, when its function is debugged. */
+  get inspectorPort(): number | undefined {
+    return this.inspector?.port;
+  }
 
   /** Starts the runtime; init runs in the background and ends at its first /next. */
   static async start(
@@ -92,8 +105,9 @@ export class ExecutionEnvironment implements RuntimeApiListener {
     provider: SandboxProvider,
     logs: FunctionLogSink,
     serviceEndpoints?: ServiceEndpoints,
+    inspector?: InspectorLease,
   ): Promise<ExecutionEnvironment> {
-    const environment = new ExecutionEnvironment(fn, logs);
+    const environment = new ExecutionEnvironment(fn, logs, inspector);
     const port = await environment.server.listen(provider.runtimeApiBindHost);
     environment.runtimeApiPort = port;
     try {
@@ -105,9 +119,13 @@ export class ExecutionEnvironment implements RuntimeApiListener {
         ...(serviceEndpoints ? { serviceEndpoints } : {}),
         restrictRuntimeApiTo: (peer) => environment.server.restrictTo(peer),
         restrictRuntimeApiToUid: (uid) => environment.server.restrictToUid(uid),
+        ...(inspector
+          ? { inspectorPort: inspector.port, inspectorBreakOnStart: inspector.breakOnStart }
+          : {}),
       });
     } catch (error) {
       environment.server.close();
+      inspector?.release();
       throw error;
     }
     environment.sandbox.onOutput((stream, line) => environment.runtimeOutput(stream, line));
@@ -126,6 +144,7 @@ export class ExecutionEnvironment implements RuntimeApiListener {
         this.dispatch();
         return;
       }
+      if (this.inspector) return; // debugged: init may sit at a breakpoint too
       // Cold start: the event waits for init; init may use its own limit, then the function timeout.
       const budget = INIT_LIMIT_MS + this.fn.timeout * 1000 - (performance.now() - this.initStartedAt);
       this.active.timer = setTimeout(() => this.timedOut(), Math.max(0, budget));
@@ -158,6 +177,7 @@ export class ExecutionEnvironment implements RuntimeApiListener {
       return;
     }
     this.setState("ready");
+    if (this.inspector) return; // a frozen process would drop its debugger's session
     // Frozen only once what the runtime wrote so far has been read: a frozen environment's output
     // would otherwise reach Lambkin only at its next thaw, under the next invocation.
     const drained = this.outputDrained();
@@ -205,7 +225,8 @@ export class ExecutionEnvironment implements RuntimeApiListener {
     this.sandbox?.thaw();
     this.emit(active, startLine(active.request.requestId));
     active.deliveredAt = performance.now();
-    const timeoutMs = this.fn.timeout * 1000;
+    // Debugged: the deadline the handler sees is AWS's raised one, and nothing cuts the invocation.
+    const timeoutMs = (this.inspector ? DEBUG_TIMEOUT_SECONDS : this.fn.timeout) * 1000;
     const { request } = active;
     this.server.deliver({
       requestId: request.requestId,
@@ -216,7 +237,7 @@ export class ExecutionEnvironment implements RuntimeApiListener {
       clientContext: request.clientContext,
       cognitoIdentity: request.cognitoIdentity,
     });
-    active.timer = setTimeout(() => this.timedOut(), timeoutMs);
+    if (!this.inspector) active.timer = setTimeout(() => this.timedOut(), timeoutMs);
   }
 
   private timedOut(): void {
@@ -258,6 +279,7 @@ export class ExecutionEnvironment implements RuntimeApiListener {
     }
     clearTimeout(this.freezeTimer);
     this.server.close();
+    this.inspector?.release();
     this.setState("dead");
     for (const listener of this.deathListeners) listener();
   }

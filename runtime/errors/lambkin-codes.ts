@@ -588,6 +588,31 @@ export const LAMBKIN_CODES = {
     kind: "error",
     summary: "lambkin logs --follow lost its stream: the running Lambkin stopped or the connection broke.",
   },
+  // Debugging (`lambkin dev --inspect`).
+  LKN_ERR_CONFIG_INSPECT_FUNCTION: {
+    kind: "error",
+    summary:
+      "`--inspect=NAME` names no function of the deployment (neither its name nor its serverless.yml key).",
+  },
+  LKN_ERR_CONFIG_INSPECT_PORT: {
+    kind: "error",
+    summary:
+      "The inspector's base port (`--inspect-port`, LAMBKIN_INSPECT_PORT) is not a port from 1024 to 65535, leaves no room for every function, or was given without `--inspect`.",
+  },
+  LKN_WRN_INSPECT_RUNTIME_NOT_NODE: {
+    kind: "warning",
+    summary: "`--inspect` names a function of a runtime other than Node: it runs without a debugger.",
+  },
+  LKN_WRN_INSPECT_NEEDS_PROCESS_SANDBOX: {
+    kind: "warning",
+    summary:
+      "`--inspect` names a function that runs in a container (an image function, or LAMBKIN_SANDBOX=docker): it runs without a debugger.",
+  },
+  LKN_WRN_INSPECT_PORT_TAKEN: {
+    kind: "warning",
+    summary:
+      "An inspected function's own inspector port is taken by another program: its environment's inspector listens on the next free port, printed.",
+  },
 } as const satisfies Record<string, CodeEntry>;
 
 export type LambkinCode = keyof typeof LAMBKIN_CODES;

@@ -3,6 +3,10 @@
  * runs one invocation at a time and is reused for the next invocation of the same function;
  * concurrency means more environments; idle ones are reaped; dead ones (crash, timeout, OOM) are
  * dropped so the next invocation gets a fresh one.
+ *
+ * Debugged environments (`lambkin dev --inspect`) are started ahead of the first invocation (`prewarm`), so a
+ * debugger can attach before it, and are never reaped when idle: a debugger may be attached to one at any time
+ * and would lose its session (and its breakpoints' place) to a reap.
  */
 import type { ExecutionEnvironment } from "../environment/execution-environment.js";
 import type { FunctionDefinition } from "../manifest/function-definition.js";
@@ -30,7 +34,7 @@ export class EnvironmentPool {
   /** A warm environment of `fn` if one is free, else a new one. The caller must `release` it. */
   async acquire(fn: FunctionDefinition): Promise<ExecutionEnvironment> {
     if (this.closed) throw new Error("Lambkin is shutting down");
-    const warm = this.takeFree(fn, "ready");
+    const warm = this.takeFree(fn, "ready") ?? this.takeFree(fn, "initializing");
     if (warm) return warm;
     const settling = this.takeFree(fn, "finishing");
     if (settling) {
@@ -40,6 +44,17 @@ export class EnvironmentPool {
     }
     const fresh = await this.createEnvironment(fn);
     this.leased.add(fresh);
+    this.track(fresh);
+    return fresh;
+  }
+
+  /**
+   * Starts an environment of `fn` that no invocation waits for; the next acquire takes it, even while it is still
+   * initializing (its invocation then waits for init, as a cold start's does).
+   */
+  async prewarm(fn: FunctionDefinition): Promise<ExecutionEnvironment> {
+    if (this.closed) throw new Error("Lambkin is shutting down");
+    const fresh = await this.createEnvironment(fn);
     this.track(fresh);
     return fresh;
   }
@@ -66,7 +81,10 @@ export class EnvironmentPool {
    * environments: their code and caches stay warm, and the others stay frozen instead of being thawed for every
    * invocation in turn (handing out the oldest cycles through all of them).
    */
-  private takeFree(fn: FunctionDefinition, state: "ready" | "finishing"): ExecutionEnvironment | undefined {
+  private takeFree(
+    fn: FunctionDefinition,
+    state: "ready" | "finishing" | "initializing",
+  ): ExecutionEnvironment | undefined {
     let chosen: ExecutionEnvironment | undefined;
     for (const environment of this.environments.get(fn.name) ?? []) {
       if (environment.state !== state || this.leased.has(environment)) continue;
@@ -92,6 +110,7 @@ export class EnvironmentPool {
   private reapIdle(): void {
     const cutoff = Date.now() - this.idleTimeoutMs;
     for (const environment of this.list()) {
+      if (environment.inspectorPort !== undefined) continue;
       if (environment.state === "ready" && !this.leased.has(environment) && environment.lastUsedAt < cutoff) {
         void environment.destroy();
       }

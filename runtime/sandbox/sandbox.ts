@@ -31,6 +31,14 @@ export interface SandboxSpec {
    * this before the runtime starts: the Runtime API then serves only connections that user opened.
    */
   readonly restrictRuntimeApiToUid?: (uid: number) => void;
+  /**
+   * `lambkin dev --inspect`: the port a Node runtime's inspector listens on, on 127.0.0.1 of the host (the
+   * process sandbox shares the host's network namespace). Adapters that cannot offer it ignore it (the docker
+   * one: inspect-plan.ts warns and never asks).
+   */
+  readonly inspectorPort?: number;
+  /** With `inspectorPort`: `--inspect-brk`, the runtime waits for a debugger before its first line. */
+  readonly inspectorBreakOnStart?: boolean;
 }
 
 /** How a sandboxed runtime ended, in the terms Lambda reports it (Go's os/exec ProcessState). */

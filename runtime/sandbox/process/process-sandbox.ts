@@ -17,6 +17,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Readable } from "node:stream";
+import { inspectorArguments } from "../../debugging/inspector-arguments.js";
 import { coded, type LambkinCode } from "../../errors/lambkin-codes.js";
 import { isNodeRuntime } from "../../manifest/function-definition.js";
 import { lambdaEnvironmentVariables } from "../lambda-environment-variables.js";
@@ -177,7 +178,8 @@ export class ProcessSandboxProvider implements SandboxProvider {
     const taskRoot = spec.fn.serviceDir;
     if (isNodeRuntime(spec.fn.runtime)) {
       const bootstrap = this.options.nodeBootstrapPath;
-      return { command: process.execPath, args: [bootstrap], taskRoot, runtimeDir: dirname(bootstrap) };
+      const args = [...inspectorArguments(spec.inspectorPort, spec.inspectorBreakOnStart), bootstrap];
+      return { command: process.execPath, args, taskRoot, runtimeDir: dirname(bootstrap) };
     }
     // provided*: the package's executable `bootstrap` (RIE run.go looks in /var/task first).
     const bootstrap = join(taskRoot, "bootstrap");
