@@ -42,6 +42,11 @@ async function rawServer(answer: (socket: Socket, request: string, index: number
     });
     socket.on("error", () => {});
   });
+  return listening(server);
+}
+
+/** Listens on a free loopback port, closed after the test; answers the port. */
+async function listening(server: Server): Promise<number> {
   servers.push(server);
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
@@ -179,13 +184,9 @@ describe("the bootstrap's keep-alive HTTP client", () => {
       });
       socket.on("error", () => {});
     });
-    servers.push(server);
-    server.listen(0, "127.0.0.1");
-    await once(server, "listening");
-    const address = server.address();
-    if (!address || typeof address === "string") throw new Error("no port");
+    const port = await listening(server);
     const body = Buffer.alloc(8 * 1024 * 1024, 0x61);
-    const client = new KeepAliveHttpClient("127.0.0.1", address.port);
+    const client = new KeepAliveHttpClient("127.0.0.1", port);
     const answer = answered(
       await exchange(client, "POST", "/big", [["Content-Length", String(body.length)]], body),
     );
