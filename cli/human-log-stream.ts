@@ -11,6 +11,8 @@ interface LogRecord {
   msg?: string;
   fn?: string;
   stream?: "stdout" | "stderr" | "platform";
+  /** Beside a START line: the code revision that runs it (runtime/logs/function-log-sink.ts). */
+  codeRevision?: string;
   err?: { message?: string };
 }
 
@@ -48,5 +50,6 @@ function functionLine(record: LogRecord, message: string): string {
   const readable = message.replaceAll("\r", "\n    ");
   if (record.stream !== "platform") return record.stream === "stderr" ? pc.yellow(readable) : readable;
   if (readable.startsWith("REPORT")) return pc.cyan(readable);
+  if (record.codeRevision) return pc.dim(`${readable} (revision ${record.codeRevision})`);
   return pc.dim(readable);
 }

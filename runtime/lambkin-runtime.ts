@@ -17,6 +17,7 @@ import { FunctionRegistry } from "./manifest/function-registry.js";
 import { type LoadedServices, loadServices } from "./manifest/load-services.js";
 import { formatWarning, warningLogFields } from "./manifest/manifest-error.js";
 import { DEFAULT_IDLE_TIMEOUT_MS, EnvironmentPool } from "./pool/environment-pool.js";
+import { revisionsOf, withRevisions } from "./revision/code-revision.js";
 import type { SandboxProvider } from "./sandbox/sandbox.js";
 import { createSandboxProvider, type SandboxKind, sandboxKindFrom } from "./sandbox/sandbox-factory.js";
 import { SandboxRouter } from "./sandbox/sandbox-router.js";
@@ -44,6 +45,7 @@ export interface RuntimeOptions {
 }
 
 export interface LambkinRuntime {
+  /** The services loaded now: the last swapServices()'s, else those loaded at start. */
   readonly services: LoadedServices;
   readonly registry: FunctionRegistry;
   readonly invoker: Invoker;
@@ -56,6 +58,14 @@ export interface LambkinRuntime {
    * whose SDK clients would reach for AWS — and a rejection keeps the endpoints there were.
    */
   useServiceEndpoints(endpoints: Promise<ServiceEndpoints>): void;
+  /**
+   * Swaps in a new set of services (`lambkin dev`'s hot reload, cli/dev/): the concurrency pools are recomputed,
+   * the registry replaced at once, and the environments of every function whose definition is no longer the
+   * current one (another revision, changed or removed) retired — those of untouched services stay warm.
+   * Functions must carry their codeRevision. Throws ConcurrencyConfigError, changing nothing, for reservations
+   * the account cannot spare. Returns how many environments were retired.
+   */
+  swapServices(next: LoadedServices): number;
   close(): Promise<void>;
 }
 
@@ -68,12 +78,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
   for (const warning of services.warnings) {
     options.logger.warn(warningLogFields(warning), formatWarning(warning));
   }
-  const registry = new FunctionRegistry(services.functions);
+  // Each service folder hashed once, at start (and again by `lambkin dev` when it changes): never per request.
+  let current: LoadedServices = {
+    ...services,
+    functions: withRevisions(services.functions, await revisionsOf(services.functions)),
+  };
+  const registry = new FunctionRegistry(current.functions);
   const concurrency = await concurrencyLimiterFor({
     warn: (message: string) => options.logger.warn(message),
     ...options.concurrencyStore,
     accountLimit: options.accountConcurrency,
-    functions: services.functions,
+    functions: current.functions,
   });
   const sandboxSettings = {
     kind: options.sandbox ?? sandboxKindFrom((options.env ?? process.env).LAMBKIN_SANDBOX),
@@ -98,7 +113,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
   const invoker = new Invoker(registry, pool, concurrency, functionLogs);
   let closing: Promise<void> | undefined;
   return {
-    services,
+    get services() {
+      return current;
+    },
     registry,
     invoker,
     pool,
@@ -111,6 +128,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
         },
         () => undefined,
       );
+    },
+    swapServices(next) {
+      concurrency.replan(next.functions);
+      current = next;
+      registry.replace(next.functions);
+      const live = new Set(next.functions);
+      return pool.retire((fn) => live.has(fn));
     },
     close() {
       closing ??= (async () => {

@@ -9,6 +9,7 @@
  *   ServiceException (500), never a 202 for a lost event.
  * - DryRun: validated the same way (6 MB payload), 204, nothing runs.
  */
+import { CODE_REVISION_HEADER } from "../api-gateway/lambda-integration.js";
 import type { FastifyRequest } from "fastify";
 import {
   buildInvocationRequest,
@@ -53,6 +54,7 @@ export function invokeOperation(backend: GatewayBackend): FunctionOperation {
           .header("content-type", "application/json")
           .header("X-Amz-Executed-Version", result.executedVersion);
         if (result.functionError) reply.header("X-Amz-Function-Error", result.functionError);
+        if (result.codeRevision) reply.header(CODE_REVISION_HEADER, result.codeRevision);
         if (parameters.logType === "Tail") reply.header("X-Amz-Log-Result", result.logTail.base64());
         return reply.send(result.payload);
       }

@@ -201,7 +201,7 @@ export class ExecutionEnvironment implements RuntimeApiListener {
     clearTimeout(this.freezeTimer);
     this.freezeTimer = undefined;
     this.sandbox?.thaw();
-    this.emit(active, startLine(active.request.requestId));
+    this.emitStart(active);
     active.deliveredAt = performance.now();
     const timeoutMs = this.fn.timeout * 1000;
     const { request } = active;
@@ -267,7 +267,7 @@ export class ExecutionEnvironment implements RuntimeApiListener {
     this.settling = active;
     clearTimeout(active.timer);
     if (this.state !== "dead") this.setState("finishing");
-    if (active.deliveredAt === undefined) this.emit(active, startLine(active.request.requestId));
+    if (active.deliveredAt === undefined) this.emitStart(active);
     const durationMs = active.deliveredAt === undefined ? 0 : performance.now() - active.deliveredAt;
     const initDurationMs = this.initReported
       ? undefined
@@ -339,6 +339,20 @@ export class ExecutionEnvironment implements RuntimeApiListener {
     const owner = this.active ?? this.settling;
     owner?.tail.append(line);
     this.logs.line(this.fn.name, owner?.request.requestId, line, stream);
+  }
+
+  /** START, with the revision that runs the invocation beside it (function-log-sink.ts PlatformLineFields). */
+  private emitStart(active: ActiveInvocation): void {
+    const line = startLine(active.request.requestId);
+    active.tail.append(line);
+    const codeRevision = this.fn.codeRevision?.codeSha256;
+    this.logs.line(
+      this.fn.name,
+      active.request.requestId,
+      line,
+      "platform",
+      codeRevision ? { codeRevision } : {},
+    );
   }
 
   private emit(active: ActiveInvocation, line: string): void {

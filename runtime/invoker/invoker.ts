@@ -45,6 +45,8 @@ export interface RunOptions {
 export interface InvokeResult extends InvocationOutcome {
   readonly functionName: string;
   readonly executedVersion: "$LATEST";
+  /** The code revision that ran it (its CodeSha256, runtime/revision/), when the function has one. */
+  readonly codeRevision?: string;
 }
 
 export class Invoker {
@@ -138,8 +140,12 @@ export class Invoker {
     const { requestId } = request;
     try {
       const environment = await this.environmentFor(fn, requestId);
-      if ("payload" in environment)
-        return { ...environment, functionName: fn.name, executedVersion: "$LATEST" };
+      const ran = {
+        functionName: fn.name,
+        executedVersion: "$LATEST" as const,
+        ...(fn.codeRevision ? { codeRevision: fn.codeRevision.codeSha256 } : {}),
+      };
+      if ("payload" in environment) return { ...environment, ...ran };
       try {
         const outcome = await environment.invoke({
           requestId,
@@ -149,7 +155,7 @@ export class Invoker {
           clientContext,
           cognitoIdentity: request.cognitoIdentity,
         });
-        return { ...outcome, functionName: fn.name, executedVersion: "$LATEST" };
+        return { ...outcome, ...ran };
       } finally {
         this.pool.release(environment);
       }

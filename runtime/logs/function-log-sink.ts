@@ -10,13 +10,22 @@ export interface FunctionLogSink {
     requestId: string | undefined,
     text: string,
     stream?: "stdout" | "stderr" | "platform",
+    fields?: PlatformLineFields,
   ): void;
+}
+
+/**
+ * What Lambkin adds beside a platform line, never in it (the lines keep Lambda's format): the START line carries
+ * the code revision that runs the invocation (runtime/revision/), next to its `Version: $LATEST`.
+ */
+export interface PlatformLineFields {
+  readonly codeRevision?: string;
 }
 
 export function pinoFunctionLogSink(logger: Logger): FunctionLogSink {
   return {
-    line(functionName, requestId, text, stream = "platform") {
-      logger.info({ fn: functionName, requestId, stream }, text);
+    line(functionName, requestId, text, stream = "platform", fields = {}) {
+      logger.info({ fn: functionName, requestId, stream, ...fields }, text);
     },
   };
 }

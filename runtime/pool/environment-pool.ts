@@ -3,6 +3,12 @@
  * runs one invocation at a time and is reused for the next invocation of the same function;
  * concurrency means more environments; idle ones are reaped; dead ones (crash, timeout, OOM) are
  * dropped so the next invocation gets a fresh one.
+ *
+ * Environments are kept per function AND code revision (runtime/revision/): an environment started for one
+ * revision of a service's code can never serve another. When `lambkin dev` reloads a service, retire() ends the
+ * environments of the revisions no longer current — the idle ones at once, the busy ones once their invocation
+ * has finished (and reported) on the code it started with — as Lambda's update of a function's code lets
+ * invocations under way finish while new ones go to new environments.
  */
 import type { ExecutionEnvironment } from "../environment/execution-environment.js";
 import type { FunctionDefinition } from "../manifest/function-definition.js";
@@ -16,8 +22,12 @@ export type EnvironmentFactory = (fn: FunctionDefinition) => Promise<ExecutionEn
 export class EnvironmentPool {
   private readonly environments = new Map<string, Set<ExecutionEnvironment>>();
   private readonly leased = new Set<ExecutionEnvironment>();
+  /** Environments of revisions no longer current: ended as soon as they are neither leased nor busy. */
+  private readonly retired = new Set<ExecutionEnvironment>();
   private readonly reaper: NodeJS.Timeout;
   private closed = false;
+  /** The last retire()'s test: an environment that was starting meanwhile is retired as it joins. */
+  private isCurrent: (fn: FunctionDefinition) => boolean = () => true;
 
   constructor(
     private readonly createEnvironment: EnvironmentFactory,
@@ -47,12 +57,30 @@ export class EnvironmentPool {
   release(environment: ExecutionEnvironment): void {
     this.leased.delete(environment);
     environment.lastUsedAt = Date.now();
+    if (this.retired.has(environment)) this.endWhenSettled(environment);
   }
 
-  /** Environments of a function (any state), for tests. */
+  /** Environments of a function, any revision, any state (for tests and reloads). */
   list(fn?: FunctionDefinition): ExecutionEnvironment[] {
-    if (fn) return [...(this.environments.get(fn.name) ?? [])];
-    return [...this.environments.values()].flatMap((set) => [...set]);
+    const all = [...this.environments.values()].flatMap((set) => [...set]);
+    return fn ? all.filter((environment) => environment.fn.name === fn.name) : all;
+  }
+
+  /**
+   * Ends every environment whose function and revision `isCurrent` no longer accepts: idle ones now, leased ones
+   * when released. No new invocation can reach them meanwhile, since acquire() looks only under the current key.
+   * Returns how many were retired.
+   */
+  retire(isCurrent: (fn: FunctionDefinition) => boolean): number {
+    this.isCurrent = isCurrent;
+    let count = 0;
+    for (const environment of this.list()) {
+      if (isCurrent(environment.fn) || this.retired.has(environment)) continue;
+      this.retired.add(environment);
+      count++;
+      if (!this.leased.has(environment)) this.endWhenSettled(environment);
+    }
+    return count;
   }
 
   async close(): Promise<void> {
@@ -62,7 +90,7 @@ export class EnvironmentPool {
   }
 
   private takeFree(fn: FunctionDefinition, state: "ready" | "finishing"): ExecutionEnvironment | undefined {
-    for (const environment of this.environments.get(fn.name) ?? []) {
+    for (const environment of this.environments.get(poolKey(fn)) ?? []) {
       if (environment.state === state && !this.leased.has(environment)) {
         this.leased.add(environment);
         return environment;
@@ -72,15 +100,26 @@ export class EnvironmentPool {
   }
 
   private track(environment: ExecutionEnvironment): void {
-    let set = this.environments.get(environment.fn.name);
+    const key = poolKey(environment.fn);
+    let set = this.environments.get(key);
     if (!set) {
       set = new Set();
-      this.environments.set(environment.fn.name, set);
+      this.environments.set(key, set);
     }
     set.add(environment);
+    if (!this.isCurrent(environment.fn)) this.retired.add(environment);
     environment.onDeath(() => {
       set.delete(environment);
+      if (set.size === 0 && this.environments.get(key) === set) this.environments.delete(key);
       this.leased.delete(environment);
+      this.retired.delete(environment);
+    });
+  }
+
+  /** An invocation that has answered still writes its END and REPORT lines: the environment ends after them. */
+  private endWhenSettled(environment: ExecutionEnvironment): void {
+    void environment.whenSettled().then((state) => {
+      if (state === "ready" && !this.leased.has(environment)) void environment.destroy();
     });
   }
 
@@ -92,6 +131,11 @@ export class EnvironmentPool {
       }
     }
   }
+}
+
+/** Function name and code revision: the key environments are kept under. */
+function poolKey(fn: FunctionDefinition): string {
+  return `${fn.name}\0${fn.codeRevision?.codeSha256 ?? ""}`;
 }
 
 function delay(ms: number): Promise<"timeout"> {
