@@ -70,6 +70,10 @@ serviceOptions(
     .option(
       "--fresh",
       "start empty: delete the state folder's contents first (Redis, when used, is left alone)",
+    )
+    .option(
+      "--no-watch",
+      "no hot reload: do not watch the service folders for changes (a change then needs a restart)",
     ),
 ).action(async (flags: DevFlags) => {
   process.exitCode = await devCommand(flags, logger());

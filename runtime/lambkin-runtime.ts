@@ -66,15 +66,20 @@ export interface LambkinRuntime {
    * the account cannot spare. Returns how many environments were retired.
    */
   swapServices(next: LoadedServices): number;
+  /** Loads the services again, as at start (same folder, stage, region, environment), without swapping them in. */
+  loadServices(): Promise<LoadedServices>;
   close(): Promise<void>;
 }
 
 export async function startRuntime(options: RuntimeOptions): Promise<LambkinRuntime> {
-  const services = await loadServices(options.dir, {
-    stage: options.stage,
-    region: options.region,
-    env: options.env,
-  });
+  // One way to load, used at start and by every reload, so that both read the services the same way.
+  const load = () =>
+    loadServices(options.dir, {
+      stage: options.stage,
+      region: options.region,
+      env: options.env,
+    });
+  const services = await load();
   for (const warning of services.warnings) {
     options.logger.warn(warningLogFields(warning), formatWarning(warning));
   }
@@ -129,6 +134,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
         () => undefined,
       );
     },
+    loadServices: load,
     swapServices(next) {
       concurrency.replan(next.functions);
       current = next;

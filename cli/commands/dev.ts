@@ -9,6 +9,7 @@
 
 import pc from "picocolors";
 import type { Logger } from "pino";
+import { LiveRouteTable } from "../../gateway/api-gateway/live-route-table.js";
 import { createGateway } from "../../gateway/gateway-app.js";
 import { snsServiceDefinition } from "../../gateway/sns-api/sns-api.js";
 import { registryResolver } from "../../runtime/invocation/resolve-function.js";
@@ -40,6 +41,7 @@ import {
   smtpPortOf,
   stateFolder,
 } from "../state-folder.js";
+import { type HotReload, startHotReload } from "../dev/hot-reload.js";
 import { shutDownOnSignal } from "./dev-shutdown.js";
 import { deferred, emptyStateFolder, functionEndpoints, usedEndpointsOf } from "./local-cloud-support.js";
 import {
@@ -62,6 +64,8 @@ export interface DevFlags extends ServiceFlags {
   readonly host?: string;
   readonly state?: string;
   readonly fresh?: boolean;
+  /** false with `--no-watch`: no hot reload (cli/dev/). */
+  readonly watch?: boolean;
 }
 
 export async function devCommand(flags: DevFlags, logger: Logger): Promise<number> {
@@ -77,8 +81,9 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   const s3Port = s3PortOf();
   const stateDir = stateFolder(flags.state);
   if (flags.fresh) await emptyStateFolder(stateDir, logger);
+  const options = runtimeOptions(flags, logger);
   const runtime = await startRuntime({
-    ...runtimeOptions(flags, logger),
+    ...options,
     // With a Redis, the caps hold across this process and every worker sharing it.
     ...(redisUrl === undefined ? {} : { concurrencyStore: { redisUrl, keyPrefix: `${prefix}:concurrency` } }),
   });
@@ -112,7 +117,9 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   let sqs: SqsEventSources | undefined;
   let mail: MailService | undefined;
   let streams: RunningStreamPollers | undefined;
+  let hotReload: HotReload | undefined;
   const closeAll = async () => {
+    await hotReload?.close();
     await streams?.close();
     await mail?.close();
     await sqs?.close();
@@ -165,8 +172,11 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     await closeAll();
     throw error;
   }
+  // Swapped by the hot reload together with the registry (cli/dev/service-reloader.ts).
+  const routes = await LiveRouteTable.of(runtime.registry.all());
   const gateway = await createGateway({
     backend: { registry: runtime.registry, invocations: async.invocations },
+    routes,
     logger,
     accessKeys,
     deadLetters: queue.deadLetters,
@@ -192,6 +202,8 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     logger.info(
       `mail: SMTP on ${pc.bold(`${mail.server.host}:${mail.server.port}`)}, kept under /_lambkin/mail`,
     );
+  if (flags.watch !== false)
+    hotReload = await startHotReload({ runtime, routes, root: options.dir, logger });
   logger.info(`ready on ${pc.bold(address)} — ${runtime.registry.all().length} functions — Ctrl-C to stop`);
   const longestMs = longestInvocationMs(runtime.registry);
   await shutDownOnSignal({
