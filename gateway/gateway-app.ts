@@ -15,8 +15,8 @@ import type { DeadLetterStore } from "../triggers/queue/interfaces/job-queue.js"
 import type { S3Notifications } from "../triggers/s3/s3-notifications.js";
 import type { SqsStore } from "../triggers/sqs/interfaces/index.js";
 import { apiGatewayPlugin } from "./api-gateway/api-gateway-plugin.js";
-import { LiveRouteTable } from "./api-gateway/live-route-table.js";
 import { MAX_REQUEST_BODY_BYTES } from "./api-gateway/gateway-responses.js";
+import { LiveRouteTable } from "./api-gateway/live-route-table.js";
 import { type AwsServiceDefinition, awsServicePlugin } from "./aws-protocols/aws-service-plugin.js";
 import { type AwsServiceRoute, awsServiceRewriteUrl } from "./aws-protocols/aws-service-router.js";
 import { type ClientTimeouts, clientTimeoutsFromEnvironment } from "./client-timeouts.js";

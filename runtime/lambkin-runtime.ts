@@ -13,6 +13,7 @@ import { ExecutionEnvironment } from "./environment/execution-environment.js";
 import { coded, type LambkinCode } from "./errors/lambkin-codes.js";
 import { Invoker } from "./invoker/invoker.js";
 import { type FunctionLogSink, pinoFunctionLogSink } from "./logs/function-log-sink.js";
+import type { FunctionDefinition } from "./manifest/function-definition.js";
 import { FunctionRegistry } from "./manifest/function-registry.js";
 import { type LoadedServices, loadServices } from "./manifest/load-services.js";
 import { formatWarning, warningLogFields } from "./manifest/manifest-error.js";
@@ -66,6 +67,13 @@ export interface LambkinRuntime {
    * the account cannot spare. Returns how many environments were retired.
    */
   swapServices(next: LoadedServices): number;
+  /**
+   * Sets what every new environment's start waits for first (`lambkin dev`'s hot reload, cli/dev/): the gate
+   * answers true when it waited — the function's folder was being reloaded — and the environment then starts
+   * with the function's definition current by then, so that no environment is started under the old revision
+   * on files already changed.
+   */
+  gateEnvironmentStarts(gate: (fn: FunctionDefinition) => Promise<boolean>): void;
   /** Loads the services again, as at start (same folder, stage, region, environment), without swapping them in. */
   loadServices(): Promise<LoadedServices>;
   close(): Promise<void>;
@@ -111,8 +119,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
     options.serviceEndpoints ??
     ServiceEndpoints.of(ServiceEndpoints.fromEnvironment(options.env ?? process.env));
   let endpointsKnown: Promise<void> = Promise.resolve();
-  const pool = new EnvironmentPool(async (fn) => {
+  let gate: ((fn: FunctionDefinition) => Promise<boolean>) | undefined;
+  /** The definition to start an environment with: after the gate, the one current then. */
+  const definitionToStart = async (fn: FunctionDefinition): Promise<FunctionDefinition> =>
+    gate && (await gate(fn)) ? (registry.resolve(fn.name) ?? fn) : fn;
+  const pool = new EnvironmentPool(async (requested) => {
     await endpointsKnown;
+    const fn = await definitionToStart(requested);
     return ExecutionEnvironment.start(fn, await sandboxes.providerFor(fn), functionLogs, serviceEndpoints);
   }, options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
   const invoker = new Invoker(registry, pool, concurrency, functionLogs);
@@ -135,6 +148,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
       );
     },
     loadServices: load,
+    gateEnvironmentStarts(next) {
+      gate = next;
+    },
     swapServices(next) {
       concurrency.replan(next.functions);
       current = next;

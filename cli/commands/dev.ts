@@ -31,6 +31,7 @@ import {
   startStreamPollers,
 } from "../../triggers/streams/start-stream-pollers.js";
 import { accessKeysFromEnvironment } from "../access-keys.js";
+import { type HotReload, startHotReload } from "../dev/hot-reload.js";
 import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
 import {
   dynamoDbPortOf,
@@ -41,7 +42,6 @@ import {
   smtpPortOf,
   stateFolder,
 } from "../state-folder.js";
-import { type HotReload, startHotReload } from "../dev/hot-reload.js";
 import { shutDownOnSignal } from "./dev-shutdown.js";
 import { deferred, emptyStateFolder, functionEndpoints, usedEndpointsOf } from "./local-cloud-support.js";
 import {
@@ -202,8 +202,7 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     logger.info(
       `mail: SMTP on ${pc.bold(`${mail.server.host}:${mail.server.port}`)}, kept under /_lambkin/mail`,
     );
-  if (flags.watch !== false)
-    hotReload = await startHotReload({ runtime, routes, root: options.dir, logger });
+  if (flags.watch !== false) hotReload = await startHotReload({ runtime, routes, root: options.dir, logger });
   logger.info(`ready on ${pc.bold(address)} — ${runtime.registry.all().length} functions — Ctrl-C to stop`);
   const longestMs = longestInvocationMs(runtime.registry);
   await shutDownOnSignal({

@@ -62,7 +62,9 @@ export class ServiceReloader {
     );
     if (functions.length === previous.length && functions.every((fn, index) => fn === previous[index]))
       return { outcome: "unchanged", changedServices: [], retiredEnvironments: 0 };
-    const problems = await syntaxProblems([...changedPaths].filter((path) => !path.includes(`${sep}node_modules${sep}`)));
+    const problems = await syntaxProblems(
+      [...changedPaths].filter((path) => !path.includes(`${sep}node_modules${sep}`)),
+    );
     let built: Awaited<ReturnType<typeof buildRouteTable>>;
     try {
       built = await buildRouteTable(functions);
@@ -140,7 +142,10 @@ export class ServiceReloader {
   ): string[] {
     const before = new Map(previous.map((fn) => [fn.name, fn]));
     const after = new Map(functions.map((fn) => [fn.name, fn]));
-    const services = new Map<string, { revision?: string; added: string[]; removed: string[]; kept: number }>();
+    const services = new Map<
+      string,
+      { revision?: string; added: string[]; removed: string[]; kept: number }
+    >();
     const entry = (service: string) => {
       let found = services.get(service);
       if (!found) {

@@ -24,6 +24,8 @@ export interface ServiceWatcherOptions {
   readonly root: string;
   /** Called with the absolute paths changed, added or removed since the last batch; never concurrently. */
   readonly onBatch: (paths: ReadonlySet<string>) => Promise<void>;
+  /** Called at once for every event, before the debounce: the batch it will be part of is not closed yet. */
+  readonly onEvent?: (path: string) => void;
   readonly onError: (error: unknown) => void;
 }
 
@@ -58,7 +60,9 @@ export function watchServices(options: ServiceWatcherOptions): ServiceWatcher {
   };
   const changed = (path: string) => {
     if (closed) return;
-    pending.add(resolve(path));
+    const absolute = resolve(path);
+    pending.add(absolute);
+    options.onEvent?.(absolute);
     clearTimeout(quietTimer);
     quietTimer = setTimeout(flush, QUIET_MS);
     maxTimer ??= setTimeout(flush, MAX_WAIT_MS);

@@ -41,7 +41,8 @@ export const apiGatewayPlugin: FastifyPluginAsync<ApiGatewayPluginOptions> = asy
     log: app.log,
     timeoutMs: { ...INTEGRATION_TIMEOUT_MS, ...options.integrationTimeoutMs },
   });
-  for (const route of routes.table.routes) app.log.debug(`API Gateway route ${route.routeKey} (${route.api.kind})`);
+  for (const route of routes.table.routes)
+    app.log.debug(`API Gateway route ${route.routeKey} (${route.api.kind})`);
   const { site } = options;
   app.all("*", { bodyLimit: MAX_REQUEST_BODY_BYTES }, async (request, reply) => {
     const data = requestData(request);
@@ -56,7 +57,10 @@ export const apiGatewayPlugin: FastifyPluginAsync<ApiGatewayPluginOptions> = asy
   app.setErrorHandler((error: FastifyError, request, reply) => {
     // Reading the body is all that can fail before the dispatcher, which answers everything itself.
     if (error.code !== "FST_ERR_CTP_BODY_TOO_LARGE") throw error;
-    sendGatewayResponse(reply, frontDoorAnswer(routes.table, request.raw.url?.split("?")[0] ?? "/", "bodyTooLarge"));
+    sendGatewayResponse(
+      reply,
+      frontDoorAnswer(routes.table, request.raw.url?.split("?")[0] ?? "/", "bodyTooLarge"),
+    );
   });
 };
 

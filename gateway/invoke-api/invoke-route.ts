@@ -9,7 +9,7 @@
  *   ServiceException (500), never a 202 for a lost event.
  * - DryRun: validated the same way (6 MB payload), 204, nothing runs.
  */
-import { CODE_REVISION_HEADER } from "../api-gateway/lambda-integration.js";
+
 import type { FastifyRequest } from "fastify";
 import {
   buildInvocationRequest,
@@ -18,6 +18,7 @@ import {
   payloadLimitOf,
 } from "../../runtime/invocation/invocation-request.js";
 import { registryResolver } from "../../runtime/invocation/resolve-function.js";
+import { CODE_REVISION_HEADER } from "../api-gateway/lambda-integration.js";
 import type { GatewayBackend } from "../gateway-backend.js";
 import type { FunctionOperation } from "./function-operations.js";
 import { invokeParameters } from "./invoke-parameters.js";

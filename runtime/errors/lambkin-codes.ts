@@ -557,7 +557,8 @@ export const LAMBKIN_CODES = {
   },
   LKN_WRN_RELOAD_WATCH_FAILED: {
     kind: "warning",
-    summary: "The watcher of the service folders reported an error (too many files to watch, a folder gone): changes may go unnoticed.",
+    summary:
+      "The watcher of the service folders reported an error (too many files to watch, a folder gone): changes may go unnoticed.",
   },
 } as const satisfies Record<string, CodeEntry>;
 

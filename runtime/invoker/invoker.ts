@@ -140,10 +140,13 @@ export class Invoker {
     const { requestId } = request;
     try {
       const environment = await this.environmentFor(fn, requestId);
+      // The revision of the environment that runs it, which may be newer than `fn`'s when a reload swapped the
+      // definition while the environment was starting (lambkin-runtime.ts holdEnvironmentStarts).
+      const revision = ("payload" in environment ? fn : environment.fn).codeRevision;
       const ran = {
         functionName: fn.name,
         executedVersion: "$LATEST" as const,
-        ...(fn.codeRevision ? { codeRevision: fn.codeRevision.codeSha256 } : {}),
+        ...(revision ? { codeRevision: revision.codeSha256 } : {}),
       };
       if ("payload" in environment) return { ...environment, ...ran };
       try {

@@ -54,7 +54,9 @@ async function fileDigest(file: string): Promise<CachedDigest | undefined> {
     const info = await stat(file);
     const cached = digests.get(file);
     if (cached && cached.size === info.size && cached.mtimeMs === info.mtimeMs) return cached;
-    const digest = createHash("sha256").update(await readFile(file)).digest("hex");
+    const digest = createHash("sha256")
+      .update(await readFile(file))
+      .digest("hex");
     const fresh = { size: info.size, mtimeMs: info.mtimeMs, digest };
     digests.set(file, fresh);
     return fresh;
@@ -77,7 +79,8 @@ async function listFiles(dir: string, inNodeModules = false): Promise<string[]> 
     if (inNodeModules) {
       if (entry.isFile() && entry.name === NODE_MODULES_STAND_IN) found.push(path);
     } else if (entry.isDirectory()) {
-      if (!IGNORED_FOLDERS.has(entry.name)) found.push(...(await listFiles(path, entry.name === "node_modules")));
+      if (!IGNORED_FOLDERS.has(entry.name))
+        found.push(...(await listFiles(path, entry.name === "node_modules")));
     } else if (entry.isFile()) {
       found.push(path);
     }
@@ -103,4 +106,20 @@ export function withRevisions<T extends { readonly serviceDir: string }>(
     const codeRevision = revisions.get(fn.serviceDir);
     return codeRevision ? { ...fn, codeRevision } : fn;
   });
+}
+
+/**
+ * Whether a file of the folder was modified after `sinceMs` (a stat of each file a revision covers, no reading):
+ * a change the watcher may not have reported yet.
+ */
+export async function changedSince(serviceDir: string, sinceMs: number): Promise<boolean> {
+  const since = Math.floor(sinceMs);
+  for (const file of await listFiles(serviceDir)) {
+    try {
+      if (Math.floor((await stat(file)).mtimeMs) > since) return true;
+    } catch {
+      return true;
+    }
+  }
+  return false;
 }

@@ -27,8 +27,17 @@ export async function startLambkin(
   command: LambkinCommand,
   dir: string,
   env: NodeJS.ProcessEnv,
+  extraArgs: readonly string[] = [],
 ): Promise<LambkinProcess> {
-  const args = [join(ROOT, "bin", "lambkin.js"), command, "--dir", dir, "--log-format", "pretty"];
+  const args = [
+    join(ROOT, "bin", "lambkin.js"),
+    command,
+    "--dir",
+    dir,
+    "--log-format",
+    "pretty",
+    ...extraArgs,
+  ];
   if (command !== "worker") args.push("--port", "0");
   const child = spawn(process.execPath, args, {
     cwd: ROOT,

@@ -8,7 +8,11 @@ export interface DevProcess extends LambkinProcess {
   readonly port: number;
 }
 
-export async function startDev(dir: string, env: NodeJS.ProcessEnv = {}): Promise<DevProcess> {
-  const dev = await startLambkin("dev", dir, env);
+export async function startDev(
+  dir: string,
+  env: NodeJS.ProcessEnv = {},
+  extraArgs: readonly string[] = [],
+): Promise<DevProcess> {
+  const dev = await startLambkin("dev", dir, env, extraArgs);
   return { ...dev, port: Number(new URL(dev.url).port) };
 }
