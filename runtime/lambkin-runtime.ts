@@ -45,6 +45,14 @@ export interface RuntimeOptions {
   readonly serviceEndpoints?: ServiceEndpoints;
 }
 
+export interface SwapOptions {
+  /**
+   * Which of the functions whose environments were retired get one environment started at once, on the new
+   * revision (EnvironmentPool.prewarm), so that their next request finds it; none by default.
+   */
+  readonly prewarm?: (fn: FunctionDefinition) => boolean;
+}
+
 export interface LambkinRuntime {
   /** The services loaded now: the last swapServices()'s, else those loaded at start. */
   readonly services: LoadedServices;
@@ -66,7 +74,7 @@ export interface LambkinRuntime {
    * Functions must carry their codeRevision. Throws ConcurrencyConfigError, changing nothing, for reservations
    * the account cannot spare. Returns how many environments were retired.
    */
-  swapServices(next: LoadedServices): number;
+  swapServices(next: LoadedServices, options?: SwapOptions): number;
   /**
    * Sets what every new environment's start waits for first (`lambkin dev`'s hot reload, cli/dev/): the gate
    * answers true when it waited — the function's folder was being reloaded — and the environment then starts
@@ -151,12 +159,23 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
     gateEnvironmentStarts(next) {
       gate = next;
     },
-    swapServices(next) {
+    swapServices(next, swapOptions = {}) {
       concurrency.replan(next.functions);
       current = next;
       registry.replace(next.functions);
       const live = new Set(next.functions);
-      return pool.retire((fn) => live.has(fn));
+      const hadEnvironments = new Set(
+        pool
+          .list()
+          .filter((environment) => !live.has(environment.fn))
+          .map((environment) => environment.fn.name),
+      );
+      const retired = pool.retire((fn) => live.has(fn));
+      const { prewarm } = swapOptions;
+      if (prewarm)
+        for (const fn of next.functions)
+          if (hadEnvironments.has(fn.name) && fn.reservedConcurrency !== 0 && prewarm(fn)) pool.prewarm(fn);
+      return retired;
     },
     close() {
       closing ??= (async () => {

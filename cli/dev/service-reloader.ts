@@ -46,11 +46,17 @@ export class ServiceReloader {
   }
 
   async reload(changedPaths: ReadonlySet<string>): Promise<ReloadSummary> {
+    const started = performance.now();
     const previous = this.runtime.services.functions;
+    // The syntax check needs nothing of the load: both at once.
+    const checking = syntaxProblems(
+      [...changedPaths].filter((path) => !path.includes(`${sep}node_modules${sep}`)),
+    );
     let loaded: LoadedServices;
     try {
       loaded = await this.runtime.loadServices();
     } catch (error) {
+      await checking;
       return this.refuse(error);
     }
     const touches = (dir: string) =>
@@ -62,9 +68,7 @@ export class ServiceReloader {
     );
     if (functions.length === previous.length && functions.every((fn, index) => fn === previous[index]))
       return { outcome: "unchanged", changedServices: [], retiredEnvironments: 0 };
-    const problems = await syntaxProblems(
-      [...changedPaths].filter((path) => !path.includes(`${sep}node_modules${sep}`)),
-    );
+    const problems = await checking;
     let built: Awaited<ReturnType<typeof buildRouteTable>>;
     try {
       built = await buildRouteTable(functions);
@@ -74,7 +78,13 @@ export class ServiceReloader {
     let retiredEnvironments: number;
     try {
       // From here to the route swap: one tick, no await — a request sees the old set or the new one.
-      retiredEnvironments = this.runtime.swapServices({ ...loaded, functions });
+      // A recycled function gets its next environment started now, unless its folder has a syntax error (its
+      // init would only fail, and print the error again).
+      const broken = new Set(problems.map((problem) => serviceDirOfFile(functions, problem.file)));
+      retiredEnvironments = this.runtime.swapServices(
+        { ...loaded, functions },
+        { prewarm: (fn) => !broken.has(fn.serviceDir) },
+      );
       this.routes.swap(built);
     } catch (error) {
       return this.refuse(error);
@@ -94,7 +104,12 @@ export class ServiceReloader {
           `${formatSyntaxProblem(problem)}\n  invocations that load it fail with Runtime.UserCodeSyntaxError until it is fixed`,
         ),
       );
-    const changedServices = this.describe(functions, previous, retiredEnvironments);
+    const changedServices = this.describe(
+      functions,
+      previous,
+      retiredEnvironments,
+      performance.now() - started,
+    );
     return { outcome: "swapped", changedServices, retiredEnvironments };
   }
 
@@ -139,6 +154,7 @@ export class ServiceReloader {
     functions: readonly FunctionDefinition[],
     previous: readonly FunctionDefinition[],
     retired: number,
+    elapsedMs: number,
   ): string[] {
     const before = new Map(previous.map((fn) => [fn.name, fn]));
     const after = new Map(functions.map((fn) => [fn.name, fn]));
@@ -174,10 +190,17 @@ export class ServiceReloader {
     }
     this.logger.info(
       { retiredEnvironments: retired },
-      `reload: ${functions.length} function(s), ${this.routes.table.routes.length} route(s); ${retired} environment(s) of the old code recycled, the others stay warm`,
+      `reload in ${elapsedMs.toFixed(0)} ms: ${functions.length} function(s), ${this.routes.table.routes.length} route(s); ${retired} environment(s) of the old code recycled, the others stay warm`,
     );
     return [...services.keys()];
   }
+}
+
+function serviceDirOfFile(functions: readonly FunctionDefinition[], file: string): string | undefined {
+  return functions
+    .map((fn) => fn.serviceDir)
+    .filter((dir) => file.startsWith(`${dir}${sep}`))
+    .sort((a, b) => b.length - a.length)[0];
 }
 
 /**

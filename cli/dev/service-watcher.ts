@@ -4,8 +4,7 @@
  * editor saves. Editors write a temporary file and rename it over the original (vim, JetBrains "safe write"),
  * or write the same file several times in a few milliseconds (format-on-save): each of those is several events,
  * and a batch is closed only once no event has come for QUIET_MS (a debounce), bounded by MAX_WAIT_MS so that a
- * stream of writes (a build writing many files) still reloads. chokidar's own `atomic` handling (an unlink
- * followed by an add within 100 ms reported as one change) stays on.
+ * stream of writes (a build writing many files) still reloads.
  *
  * What is watched is what the code revision hashes (runtime/revision/ignored-paths.ts): tool folders are ignored,
  * and of node_modules/ only its hidden lockfile, so that thousands of packages cost no watches.
@@ -39,6 +38,9 @@ export function watchServices(options: ServiceWatcherOptions): ServiceWatcher {
   const root = resolve(options.root);
   const watcher: FSWatcher = watch(root, {
     ignoreInitial: true,
+    // chokidar's atomic-write handling holds unlink events back 100 ms to pair them with an add; the debounce
+    // below already makes one batch of a write-and-rename, without that delay.
+    atomic: false,
     ignored: (path: string) => isIgnoredPath(relative(root, path)),
   });
   let pending = new Set<string>();

@@ -26,6 +26,8 @@ export class EnvironmentPool {
   private readonly retired = new Set<ExecutionEnvironment>();
   private readonly reaper: NodeJS.Timeout;
   private closed = false;
+  /** Environments prewarm() is starting, by key: the first acquire of that key takes it. */
+  private readonly warming = new Map<string, Promise<ExecutionEnvironment | undefined>>();
   /** The last retire()'s test: an environment that was starting meanwhile is retired as it joins. */
   private isCurrent: (fn: FunctionDefinition) => boolean = () => true;
 
@@ -48,6 +50,8 @@ export class EnvironmentPool {
       if (state === "ready") return settling;
       this.leased.delete(settling);
     }
+    const prewarmed = (await this.takeWarming(fn)) ?? this.takeFree(fn, "initializing");
+    if (prewarmed) return prewarmed;
     const fresh = await this.createEnvironment(fn);
     this.leased.add(fresh);
     this.track(fresh);
@@ -58,6 +62,31 @@ export class EnvironmentPool {
     this.leased.delete(environment);
     environment.lastUsedAt = Date.now();
     if (this.retired.has(environment)) this.endWhenSettled(environment);
+  }
+
+  /**
+   * Starts one environment of `fn` ahead of its next invocation, which then finds it initialized or initializing
+   * rather than start its own: `lambkin dev` does it for the functions a reload recycled, so that the first
+   * request after a save does not wait for a whole cold start. Lambda, too, may initialize environments before
+   * any invocation needs them ("proactive initialization",
+   * https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html#runtimes-lifecycle-ib).
+   * Its init is reported, as any cold start's, in the REPORT of the first invocation it serves.
+   */
+  prewarm(fn: FunctionDefinition): void {
+    const key = poolKey(fn);
+    if (this.closed || this.warming.has(key)) return;
+    const starting = this.createEnvironment(fn).then(
+      (environment) => {
+        environment.lastUsedAt = Date.now();
+        this.track(environment);
+        return environment;
+      },
+      () => undefined,
+    );
+    this.warming.set(key, starting);
+    void starting.then(() => {
+      if (this.warming.get(key) === starting) this.warming.delete(key);
+    });
   }
 
   /** Environments of a function, any revision, any state (for tests and reloads). */
@@ -89,7 +118,22 @@ export class EnvironmentPool {
     await Promise.all(this.list().map((environment) => environment.destroy()));
   }
 
-  private takeFree(fn: FunctionDefinition, state: "ready" | "finishing"): ExecutionEnvironment | undefined {
+  private async takeWarming(fn: FunctionDefinition): Promise<ExecutionEnvironment | undefined> {
+    const key = poolKey(fn);
+    const starting = this.warming.get(key);
+    if (!starting) return undefined;
+    this.warming.delete(key);
+    const environment = await starting;
+    if (!environment || this.leased.has(environment)) return undefined;
+    if (environment.state !== "initializing" && environment.state !== "ready") return undefined;
+    this.leased.add(environment);
+    return environment;
+  }
+
+  private takeFree(
+    fn: FunctionDefinition,
+    state: "ready" | "finishing" | "initializing",
+  ): ExecutionEnvironment | undefined {
     for (const environment of this.environments.get(poolKey(fn)) ?? []) {
       if (environment.state === state && !this.leased.has(environment)) {
         this.leased.add(environment);

@@ -8,8 +8,6 @@ import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { GetFunctionCommand, InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { afterEach, describe, expect, it } from "vitest";
-import { stopLambkin } from "./cluster-process.js";
-import { type DevProcess, startDev } from "./dev-process.js";
 import {
   eventually,
   get,
@@ -19,7 +17,9 @@ import {
   saveByRename,
   serviceFolder,
   writeService,
-} from "./hot-reload-services.js";
+} from "../../bench/hot-reload-services.js";
+import { stopLambkin } from "./cluster-process.js";
+import { type DevProcess, startDev } from "./dev-process.js";
 
 let dev: DevProcess | undefined;
 let root: string | undefined;

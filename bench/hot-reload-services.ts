@@ -1,10 +1,12 @@
-// Temporary folders of services for the hot-reload tests and benchmark: each service's handler answers its code
+// Temporary folders of services for the hot-reload benchmark (reload-bench.ts) and tests (test/cli/hot-reload.test.ts): each service's handler answers its code
 // version (a constant in its source, which the tests edit) and a counter of the invocations its environment has
 // served (module state: it starts again at 1 only in a new environment).
+import { spawn } from "node:child_process";
 import { mkdtempSync, renameSync, writeFileSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PACKAGE_ROOT } from "../runtime/package-paths.js";
 
 export interface ServiceSpec {
   /** Service name, folder name and route path (`GET /<name>`). */
@@ -109,4 +111,48 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   throw new Error(`never happened: ${what}${last ? ` (last error: ${String(last)})` : ""}`);
+}
+
+export interface DevChild {
+  readonly url: string;
+  readonly output: () => string;
+  stop(): Promise<void>;
+}
+
+/** `lambkin dev` (compiled) on a free port, watching `root`, with a state folder of its own. */
+export async function startDevChild(root: string): Promise<DevChild> {
+  const child = spawn(
+    process.execPath,
+    [join(PACKAGE_ROOT, "bin", "lambkin.js"), "dev", "--dir", root, "--port", "0", "--log-format", "pretty"],
+    {
+      env: {
+        ...process.env,
+        LAMBKIN_ACCESS_KEYS: "",
+        NO_COLOR: "1",
+        LAMBKIN_STATE_DIR: mkdtempSync(join(tmpdir(), "lambkin-reload-state-")),
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      const ready = /ready on (http:\/\/[\d.]+:\d+)/.exec(output);
+      if (ready?.[1]) resolve(ready[1]);
+    });
+    void exited.then(() => reject(new Error(`lambkin dev exited early:\n${output}`)));
+  });
+  return {
+    url,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+  };
 }
