@@ -12,6 +12,7 @@ import type { LambkinRuntime } from "../../runtime/lambkin-runtime.js";
 import { ReloadGate } from "./reload-gate.js";
 import { ServiceReloader } from "./service-reloader.js";
 import { watchServices } from "./service-watcher.js";
+import { warmSyntaxCheck } from "./syntax-check.js";
 
 export interface HotReloadSettings {
   readonly runtime: LambkinRuntime;
@@ -57,6 +58,8 @@ export async function startHotReload(settings: HotReloadSettings): Promise<HotRe
         ),
       ),
   });
+  // esbuild's service process starts on its first call: now, rather than on the first save.
+  await warmSyntaxCheck();
   await watcher.ready;
   logger.info(`hot reload: watching ${pc.bold(root)} (--no-watch to turn it off)`);
   return {

@@ -67,6 +67,11 @@ async function checkFile(file: string): Promise<SyntaxProblem | undefined> {
   }
 }
 
+/** Starts esbuild's service process (what its first transform would), so that the first save does not wait for it. */
+export async function warmSyntaxCheck(): Promise<void> {
+  await transform("", { loader: "js" }).catch(() => undefined);
+}
+
 /** `file:line:column: message`, then the line and a caret under the column: what a terminal user needs. */
 export function formatSyntaxProblem(problem: SyntaxProblem): string {
   const caret = `${" ".repeat(Math.max(0, problem.column - 1))}^`;

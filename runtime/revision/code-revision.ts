@@ -98,10 +98,9 @@ export async function revisionsOf(
 }
 
 /** The functions with their folder's revision attached (functions whose folder has none are left as they are). */
-export function withRevisions<T extends { readonly serviceDir: string }>(
-  functions: readonly T[],
-  revisions: ReadonlyMap<string, CodeRevision>,
-): (T & { readonly codeRevision?: CodeRevision })[] {
+export function withRevisions<
+  T extends { readonly serviceDir: string; readonly codeRevision?: CodeRevision },
+>(functions: readonly T[], revisions: ReadonlyMap<string, CodeRevision>): T[] {
   return functions.map((fn) => {
     const codeRevision = revisions.get(fn.serviceDir);
     return codeRevision ? { ...fn, codeRevision } : fn;

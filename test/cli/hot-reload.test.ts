@@ -76,6 +76,8 @@ describe("lambkin dev hot reload", () => {
     expect(tail).toMatch(/REPORT RequestId/);
     expect(tail).not.toMatch(/Init Duration/);
     expect(dev.output()).toMatch(/reloaded alpha: revision \S+; 1 function\(s\) on the new code/);
+    // The revision is logged beside the START line of the invocation it ran.
+    expect(dev.output()).toContain(`Version: $LATEST (revision ${alpha2.revision})`);
     expect(dev.output()).not.toMatch(/reloaded beta/);
   });
 
@@ -220,6 +222,42 @@ describe("lambkin dev hot reload", () => {
       "later served",
     );
     expect(count(dev.output(), "reloaded burst:")).toBe(2);
+  });
+
+  it("reloads on an edit to a module the handler imports, and recomputes concurrency settings", async () => {
+    root = await serviceFolder("hr-import", [{ name: "importer" }]);
+    const dir = join(root, "importer");
+    await writeFile(join(dir, "lib.js"), 'exports.version = "lib-1";\n');
+    await writeFile(
+      join(dir, "handler.js"),
+      'const lib = require("./lib.js");\nexports.handler = async () => ({ statusCode: 200, body: JSON.stringify({ version: lib.version }) });\n',
+    );
+    dev = await startDev(root);
+    const url = dev.url;
+    expect((await get(`${url}/importer`)).version).toBe("lib-1");
+    saveByRename(join(dir, "lib.js"), 'exports.version = "lib-2";\n');
+    await eventually(
+      async () => ((await get(`${url}/importer`)).version === "lib-2" ? true : undefined),
+      "lib-2 served",
+    );
+
+    // reservedConcurrency: 0 throttles every invocation (Lambda's TooManyRequestsException) once reloaded.
+    saveByRename(
+      join(dir, "serverless.yml"),
+      manifestSource({ name: "importer" }).replace(
+        "    handler:",
+        "    reservedConcurrency: 0\n    handler:",
+      ),
+    );
+    const throttled = await eventually(async () => {
+      const response = await fetch(`${url}/2015-03-31/functions/importer-dev-importer/invocations`, {
+        method: "POST",
+        body: "{}",
+      });
+      await response.text();
+      return response.status === 429 ? response : undefined;
+    }, "throttled");
+    expect(throttled.status).toBe(429);
   });
 
   it("does not watch with --no-watch", async () => {
