@@ -15,7 +15,7 @@ import { Invoker } from "./invoker/invoker.js";
 import { type FunctionLogSink, pinoFunctionLogSink } from "./logs/function-log-sink.js";
 import type { FunctionDefinition } from "./manifest/function-definition.js";
 import { FunctionRegistry } from "./manifest/function-registry.js";
-import { type LoadedServices, loadServices } from "./manifest/load-services.js";
+import { type LoadedServices, loadServices, type ServiceFallback } from "./manifest/load-services.js";
 import { formatWarning, warningLogFields } from "./manifest/manifest-error.js";
 import { DEFAULT_IDLE_TIMEOUT_MS, EnvironmentPool } from "./pool/environment-pool.js";
 import { revisionsOf, withRevisions } from "./revision/code-revision.js";
@@ -82,18 +82,22 @@ export interface LambkinRuntime {
    * on files already changed.
    */
   gateEnvironmentStarts(gate: (fn: FunctionDefinition) => Promise<boolean>): void;
-  /** Loads the services again, as at start (same folder, stage, region, environment), without swapping them in. */
-  loadServices(): Promise<LoadedServices>;
+  /**
+   * Loads the services again, as at start (same folder, stage, region, environment), without swapping them in;
+   * with a fallback, a service that fails to load is replaced by its last good load (load-services.ts).
+   */
+  loadServices(fallback?: ServiceFallback): Promise<LoadedServices>;
   close(): Promise<void>;
 }
 
 export async function startRuntime(options: RuntimeOptions): Promise<LambkinRuntime> {
   // One way to load, used at start and by every reload, so that both read the services the same way.
-  const load = () =>
+  const load = (fallback?: ServiceFallback) =>
     loadServices(options.dir, {
       stage: options.stage,
       region: options.region,
       env: options.env,
+      ...(fallback ? { fallback } : {}),
     });
   const services = await load();
   for (const warning of services.warnings) {

@@ -5,8 +5,10 @@
  * - Every service folder a changed path lies in gets a new code revision (runtime/revision/); the functions of
  *   the other services keep their definitions — the very same objects — so their environments stay warm.
  * - The new set is checked completely before anything is swapped: the manifests (loadServices), the routes
- *   (buildRouteTable) and the concurrency reservations (swapServices refuses them first). A change that fails
- *   any check is reported once, and the last good set keeps serving (LKN_WRN_RELOAD_KEPT_PREVIOUS).
+ *   (buildRouteTable) and the concurrency reservations (swapServices refuses them first). A serverless.yml that
+ *   fails to load is reported once and replaced by its last good load, so the other services reload as usual; a
+ *   change that fails a check across services (a route, the reservations, a duplicate name) is reported once
+ *   and nothing is swapped. Either way the last good definitions keep serving (LKN_WRN_RELOAD_KEPT_PREVIOUS).
  * - Then, in one tick, the registry and the route table are swapped and the environments of the old revisions
  *   retired (idle ones at once, busy ones when their invocation has finished on the code it started with).
  * - Changed source files are syntax-checked (syntax-check.ts) so that a broken save is printed once, with its
@@ -19,6 +21,7 @@ import type { LiveRouteTable } from "../../gateway/api-gateway/live-route-table.
 import { coded } from "../../runtime/errors/lambkin-codes.js";
 import type { LambkinRuntime } from "../../runtime/lambkin-runtime.js";
 import type { FunctionDefinition } from "../../runtime/manifest/function-definition.js";
+import type { LoadedService } from "../../runtime/manifest/load-service.js";
 import type { LoadedServices } from "../../runtime/manifest/load-services.js";
 import { formatWarning, warningLogFields } from "../../runtime/manifest/manifest-error.js";
 import { type CodeRevision, computeCodeRevision } from "../../runtime/revision/code-revision.js";
@@ -32,8 +35,13 @@ export interface ReloadSummary {
 }
 
 export class ServiceReloader {
-  /** The last message of a refused change: the same refusal again (another save, same mistake) is not repeated. */
-  private lastRefusal: string | undefined;
+  /**
+   * The refusals reported, by manifest path ("" for a refusal of the whole change): the same refusal again
+   * (another save, same mistake) is not repeated.
+   */
+  private readonly reported = new Map<string, string>();
+  /** Each service's last good load, by manifest path: what a service that fails to load falls back to. */
+  private lastGood: ReadonlyMap<string, LoadedService>;
   private readonly printedWarnings = new Set<string>();
 
   constructor(
@@ -41,6 +49,7 @@ export class ServiceReloader {
     private readonly routes: LiveRouteTable,
     private readonly logger: Logger,
   ) {
+    this.lastGood = runtime.services.byManifest ?? new Map();
     for (const warning of runtime.services.warnings) this.printedWarnings.add(formatWarning(warning));
     for (const warning of routes.warnings) this.printedWarnings.add(formatWarning(warning));
   }
@@ -52,13 +61,20 @@ export class ServiceReloader {
     const checking = syntaxProblems(
       [...changedPaths].filter((path) => !path.includes(`${sep}node_modules${sep}`)),
     );
+    const refusedNow = new Map<string, unknown>();
     let loaded: LoadedServices;
     try {
-      loaded = await this.runtime.loadServices();
+      loaded = await this.runtime.loadServices({
+        lastGood: (manifestPath) => this.lastGood.get(manifestPath),
+        refused: (manifestPath, error) => refusedNow.set(manifestPath, error),
+      });
     } catch (error) {
       await checking;
-      return this.refuse(error);
+      return this.refuse("", error);
     }
+    for (const [manifestPath, error] of refusedNow) this.refuse(manifestPath, error);
+    for (const manifestPath of this.reported.keys())
+      if (manifestPath !== "" && !refusedNow.has(manifestPath)) this.reported.delete(manifestPath);
     const touches = (dir: string) =>
       [...changedPaths].some((path) => path === dir || path.startsWith(`${dir}${sep}`));
     const revisions = await this.revisionsFor(loaded.functions, previous, touches);
@@ -73,7 +89,7 @@ export class ServiceReloader {
     try {
       built = await buildRouteTable(functions);
     } catch (error) {
-      return this.refuse(error);
+      return this.refuse("", error);
     }
     let retiredEnvironments: number;
     try {
@@ -87,9 +103,10 @@ export class ServiceReloader {
       );
       this.routes.swap(built);
     } catch (error) {
-      return this.refuse(error);
+      return this.refuse("", error);
     }
-    this.lastRefusal = undefined;
+    this.reported.delete("");
+    if (loaded.byManifest) this.lastGood = loaded.byManifest;
     for (const warning of [...loaded.warnings, ...built.warnings]) {
       const text = formatWarning(warning);
       if (this.printedWarnings.has(text)) continue;
@@ -113,18 +130,20 @@ export class ServiceReloader {
     return { outcome: "swapped", changedServices, retiredEnvironments };
   }
 
-  /** Reported once per distinct refusal; nothing is swapped. */
-  private refuse(error: unknown): ReloadSummary {
+  /** Reported once per distinct refusal (of one manifest, or "" of the whole change, when nothing is swapped). */
+  private refuse(manifestPath: string, error: unknown): ReloadSummary {
     const message = error instanceof Error ? error.message : String(error);
     const code = (error as { code?: string }).code;
     const text = code?.startsWith("LKN_") ? `[${code}] ${message}` : message;
-    if (text !== this.lastRefusal) {
-      this.lastRefusal = text;
+    if (this.reported.get(manifestPath) !== text) {
+      this.reported.set(manifestPath, text);
       this.logger.warn(
         { code: "LKN_WRN_RELOAD_KEPT_PREVIOUS" },
         coded(
           "LKN_WRN_RELOAD_KEPT_PREVIOUS",
-          `the change was not loaded; every function is served as before it until a save fixes this:\n  ${text}`,
+          manifestPath === ""
+            ? `the change was not loaded; every function is served as before it until a save fixes this:\n  ${text}`
+            : `${manifestPath} was not loaded; its service is served as it last loaded until a save fixes this:\n  ${text}`,
         ),
       );
     }

@@ -138,6 +138,12 @@ describe("lambkin dev hot reload", () => {
     saveByRename(join(root, "gamma", "handler.js"), handlerSource("v1 again"));
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(count(dev.output(), "LKN_WRN_RELOAD_KEPT_PREVIOUS")).toBe(1);
+    // Meanwhile the other service reloads as usual.
+    saveByRename(join(root, "delta", "handler.js"), handlerSource("delta-2"));
+    await eventually(
+      async () => ((await get(`${url}/delta`)).version === "delta-2" ? true : undefined),
+      "delta reloads while gamma's manifest is refused",
+    );
 
     // Fixed: the route declared no more is gone, the function answers again.
     saveByRename(manifest, manifestSource({ name: "gamma" }));
