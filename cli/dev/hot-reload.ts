@@ -12,7 +12,7 @@ import type { LambkinRuntime } from "../../runtime/lambkin-runtime.js";
 import { ReloadGate } from "./reload-gate.js";
 import { ServiceReloader } from "./service-reloader.js";
 import { watchServices } from "./service-watcher.js";
-import { warmSyntaxCheck } from "./syntax-check.js";
+import { stopSyntaxCheck, warmSyntaxCheck } from "./syntax-check.js";
 
 export interface HotReloadSettings {
   readonly runtime: LambkinRuntime;
@@ -65,6 +65,7 @@ export async function startHotReload(settings: HotReloadSettings): Promise<HotRe
   return {
     async close() {
       await watcher.close();
+      stopSyntaxCheck();
       gate.releaseAll();
     },
   };
