@@ -12,7 +12,7 @@ import type { LambkinRuntime } from "../../runtime/lambkin-runtime.js";
 import { ReloadGate } from "./reload-gate.js";
 import { ServiceReloader } from "./service-reloader.js";
 import { watchServices } from "./service-watcher.js";
-import { stopSyntaxCheck, warmSyntaxCheck } from "./syntax-check.js";
+import { startSyntaxCheck, stopSyntaxCheck } from "./syntax-check.js";
 
 export interface HotReloadSettings {
   readonly runtime: LambkinRuntime;
@@ -36,6 +36,9 @@ export async function startHotReload(settings: HotReloadSettings): Promise<HotRe
   const watcher = watchServices({
     root,
     onEvent: (path) => {
+      // The syntax checker's process starts with the first save's first event, during its debounce: a
+      // `lambkin dev` nobody edits under never starts it.
+      startSyntaxCheck();
       const dir = serviceDirOf(runtime, path);
       if (dir !== undefined) gate.hold(dir);
     },
@@ -58,8 +61,6 @@ export async function startHotReload(settings: HotReloadSettings): Promise<HotRe
         ),
       ),
   });
-  // esbuild's service process starts on its first call: now, rather than on the first save.
-  await warmSyntaxCheck();
   await watcher.ready;
   logger.info(`hot reload: watching ${pc.bold(root)} (--no-watch to turn it off)`);
   return {

@@ -92,9 +92,8 @@ class Checker {
     });
   }
 
-  /** Starts the child now, so that the first save does not wait for it (and for esbuild's service). */
-  start(): void {
-    this.running();
+  get started(): boolean {
+    return this.child?.connected === true;
   }
 
   stop(): void {
@@ -145,10 +144,10 @@ export function stopSyntaxCheck(): void {
   shared?.stop();
 }
 
-/** Starts the checking child and esbuild's service in it, so that the first save does not wait for them. */
-export async function warmSyntaxCheck(): Promise<void> {
-  checker().start();
-  await checker().check({ code: "", loader: "js", sourcefile: "warm-up.js" });
+/** Starts the checking child and esbuild's service in it (once), so that a check soon after need not wait for them. */
+export function startSyntaxCheck(): void {
+  if (shared?.started) return;
+  void checker().check({ code: "", loader: "js", sourcefile: "warm-up.js" });
 }
 
 /** `file:line:column: message`, then the line and a caret under the column: what a terminal user needs. */
