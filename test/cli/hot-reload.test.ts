@@ -266,6 +266,31 @@ describe("lambkin dev hot reload", () => {
     expect(throttled.status).toBe(429);
   });
 
+  it("declares schedules again when a manifest edit adds one", async () => {
+    root = await serviceFolder("hr-schedule", [{ name: "ticker" }]);
+    dev = await startDev(root);
+    const manifest = join(root, "ticker", "serverless.yml");
+    saveByRename(
+      manifest,
+      manifestSource({ name: "ticker" }).replace(
+        "      - httpApi:",
+        "      - schedule: rate(1 hour)\n      - httpApi:",
+      ),
+    );
+    await eventually(
+      async () =>
+        dev?.output().includes("schedules: 1 rule(s) declared again after a reload") ? true : undefined,
+      "schedule declared",
+    );
+    // A code-only edit leaves the rules (and their timers) alone.
+    saveByRename(join(root, "ticker", "handler.js"), handlerSource("v2"));
+    await eventually(
+      async () => ((await get(`${dev?.url}/ticker`)).version === "v2" ? true : undefined),
+      "v2 served",
+    );
+    expect(count(dev.output(), "declared again after a reload")).toBe(1);
+  });
+
   it("does not watch with --no-watch", async () => {
     root = await serviceFolder("hr-nowatch", [{ name: "still" }]);
     dev = await startDev(root, {}, ["--no-watch"]);
