@@ -115,6 +115,7 @@ export async function eventually<T>(
 
 export interface DevChild {
   readonly url: string;
+  readonly pid: number | undefined;
   readonly output: () => string;
   stop(): Promise<void>;
 }
@@ -149,6 +150,7 @@ export async function startDevChild(root: string): Promise<DevChild> {
   });
   return {
     url,
+    pid: child.pid,
     output: () => output,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");

@@ -5,7 +5,9 @@
  * here, with stderr going nowhere, esbuild never shares `lambkin dev`'s stderr.
  * Messages: { id, code, loader, sourcefile, format? } in; { id, errors? } out (esbuild's Message objects).
  */
-import { type Loader, type Message, transform } from "esbuild";
+import { type Loader, type Message, stop, transform } from "esbuild";
+
+const REAP_MS = 200;
 
 interface CheckRequest {
   readonly id: number;
@@ -27,5 +29,8 @@ process.on("message", (request: CheckRequest) => {
       process.send?.({ id: request.id, errors: (error as { errors?: Message[] }).errors ?? [] }),
   );
 });
-// The parent gone (or closing the channel): nothing left to check.
-process.on("disconnect", () => process.exit(0));
+// The parent gone (or closing the channel): nothing left to check. esbuild's service is stopped first, and given
+// a moment to exit, so that this process reaps it rather than leave it to init as a zombie.
+process.on("disconnect", () => {
+  void Promise.resolve(stop()).finally(() => setTimeout(() => process.exit(0), REAP_MS));
+});

@@ -3,7 +3,7 @@
 // revision shows in x-lambkin-code-revision and GetFunction's CodeSha256; manifest edits add routes and functions;
 // service folders come and go; a syntax error is printed once and fails invocations as Lambda does, until fixed;
 // a bad manifest keeps the last good one serving; an editor's burst of writes is one reload.
-import { writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { GetFunctionCommand, InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
@@ -37,6 +37,31 @@ function lambda(url: string): LambdaClient {
     region: "us-east-1",
     credentials: { accessKeyId: "AKIDLAMBKIN", secretAccessKey: "lambkin" },
   });
+}
+
+/** The live child processes of `pid`, from /proc (state Z, a zombie, counts as gone). */
+function childrenOf(pid: number): { pid: number; command: string }[] {
+  const children: { pid: number; command: string }[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[1]) !== pid || fields[0] === "Z") continue;
+      const command = readFileSync(`/proc/${entry}/cmdline`, "utf8").replaceAll("\0", " ");
+      children.push({ pid: Number(entry), command });
+    } catch {}
+  }
+  return children;
+}
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0] !== "Z";
+  } catch {
+    return false;
+  }
 }
 
 function count(text: string, needle: string): number {
@@ -289,6 +314,31 @@ describe("lambkin dev hot reload", () => {
       "v2 served",
     );
     expect(count(dev.output(), "declared again after a reload")).toBe(1);
+  });
+
+  it("leaves no syntax-checker or esbuild process behind when killed", async () => {
+    root = await serviceFolder("hr-orphans", [{ name: "orphans" }]);
+    dev = await startDev(root);
+    saveByRename(join(root, "orphans", "handler.js"), handlerSource("v2"));
+    await eventually(
+      async () => ((await get(`${dev?.url}/orphans`)).version === "v2" ? true : undefined),
+      "v2 served",
+    );
+    const checker = await eventually(
+      async () =>
+        childrenOf(dev?.child.pid ?? -1).find((child) => /syntax-check-process/.test(child.command)),
+      "checker running",
+    );
+    const esbuild = await eventually(
+      async () => childrenOf(checker.pid).find((child) => /esbuild/.test(child.command)),
+      "esbuild running",
+    );
+    dev.child.kill("SIGKILL");
+    await dev.exited;
+    await eventually(
+      async () => (alive(checker.pid) || alive(esbuild.pid) ? undefined : true),
+      "checker and esbuild gone",
+    );
   });
 
   it("does not watch with --no-watch", async () => {
