@@ -28,7 +28,7 @@ import { median, ratio } from "./stats.js";
 
 const EVENTS = Number(process.env.BENCH_ASYNC_EVENTS ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_ASYNC_CONCURRENCY ?? 10);
-const ROUNDS = 3;
+const ROUNDS = Number(process.env.BENCH_ASYNC_ROUNDS ?? 3);
 const PRODUCERS = 20;
 const ONLY = process.env.BENCH_ASYNC_ONLY;
 if (ONLY !== undefined && ONLY !== "embedded" && ONLY !== "bullmq")
@@ -160,7 +160,16 @@ async function cluster(
 function startWorker(url: string, prefix: string): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    [join(PACKAGE_ROOT, "bin", "lambkin.js"), "worker", "--dir", SERVICE, "--log-format", "json"],
+    [
+      // BENCH_WORKER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the worker processes.
+      ...(process.env.BENCH_WORKER_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
+      join(PACKAGE_ROOT, "bin", "lambkin.js"),
+      "worker",
+      "--dir",
+      SERVICE,
+      "--log-format",
+      "json",
+    ],
     {
       env: {
         ...process.env,

@@ -1,7 +1,13 @@
 /**
- * Turns Lambkin's pino records into lines a person reads on a terminal: function output as
- * `name │ line` (platform lines dimmed, REPORT highlighted), Lambkin's own messages as
- * `lambkin ▸ message`. `--log-format json` (or LAMBKIN_LOG_FORMAT=json) keeps raw pino JSON.
+ * Turns Lambkin's pino records into lines a person reads on a terminal:
+ * - an invocation is one line, in its function's colour (the same colour for a name on every run):
+ *   `hello │ http GET /hello · success · 12.34 ms (billed 13 ms, init 101.20 ms) · <request id>` — what triggered
+ *   it, how it ended (success, the function error's type, timeout, throttled), its duration and billed duration;
+ * - the handler's own lines stay, as `hello │ line` (stderr in yellow);
+ * - Lambda's START/END/REPORT lines are shown only with `verbose` (`lambkin dev --verbose`; the other commands
+ *   always show them), dimmed, REPORT highlighted; the platform's other lines (a timeout, a runtime exit) always;
+ * - Lambkin's own messages as `lambkin ▸ message`.
+ * `--log-format json` (or LAMBKIN_LOG_FORMAT=json) keeps raw pino JSON: every line and the invocation records.
  */
 import { Writable } from "node:stream";
 import pc from "picocolors";
@@ -11,26 +17,41 @@ interface LogRecord {
   msg?: string;
   fn?: string;
   stream?: "stdout" | "stderr" | "platform";
+  event?: string;
+  status?: string;
   /** Beside a START line: the code revision that runs it (runtime/logs/function-log-sink.ts). */
   codeRevision?: string;
   err?: { message?: string };
 }
 
+export interface HumanLogOptions {
+  /** Show Lambda's START/END/REPORT lines (default true). */
+  readonly verbose?: boolean;
+}
+
 const WARN = 40;
 const ERROR = 50;
+/** Lambda's own bracketing lines, which the one-line summary replaces (docs/lambda-behaviour.md §2.7). */
+const BRACKETING_LINE = /^(START|END|REPORT) RequestId: /;
 
-export function humanLogStream(output: NodeJS.WritableStream = process.stderr): Writable {
+export function humanLogStream(
+  output: { write(text: string): unknown } = process.stderr,
+  options: HumanLogOptions = {},
+): Writable {
+  const verbose = options.verbose ?? true;
   return new Writable({
     write(chunk: Buffer, _encoding, done) {
       for (const text of chunk.toString("utf8").split("\n")) {
-        if (text.length > 0) output.write(`${formatRecord(text)}\n`);
+        if (text.length === 0) continue;
+        const line = formatRecord(text, verbose);
+        if (line !== undefined) output.write(`${line}\n`);
       }
       done();
     },
   });
 }
 
-function formatRecord(text: string): string {
+function formatRecord(text: string, verbose: boolean): string | undefined {
   let record: LogRecord;
   try {
     record = JSON.parse(text) as LogRecord;
@@ -38,7 +59,11 @@ function formatRecord(text: string): string {
     return text;
   }
   const message = record.msg ?? record.err?.message ?? "";
-  if (record.fn) return `${pc.magenta(record.fn)} ${pc.dim("│")} ${functionLine(record, message)}`;
+  if (record.fn) {
+    if (!verbose && record.stream === "platform" && BRACKETING_LINE.test(message)) return undefined;
+    const line = record.event === "invocation" ? summaryLine(record, message) : functionLine(record, message);
+    return `${functionColour(record.fn)(record.fn)} ${pc.dim("│")} ${line}`;
+  }
   const prefix = pc.bold("lambkin ▸");
   if (record.level >= ERROR) return `${prefix} ${pc.red(message)}`;
   if (record.level >= WARN) return `${prefix} ${pc.yellow(message)}`;
@@ -52,4 +77,39 @@ function functionLine(record: LogRecord, message: string): string {
   if (readable.startsWith("REPORT")) return pc.cyan(readable);
   if (record.codeRevision) return pc.dim(`${readable} (revision ${record.codeRevision})`);
   return pc.dim(readable);
+}
+
+/** The summary's text (invocation-summary.ts), its status coloured: green success, red error, yellow otherwise. */
+function summaryLine(record: LogRecord, message: string): string {
+  const parts = message.split(" · ");
+  if (parts.length < 4) return message;
+  const [trigger, status = "", duration = "", ...rest] = parts;
+  const colour = record.status === "success" ? pc.green : record.status === "error" ? pc.red : pc.yellow;
+  return [pc.bold(trigger ?? ""), colour(status), duration, pc.dim(rest.join(" · "))].join(pc.dim(" · "));
+}
+
+/**
+ * Colours a name always gets the same one of: a hash of the name (FNV-1a) picks it, so `orders` is the same colour
+ * on every run and on every machine. Red is left to errors.
+ */
+const PALETTE = [
+  pc.cyan,
+  pc.magenta,
+  pc.green,
+  pc.blue,
+  pc.yellow,
+  pc.cyanBright,
+  pc.magentaBright,
+  pc.greenBright,
+  pc.blueBright,
+  pc.yellowBright,
+];
+
+export function functionColour(name: string): (text: string) => string {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < name.length; index += 1) {
+    hash ^= name.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return PALETTE[hash % PALETTE.length] ?? pc.magenta;
 }

@@ -29,22 +29,32 @@ export interface LambkinApiClient {
   readonly where: string;
   /** `path` is under `/_lambkin`, e.g. `/events/ID`. */
   call<T>(method: string, path: string, query?: Record<string, string>): Promise<T>;
+  /**
+   * A GET whose answer is a stream of server-sent events (`lambkin logs --follow`): the response once its status is
+   * 2xx, its body still coming; a refusal throws as call()'s do. No timeout: it lasts until `signal` aborts.
+   */
+  stream(path: string, query: Record<string, string>, signal?: AbortSignal): Promise<Response>;
 }
 
 export function lambkinApiClient(endpoint: string, env: NodeJS.ProcessEnv = process.env): LambkinApiClient {
   const base = new URL(endpoint);
   const prefix = base.pathname.replace(/\/+$/, "");
-  const call = async <T>(method: string, path: string, query: Record<string, string> = {}): Promise<T> => {
+  const send = async (
+    method: string,
+    path: string,
+    query: Record<string, string>,
+    signal: AbortSignal | undefined,
+    accept = "application/json",
+  ): Promise<Response> => {
     const url = new URL(base.origin);
     url.pathname = `${prefix}/_lambkin${path}`;
     // encodeURIComponent, not searchParams (which writes a space as `+`): what SigV4 canonicalises.
     url.search = Object.entries(query)
       .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
       .join("&");
-    const headers = await signedHeaders(method, url, query, env);
-    let response: Response;
+    const headers = await signedHeaders(method, url, query, env, accept);
     try {
-      response = await fetch(url, { method, headers, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      return await fetch(url, { method, headers, ...(signal ? { signal } : {}) });
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       throw new LambkinRemoteError(
@@ -52,7 +62,12 @@ export function lambkinApiClient(endpoint: string, env: NodeJS.ProcessEnv = proc
         `cannot reach Lambkin at ${base.origin}: ${cause?.code ?? cause?.message ?? (error as Error).message}`,
       );
     }
-    const text = await response.text();
+  };
+  const call = async <T>(method: string, path: string, query: Record<string, string> = {}): Promise<T> => {
+    const response = await send(method, path, query, AbortSignal.timeout(REQUEST_TIMEOUT_MS));
+    return answerOf<T>(response, await response.text());
+  };
+  const answerOf = <T>(response: Response, text: string): T => {
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -64,7 +79,13 @@ export function lambkinApiClient(endpoint: string, env: NodeJS.ProcessEnv = proc
     if (!isLambkinCode(code) || typeof message !== "string") throw notLambkin(base, response.status, text);
     throw new LambkinRemoteError(code, coded(code, message), response.status);
   };
-  return { where: base.origin + prefix, call };
+  const stream = async (path: string, query: Record<string, string>, signal?: AbortSignal) => {
+    const response = await send("GET", path, query, signal, "text/event-stream");
+    if (response.ok && (response.headers.get("content-type") ?? "").startsWith("text/event-stream"))
+      return response;
+    return answerOf<never>(response, await response.text());
+  };
+  return { where: base.origin + prefix, call, stream };
 }
 
 async function signedHeaders(
@@ -72,10 +93,11 @@ async function signedHeaders(
   url: URL,
   query: Record<string, string>,
   env: NodeJS.ProcessEnv,
+  accept: string,
 ): Promise<Record<string, string>> {
   const accessKeyId = env.AWS_ACCESS_KEY_ID;
   const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
-  const headers: Record<string, string> = { host: url.host, accept: "application/json" };
+  const headers: Record<string, string> = { host: url.host, accept };
   if (!accessKeyId || !secretAccessKey) return headers;
   const signer = new SignatureV4({
     credentials: {

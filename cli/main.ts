@@ -23,8 +23,10 @@ import {
 import { type GatewayFlags, gatewayCommand } from "./commands/gateway.js";
 import { type ImagesBuildFlags, imagesBuildCommand } from "./commands/images.js";
 import { type InvokeFlags, invokeCommand } from "./commands/invoke.js";
+import { type LogsFlags, logsCommand } from "./commands/logs.js";
 import { type MailFlags, mailCommand } from "./commands/mail.js";
 import { type WorkerFlags, workerCommand } from "./commands/worker.js";
+import type { HumanLogOptions } from "./human-log-stream.js";
 import { createLogger, type LogFormat } from "./logger.js";
 import { EXIT_USAGE, UsageError } from "./usage-error.js";
 
@@ -65,18 +67,22 @@ serviceOptions(
     .option("--host <host>", "address to listen on (default: $LAMBKIN_HOST, else 127.0.0.1)")
     .option(
       "--state <dir>",
-      "state folder: queue, mail, DynamoDB Local's tables, S3's objects (default: $LAMBKIN_STATE_DIR, else ./.lambkin)",
+      "state folder: queue, mail, DynamoDB Local's tables, S3's objects (default: $LAMBKIN_STATE_DIR, else ./.lambkin, with --stage ./.lambkin/stages/<stage>)",
     )
     .option(
       "--fresh",
       "start empty: delete the state folder's contents first (Redis, when used, is left alone)",
     )
     .option(
+      "--verbose",
+      "print Lambda's START/END/REPORT lines of every invocation, not only its one-line summary",
+    )
+    .option(
       "--no-watch",
       "no hot reload: do not watch the service folders for changes (a change then needs a restart)",
     ),
 ).action(async (flags: DevFlags) => {
-  process.exitCode = await devCommand(flags, logger());
+  process.exitCode = await devCommand(flags, logger({ verbose: flags.verbose === true }));
 });
 
 serviceOptions(
@@ -107,6 +113,10 @@ function eventsOptions(command: Command): Command {
     .option(
       "--state <dir>",
       "state folder of the embedded queue (default: $LAMBKIN_STATE_DIR, else ./.lambkin); REDIS_URL: BullMQ's",
+    )
+    .option(
+      "--stage <stage>",
+      "that stage's dead letters (the state folder ./.lambkin/stages/<stage>, or its Redis prefix), as lambkin dev --stage",
     )
     .option(
       "--endpoint <url>",
@@ -174,6 +184,27 @@ program
   });
 
 program
+  .command("logs")
+  .description(
+    "the invocation logs of a running `lambkin dev` or `lambkin gateway` (GET /_lambkin/logs), as `aws logs tail`: <timestamp> <log stream> <message>",
+  )
+  .argument("[function]", "function name, serverless.yml key or ARN (default: every function's)")
+  .option("-f, --follow", "keep printing new events as the functions write them, until Ctrl-C")
+  .option(
+    "--since <time>",
+    "from this long ago (30s, 10m, 1h, 2d, 1w) or this time (ISO 8601, or ms since the epoch); default 10m",
+  )
+  .option(
+    "--filter <pattern>",
+    'only events with this text; CloudWatch terms: ERROR Exception (all), "a phrase", ?ERROR ?WARN (any), -debug (not)',
+  )
+  .option("--json", "print each event as one JSON line (the fields of GET /_lambkin/logs)")
+  .option("--endpoint <url>", "the running Lambkin (default: http://127.0.0.1:$PORT, PORT default 3000)")
+  .action(async (reference: string | undefined, flags: LogsFlags) => {
+    process.exitCode = await logsCommand(reference, flags);
+  });
+
+program
   .command("images")
   .description("the runtime images of the docker sandbox (LAMBKIN_SANDBOX=docker)")
   .command("build")
@@ -187,8 +218,8 @@ program
     process.exitCode = await imagesBuildCommand(flags, logger());
   });
 
-function logger() {
-  return createLogger(program.opts<{ logFormat: LogFormat }>().logFormat);
+function logger(human: HumanLogOptions = {}) {
+  return createLogger(program.opts<{ logFormat: LogFormat }>().logFormat, undefined, human);
 }
 
 try {

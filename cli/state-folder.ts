@@ -1,14 +1,41 @@
 /**
- * Lambkin's state folder: where what must outlive a process is kept (the embedded queue's jobs and dead letters).
- * `--state DIR`, else LAMBKIN_STATE_DIR, else `.lambkin/` in the working directory. And where a cluster keeps what its
- * processes share: the Redis of REDIS_URL, under the key prefix LAMBKIN_REDIS_PREFIX.
+ * Lambkin's state folder: where what must outlive a process is kept (the embedded queue's jobs and dead letters,
+ * mail, DynamoDB Local's tables, S3's objects). `--state DIR`, else LAMBKIN_STATE_DIR, else `.lambkin/` in the
+ * working directory — and with `--stage S`, `.lambkin/stages/S/`: two stages of one service run side by side from
+ * one folder (`lambkin dev --stage dev` and `lambkin dev --stage prod`), each with its own queue, dead letters and
+ * data, where one embedded queue would be locked by the first (and a shared one would hand each the other's jobs,
+ * to dead-letter as FunctionNotFound). And where a cluster keeps what its processes share: the Redis of REDIS_URL,
+ * under the key prefix LAMBKIN_REDIS_PREFIX (by default `lambkin`, and `lambkin:stage:S` with `--stage S`, for the
+ * same reason: queue, concurrency caps and schedules per stage).
  */
 import { resolve } from "node:path";
 import { UsageError } from "./usage-error.js";
 
-export function stateFolder(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+/** Where the stages' own state folders are, inside the default one. */
+export const STAGES_FOLDER = "stages";
+
+export function stateFolder(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  stage?: string | undefined,
+): string {
   const chosen = flag ?? env.LAMBKIN_STATE_DIR;
-  return resolve(chosen === undefined || chosen === "" ? ".lambkin" : chosen);
+  if (chosen !== undefined && chosen !== "") return resolve(chosen);
+  if (stage === undefined || stage === "") return resolve(".lambkin");
+  return resolve(".lambkin", STAGES_FOLDER, checkedStage(stage));
+}
+
+/**
+ * `--stage` becomes part of a folder and a key prefix: letters, digits, `-` and `_` only (the Serverless Framework's
+ * schema allows letters, digits and dashes in a stage, since it names AWS resources), so never `..` or a path.
+ */
+export function checkedStage(stage: string): string {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(stage))
+    throw new UsageError(
+      `--stage must be 1–64 letters, digits, - or _ (got "${stage.slice(0, 80)}")`,
+      "LKN_ERR_CONFIG_INVALID",
+    );
+  return stage;
 }
 
 /** REDIS_URL, when set: the queue and the concurrency caps are then shared through that Redis. */
@@ -17,10 +44,14 @@ export function redisUrlOf(env: NodeJS.ProcessEnv = process.env): string | undef
   return url === undefined || url.trim() === "" ? undefined : url.trim();
 }
 
-/** The Redis key prefix of a cluster (LAMBKIN_REDIS_PREFIX, default `lambkin`): clusters sharing one Redis use one each. */
-export function redisPrefixOf(env: NodeJS.ProcessEnv = process.env): string {
+/**
+ * The Redis key prefix of a cluster (LAMBKIN_REDIS_PREFIX, default `lambkin`, `lambkin:stage:S` with `--stage S`):
+ * clusters sharing one Redis use one each.
+ */
+export function redisPrefixOf(env: NodeJS.ProcessEnv = process.env, stage?: string | undefined): string {
   const prefix = env.LAMBKIN_REDIS_PREFIX?.trim();
-  if (prefix === undefined || prefix === "") return "lambkin";
+  if (prefix === undefined || prefix === "")
+    return stage === undefined || stage === "" ? "lambkin" : `lambkin:stage:${checkedStage(stage)}`;
   if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(prefix))
     throw new UsageError(
       `LAMBKIN_REDIS_PREFIX must be 1–64 letters, digits or _ . : - (got "${prefix.slice(0, 80)}")`,

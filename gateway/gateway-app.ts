@@ -9,6 +9,7 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
+import type { RecentLogs } from "../runtime/logs/recent-logs.js";
 import type { StaticSite } from "../runtime/manifest/static-site.js";
 import type { MailStore } from "../services/mail/mail-store.js";
 import type { DeadLetterStore } from "../triggers/queue/interfaces/job-queue.js";
@@ -50,6 +51,8 @@ export interface GatewayOptions {
   readonly usedEndpoints?: () => UsedEndpoints;
   /** A service's static website (serverless-finch), served at / for what no route takes (static-site/). */
   readonly site?: StaticSite;
+  /** The recent invocation logs of the functions this process runs (/_lambkin/logs); none for `lambkin gateway`. */
+  readonly recentLogs?: RecentLogs;
   /** The API Gateway routes, when the caller swaps them on reload (`lambkin dev`); default: built from the registry once. */
   readonly routes?: LiveRouteTable;
 }
@@ -114,6 +117,10 @@ export async function createGateway(options: GatewayOptions): Promise<FastifyIns
       ...(options.s3Notifications ? { s3Notifications: options.s3Notifications } : {}),
       ...(options.mail ? { mail: options.mail } : {}),
       ...(options.usedEndpoints ? { usedEndpoints: options.usedEndpoints } : {}),
+      logs: {
+        ...(options.recentLogs ? { recent: options.recentLogs } : {}),
+        functionName: (reference) => options.backend.registry.resolve(reference)?.name,
+      },
     });
   }
   return app;

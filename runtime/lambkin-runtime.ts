@@ -9,6 +9,7 @@ import {
   type ConcurrencyStoreSettings,
   concurrencyLimiterFor,
 } from "./concurrency/concurrency-limiter-factory.js";
+import { LeaseShelf } from "./concurrency/lease-shelf.js";
 import { ExecutionEnvironment } from "./environment/execution-environment.js";
 import { coded, type LambkinCode } from "./errors/lambkin-codes.js";
 import { Invoker } from "./invoker/invoker.js";
@@ -140,7 +141,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
     const fn = await definitionToStart(requested);
     return ExecutionEnvironment.start(fn, await sandboxes.providerFor(fn), functionLogs, serviceEndpoints);
   }, options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
-  const invoker = new Invoker(registry, pool, concurrency, functionLogs);
+  // Shelving saves two Redis scripts per event; in memory a unit costs nothing to take, so none is kept.
+  const leaseShelf = options.concurrencyStore?.redisUrl === undefined ? undefined : new LeaseShelf();
+  const invoker = new Invoker(registry, pool, concurrency, functionLogs, leaseShelf);
   let closing: Promise<void> | undefined;
   return {
     get services() {
@@ -184,6 +187,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
     close() {
       closing ??= (async () => {
         await pool.close();
+        await leaseShelf?.releaseAll();
         await sandboxes.close();
         await concurrency.close();
       })();

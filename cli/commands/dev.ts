@@ -14,6 +14,8 @@ import { createGateway } from "../../gateway/gateway-app.js";
 import { snsServiceDefinition } from "../../gateway/sns-api/sns-api.js";
 import { registryResolver } from "../../runtime/invocation/resolve-function.js";
 import { startRuntime } from "../../runtime/lambkin-runtime.js";
+import { pinoFunctionLogSink, teeFunctionLogSink } from "../../runtime/logs/function-log-sink.js";
+import { RecentLogs, recentLogsLimitsFromEnvironment } from "../../runtime/logs/recent-logs.js";
 import type { ServiceEndpoints } from "../../runtime/sandbox/service-endpoints.js";
 import { type LocalCloud, startLocalCloud } from "../../services/local-cloud.js";
 import { type MailService, startMailService } from "../../services/mail/start-mail-service.js";
@@ -33,6 +35,7 @@ import {
 import { accessKeysFromEnvironment } from "../access-keys.js";
 import { type HotReload, startHotReload } from "../dev/hot-reload.js";
 import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
+import { StandInPorts } from "../stand-in-ports.js";
 import {
   dynamoDbPortOf,
   queueLeaseMsOf,
@@ -64,6 +67,8 @@ export interface DevFlags extends ServiceFlags {
   readonly host?: string;
   readonly state?: string;
   readonly fresh?: boolean;
+  /** Lambda's full START/END/REPORT lines (the logger's stream decides; see cli/human-log-stream.ts). */
+  readonly verbose?: boolean;
   /** false with `--no-watch`: no hot reload (cli/dev/). */
   readonly watch?: boolean;
 }
@@ -73,17 +78,22 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   const host = flags.host ?? process.env.LAMBKIN_HOST ?? "127.0.0.1";
   const accessKeys = accessKeysFromEnvironment();
   const redisUrl = redisUrlOf();
-  const prefix = redisPrefixOf();
+  const prefix = redisPrefixOf(process.env, flags.stage);
   // Settings first: a bad LAMBKIN_ASYNC_RETRY_DELAYS stops Lambkin before anything starts.
   const retries = retryPolicyFromEnvironment();
-  const smtpPort = smtpPortOf();
-  const dynamoDbPort = dynamoDbPortOf();
-  const s3Port = s3PortOf();
-  const stateDir = stateFolder(flags.state);
+  // A default port another Lambkin (another stage) already serves on: this one's stand-in takes a free one.
+  const standInPorts = new StandInPorts(host);
+  const smtpPort = await standInPorts.choose(smtpPortOf(), "LAMBKIN_SMTP_PORT");
+  const dynamoDbPort = await standInPorts.choose(dynamoDbPortOf(), "LAMBKIN_DYNAMODB_PORT");
+  const s3Port = await standInPorts.choose(s3PortOf(), "LAMBKIN_S3_PORT");
+  const stateDir = stateFolder(flags.state, process.env, flags.stage);
   if (flags.fresh) await emptyStateFolder(stateDir, logger);
+  // Every function line also goes to the recent logs that GET /_lambkin/logs (lambkin logs) serves.
+  const recentLogs = new RecentLogs(recentLogsLimitsFromEnvironment());
   const options = runtimeOptions(flags, logger);
   const runtime = await startRuntime({
     ...options,
+    functionLogs: teeFunctionLogSink(pinoFunctionLogSink(logger), recentLogs.sink()),
     // With a Redis, the caps hold across this process and every worker sharing it.
     ...(redisUrl === undefined ? {} : { concurrencyStore: { redisUrl, keyPrefix: `${prefix}:concurrency` } }),
   });
@@ -186,6 +196,7 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     ...(mail ? { mail: mail.store } : {}),
     ...(sqs ? { sqsStore: sqs.store } : {}),
     ...(runtime.services.site ? { site: runtime.services.site } : {}),
+    recentLogs,
   });
   const address = await listenOrExplain(gateway, port, host, closeAll);
   sns.setEndpointUrl(address);
@@ -202,6 +213,11 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     logger.info(
       `mail: SMTP on ${pc.bold(`${mail.server.host}:${mail.server.port}`)}, kept under /_lambkin/mail`,
     );
+  standInPorts.report(logger, {
+    LAMBKIN_SMTP_PORT: mail?.server !== undefined,
+    LAMBKIN_DYNAMODB_PORT: cloud.dynamodb !== undefined && !process.env.AWS_ENDPOINT_URL_DYNAMODB?.trim(),
+    LAMBKIN_S3_PORT: cloud.s3 !== undefined && !process.env.AWS_ENDPOINT_URL_S3?.trim(),
+  });
   if (flags.watch !== false) hotReload = await startHotReload({ runtime, routes, root: options.dir, logger });
   logger.info(`ready on ${pc.bold(address)} — ${runtime.registry.all().length} functions — Ctrl-C to stop`);
   const longestMs = longestInvocationMs(runtime.registry);

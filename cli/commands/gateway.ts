@@ -15,9 +15,14 @@ import { DEFAULT_ACCOUNT_CONCURRENCY } from "../../runtime/concurrency/concurren
 import { DEFAULT_LEASE_TTL_MS } from "../../runtime/concurrency/redis-concurrency-limiter.js";
 import { RedisLeaseLayout } from "../../runtime/concurrency/redis-lease-layout.js";
 import { resolveFunction } from "../../runtime/invocation/resolve-function.js";
+import { RecentLogs, recentLogsLimitsFromEnvironment } from "../../runtime/logs/recent-logs.js";
 import { type LocalCloud, startLocalCloud } from "../../services/local-cloud.js";
 import { clusterInvocations } from "../../triggers/cluster/cluster-invocations.js";
 import { SYNC_DEADLINE_SLACK_MS } from "../../triggers/cluster/interfaces/sync-deadline.js";
+import {
+  type ForwardedLogs,
+  receiveForwardedLogs,
+} from "../../triggers/cluster/redis/redis-log-forwarding.js";
 import { RedisSyncInvocationClient } from "../../triggers/cluster/redis/redis-sync-client.js";
 import type { ScheduleRunner } from "../../triggers/schedule/interfaces/schedule-runner.js";
 import { startSchedules } from "../../triggers/schedule/start-schedules.js";
@@ -51,7 +56,7 @@ export interface GatewayFlags extends ServiceFlags {
 
 export async function gatewayCommand(flags: GatewayFlags, logger: Logger): Promise<number> {
   const redisUrl = requiredRedisUrl("gateway");
-  const prefix = redisPrefixOf();
+  const prefix = redisPrefixOf(process.env, flags.stage);
   const port = portNumber(flags.port ?? process.env.PORT ?? "3000");
   const host = flags.host ?? process.env.LAMBKIN_HOST ?? "127.0.0.1";
   const accessKeys = accessKeysFromEnvironment();
@@ -63,7 +68,7 @@ export async function gatewayCommand(flags: GatewayFlags, logger: Logger): Promi
     registry.all(),
     `${prefix}:concurrency`,
   );
-  const stateDir = stateFolder(undefined);
+  const stateDir = stateFolder(undefined, process.env, flags.stage);
   const s3Port = s3PortOf();
   const queue = await openReadyQueue({ redisUrl, stateDir, prefix }, logger);
   let channel: RedisSyncInvocationClient;
@@ -86,7 +91,11 @@ export async function gatewayCommand(flags: GatewayFlags, logger: Logger): Promi
   let sqsStore: Awaited<ReturnType<typeof openSqsApiStore>> | undefined;
   let sns: SnsRuntime | undefined;
   let cloud: LocalCloud | undefined;
+  // The workers' function lines, forwarded through Redis, for /_lambkin/logs (lambkin logs).
+  const recentLogs = new RecentLogs(recentLogsLimitsFromEnvironment());
+  let forwardedLogs: ForwardedLogs | undefined;
   const closeAll = async () => {
+    await forwardedLogs?.close();
     await cloud?.close();
     await schedules?.close();
     await sns?.close();
@@ -101,6 +110,7 @@ export async function gatewayCommand(flags: GatewayFlags, logger: Logger): Promi
     // The SNS API: topics in Redis, deliveries into the same SQS store; the workers declare serverless.yml's
     // topics and deliver destinations.
     sns = await startSns({ queue, redisUrl, prefix, registry, logger, sqs: sqsStore });
+    forwardedLogs = await receiveForwardedLogs(redisUrl, prefix, recentLogs);
   } catch (error) {
     await closeAll();
     throw error;
@@ -137,6 +147,7 @@ export async function gatewayCommand(flags: GatewayFlags, logger: Logger): Promi
     awsServices: [snsServiceDefinition(sns.service)],
     sqsStore,
     ...(site ? { site } : {}),
+    recentLogs,
   });
   const address = await listenOrExplain(gateway, port, host, closeAll);
   sns.setEndpointUrl(address);

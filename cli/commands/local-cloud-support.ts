@@ -2,6 +2,7 @@
  * What `lambkin dev` and `lambkin gateway` do around the local cloud (services/local-cloud.ts): point environments at
  * it, report it on /_lambkin/endpoints, and empty the state folder for `--fresh`.
  */
+
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
@@ -11,6 +12,7 @@ import {
 } from "../../gateway/lambkin-api/endpoints-route.js";
 import { ServiceEndpoints } from "../../runtime/sandbox/service-endpoints.js";
 import type { LocalCloud } from "../../services/local-cloud.js";
+import { STAGES_FOLDER } from "../state-folder.js";
 
 /**
  * The endpoints every environment gets: the local cloud's DynamoDB (its Streams API too: DynamoDB Local serves both on
@@ -56,10 +58,12 @@ function reachableUrl(url: string): string {
 
 /** `lambkin dev --fresh`: everything the state folder holds goes (the folder itself stays, it may be a mount). */
 export async function emptyStateFolder(stateDir: string, logger: Logger): Promise<void> {
-  const entries = await readdir(stateDir).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === "ENOENT") return [];
-    throw error;
-  });
+  const entries = (
+    await readdir(stateDir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return [];
+      throw error;
+    })
+  ).filter((entry) => entry !== STAGES_FOLDER); // the other stages' state (state-folder.ts) is not this run's
   await Promise.all(entries.map((entry) => rm(join(stateDir, entry), { recursive: true, force: true })));
   logger.info(`--fresh: emptied ${stateDir} (${entries.length} entr${entries.length === 1 ? "y" : "ies"})`);
 }

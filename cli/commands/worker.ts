@@ -13,8 +13,10 @@ import type { Logger } from "pino";
 import { DEFAULT_ACCOUNT_CONCURRENCY } from "../../runtime/concurrency/concurrency-plan.js";
 import { registryResolver } from "../../runtime/invocation/resolve-function.js";
 import { startRuntime } from "../../runtime/lambkin-runtime.js";
+import { pinoFunctionLogSink, teeFunctionLogSink } from "../../runtime/logs/function-log-sink.js";
 import { startAsyncInvocations } from "../../triggers/async/async-invocations.js";
 import { retryPolicyFromEnvironment } from "../../triggers/async/retry-policy.js";
+import { RedisLogPublisher } from "../../triggers/cluster/redis/redis-log-forwarding.js";
 import { RedisSyncInvocationServer } from "../../triggers/cluster/redis/redis-sync-server.js";
 import { type SnsRuntime, startSns } from "../../triggers/sns/start-sns.js";
 import {
@@ -40,18 +42,23 @@ export type WorkerFlags = ServiceFlags;
 
 export async function workerCommand(flags: WorkerFlags, logger: Logger): Promise<number> {
   const redisUrl = requiredRedisUrl("worker");
-  const prefix = redisPrefixOf();
+  const prefix = redisPrefixOf(process.env, flags.stage);
   const options = runtimeOptions(flags, logger);
   // Settings first: a bad LAMBKIN_ASYNC_RETRY_DELAYS stops the worker before anything starts.
   const retries = retryPolicyFromEnvironment();
   // By default as many as the account may run: past that, the caps refuse anyway.
   const syncConcurrency = syncConcurrencyOf(options.accountConcurrency ?? DEFAULT_ACCOUNT_CONCURRENCY);
+  // Function lines also go to the gateways' /_lambkin/logs (lambkin logs), through Redis.
+  const forwardedLogs = new RedisLogPublisher(redisUrl, prefix);
   const runtime = await startRuntime({
     ...options,
     concurrencyStore: { redisUrl, keyPrefix: `${prefix}:concurrency` },
+    functionLogs: teeFunctionLogSink(pinoFunctionLogSink(logger), forwardedLogs),
   });
-  const queue = await openReadyQueue({ redisUrl, stateDir: stateFolder(undefined), prefix }, logger, () =>
-    runtime.close(),
+  const queue = await openReadyQueue(
+    { redisUrl, stateDir: stateFolder(undefined, process.env, flags.stage), prefix },
+    logger,
+    () => runtime.close(),
   );
   let sync: RedisSyncInvocationServer;
   try {
@@ -104,6 +111,7 @@ export async function workerCommand(flags: WorkerFlags, logger: Logger): Promise
     await runtime.close();
     throw error;
   }
+  forwardedLogs.connect();
   sync.serve(
     (request, handedOverLease) =>
       runtime.invoker.run(request, handedOverLease === undefined ? {} : { handedOverLease }),
@@ -129,6 +137,7 @@ export async function workerCommand(flags: WorkerFlags, logger: Logger): Promise
     await sns.close();
     await runtime.close();
     await queue.close({ timeoutMs: 0 });
+    await forwardedLogs.close();
   };
   try {
     await sns.declare();

@@ -14,7 +14,7 @@ import type { JobQueue } from "../../triggers/queue/interfaces/job-queue.js";
 import { QueueStateLockedError } from "../../triggers/queue/interfaces/queue-errors.js";
 import { openJobQueue } from "../../triggers/queue/open-job-queue.js";
 import { redactedUrl } from "../commands/serve-support.js";
-import { redisUrlOf, stateFolder } from "../state-folder.js";
+import { redisPrefixOf, redisUrlOf, stateFolder } from "../state-folder.js";
 import { UsageError } from "../usage-error.js";
 import { type EventsClient, emptyEventsClient, queueEventsClient } from "./events-client.js";
 import { httpEventsClient } from "./http-events-client.js";
@@ -22,6 +22,8 @@ import { httpEventsClient } from "./http-events-client.js";
 export interface EventsTransportFlags {
   readonly endpoint?: string;
   readonly state?: string;
+  /** `--stage`: that stage's state folder (`.lambkin/stages/<stage>/`) and Redis prefix. */
+  readonly stage?: string;
 }
 
 /** The embedded queue's file in a state folder (triggers/queue/embedded/). */
@@ -36,11 +38,16 @@ export async function openEventsClient(
   if (flags.endpoint !== undefined) return httpEventsClient(endpointUrl(flags.endpoint), env);
   const redisUrl = redisUrlOf(env);
   if (redisUrl !== undefined) {
-    const queue = openJobQueue({ redisUrl, stateDir: stateFolder(flags.state, env), reporter: () => {} });
+    const queue = openJobQueue({
+      redisUrl,
+      stateDir: stateFolder(flags.state, env, flags.stage),
+      prefix: redisPrefixOf(env, flags.stage),
+      reporter: () => {},
+    });
     await readyOrClosed(queue);
     return queueEventsClient(queue, `BullMQ on ${redactedUrl(redisUrl)}`);
   }
-  const stateDir = stateFolder(flags.state, env);
+  const stateDir = stateFolder(flags.state, env, flags.stage);
   const where = `embedded queue in ${stateDir}`;
   if (!existsSync(join(stateDir, EMBEDDED_QUEUE_FILE))) return emptyEventsClient(where);
   try {

@@ -1,7 +1,8 @@
 /**
  * Lambkin's own HTTP API, under `/_lambkin`: `/_lambkin/events`, the dead letters of asynchronous
  * invocations (events-routes.ts); `/_lambkin/s3-events`, where S3 servers post bucket notifications
- * (s3-events-route.ts); `/_lambkin/endpoints`, the AWS endpoints Lambkin serves and uses (endpoints-route.ts). It is an operator's API, not AWS's, so it answers in its own JSON
+ * (s3-events-route.ts); `/_lambkin/endpoints`, the AWS endpoints Lambkin serves and uses (endpoints-route.ts);
+ * `/_lambkin/logs`, the recent invocation logs, live as server-sent events with `follow=1` (logs-route.ts). It is an operator's API, not AWS's, so it answers in its own JSON
  * (`{code, message}`, lambkin-api-error.ts), in one encapsulated fastify context whose hooks and error handler
  * touch nothing else on the server.
  * - Security: with access keys configured (LAMBKIN_ACCESS_KEYS), every request, reads included (payloads may hold
@@ -28,6 +29,7 @@ import {
 import { notAnOperation, registerEventsRoutes } from "./events-routes.js";
 import { sendLambkinApiError } from "./lambkin-api-error.js";
 import { isLambkinApiPath, LAMBKIN_API_PREFIX } from "./lambkin-api-paths.js";
+import { type LogsRouteOptions, registerLogsRoute } from "./logs-route.js";
 import { registerMailRoutes } from "./mail-routes.js";
 import { registerS3EventsRoute } from "./s3-events-route.js";
 
@@ -42,6 +44,8 @@ export interface LambkinApiPluginOptions {
   readonly usedEndpoints?: () => UsedEndpoints;
   /** The local mail service's messages, served under /_lambkin/mail; none = no mail service. */
   readonly mail?: MailStore;
+  /** The recent invocation logs served under /_lambkin/logs (logs-route.ts); default: none (a gateway's 501). */
+  readonly logs?: LogsRouteOptions;
 }
 
 /** No operation but s3-events takes a body (it sets its own limit); a signed empty one is fine. */
@@ -62,6 +66,7 @@ export const lambkinApiPlugin: FastifyPluginAsync<LambkinApiPluginOptions> = asy
       registerEndpointsRoute(api, options.usedEndpoints ?? (() => usedEndpointsFromEnvironment()));
       if (options.s3Notifications) registerS3EventsRoute(api, options.s3Notifications);
       if (options.mail) registerMailRoutes(api, options.mail);
+      registerLogsRoute(api, options.logs ?? { functionName: () => undefined });
       const unknown = async (request: FastifyRequest) => {
         throw notAnOperation(request);
       };

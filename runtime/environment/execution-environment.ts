@@ -62,6 +62,8 @@ export class ExecutionEnvironment implements RuntimeApiListener {
   lastUsedAt = Date.now();
   /** The port of this environment's own Runtime API server. */
   runtimeApiPort = 0;
+  /** Its CloudWatch log stream, as the runtime's AWS_LAMBDA_LOG_STREAM_NAME says: every log line carries it. */
+  readonly logStreamName = newLogStreamName(this.id);
   private readonly server = new RuntimeApiServer(this);
   private sandbox: RunningSandbox | undefined;
   private active: ActiveInvocation | undefined;
@@ -99,7 +101,7 @@ export class ExecutionEnvironment implements RuntimeApiListener {
         fn,
         environmentId: environment.id,
         runtimeApiAddress: `${provider.runtimeApiAdvertisedHost}:${port}`,
-        logStreamName: newLogStreamName(environment.id),
+        logStreamName: environment.logStreamName,
         ...(serviceEndpoints ? { serviceEndpoints } : {}),
         restrictRuntimeApiTo: (peer) => environment.server.restrictTo(peer),
         restrictRuntimeApiToUid: (uid) => environment.server.restrictToUid(uid),
@@ -338,7 +340,7 @@ export class ExecutionEnvironment implements RuntimeApiListener {
   private runtimeOutput(stream: "stdout" | "stderr", line: string): void {
     const owner = this.active ?? this.settling;
     owner?.tail.append(line);
-    this.logs.line(this.fn.name, owner?.request.requestId, line, stream);
+    this.logs.line(this.fn.name, owner?.request.requestId, line, stream, this.logStreamName);
   }
 
   /** START, with the revision that runs the invocation beside it (function-log-sink.ts PlatformLineFields). */
@@ -351,13 +353,14 @@ export class ExecutionEnvironment implements RuntimeApiListener {
       active.request.requestId,
       line,
       "platform",
+      this.logStreamName,
       codeRevision ? { codeRevision } : {},
     );
   }
 
   private emit(active: ActiveInvocation, line: string): void {
     active.tail.append(line);
-    this.logs.line(this.fn.name, active.request.requestId, line, "platform");
+    this.logs.line(this.fn.name, active.request.requestId, line, "platform", this.logStreamName);
   }
 
   private setState(state: EnvironmentState): void {

@@ -544,6 +544,50 @@ export const LAMBKIN_CODES = {
     summary:
       "The stream checkpoint store (Redis or the embedded database) cannot be read or written now: the pollers wait and try again; no checkpoint moves meanwhile.",
   },
+  // Stages and configuration (.env files, ${file(…)}, ${ssm:…}, ${cf:…}: runtime/manifest/variable-*.ts).
+  LKN_ERR_MANIFEST_DOTENV: {
+    kind: "error",
+    summary:
+      "With useDotenv: true, a service's .env or .env.<stage> file cannot be read, or provider.stage depends on a variable that file sets.",
+  },
+  LKN_ERR_MANIFEST_FILE_SOURCE: {
+    kind: "error",
+    summary:
+      "A file(…) variable cannot be resolved: the file is missing (no default), not a regular file, too large, not valid YAML/JSON, a .js file that fails or does not finish, or the key is not in it.",
+  },
+  LKN_ERR_MANIFEST_SSM_PARAMETER: {
+    kind: "error",
+    summary:
+      "An ssm:… variable names a parameter that the service's local parameter file (lambkin-parameters.yml) does not hold, and it has no default.",
+  },
+  LKN_ERR_MANIFEST_CF_OUTPUT: {
+    kind: "error",
+    summary:
+      "A cf:stack.output variable names a stack output that the service's local parameter file (lambkin-parameters.yml) does not hold, and it has no default.",
+  },
+  LKN_ERR_MANIFEST_PARAMETERS_FILE: {
+    kind: "error",
+    summary: "A service's lambkin-parameters.yml is not shaped as Lambkin reads it (ssm: and cf: mappings).",
+  },
+  LKN_WRN_STAND_IN_PORT_MOVED: {
+    kind: "warning",
+    summary:
+      "A local stand-in's default port (SMTP 1025, DynamoDB Local 8000, S3 4569) is taken — by another Lambkin, e.g. another stage — so this one's stand-in takes a free port.",
+  },
+  // ---- Invocation logs (runtime/logs/, GET /_lambkin/logs, lambkin logs) ----
+  LKN_ERR_LOGS_UNAVAILABLE: {
+    kind: "error",
+    summary:
+      "GET /_lambkin/logs (lambkin logs) asked a gateway that keeps no invocation logs (it runs no function and receives none from workers).",
+  },
+  LKN_ERR_LOGS_FUNCTION_NOT_FOUND: {
+    kind: "error",
+    summary: "GET /_lambkin/logs?function= (lambkin logs <function>) names no function of this Lambkin.",
+  },
+  LKN_ERR_LOGS_STREAM_LOST: {
+    kind: "error",
+    summary: "lambkin logs --follow lost its stream: the running Lambkin stopped or the connection broke.",
+  },
   // ---- hot reload (`lambkin dev`, cli/dev/) ----
   LKN_ERR_RELOAD_SYNTAX: {
     kind: "error",

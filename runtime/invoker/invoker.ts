@@ -9,12 +9,19 @@ import {
   type ConcurrencyLimiter,
   ConcurrencyUnavailableError,
 } from "../concurrency/concurrency-limiter.js";
+import type { LeaseShelf } from "../concurrency/lease-shelf.js";
 import type { ExecutionEnvironment } from "../environment/execution-environment.js";
 import { type InvocationOutcome, platformErrorPayload } from "../environment/invocation.js";
-import { concurrencyUnavailable, type ThrottleReason, throttled } from "../errors/service-errors.js";
+import {
+  concurrencyUnavailable,
+  ServiceError,
+  type ThrottleReason,
+  throttled,
+} from "../errors/service-errors.js";
 import { buildInvocationRequest, type InvocationRequest } from "../invocation/invocation-request.js";
 import { resolveFunction } from "../invocation/resolve-function.js";
 import { type FunctionLogSink, silentFunctionLogSink } from "../logs/function-log-sink.js";
+import { summaryOfOutcome, summaryOfThrottle } from "../logs/invocation-summary.js";
 import { LogTail } from "../logs/log-tail.js";
 import { endLine, reportLine, startLine } from "../logs/platform-lines.js";
 import type { FunctionDefinition } from "../manifest/function-definition.js";
@@ -40,6 +47,11 @@ export interface RunOptions {
    * same step as it queues the request): it is adopted, not acquired again.
    */
   readonly handedOverLease?: string;
+  /**
+   * An asynchronous event: its unit may stay on the invoker's LeaseShelf for a moment for the next invocation of
+   * the function (lease-shelf.ts), when the invoker keeps one.
+   */
+  readonly shelveLease?: boolean;
 }
 
 export interface InvokeResult extends InvocationOutcome {
@@ -58,6 +70,8 @@ export class Invoker {
     private readonly pool: EnvironmentPool,
     private readonly concurrency: ConcurrencyLimiter,
     private readonly logs: FunctionLogSink = silentFunctionLogSink,
+    /** Where asynchronous invocations leave their unit for the next one; none = every unit released at once. */
+    private readonly leaseShelf?: LeaseShelf,
   ) {}
 
   /** Resolves a name, key or ARN (with an optional `:$LATEST` qualifier) or throws ResourceNotFoundException. */
@@ -89,6 +103,7 @@ export class Invoker {
   /** Runs a request built (and validated) by buildInvocationRequest, in a warm or a new environment. */
   run(request: InvocationRequest, options: RunOptions = {}): Promise<InvokeResult> {
     const invocation = this.execute(request, options);
+    this.summarize(request, invocation);
     this.running.add(invocation);
     invocation.then(
       () => this.running.delete(invocation),
@@ -124,6 +139,20 @@ export class Invoker {
     void this.concurrency.adopt(fn, leaseId).release();
   }
 
+  /** Hands the sink the invocation's one-record summary once it is over (or refused over a cap). */
+  private summarize(request: InvocationRequest, invocation: Promise<InvokeResult>): void {
+    const { logs } = this;
+    if (!logs.invocation) return;
+    const memorySizeMB = () => this.registry.resolve(request.functionName)?.memorySize;
+    invocation.then(
+      (result) => logs.invocation?.(summaryOfOutcome(request, result, memorySizeMB())),
+      (error: unknown) => {
+        if (error instanceof ServiceError && error.errorName === "TooManyRequestsException")
+          logs.invocation?.(summaryOfThrottle(request, memorySizeMB()));
+      },
+    );
+  }
+
   private async execute(request: InvocationRequest, options: RunOptions): Promise<InvokeResult> {
     const fn = this.resolveFunction(request.functionName, request.qualifier);
     // Adopted first: a request refused below still gives its handed-over unit back.
@@ -136,7 +165,7 @@ export class Invoker {
       void adopted?.release();
       throw error;
     }
-    const lease = adopted ?? (await this.acquireConcurrency(fn));
+    const lease = adopted ?? this.leaseShelf?.take(fn.name) ?? (await this.acquireConcurrency(fn));
     const { requestId } = request;
     try {
       const environment = await this.environmentFor(fn, requestId);
@@ -164,7 +193,8 @@ export class Invoker {
       }
     } finally {
       // Not awaited: the outcome does not wait for the store; release never rejects.
-      void lease.release();
+      if (options.shelveLease && this.leaseShelf) this.leaseShelf.put(fn.name, lease);
+      else void lease.release();
     }
   }
 

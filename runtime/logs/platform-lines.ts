@@ -27,7 +27,7 @@ export function endLine(requestId: string): string {
  * 2025-08-01, includes the init phase. Init Duration comes after Max Memory Used, as on Lambda.
  */
 export function reportLine(figures: ReportFigures): string {
-  const billed = Math.ceil(figures.durationMs + (figures.initDurationMs ?? 0));
+  const billed = billedDurationMs(figures.durationMs, figures.initDurationMs);
   const parts = [
     `REPORT RequestId: ${figures.requestId}`,
     `Duration: ${figures.durationMs.toFixed(2)} ms`,
@@ -39,6 +39,11 @@ export function reportLine(figures: ReportFigures): string {
     parts.push(`Init Duration: ${figures.initDurationMs.toFixed(2)} ms`);
   if (figures.timedOut) parts.push("Status: timeout");
   return parts.join("\t");
+}
+
+/** The REPORT line's Billed Duration: the invoke phase plus the init phase, rounded up to the millisecond. */
+export function billedDurationMs(durationMs: number, initDurationMs = 0): number {
+  return Math.ceil(durationMs + initDurationMs);
 }
 
 /** `<ISO ts> <id> Task timed out after 3.02 seconds`: the actual elapsed time (%.2f). */

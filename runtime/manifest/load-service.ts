@@ -10,11 +10,11 @@ import type { FunctionDefinition } from "./function-definition.js";
 import { lambdaName } from "./function-name.js";
 import type { ManifestWarning } from "./manifest-error.js";
 import { readManifest } from "./read-manifest.js";
+import { serviceResolver } from "./service-resolver.js";
 import { type ServiceResource, serviceResources } from "./service-resources.js";
 import { declaredResource, functionEntries, readServiceSettings } from "./service-settings.js";
 import { type StaticSite, staticSiteOf } from "./static-site.js";
 import { providerWarnings } from "./unsupported-features.js";
-import { VariableResolver } from "./variable-resolver.js";
 
 export interface ServiceLoadOptions {
   readonly stage?: string | undefined;
@@ -29,12 +29,17 @@ export interface LoadedService {
   /** Its serverless-finch website, when it declares one (static-site.ts). */
   readonly site: StaticSite | undefined;
   readonly warnings: ManifestWarning[];
+  /**
+   * The files besides serverless.yml its values were read from, present or not — `.env` / `.env.<stage>` (with
+   * useDotenv), `${file(…)}`s (which may be outside the service folder), lambkin-parameters.yml — for a watcher.
+   */
+  readonly configurationFiles: string[];
 }
 
 export async function loadService(manifestPath: string, options: ServiceLoadOptions): Promise<LoadedService> {
   const file = resolve(manifestPath);
   const { document, warnings } = await readManifest(file);
-  const resolver = new VariableResolver(file, document, options);
+  const resolver = serviceResolver(file, document, options);
   const settings = readServiceSettings(resolver);
   const entries = functionEntries(resolver);
   const names = entries.map((entry) =>
@@ -78,5 +83,11 @@ export async function loadService(manifestPath: string, options: ServiceLoadOpti
     context.warnings,
   );
   const site = staticSiteOf(resolver, settings.service, context.serviceDir, context.warnings);
-  return { functions, resources, site, warnings: context.warnings };
+  return {
+    functions,
+    resources,
+    site,
+    warnings: context.warnings,
+    configurationFiles: [...resolver.configurationFiles].sort(),
+  };
 }

@@ -53,7 +53,13 @@ export interface LoadedServices {
   readonly byManifest?: ReadonlyMap<string, LoadedService>;
 }
 
-const NOTHING_LOADED: LoadedService = { functions: [], resources: [], site: undefined, warnings: [] };
+const NOTHING_LOADED: LoadedService = {
+  functions: [],
+  resources: [],
+  site: undefined,
+  warnings: [],
+  configurationFiles: [],
+};
 
 export async function loadServices(dir: string, options: LoadOptions = {}): Promise<LoadedServices> {
   const discovered = await discoverServices(dir);

@@ -38,6 +38,24 @@ export async function readManifest(file: string): Promise<RawManifest> {
 }
 
 export function parseManifest(file: string, source: string): RawManifest {
+  const { value: document, warnings } = parseYamlFile(file, source);
+  if (document === null || typeof document !== "object" || Array.isArray(document)) {
+    throw new ManifestError(
+      file,
+      "",
+      "is not a YAML mapping",
+      "A serverless.yml starts with keys such as `service:`, `provider:` and `functions:`.",
+      "LKN_ERR_MANIFEST_YAML",
+    );
+  }
+  return { document: document as Record<string, unknown>, warnings };
+}
+
+/**
+ * Any YAML file Lambkin reads for a service (the manifest, a `${file(…)}`, the local parameter file), with the
+ * manifest's bounds and tags: its value, whatever its shape, and its warnings.
+ */
+export function parseYamlFile(file: string, source: string): { value: unknown; warnings: ManifestWarning[] } {
   checkManifestSize(file, Buffer.byteLength(source));
   checkTokens(file, source);
   // `merge: true`: the Serverless Framework parses with js-yaml, which honours `<<:` merge keys (YAML 1.1).
@@ -68,16 +86,7 @@ export function parseManifest(file: string, source: string): RawManifest {
     const { line, col } = lines.linePos(offset);
     return `at line ${line}, column ${col}`;
   });
-  const document: unknown = toPlainObject(file, doc);
-  if (document === null || typeof document !== "object" || Array.isArray(document)) {
-    throw new ManifestError(
-      file,
-      "",
-      "is not a YAML mapping",
-      "A serverless.yml starts with keys such as `service:`, `provider:` and `functions:`.",
-      "LKN_ERR_MANIFEST_YAML",
-    );
-  }
+  const value: unknown = toPlainObject(file, doc);
   const warnings = doc.warnings.map((warning) => {
     // An unknown `!Tag` is not an error in YAML: its value is kept as the plain scalar or collection.
     const effect =
@@ -89,7 +98,7 @@ export function parseManifest(file: string, source: string): RawManifest {
       "LKN_WRN_MANIFEST_YAML",
     );
   });
-  return { document: document as Record<string, unknown>, warnings };
+  return { value, warnings };
 }
 
 function toPlainObject(file: string, doc: Document): unknown {

@@ -5,15 +5,21 @@
  * - A string that is exactly one variable takes the variable's value and type (`timeout: ${env:T, 30}` → 30);
  *   variables inside a longer string are converted to text (`"x-${sls:stage}"`), as in the Framework.
  * - `${self:a.b}` reads the document, resolving what it finds there; cycles are reported, never followed.
+ * - `${file(./config.yml):a.b}` reads another file (file-source.ts) and resolves the variables it holds in this
+ *   document's context (`${self:…}` there is serverless.yml's), as the Framework does; key paths inside it read
+ *   `file(./config.yml).a.b` in messages. `${ssm:…}` and `${cf:…}` read the local parameter file.
  * - A variable whose sources all lack a value, with no default, is an error, as in Framework v3
  *   ("Cannot resolve variable at …: Value not found at "env" source").
  * - Every value copied and every variable resolved counts against a budget (manifest-limits.ts): `${self:…}`
  *   copies of a large value, text that doubles with each variable or a long chain of variables are refused
  *   with a limit error at the key where they go over, instead of exhausting memory, time or stack.
  */
+import { dirname } from "node:path";
+import { type FileContent, fileSourcePath, readFileSource } from "./file-source.js";
+import { LocalParameters } from "./local-parameters.js";
 import { describeValue, formatKeyPath, type KeyPath, ManifestError } from "./manifest-error.js";
 import { limitError, MAX_VARIABLE_DEPTH, ResolutionBudget } from "./manifest-limits.js";
-import { lookUpSource, notFoundFix, type SourceContext } from "./variable-sources.js";
+import { lookUpSource, notFound, type SourceContext } from "./variable-sources.js";
 import {
   parseTemplate,
   type TemplatePart,
@@ -36,6 +42,14 @@ export class VariableResolver {
   private readonly resolved = new Map<string, unknown>();
   private readonly sources: SourceContext;
   private readonly budget: ResolutionBudget;
+  private readonly serviceDir: string;
+  /** `${file(…)}` contents by what was written and the address (a `.js` file's value depends on it). */
+  private readonly files = new Map<string, FileContent | null>();
+  /**
+   * Every file besides serverless.yml that the values read so far depend on, present or not (`${file(…)}`s, the
+   * parameter file, the `.env` file): what a watcher must watch to reload the service when one changes.
+   */
+  readonly configurationFiles = new Set<string>();
 
   constructor(
     readonly file: string,
@@ -44,8 +58,10 @@ export class VariableResolver {
   ) {
     const { env, stage, region } = options;
     this.budget = new ResolutionBudget(file);
+    this.serviceDir = dirname(file);
     this.sources = {
       env,
+      parameters: new LocalParameters(this.serviceDir, (file) => this.configurationFiles.add(file)),
       options: { stage, region },
       stage: () => this.stage(),
       region: () => this.region(),
@@ -174,13 +190,21 @@ export class VariableResolver {
   private variable(expression: VariableExpression, path: KeyPath): unknown {
     const lookup = this.firstValue(expression, path);
     if ("value" in lookup) return lookup.value;
-    const { type, address } = lookup.missing;
+    const { type, address, file, absent } = lookup.missing;
+    const { fix, code, detail } = this.explain(path, () =>
+      notFound(
+        type,
+        address,
+        this.sources,
+        file === undefined ? undefined : { file, absent: absent === true },
+      ),
+    );
     throw new ManifestError(
       this.file,
       path,
-      `${expression.text}: value not found at "${type}" source`,
-      notFoundFix(type, address),
-      "LKN_ERR_MANIFEST_VARIABLE",
+      `${expression.text}: value not found at "${type}" source${detail ? ` (${detail})` : ""}`,
+      fix,
+      code,
     );
   }
 
@@ -196,14 +220,79 @@ export class VariableResolver {
         continue;
       }
       const address = this.interpolate(source.address, path);
+      if (source.type === "file") {
+        const found = this.fileValue(source.params ?? "", address, path);
+        if (found.value !== null && found.value !== undefined) return { value: found.value };
+        missing ??= { type: "file", address, file: found.file, absent: found.absent === true };
+        continue;
+      }
       const value =
         source.type === "self"
           ? this.self(address)
-          : this.explain(path, () => lookUpSource(source.type, source.params, address, this.sources));
+          : source.type === "param"
+            ? this.param(address, path)
+            : this.explain(path, () => lookUpSource(source.type, source.params, address, this.sources));
       if (value !== null && value !== undefined) return { value };
       missing ??= { type: source.type, address };
     }
     return { missing: missing ?? { type: "self", address: "" } };
+  }
+
+  /** `${file(written):address}`, its own variables resolved; `absent` when the file does not exist. */
+  private fileValue(
+    written: string,
+    address: string,
+    path: KeyPath,
+  ): { value: unknown; file: string; absent?: boolean } {
+    // The path may hold variables: `${file(./config.${sls:stage}.yml)}`.
+    const parts = this.explain(path, () => parseTemplate(written));
+    const resolvedPath = parts ? this.interpolate(parts, path) : written;
+    // Named even when missing: creating it changes the service.
+    this.configurationFiles.add(this.explain(path, () => fileSourcePath(this.serviceDir, resolvedPath)));
+    const key = `${resolvedPath}\u0000${address}`;
+    if (!this.files.has(key))
+      this.files.set(
+        key,
+        this.explain(path, () =>
+          readFileSource(this.serviceDir, resolvedPath, address, () => ({
+            stage: this.stage(),
+            region: this.region(),
+            env: this.options.env,
+          })),
+        ),
+      );
+    const content = this.files.get(key);
+    if (!content) return { value: null, file: fileSourcePath(this.serviceDir, resolvedPath), absent: true };
+    const base: (string | number)[] = [`file(${resolvedPath})`];
+    let node = content.value;
+    if (content.kind === "document") {
+      for (const segment of address === "" ? [] : address.split(".")) {
+        node = childOf(node, segment);
+        base.push(segment);
+        if (typeof node === "string") node = this.string(node, [...base]);
+        if (node === undefined) break;
+      }
+    }
+    return { value: this.deep(node, base) ?? null, file: content.file };
+  }
+
+  /**
+   * `${param:name}`: the Framework v3's stage parameters, `params.<stage>.name`, else `params.default.name`
+   * (https://www.serverless.com/framework/docs/guides/parameters); the Dashboard's and CLI's (`--param`) are not
+   * Lambkin's to read, so a name in neither has no value.
+   */
+  private param(address: string, path: KeyPath): unknown {
+    if (address === "")
+      throw new ManifestError(
+        this.file,
+        path,
+        `\${param:} names no parameter`,
+        `Write e.g. \${param:domain}`,
+        "LKN_ERR_MANIFEST_VARIABLE",
+      );
+    const own = this.get(["params", this.stage(), address]);
+    if (own !== undefined && own !== null) return own;
+    return this.get(["params", "default", address]) ?? null;
   }
 
   private self(address: string): unknown {
@@ -220,7 +309,7 @@ export class VariableResolver {
     } catch (error) {
       if (error instanceof VariableProblem && error.limit) throw limitError(this.file, path, error.message);
       if (error instanceof VariableProblem)
-        throw new ManifestError(this.file, path, error.message, error.fix, "LKN_ERR_MANIFEST_VARIABLE");
+        throw new ManifestError(this.file, path, error.message, error.fix, error.code);
       throw error;
     }
   }
@@ -229,6 +318,9 @@ export class VariableResolver {
 interface Missing {
   readonly type: string;
   readonly address: string;
+  /** For `${file(…)}`: the file named, and whether it is missing. */
+  readonly file?: string | undefined;
+  readonly absent?: boolean;
 }
 type Lookup = { readonly value: unknown } | { readonly missing: Missing };
 

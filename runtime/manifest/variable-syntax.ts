@@ -8,6 +8,7 @@
  *   an unquoted word is an error, as in the Framework;
  * - addresses may contain nested variables: `${self:custom.${sls:stage}.memory}`.
  */
+import type { ManifestErrorCode } from "./manifest-error.js";
 import { MAX_VARIABLE_DEPTH } from "./manifest-limits.js";
 
 export type TemplatePart = string | VariableExpression;
@@ -37,6 +38,8 @@ export class VariableProblem extends Error {
     readonly fix: string,
     /** A variable nested past MAX_VARIABLE_DEPTH is a limit, not a syntax mistake. */
     readonly limit = false,
+    /** The code of the ManifestError it becomes; a source's own problems have their own. */
+    readonly code: ManifestErrorCode = "LKN_ERR_MANIFEST_VARIABLE",
   ) {
     super(message);
   }

@@ -130,17 +130,22 @@ export class EnvironmentPool {
     return environment;
   }
 
+  /**
+   * The free environment of `fn` (its function and revision) in `state` used most recently. Preferring it keeps
+   * the traffic on the fewest environments: their code and caches stay warm, and the others stay frozen instead
+   * of being thawed for every invocation in turn (handing out the oldest cycles through all of them).
+   */
   private takeFree(
     fn: FunctionDefinition,
     state: "ready" | "finishing" | "initializing",
   ): ExecutionEnvironment | undefined {
+    let chosen: ExecutionEnvironment | undefined;
     for (const environment of this.environments.get(poolKey(fn)) ?? []) {
-      if (environment.state === state && !this.leased.has(environment)) {
-        this.leased.add(environment);
-        return environment;
-      }
+      if (environment.state !== state || this.leased.has(environment)) continue;
+      if (!chosen || environment.lastUsedAt > chosen.lastUsedAt) chosen = environment;
     }
-    return undefined;
+    if (chosen) this.leased.add(chosen);
+    return chosen;
   }
 
   private track(environment: ExecutionEnvironment): void {

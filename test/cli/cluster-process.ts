@@ -27,6 +27,7 @@ export async function startLambkin(
   command: LambkinCommand,
   dir: string,
   env: NodeJS.ProcessEnv,
+  /** More arguments for the command (`--verbose` …). */
   extraArgs: readonly string[] = [],
 ): Promise<LambkinProcess> {
   const args = [

@@ -10,7 +10,8 @@ const LINES = 20_480;
 
 describe("lambkin dev's log at exit", () => {
   it("reaches a reader that resumes reading only after the exit grace", async () => {
-    const dev = await startDev(join(ROOT, "test", "fixtures", "log-attribution", "node"));
+    // --verbose: Lambda's END line, the invocation's last, is what proves the log was written to the end.
+    const dev = await startDev(join(ROOT, "test", "fixtures", "log-attribution", "node"), {}, ["--verbose"]);
     const stderr = dev.child.stderr;
     if (!stderr) throw new Error("no stderr");
     stderr.pause(); // the reader falls behind, by more than the 2 s grace in the end

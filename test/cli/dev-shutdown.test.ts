@@ -62,7 +62,7 @@ describe("lambkin dev shutdown", () => {
   });
 
   it("SIGTERM: the invocation in flight answers, slow and idle clients are cut, Lambkin exits", async () => {
-    dev = await startDev(FIXTURE);
+    dev = await startDev(FIXTURE, {}, ["--verbose"]); // --verbose: the START line says the invocation began
     const slow = invokeSlow(dev, 3000);
     await eventually(() => /slow │ START RequestId/.test(dev?.output() ?? ""), "the slow invocation started");
     const trickle = trickler(dev.port);
@@ -79,7 +79,7 @@ describe("lambkin dev shutdown", () => {
   }, 40_000);
 
   it("SIGTERM with nothing in flight but a trickling client exits without waiting for it", async () => {
-    dev = await startDev(FIXTURE);
+    dev = await startDev(FIXTURE, {}, ["--verbose"]); // --verbose: the START line says the invocation began
     const trickle = trickler(dev.port);
     stops.push(trickle.stop);
     await new Promise((resolve) => setTimeout(resolve, 1500)); // a byte or two is in
@@ -90,7 +90,7 @@ describe("lambkin dev shutdown", () => {
   }, 40_000);
 
   it("a second SIGTERM exits at once, without waiting for the invocation in flight", async () => {
-    dev = await startDev(FIXTURE);
+    dev = await startDev(FIXTURE, {}, ["--verbose"]); // --verbose: the START line says the invocation began
     const slow = invokeSlow(dev, 25_000).catch((error: Error) => error);
     await eventually(() => /slow │ START RequestId/.test(dev?.output() ?? ""), "the slow invocation started");
 

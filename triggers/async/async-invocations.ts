@@ -40,7 +40,8 @@ export function startAsyncInvocations(options: AsyncInvocationsOptions): AsyncIn
   const invocations = queueInvocations(queue, run);
   const handler = asyncInvocationHandler({
     registry: runtime.registry,
-    run,
+    // A queued event may leave its unit of concurrency for the next one (runtime/concurrency/lease-shelf.ts).
+    run: (request) => runtime.invoker.run(request, { shelveLease: true }),
     destinations: destinations(
       runtime.registry,
       (request) => invocations.enqueue(request),

@@ -5,19 +5,20 @@
  * idle), `POST /{id}/response`, `POST /{id}/error`, `POST /init/error` with
  * `Lambda-Runtime-Function-Error-Type`; bodies are JSON bytes posted as `application/json`.
  *
- * Keep-alive connections: Node's agent unrefs a socket while it sits in the free pool, so an idle
- * connection never keeps the event loop alive — that is what lets 'beforeExit' fire for
- * callbackWaitsForEmptyEventLoop. Up to two sockets (the RIC's JS client has one, but its native client
- * posts on its own connection): a crash report posted while `GET /next` is long-polling (Lambkin does not
- * freeze idle environments) must not queue behind it forever. In the usual sequence one socket serves all.
+ * Keep-alive connections through keep-alive-http-client.ts (a lean client: this path is most of an
+ * environment's CPU): an idle connection is unref'd, so it never keeps the event loop alive — that is what
+ * lets 'beforeExit' fire for callbackWaitsForEmptyEventLoop. Up to two sockets (the RIC's JS client has one,
+ * but its native client posts on its own connection): a crash report posted while `GET /next` is
+ * long-polling must not queue behind it forever. In the usual sequence one socket serves all.
  *
  * Failures: the RIC's native client ignores non-2xx answers to /response and /error; we log them and go
  * on (413 payload too large, 400 unknown request id), except a 5xx, after which the Runtime API says the
  * runtime must exit. A connection error means Lambkin is gone: log and exit, an environment must never
  * outlive it.
  */
-import { Agent, type IncomingHttpHeaders, type IncomingMessage, request } from "node:http";
+import type { IncomingHttpHeaders } from "node:http";
 import { JSONStringifyError, toRapidResponse } from "./errors.js";
+import { type HttpAnswer, KeepAliveHttpClient } from "./keep-alive-http-client.js";
 
 const API = "/2018-06-01/runtime";
 const ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type";
@@ -40,9 +41,7 @@ function exitRuntime(message: string): never {
 }
 
 export class RapidClient {
-  private readonly hostname: string;
-  private readonly port: number;
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 2 });
+  private readonly http: KeepAliveHttpClient;
 
   /** `hostPort` is AWS_LAMBDA_RUNTIME_API (`host:port`, `[v6]:port` accepted). */
   constructor(
@@ -50,15 +49,17 @@ export class RapidClient {
     private readonly nodejs24Mode = false,
   ) {
     const colon = hostPort.lastIndexOf(":");
-    this.hostname = hostPort.slice(0, colon).replace(/^\[(.*)\]$/, "$1");
-    this.port = Number.parseInt(hostPort.slice(colon + 1), 10);
+    const hostname = hostPort.slice(0, colon).replace(/^\[(.*)\]$/, "$1");
+    this.http = new KeepAliveHttpClient(hostname, Number.parseInt(hostPort.slice(colon + 1), 10), 2);
   }
 
   nextInvocation(): Promise<Invocation> {
     return new Promise((resolve) => {
-      this.send("GET", `${API}/invocation/next`, undefined, {}, (status, body, res) => {
-        if (status !== 200) exitRuntime(`Failed to get next invocation. Http Response code: ${status}`);
-        resolve({ bodyJson: body.toString("utf8"), headers: res.headers });
+      this.send("GET", `${API}/invocation/next`, undefined, {}, (answer) => {
+        if (!answer.complete) exitRuntime(`GET ${API}/invocation/next failed: response aborted`);
+        if (answer.status !== 200)
+          exitRuntime(`Failed to get next invocation. Http Response code: ${answer.status}`);
+        resolve({ bodyJson: answer.body.toString("utf8"), headers: answer.headers });
       });
     });
   }
@@ -111,7 +112,7 @@ export class RapidClient {
     kind: "success" | "failure",
     callback: () => void,
   ): void {
-    this.send("POST", path, body, headers, (status, answer) => {
+    this.send("POST", path, body, headers, ({ status, body: answer }) => {
       if (status >= 200 && status < 300) return callback();
       const message = `Failed to post handler ${kind} response. Http response code: ${status}. ${answer}`;
       if (status >= 500) exitRuntime(message);
@@ -125,40 +126,28 @@ export class RapidClient {
     path: string,
     body: Buffer | undefined,
     headers: Record<string, string>,
-    onResponse: (status: number, body: Buffer, res: IncomingMessage) => void,
+    onAnswer: (answer: HttpAnswer) => void,
     retry = true,
   ): void {
     const allHeaders = body
       ? { "Content-Type": "application/json", ...headers, "Content-Length": String(body.length) }
       : headers;
-    const req = request({ hostname: this.hostname, port: this.port, path, method, agent: this.agent });
-    for (const [name, value] of Object.entries(allHeaders)) req.setHeader(name, value);
-    let answered = false;
-    req.on("response", (res) => {
-      answered = true;
-      const chunks: Buffer[] = [];
-      let done = false;
-      const finish = (complete: boolean) => {
-        if (done) return;
-        done = true;
-        if (!complete && method === "GET") exitRuntime(`${method} ${path} failed: response aborted`);
-        onResponse(res.statusCode ?? 0, Buffer.concat(chunks), res);
-      };
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => finish(true));
-      // A server may answer a large POST early (413) and close before reading it all.
-      res.on("close", () => finish(res.complete));
+    this.http.send({
+      method,
+      path,
+      headers: Object.entries(allHeaders),
+      body,
+      done: (outcome) => {
+        if ("status" in outcome) return onAnswer(outcome);
+        // A kept-alive connection the server closed while idle: retry once on a fresh one.
+        const code = (outcome.error as NodeJS.ErrnoException).code;
+        if (retry && outcome.reused && (code === "ECONNRESET" || code === "EPIPE" || code === undefined)) {
+          this.send(method, path, body, headers, onAnswer, false);
+          return;
+        }
+        exitRuntime(`Runtime API ${method} ${path} failed: ${outcome.error}`);
+      },
     });
-    req.on("error", (err: NodeJS.ErrnoException) => {
-      if (answered) return;
-      // A kept-alive socket the server closed while idle: retry once on a fresh one.
-      if (retry && req.reusedSocket && err.code === "ECONNRESET") {
-        this.send(method, path, body, headers, onResponse, false);
-        return;
-      }
-      exitRuntime(`Runtime API ${method} ${path} failed: ${err}`);
-    });
-    req.end(body);
   }
 }
 

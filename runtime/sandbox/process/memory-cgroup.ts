@@ -10,8 +10,10 @@
  * environment kills every member. A group is named after the Lambkin that owns it, so that a Lambkin
  * starting later kills the members of groups whose owner died (SIGKILL) before removing them.
  */
+
 import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { RereadableFile } from "./rereadable-file.js";
 
 export interface MemoryCgroup {
   /** Writing a pid here moves that process (and its future children) into the group. */
@@ -163,6 +165,7 @@ export function createMemoryCgroup(name: string, limitBytes: number): MemoryCgro
   } catch {
     // No swap accounting on this kernel: nothing to turn off.
   }
+  const peakFile = new RereadableFile(join(dir, layout.peakFile), 64);
   return {
     procsFile: join(dir, "cgroup.procs"),
     addProcess(pid) {
@@ -171,13 +174,10 @@ export function createMemoryCgroup(name: string, limitBytes: number): MemoryCgro
     members: () => membersOf(dir),
     killMembers: () => killAll(dir),
     peakBytes() {
-      try {
-        return Number(readFileSync(join(dir, layout.peakFile), "utf8").trim()) || 0;
-      } catch {
-        return 0;
-      }
+      return Number(peakFile.read()?.trim()) || 0;
     },
     remove() {
+      peakFile.close();
       try {
         rmdirSync(dir);
         return true;

@@ -43,7 +43,7 @@ import {
   uidBaseFrom,
   unisolatedWarning,
 } from "./process-isolation.js";
-import { readResidentMemory } from "./rss-watch.js";
+import { ResidentMemoryReader } from "./rss-watch.js";
 import { anyProcessOf, type SandboxUser, type SandboxUsers } from "./sandbox-users.js";
 
 const RSS_POLL_MS = 25;
@@ -205,6 +205,7 @@ class ProcessEnvironment implements RunningSandbox {
   private alive = true;
   private peakRssBytes = 0;
   private rssTimer: NodeJS.Timeout | undefined;
+  private residentMemory: ResidentMemoryReader | undefined;
   /** Isolated: the host pid of the pid namespace's init (bwrap's), and of the runtime under it. */
   private namespaceInit: number | undefined;
   private runtimePid: number | undefined;
@@ -230,6 +231,7 @@ class ProcessEnvironment implements RunningSandbox {
       child.once("exit", (code, signal) => {
         this.alive = false;
         clearInterval(this.rssTimer);
+        this.residentMemory?.close();
         // Whatever the runtime started dies with it: Lambda resets the whole environment.
         this.killEverything();
         // Keep the group's peak for the REPORT line of the invocation that ended with it (OOM).
@@ -260,8 +262,7 @@ class ProcessEnvironment implements RunningSandbox {
   }
 
   peakMemoryMB(): number {
-    const pid = this.memoryPid();
-    const rss = pid !== undefined ? readResidentMemory(pid) : undefined;
+    const rss = this.memoryReader()?.read();
     if (rss) this.peakRssBytes = Math.max(this.peakRssBytes, rss.peakBytes);
     const peak = Math.max(this.peakRssBytes, this.cgroup?.peakBytes() ?? 0);
     return Math.max(1, Math.round(peak / MB));
@@ -329,6 +330,14 @@ class ProcessEnvironment implements RunningSandbox {
     info.on("error", () => {});
   }
 
+  /** The reader of the runtime's resident memory, once its pid is known. */
+  private memoryReader(): ResidentMemoryReader | undefined {
+    if (this.residentMemory) return this.residentMemory;
+    const pid = this.memoryPid();
+    if (pid !== undefined) this.residentMemory = new ResidentMemoryReader(pid);
+    return this.residentMemory;
+  }
+
   /** Whose RSS to read: the runtime itself (under bwrap's init when isolated). */
   private memoryPid(): number | undefined {
     if (!this.user) return this.child.pid;
@@ -341,8 +350,7 @@ class ProcessEnvironment implements RunningSandbox {
   private watchRss(): void {
     this.rssTimer = setInterval(() => {
       if (this.frozen) return;
-      const pid = this.memoryPid();
-      const rss = pid !== undefined ? readResidentMemory(pid) : undefined;
+      const rss = this.memoryReader()?.read();
       if (!rss) return;
       this.peakRssBytes = Math.max(this.peakRssBytes, rss.peakBytes);
       if (rss.currentBytes > this.resources.limitBytes) this.killNow();

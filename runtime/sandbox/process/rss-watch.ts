@@ -3,27 +3,47 @@
  * peak) and, where no memory cgroup can be made, to enforce memorySize by killing the environment
  * when its RSS goes over it, which Lambda reports as `signal: killed`.
  */
-import { readFileSync } from "node:fs";
+import { RereadableFile } from "./rereadable-file.js";
 
 export interface ResidentMemory {
   readonly currentBytes: number;
   readonly peakBytes: number;
 }
 
-export function readResidentMemory(pid: number): ResidentMemory | undefined {
-  let status: string;
-  try {
-    status = readFileSync(`/proc/${pid}/status`, "utf8");
-  } catch {
-    return undefined;
+/** A process's resident memory, read through one kept descriptor of its /proc status. */
+export class ResidentMemoryReader {
+  private readonly status: RereadableFile;
+
+  constructor(readonly pid: number) {
+    this.status = new RereadableFile(`/proc/${pid}/status`);
   }
-  return {
-    currentBytes: kilobytesField(status, "VmRSS") * 1024,
-    peakBytes: kilobytesField(status, "VmHWM") * 1024,
-  };
+
+  /** Undefined once the process is gone. */
+  read(): ResidentMemory | undefined {
+    const status = this.status.read();
+    if (status === undefined) return undefined;
+    return {
+      currentBytes: kilobytesField(status, "VmRSS") * 1024,
+      peakBytes: kilobytesField(status, "VmHWM") * 1024,
+    };
+  }
+
+  close(): void {
+    this.status.close();
+  }
 }
 
 function kilobytesField(status: string, field: string): number {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status);
   return match?.[1] ? Number(match[1]) : 0;
+}
+
+/** One reading of a process's resident memory, for callers that do not keep a reader. */
+export function readResidentMemory(pid: number): ResidentMemory | undefined {
+  const reader = new ResidentMemoryReader(pid);
+  try {
+    return reader.read();
+  } finally {
+    reader.close();
+  }
 }

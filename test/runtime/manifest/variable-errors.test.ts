@@ -34,17 +34,23 @@ describe("variable errors", () => {
     await expect(load(fixture("invalid", "variable-missing-opt"), { stage: "qa" })).resolves.toBeDefined();
   });
 
-  it(`rejects sources that need AWS, pointing to \${env:}`, async () => {
+  it(`reports an \${ssm:} parameter missing from the local parameter file, naming the file to put it in`, async () => {
     const error = await invalidFixtureError("variable-ssm");
+    expect(error.code).toBe("LKN_ERR_MANIFEST_SSM_PARAMETER");
     expect(error.keyPath).toBe("functions.hello.environment.SECRET");
-    expect(error.problem).toContain("reads AWS SSM Parameter Store, which Lambkin does not support");
-    expect(error.fix).toContain(`\${env:NAME, 'local value'}`);
+    expect(error.problem).toContain(
+      `the parameter /shop/secret is not in ${fixture("invalid", "variable-ssm", "lambkin-parameters.yml")} (there is no such file)`,
+    );
+    expect(error.fix).toContain(`ssm: { "/shop/secret": value }`);
   });
 
-  it(`rejects \${file()} where the value is needed, at the key that holds it`, async () => {
+  it(`reports a missing \${file()} where the value is needed, at the key that holds it`, async () => {
     const error = await invalidFixtureError("variable-file");
+    expect(error.code).toBe("LKN_ERR_MANIFEST_FILE_SOURCE");
     expect(error.keyPath).toBe("custom");
-    expect(error.problem).toContain(`\${file(./custom.yml)} reads another file`);
+    expect(error.problem).toContain(
+      `\${file(./custom.yml)}: value not found at "file" source (there is no file ${fixture("invalid", "variable-file", "custom.yml")})`,
+    );
   });
 
   it("rejects an unknown source and lists the supported ones", async () => {
