@@ -64,6 +64,17 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Waits until the dev process's output shows `expected`. */
+async function outputShows(expected: string | RegExp): Promise<void> {
+  await eventually(
+    async () => {
+      const output = dev?.output() ?? "";
+      return (typeof expected === "string" ? output.includes(expected) : expected.test(output)) || undefined;
+    },
+    `output shows ${String(expected)}`,
+  );
+}
+
 function count(text: string, needle: string): number {
   return text.split(needle).length - 1;
 }
@@ -71,7 +82,8 @@ function count(text: string, needle: string): number {
 describe("lambkin dev hot reload", () => {
   it("recycles only the edited service: the other stays warm, header and CodeSha256 change", async () => {
     root = await serviceFolder("hr-basic", [{ name: "alpha" }, { name: "beta" }]);
-    dev = await startDev(root);
+    // --verbose: the START lines, beside which the revision is logged.
+    dev = await startDev(root, {}, ["--verbose"]);
     const url = dev.url;
     const alpha1 = await get(`${url}/alpha`);
     const beta1 = await get(`${url}/beta`);
@@ -100,15 +112,16 @@ describe("lambkin dev hot reload", () => {
     const tail = Buffer.from(invoked.LogResult ?? "", "base64").toString();
     expect(tail).toMatch(/REPORT RequestId/);
     expect(tail).not.toMatch(/Init Duration/);
-    expect(dev.output()).toMatch(/reloaded alpha: revision \S+; 1 function\(s\) on the new code/);
+    // Log records reach the output a few milliseconds after they are written (batched): polled for.
+    await outputShows(/reloaded alpha: revision \S+; 1 function\(s\) on the new code/);
     // The revision is logged beside the START line of the invocation it ran.
-    expect(dev.output()).toContain(`Version: $LATEST (revision ${alpha2.revision})`);
+    await outputShows(`Version: $LATEST (revision ${alpha2.revision})`);
     expect(dev.output()).not.toMatch(/reloaded beta/);
   });
 
   it("lets an invocation under way finish on the old code while the next one runs the new", async () => {
     root = await serviceFolder("hr-inflight", [{ name: "slow" }]);
-    dev = await startDev(root);
+    dev = await startDev(root, {}, ["--verbose"]);
     const url = dev.url;
     const first = await get(`${url}/slow`);
     const slow = get(`${url}/slow?wait=3000`);
@@ -195,7 +208,7 @@ describe("lambkin dev hot reload", () => {
       async () => ((await get(`${url}/second`)).status === 404 ? true : undefined),
       "second gone",
     );
-    expect(dev.output()).toMatch(/reloaded second: removed; removed second-dev-second/);
+    await outputShows(/reloaded second: removed; removed second-dev-second/);
     expect((await get(`${url}/first`)).status).toBe(200);
   });
 
@@ -251,6 +264,10 @@ describe("lambkin dev hot reload", () => {
     await eventually(
       async () => ((await get(`${url}/burst`)).version === "later" ? true : undefined),
       "later served",
+    );
+    await eventually(
+      async () => (count(dev?.output() ?? "", "reloaded burst:") >= 2 ? true : undefined),
+      "second reload logged",
     );
     expect(count(dev.output(), "reloaded burst:")).toBe(2);
   });
