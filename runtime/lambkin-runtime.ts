@@ -19,7 +19,7 @@ import { FunctionRegistry } from "./manifest/function-registry.js";
 import { type LoadedServices, loadServices, type ServiceFallback } from "./manifest/load-services.js";
 import { formatWarning, warningLogFields } from "./manifest/manifest-error.js";
 import { DEFAULT_IDLE_TIMEOUT_MS, EnvironmentPool } from "./pool/environment-pool.js";
-import { revisionsOf, withRevisions } from "./revision/code-revision.js";
+import { outsideConfigurationFiles, revisionsOf, withRevisions } from "./revision/code-revision.js";
 import type { SandboxProvider } from "./sandbox/sandbox.js";
 import { createSandboxProvider, type SandboxKind, sandboxKindFrom } from "./sandbox/sandbox-factory.js";
 import { SandboxRouter } from "./sandbox/sandbox-router.js";
@@ -107,7 +107,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
   // Each service folder hashed once, at start (and again by `lambkin dev` when it changes): never per request.
   let current: LoadedServices = {
     ...services,
-    functions: withRevisions(services.functions, await revisionsOf(services.functions)),
+    functions: withRevisions(
+      services.functions,
+      await revisionsOf(services.functions, outsideConfigurationFiles(services.byManifest)),
+    ),
   };
   const registry = new FunctionRegistry(current.functions);
   const concurrency = await concurrencyLimiterFor({

@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import type { LiveRouteTable } from "../../gateway/api-gateway/live-route-table.js";
 import { coded } from "../../runtime/errors/lambkin-codes.js";
 import type { LambkinRuntime } from "../../runtime/lambkin-runtime.js";
+import { outsideConfigurationFiles } from "../../runtime/revision/code-revision.js";
 import { ReloadGate } from "./reload-gate.js";
 import { ServiceReloader } from "./service-reloader.js";
 import { watchServices } from "./service-watcher.js";
@@ -48,6 +49,7 @@ export async function startHotReload(settings: HotReloadSettings): Promise<HotRe
       logger.debug({ paths: [...paths] }, `changed: ${shown.join(", ")}${paths.size > 3 ? ", …" : ""}`);
       try {
         await reloader.reload(paths);
+        watchConfigurationFiles();
       } finally {
         release();
       }
@@ -61,6 +63,9 @@ export async function startHotReload(settings: HotReloadSettings): Promise<HotRe
         ),
       ),
   });
+  const watchConfigurationFiles = () =>
+    watcher.watchFiles([...outsideConfigurationFiles(runtime.services.byManifest).values()].flat());
+  watchConfigurationFiles();
   await watcher.ready;
   logger.info(`hot reload: watching ${pc.bold(root)} (--no-watch to turn it off)`);
   return {

@@ -24,7 +24,11 @@ import type { FunctionDefinition } from "../../runtime/manifest/function-definit
 import type { LoadedService } from "../../runtime/manifest/load-service.js";
 import type { LoadedServices } from "../../runtime/manifest/load-services.js";
 import { formatWarning, warningLogFields } from "../../runtime/manifest/manifest-error.js";
-import { type CodeRevision, computeCodeRevision } from "../../runtime/revision/code-revision.js";
+import {
+  type CodeRevision,
+  computeCodeRevision,
+  outsideConfigurationFiles,
+} from "../../runtime/revision/code-revision.js";
 import { formatSyntaxProblem, syntaxProblems } from "./syntax-check.js";
 
 export interface ReloadSummary {
@@ -75,9 +79,12 @@ export class ServiceReloader {
     for (const [manifestPath, error] of refusedNow) this.refuse(manifestPath, error);
     for (const manifestPath of this.reported.keys())
       if (manifestPath !== "" && !refusedNow.has(manifestPath)) this.reported.delete(manifestPath);
+    const outside = outsideConfigurationFiles(loaded.byManifest);
     const touches = (dir: string) =>
-      [...changedPaths].some((path) => path === dir || path.startsWith(`${dir}${sep}`));
-    const revisions = await this.revisionsFor(loaded.functions, previous, touches);
+      [...changedPaths].some(
+        (path) => path === dir || path.startsWith(`${dir}${sep}`) || (outside.get(dir) ?? []).includes(path),
+      );
+    const revisions = await this.revisionsFor(loaded.functions, previous, touches, outside);
     const functions = reuseUnchanged(
       loaded.functions.map((fn) => ({ ...fn, codeRevision: revisions.get(fn.serviceDir) as CodeRevision })),
       previous,
@@ -155,6 +162,7 @@ export class ServiceReloader {
     functions: readonly FunctionDefinition[],
     previous: readonly FunctionDefinition[],
     touches: (dir: string) => boolean,
+    outside: ReadonlyMap<string, readonly string[]>,
   ): Promise<Map<string, CodeRevision>> {
     const known = new Map<string, CodeRevision>();
     for (const fn of previous) if (fn.codeRevision) known.set(fn.serviceDir, fn.codeRevision);
@@ -162,7 +170,7 @@ export class ServiceReloader {
     const revisions = await Promise.all(
       dirs.map((dir) => {
         const kept = known.get(dir);
-        return kept && !touches(dir) ? kept : computeCodeRevision(dir);
+        return kept && !touches(dir) ? kept : computeCodeRevision(dir, outside.get(dir));
       }),
     );
     return new Map(dirs.map((dir, index) => [dir, revisions[index] as CodeRevision]));

@@ -31,6 +31,8 @@ export interface ServiceWatcherOptions {
 export interface ServiceWatcher {
   /** Resolves once chokidar has scanned the folders: changes from then on are seen. */
   readonly ready: Promise<void>;
+  /** Watches files outside the root too (configuration files a manifest reads from elsewhere). */
+  watchFiles(files: readonly string[]): void;
   close(): Promise<void>;
 }
 
@@ -72,8 +74,14 @@ export function watchServices(options: ServiceWatcherOptions): ServiceWatcher {
   watcher.on("all", (_event, path) => changed(path));
   watcher.on("error", options.onError);
   const ready = new Promise<void>((resolveReady) => watcher.once("ready", () => resolveReady()));
+  const extra = new Set<string>();
   return {
     ready,
+    watchFiles(files) {
+      const fresh = files.filter((file) => !extra.has(file) && relative(root, file).startsWith(".."));
+      for (const file of fresh) extra.add(file);
+      if (fresh.length > 0) watcher.add(fresh);
+    },
     async close() {
       closed = true;
       clearTimeout(quietTimer);

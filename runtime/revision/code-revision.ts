@@ -12,7 +12,7 @@
 import { createHash } from "node:crypto";
 import type { Dirent } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { dirname, join, relative, sep } from "node:path";
 import { IGNORED_FOLDERS, NODE_MODULES_STAND_IN } from "./ignored-paths.js";
 
 export interface CodeRevision {
@@ -33,7 +33,15 @@ interface CachedDigest {
 /** Digests of files already read, by absolute path: shared by every revision computed in this process. */
 const digests = new Map<string, CachedDigest>();
 
-export async function computeCodeRevision(serviceDir: string): Promise<CodeRevision> {
+/**
+ * `outsideFiles`: configuration files the service's manifest read from outside its folder (`${file(../x.yml)}`,
+ * LoadedService.configurationFiles): their contents change what runs too, so they are part of the revision
+ * (a missing one counts as missing), though not of CodeSize.
+ */
+export async function computeCodeRevision(
+  serviceDir: string,
+  outsideFiles: readonly string[] = [],
+): Promise<CodeRevision> {
   const files = (await listFiles(serviceDir)).sort();
   const hash = createHash("sha256");
   let codeSize = 0;
@@ -46,7 +54,24 @@ export async function computeCodeRevision(serviceDir: string): Promise<CodeRevis
     newest = Math.max(newest, digest.mtimeMs);
     hash.update(`${relative(serviceDir, file)}\0${digest.digest}\n`);
   }
+  for (const file of [...outsideFiles].sort()) {
+    const digest = await fileDigest(file);
+    hash.update(`outside:${file}\0${digest?.digest ?? "absent"}\n`);
+  }
   return { codeSha256: hash.digest("base64"), codeSize, lastModified: new Date(Math.floor(newest)) };
+}
+
+/** The configuration files each service folder's manifest read from outside that folder. */
+export function outsideConfigurationFiles(
+  byManifest: ReadonlyMap<string, { readonly configurationFiles: readonly string[] }> | undefined,
+): Map<string, string[]> {
+  const outside = new Map<string, string[]>();
+  for (const [manifest, service] of byManifest ?? []) {
+    const dir = dirname(manifest);
+    const files = service.configurationFiles.filter((file) => !file.startsWith(`${dir}${sep}`));
+    if (files.length > 0) outside.set(dir, files);
+  }
+  return outside;
 }
 
 async function fileDigest(file: string): Promise<CachedDigest | undefined> {
@@ -91,9 +116,10 @@ async function listFiles(dir: string, inNodeModules = false): Promise<string[]> 
 /** The revisions of the folders of these functions, each folder hashed once. */
 export async function revisionsOf(
   functions: readonly { readonly serviceDir: string }[],
+  outside: ReadonlyMap<string, readonly string[]> = new Map(),
 ): Promise<Map<string, CodeRevision>> {
   const dirs = [...new Set(functions.map((fn) => fn.serviceDir))];
-  const revisions = await Promise.all(dirs.map(computeCodeRevision));
+  const revisions = await Promise.all(dirs.map((dir) => computeCodeRevision(dir, outside.get(dir))));
   return new Map(dirs.map((dir, index) => [dir, revisions[index] as CodeRevision]));
 }
 

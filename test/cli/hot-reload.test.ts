@@ -23,12 +23,14 @@ import { type DevProcess, startDev } from "./dev-process.js";
 
 let dev: DevProcess | undefined;
 let root: string | undefined;
+const outsideFiles: string[] = [];
 
 afterEach(async () => {
   await stopLambkin(dev);
   dev = undefined;
   await removeFolder(root);
   root = undefined;
+  for (const file of outsideFiles.splice(0)) await rm(file, { force: true });
 });
 
 function lambda(url: string): LambdaClient {
@@ -356,6 +358,34 @@ describe("lambkin dev hot reload", () => {
       async () => (alive(checker.pid) || alive(esbuild.pid) ? undefined : true),
       "checker and esbuild gone",
     );
+  });
+
+  it("reloads a service when a file its manifest reads from outside its folder changes", async () => {
+    root = await serviceFolder("hr-outside", [{ name: "reader" }]);
+    const shared = join(root, "..", `${root.split("/").pop()}-shared.yml`);
+    outsideFiles.push(shared);
+    await writeFile(shared, "greeting: first\n");
+    const dir = join(root, "reader");
+    await writeFile(
+      join(dir, "handler.js"),
+      "exports.handler = async () => ({ statusCode: 200, body: JSON.stringify({ version: process.env.GREETING }) });\n",
+    );
+    await writeFile(
+      join(dir, "serverless.yml"),
+      manifestSource({ name: "reader" }).replace(
+        "  runtime: nodejs20.x\n",
+        `  runtime: nodejs20.x\n  environment:\n    GREETING: \${file(../../${shared.split("/").pop()}):greeting}\n`,
+      ),
+    );
+    dev = await startDev(root);
+    const first = await get(`${dev.url}/reader`);
+    expect(first.version).toBe("first");
+    saveByRename(shared, "greeting: second\n");
+    const second = await eventually(async () => {
+      const answer = await get(`${dev?.url}/reader`);
+      return answer.version === "second" ? answer : undefined;
+    }, "the new value served");
+    expect(second.revision).not.toBe(first.revision);
   });
 
   it("does not watch with --no-watch", async () => {
