@@ -19,8 +19,6 @@ interface LogRecord {
   stream?: "stdout" | "stderr" | "platform";
   event?: string;
   status?: string;
-  /** Beside a START line: the code revision that runs it (runtime/logs/function-log-sink.ts). */
-  codeRevision?: string;
   err?: { message?: string };
 }
 
@@ -75,7 +73,6 @@ function functionLine(record: LogRecord, message: string): string {
   const readable = message.replaceAll("\r", "\n    ");
   if (record.stream !== "platform") return record.stream === "stderr" ? pc.yellow(readable) : readable;
   if (readable.startsWith("REPORT")) return pc.cyan(readable);
-  if (record.codeRevision) return pc.dim(`${readable} (revision ${record.codeRevision})`);
   return pc.dim(readable);
 }
 

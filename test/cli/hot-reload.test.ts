@@ -84,8 +84,8 @@ function count(text: string, needle: string): number {
 describe("lambkin dev hot reload", () => {
   it("recycles only the edited service: the other stays warm, header and CodeSha256 change", async () => {
     root = await serviceFolder("hr-basic", [{ name: "alpha" }, { name: "beta" }]);
-    // --verbose: the START lines, beside which the revision is logged.
-    dev = await startDev(root, {}, ["--verbose"]);
+    // JSON log records: the START line's record carries the revision (codeRevision) beside the line.
+    dev = await startDev(root, {}, ["--verbose", "--log-format", "json"]);
     const url = dev.url;
     const alpha1 = await get(`${url}/alpha`);
     const beta1 = await get(`${url}/beta`);
@@ -117,7 +117,17 @@ describe("lambkin dev hot reload", () => {
     // Log records reach the output a few milliseconds after they are written (batched): polled for.
     await outputShows(/reloaded alpha: revision \S+; 1 function\(s\) on the new code/);
     // The revision is logged beside the START line of the invocation it ran.
-    await outputShows(`Version: $LATEST (revision ${alpha2.revision})`);
+    await eventually(
+      async () =>
+        dev
+          ?.output()
+          .split("\n")
+          .some(
+            (line) =>
+              line.includes("START RequestId") && line.includes(`"codeRevision":"${alpha2.revision}"`),
+          ) || undefined,
+      "START record with the new revision",
+    );
     expect(dev.output()).not.toMatch(/reloaded beta/);
   });
 
