@@ -87,6 +87,10 @@ serviceOptions(
     .option(
       "--inspect-port <port>",
       "the first inspected function's port base: each function gets base + its index in sorted order (default: $LAMBKIN_INSPECT_PORT, else 9229)",
+    )
+    .option(
+      "--no-watch",
+      "no hot reload: do not watch the service folders for changes (a change then needs a restart)",
     ),
 ).action(async (flags: DevFlags) => {
   process.exitCode = await devCommand(flags, logger({ verbose: flags.verbose === true }));

@@ -16,8 +16,8 @@ import type { DeadLetterStore } from "../triggers/queue/interfaces/job-queue.js"
 import type { S3Notifications } from "../triggers/s3/s3-notifications.js";
 import type { SqsStore } from "../triggers/sqs/interfaces/index.js";
 import { apiGatewayPlugin } from "./api-gateway/api-gateway-plugin.js";
-import { buildRouteTable } from "./api-gateway/build-route-table.js";
 import { MAX_REQUEST_BODY_BYTES } from "./api-gateway/gateway-responses.js";
+import { LiveRouteTable } from "./api-gateway/live-route-table.js";
 import { type AwsServiceDefinition, awsServicePlugin } from "./aws-protocols/aws-service-plugin.js";
 import { type AwsServiceRoute, awsServiceRewriteUrl } from "./aws-protocols/aws-service-router.js";
 import { type ClientTimeouts, clientTimeoutsFromEnvironment } from "./client-timeouts.js";
@@ -53,12 +53,14 @@ export interface GatewayOptions {
   readonly site?: StaticSite;
   /** The recent invocation logs of the functions this process runs (/_lambkin/logs); none for `lambkin gateway`. */
   readonly recentLogs?: RecentLogs;
+  /** The API Gateway routes, when the caller swaps them on reload (`lambkin dev`); default: built from the registry once. */
+  readonly routes?: LiveRouteTable;
 }
 
 export async function createGateway(options: GatewayOptions): Promise<FastifyInstance> {
   const timeouts = options.clientTimeouts ?? clientTimeoutsFromEnvironment();
   const accessKeys = options.accessKeys ?? new Map();
-  const routes = await buildRouteTable(options.backend.registry.all());
+  const routes = options.routes ?? (await LiveRouteTable.of(options.backend.registry.all()));
   const log = options.logger.child({ component: "gateway" }) as FastifyBaseLogger;
   // AWS services on this port, told apart from API Gateway routes by their SigV4 scope (aws-protocols/).
   const awsServices: ReadonlyArray<readonly [AwsServiceRoute, AwsServiceDefinition]> = [
@@ -68,7 +70,10 @@ export async function createGateway(options: GatewayOptions): Promise<FastifyIns
     ),
   ];
   const door = frontDoor({
-    table: routes.table,
+    // A getter: the front door reads the table per request, and a reload swaps it.
+    get table() {
+      return routes.table;
+    },
     accessKeys,
     log,
     awsServices: awsServices.map(([, service]) => service),

@@ -18,10 +18,12 @@ import { ExecutionEnvironment } from "./environment/execution-environment.js";
 import { coded, type LambkinCode } from "./errors/lambkin-codes.js";
 import { Invoker } from "./invoker/invoker.js";
 import { type FunctionLogSink, pinoFunctionLogSink } from "./logs/function-log-sink.js";
+import type { FunctionDefinition } from "./manifest/function-definition.js";
 import { FunctionRegistry } from "./manifest/function-registry.js";
-import { type LoadedServices, loadServices } from "./manifest/load-services.js";
+import { type LoadedServices, loadServices, type ServiceFallback } from "./manifest/load-services.js";
 import { formatWarning, warningLogFields } from "./manifest/manifest-error.js";
 import { DEFAULT_IDLE_TIMEOUT_MS, EnvironmentPool } from "./pool/environment-pool.js";
+import { outsideConfigurationFiles, revisionsOf, withRevisions } from "./revision/code-revision.js";
 import type { SandboxProvider } from "./sandbox/sandbox.js";
 import { createSandboxProvider, type SandboxKind, sandboxKindFrom } from "./sandbox/sandbox-factory.js";
 import { SandboxRouter } from "./sandbox/sandbox-router.js";
@@ -50,7 +52,16 @@ export interface RuntimeOptions {
   readonly inspect?: InspectRequest;
 }
 
+export interface SwapOptions {
+  /**
+   * Which of the functions whose environments were retired get one environment started at once, on the new
+   * revision (EnvironmentPool.prewarm), so that their next request finds it; none by default.
+   */
+  readonly prewarm?: (fn: FunctionDefinition) => boolean;
+}
+
 export interface LambkinRuntime {
+  /** The services loaded now: the last swapServices()'s, else those loaded at start. */
   readonly services: LoadedServices;
   readonly registry: FunctionRegistry;
   readonly invoker: Invoker;
@@ -70,24 +81,56 @@ export interface LambkinRuntime {
    * request (call it once the service endpoints are known: environments wait for them).
    */
   startInspectedEnvironments(): Promise<void>;
+  /**
+   * Swaps in a new set of services (`lambkin dev`'s hot reload, cli/dev/): the concurrency pools are recomputed,
+   * the registry replaced at once, and the environments of every function whose definition is no longer the
+   * current one (another revision, changed or removed) retired — those of untouched services stay warm.
+   * Functions must carry their codeRevision. Throws ConcurrencyConfigError, changing nothing, for reservations
+   * the account cannot spare. Returns how many environments were retired.
+   */
+  swapServices(next: LoadedServices, options?: SwapOptions): number;
+  /**
+   * Sets what every new environment's start waits for first (`lambkin dev`'s hot reload, cli/dev/): the gate
+   * answers true when it waited — the function's folder was being reloaded — and the environment then starts
+   * with the function's definition current by then, so that no environment is started under the old revision
+   * on files already changed.
+   */
+  gateEnvironmentStarts(gate: (fn: FunctionDefinition) => Promise<boolean>): void;
+  /**
+   * Loads the services again, as at start (same folder, stage, region, environment), without swapping them in;
+   * with a fallback, a service that fails to load is replaced by its last good load (load-services.ts).
+   */
+  loadServices(fallback?: ServiceFallback): Promise<LoadedServices>;
   close(): Promise<void>;
 }
 
 export async function startRuntime(options: RuntimeOptions): Promise<LambkinRuntime> {
-  const services = await loadServices(options.dir, {
-    stage: options.stage,
-    region: options.region,
-    env: options.env,
-  });
+  // One way to load, used at start and by every reload, so that both read the services the same way.
+  const load = (fallback?: ServiceFallback) =>
+    loadServices(options.dir, {
+      stage: options.stage,
+      region: options.region,
+      env: options.env,
+      ...(fallback ? { fallback } : {}),
+    });
+  const services = await load();
   for (const warning of services.warnings) {
     options.logger.warn(warningLogFields(warning), formatWarning(warning));
   }
-  const registry = new FunctionRegistry(services.functions);
+  // Each service folder hashed once, at start (and again by `lambkin dev` when it changes): never per request.
+  let current: LoadedServices = {
+    ...services,
+    functions: withRevisions(
+      services.functions,
+      await revisionsOf(services.functions, outsideConfigurationFiles(services.byManifest)),
+    ),
+  };
+  const registry = new FunctionRegistry(current.functions);
   const concurrency = await concurrencyLimiterFor({
     warn: (message: string) => options.logger.warn(message),
     ...options.concurrencyStore,
     accountLimit: options.accountConcurrency,
-    functions: services.functions,
+    functions: current.functions,
   });
   const sandboxSettings = {
     kind: options.sandbox ?? sandboxKindFrom((options.env ?? process.env).LAMBKIN_SANDBOX),
@@ -112,8 +155,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
     options.serviceEndpoints ??
     ServiceEndpoints.of(ServiceEndpoints.fromEnvironment(options.env ?? process.env));
   let endpointsKnown: Promise<void> = Promise.resolve();
-  const pool = new EnvironmentPool(async (fn) => {
+  let gate: ((fn: FunctionDefinition) => Promise<boolean>) | undefined;
+  /** The definition to start an environment with: after the gate, the one current then. */
+  const definitionToStart = async (fn: FunctionDefinition): Promise<FunctionDefinition> =>
+    gate && (await gate(fn)) ? (registry.resolve(fn.name) ?? fn) : fn;
+  const pool = new EnvironmentPool(async (requested) => {
     await endpointsKnown;
+    const fn = await definitionToStart(requested);
     const provider = await sandboxes.providerFor(fn);
     const leased = await inspectorPorts.lease(fn.name);
     const inspector =
@@ -140,7 +188,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
   const invoker = new Invoker(registry, pool, concurrency, functionLogs, leaseShelf);
   let closing: Promise<void> | undefined;
   return {
-    services,
+    get services() {
+      return current;
+    },
     registry,
     invoker,
     pool,
@@ -155,11 +205,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
           // init waits for the debugger, so the inspector's answer is what is awaited.
           pool
             .prewarm(fn)
-            .then((environment) =>
-              breakOnStart
+            .then((environment) => {
+              if (!environment) throw new Error("it could not start (its invocations say why)");
+              return breakOnStart
                 ? inspectorListening(environment.inspectorPort)
-                : environment.whenSettled().then(() => undefined),
-            )
+                : environment.whenSettled().then(() => undefined);
+            })
             .catch((error: unknown) => {
               options.logger.warn(
                 `inspect ${fn.name}: its first environment did not start: ${String(error)}`,
@@ -175,6 +226,29 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
         },
         () => undefined,
       );
+    },
+    loadServices: load,
+    gateEnvironmentStarts(next) {
+      gate = next;
+    },
+    swapServices(next, swapOptions = {}) {
+      concurrency.replan(next.functions);
+      current = next;
+      registry.replace(next.functions);
+      const live = new Set(next.functions);
+      const hadEnvironments = new Set(
+        pool
+          .list()
+          .filter((environment) => !live.has(environment.fn))
+          .map((environment) => environment.fn.name),
+      );
+      const retired = pool.retire((fn) => live.has(fn));
+      const { prewarm } = swapOptions;
+      if (prewarm)
+        for (const fn of next.functions)
+          if (hadEnvironments.has(fn.name) && fn.reservedConcurrency !== 0 && prewarm(fn))
+            void pool.prewarm(fn);
+      return retired;
     },
     close() {
       closing ??= (async () => {

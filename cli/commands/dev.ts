@@ -9,6 +9,7 @@
 
 import pc from "picocolors";
 import type { Logger } from "pino";
+import { LiveRouteTable } from "../../gateway/api-gateway/live-route-table.js";
 import { createGateway } from "../../gateway/gateway-app.js";
 import { snsServiceDefinition } from "../../gateway/sns-api/sns-api.js";
 import { inspectRequestFrom } from "../../runtime/debugging/inspect-request.js";
@@ -33,6 +34,7 @@ import {
   startStreamPollers,
 } from "../../triggers/streams/start-stream-pollers.js";
 import { accessKeysFromEnvironment } from "../access-keys.js";
+import { type HotReload, startHotReload } from "../dev/hot-reload.js";
 import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
 import { StandInPorts } from "../stand-in-ports.js";
 import {
@@ -72,6 +74,8 @@ export interface DevFlags extends ServiceFlags {
   readonly inspect?: string[];
   readonly inspectPort?: string;
   readonly inspectBrk?: string[];
+  /** false with `--no-watch`: no hot reload (cli/dev/). */
+  readonly watch?: boolean;
 }
 
 export async function devCommand(flags: DevFlags, logger: Logger): Promise<number> {
@@ -92,8 +96,9 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   if (flags.fresh) await emptyStateFolder(stateDir, logger);
   // Every function line also goes to the recent logs that GET /_lambkin/logs (lambkin logs) serves.
   const recentLogs = new RecentLogs(recentLogsLimitsFromEnvironment());
+  const options = runtimeOptions(flags, logger);
   const runtime = await startRuntime({
-    ...runtimeOptions(flags, logger),
+    ...options,
     functionLogs: teeFunctionLogSink(pinoFunctionLogSink(logger), recentLogs.sink()),
     ...(inspect ? { inspect } : {}),
     // With a Redis, the caps hold across this process and every worker sharing it.
@@ -129,7 +134,9 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   let sqs: SqsEventSources | undefined;
   let mail: MailService | undefined;
   let streams: RunningStreamPollers | undefined;
+  let hotReload: HotReload | undefined;
   const closeAll = async () => {
+    await hotReload?.close();
     await streams?.close();
     await mail?.close();
     await sqs?.close();
@@ -182,8 +189,11 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     await closeAll();
     throw error;
   }
+  // Swapped by the hot reload together with the registry (cli/dev/service-reloader.ts).
+  const routes = await LiveRouteTable.of(runtime.registry.all());
   const gateway = await createGateway({
     backend: { registry: runtime.registry, invocations: async.invocations },
+    routes,
     logger,
     accessKeys,
     deadLetters: queue.deadLetters,
@@ -216,6 +226,7 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     LAMBKIN_DYNAMODB_PORT: cloud.dynamodb !== undefined && !process.env.AWS_ENDPOINT_URL_DYNAMODB?.trim(),
     LAMBKIN_S3_PORT: cloud.s3 !== undefined && !process.env.AWS_ENDPOINT_URL_S3?.trim(),
   });
+  if (flags.watch !== false) hotReload = await startHotReload({ runtime, routes, root: options.dir, logger });
   logger.info(`ready on ${pc.bold(address)} — ${runtime.registry.all().length} functions — Ctrl-C to stop`);
   const longestMs = longestInvocationMs(runtime.registry);
   await shutDownOnSignal({

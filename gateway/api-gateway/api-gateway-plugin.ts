@@ -11,7 +11,7 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply } from "fastify";
 import { formatWarning, warningLogFields } from "../../runtime/manifest/manifest-error.js";
 import type { GatewayBackend } from "../gateway-backend.js";
 import type { SiteFallback } from "../static-site/static-site-plugin.js";
-import { buildRouteTable } from "./build-route-table.js";
+import { type BuiltRoutes, buildRouteTable } from "./build-route-table.js";
 import { type GatewayResponse, MAX_REQUEST_BODY_BYTES } from "./gateway-responses.js";
 import { INTEGRATION_TIMEOUT_MS } from "./lambda-integration.js";
 import { requestData } from "./request-data.js";
@@ -23,28 +23,32 @@ export interface ApiGatewayPluginOptions {
   readonly backend: GatewayBackend;
   /** How long API Gateway waits for the function (default REST 29 s, HTTP API 30 s); tests shorten it. */
   readonly integrationTimeoutMs?: Partial<Record<ApiKind, number>>;
-  /** The route table, when the caller built it already (the gateway shares it with its front-door answers). */
-  readonly routes?: Awaited<ReturnType<typeof buildRouteTable>>;
+  /**
+   * The route table, when the caller built it already (the gateway shares it with its front-door answers);
+   * read per request, so a LiveRouteTable swapped by `lambkin dev`'s reload takes effect at once.
+   */
+  readonly routes?: BuiltRoutes;
   /** The static site answering what no route takes (static-site/static-site-plugin.ts); none = the API answers. */
   readonly site?: SiteFallback;
 }
 
 export const apiGatewayPlugin: FastifyPluginAsync<ApiGatewayPluginOptions> = async (app, options) => {
-  const { table, warnings } = options.routes ?? (await buildRouteTable(options.backend.registry.all()));
-  for (const warning of warnings) app.log.warn(warningLogFields(warning), formatWarning(warning));
-  const dispatcher = new RequestDispatcher(table, {
+  const routes = options.routes ?? (await buildRouteTable(options.backend.registry.all()));
+  for (const warning of routes.warnings) app.log.warn(warningLogFields(warning), formatWarning(warning));
+  const dispatcher = new RequestDispatcher(routes, {
     invocations: options.backend.invocations,
     registry: options.backend.registry,
     log: app.log,
     timeoutMs: { ...INTEGRATION_TIMEOUT_MS, ...options.integrationTimeoutMs },
   });
-  for (const route of table.routes) app.log.debug(`API Gateway route ${route.routeKey} (${route.api.kind})`);
+  for (const route of routes.table.routes)
+    app.log.debug(`API Gateway route ${route.routeKey} (${route.api.kind})`);
   const { site } = options;
   app.all("*", { bodyLimit: MAX_REQUEST_BODY_BYTES }, async (request, reply) => {
     const data = requestData(request);
     if (
       site &&
-      siteMayAnswer(table, data.method, data.rawPath) &&
+      siteMayAnswer(routes.table, data.method, data.rawPath) &&
       (await site.serve(request, reply, data.rawPath))
     )
       return reply;
@@ -53,7 +57,10 @@ export const apiGatewayPlugin: FastifyPluginAsync<ApiGatewayPluginOptions> = asy
   app.setErrorHandler((error: FastifyError, request, reply) => {
     // Reading the body is all that can fail before the dispatcher, which answers everything itself.
     if (error.code !== "FST_ERR_CTP_BODY_TOO_LARGE") throw error;
-    sendGatewayResponse(reply, frontDoorAnswer(table, request.raw.url?.split("?")[0] ?? "/", "bodyTooLarge"));
+    sendGatewayResponse(
+      reply,
+      frontDoorAnswer(routes.table, request.raw.url?.split("?")[0] ?? "/", "bodyTooLarge"),
+    );
   });
 };
 

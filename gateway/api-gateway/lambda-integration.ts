@@ -71,6 +71,29 @@ export async function invokeLambda(
     context.log.warn({ function: fn.name }, "Execution failed due to a timeout error (integration timeout)");
     return gatewayError(kind, "integrationTimeout");
   }
+  return withCodeRevision(answerOf(context, request, match, result), result);
+}
+
+/**
+ * `lambkin dev` hot-reloads code: the revision that served (runtime/revision/; GetFunction's CodeSha256) is told
+ * in a header of Lambkin's own, so a client can see which code answered. API Gateway has no such header.
+ */
+export const CODE_REVISION_HEADER = "x-lambkin-code-revision";
+
+function withCodeRevision(response: GatewayResponse, result: InvokeResult): GatewayResponse {
+  if (result.codeRevision === undefined) return response;
+  return { ...response, headers: [...response.headers, [CODE_REVISION_HEADER, result.codeRevision]] };
+}
+
+function answerOf(
+  context: IntegrationContext,
+  request: RequestData,
+  match: RouteMatch,
+  result: InvokeResult,
+): GatewayResponse {
+  const { route } = match;
+  const { kind } = route.api;
+  const { fn, payloadVersion } = route.target as Extract<typeof route.target, { kind: "lambda" }>;
   if (result.functionError) return gatewayError(kind, "integrationFailure");
   const response =
     payloadVersion === "2.0"

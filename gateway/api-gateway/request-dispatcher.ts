@@ -26,9 +26,14 @@ import type { ApiDefinition, RouteTable } from "./route-table.js";
 
 export class RequestDispatcher {
   constructor(
-    private readonly table: RouteTable,
+    /** Read per request: `lambkin dev` swaps the table when it reloads (live-route-table.ts). */
+    private readonly routes: { readonly table: RouteTable },
     private readonly context: IntegrationContext,
   ) {}
+
+  private get table(): RouteTable {
+    return this.routes.table;
+  }
 
   async dispatch(request: RequestData): Promise<GatewayResponse> {
     const refusal = overQuota(request);

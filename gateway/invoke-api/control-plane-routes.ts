@@ -42,7 +42,7 @@ export function registerControlPlaneRoutes(api: FastifyInstance, backend: Gatewa
     "": async (request, _reply, functionName) => {
       const fn = resolve(backend, request, functionName);
       return {
-        Configuration: functionConfiguration(fn, await codeFingerprint(fn.serviceDir)),
+        Configuration: functionConfiguration(fn, await codeFingerprint(fn)),
         // Lambda answers a presigned S3 URL of the package; Lambkin's code is the service folder itself.
         Code: fn.image
           ? { RepositoryType: "ECR", ImageUri: fn.image.name, ResolvedImageUri: fn.image.name }
@@ -55,7 +55,7 @@ export function registerControlPlaneRoutes(api: FastifyInstance, backend: Gatewa
     },
     "/configuration": async (request, _reply, functionName) => {
       const fn = resolve(backend, request, functionName);
-      return functionConfiguration(fn, await codeFingerprint(fn.serviceDir));
+      return functionConfiguration(fn, await codeFingerprint(fn));
     },
   });
 }
@@ -72,7 +72,7 @@ function fingerprints(): (fn: FunctionDefinition) => Promise<CodeFingerprint> {
   return (fn) => {
     const known = byDir.get(fn.serviceDir);
     if (known) return known;
-    const computed = codeFingerprint(fn.serviceDir);
+    const computed = codeFingerprint(fn);
     byDir.set(fn.serviceDir, computed);
     return computed;
   };

@@ -9,6 +9,7 @@
  *   ServiceException (500), never a 202 for a lost event.
  * - DryRun: validated the same way (6 MB payload), 204, nothing runs.
  */
+
 import type { FastifyRequest } from "fastify";
 import {
   buildInvocationRequest,
@@ -17,6 +18,7 @@ import {
   payloadLimitOf,
 } from "../../runtime/invocation/invocation-request.js";
 import { registryResolver } from "../../runtime/invocation/resolve-function.js";
+import { CODE_REVISION_HEADER } from "../api-gateway/lambda-integration.js";
 import type { GatewayBackend } from "../gateway-backend.js";
 import type { FunctionOperation } from "./function-operations.js";
 import { invokeParameters } from "./invoke-parameters.js";
@@ -53,6 +55,7 @@ export function invokeOperation(backend: GatewayBackend): FunctionOperation {
           .header("content-type", "application/json")
           .header("X-Amz-Executed-Version", result.executedVersion);
         if (result.functionError) reply.header("X-Amz-Function-Error", result.functionError);
+        if (result.codeRevision) reply.header(CODE_REVISION_HEADER, result.codeRevision);
         if (parameters.logType === "Tail") reply.header("X-Amz-Log-Result", result.logTail.base64());
         return reply.send(result.payload);
       }

@@ -44,6 +44,12 @@ export interface ConcurrencyLimiter {
   adopt(fn: ConcurrencyLimitedFunction, leaseId: string): ConcurrencyLease;
   /** Units of `fn`'s pool in use now (the unreserved pool's, for a function without a reservation). */
   inUse(fn: ConcurrencyLimitedFunction): Promise<number>;
+  /**
+   * Recomputes the pools for a new set of functions (`lambkin dev` reloaded a manifest): reservations added,
+   * changed or removed take effect for the next acquire; units held now are released to the pool they came from.
+   * Throws ConcurrencyConfigError, keeping the plan there was, for reservations the account cannot spare.
+   */
+  replan(functions: readonly ConcurrencyLimitedFunction[]): void;
   /** Releases what this limiter still holds and its connections; leases released after close are no-ops. */
   close(): Promise<void>;
 }

@@ -8,7 +8,7 @@ import type { ConcurrencyLease, ConcurrencyLimiter } from "./concurrency-limiter
 import { type ConcurrencyLimitedFunction, ConcurrencyPlan } from "./concurrency-plan.js";
 
 export class InMemoryConcurrencyLimiter implements ConcurrencyLimiter {
-  private readonly plan: ConcurrencyPlan;
+  private plan: ConcurrencyPlan;
   private readonly inUseByPool = new Map<string, number>();
   /** Units handed over and not adopted yet, by lease id: their pool. */
   private readonly handedOver = new Map<string, string>();
@@ -51,6 +51,10 @@ export class InMemoryConcurrencyLimiter implements ConcurrencyLimiter {
         return id;
       },
     };
+  }
+
+  replan(functions: readonly ConcurrencyLimitedFunction[]): void {
+    this.plan = new ConcurrencyPlan(this.accountLimit, functions);
   }
 
   async inUse(fn: ConcurrencyLimitedFunction): Promise<number> {

@@ -71,7 +71,7 @@ interface HeldLease {
 
 export class RedisConcurrencyLimiter implements ConcurrencyLimiter {
   readonly accountLimit: number;
-  private readonly layout: RedisLeaseLayout;
+  private layout: RedisLeaseLayout;
   private readonly redis: Redis & LeaseCommands;
   private readonly accountKey: string;
   private readonly leaseTtlMs: number;
@@ -132,6 +132,14 @@ export class RedisConcurrencyLimiter implements ConcurrencyLimiter {
     this.heartbeat = setInterval(() => void this.renew(), Math.floor(this.leaseTtlMs / 3));
     // The heartbeat matters only while something else (an invocation) keeps the process alive.
     this.heartbeat.unref();
+  }
+
+  replan(functions: readonly ConcurrencyLimitedFunction[]): void {
+    this.layout = new RedisLeaseLayout(
+      this.accountLimit,
+      functions,
+      this.options.keyPrefix ?? DEFAULT_KEY_PREFIX,
+    );
   }
 
   async tryAcquire(fn: ConcurrencyLimitedFunction): Promise<ConcurrencyLease | ThrottleReason> {

@@ -223,7 +223,7 @@ export class ExecutionEnvironment implements RuntimeApiListener {
     clearTimeout(this.freezeTimer);
     this.freezeTimer = undefined;
     this.sandbox?.thaw();
-    this.emit(active, startLine(active.request.requestId));
+    this.emitStart(active);
     active.deliveredAt = performance.now();
     // Debugged: the deadline the handler sees is AWS's raised one, and nothing cuts the invocation.
     const timeoutMs = (this.inspector ? DEBUG_TIMEOUT_SECONDS : this.fn.timeout) * 1000;
@@ -291,7 +291,7 @@ export class ExecutionEnvironment implements RuntimeApiListener {
     this.settling = active;
     clearTimeout(active.timer);
     if (this.state !== "dead") this.setState("finishing");
-    if (active.deliveredAt === undefined) this.emit(active, startLine(active.request.requestId));
+    if (active.deliveredAt === undefined) this.emitStart(active);
     const durationMs = active.deliveredAt === undefined ? 0 : performance.now() - active.deliveredAt;
     const initDurationMs = this.initReported
       ? undefined
@@ -363,6 +363,21 @@ export class ExecutionEnvironment implements RuntimeApiListener {
     const owner = this.active ?? this.settling;
     owner?.tail.append(line);
     this.logs.line(this.fn.name, owner?.request.requestId, line, stream, this.logStreamName);
+  }
+
+  /** START, with the revision that runs the invocation beside it (function-log-sink.ts PlatformLineFields). */
+  private emitStart(active: ActiveInvocation): void {
+    const line = startLine(active.request.requestId);
+    active.tail.append(line);
+    const codeRevision = this.fn.codeRevision?.codeSha256;
+    this.logs.line(
+      this.fn.name,
+      active.request.requestId,
+      line,
+      "platform",
+      this.logStreamName,
+      codeRevision ? { codeRevision } : {},
+    );
   }
 
   private emit(active: ActiveInvocation, line: string): void {

@@ -613,6 +613,22 @@ export const LAMBKIN_CODES = {
     summary:
       "An inspected function's own inspector port is taken by another program: its environment's inspector listens on the next free port, printed.",
   },
+  // ---- hot reload (`lambkin dev`, cli/dev/) ----
+  LKN_ERR_RELOAD_SYNTAX: {
+    kind: "error",
+    summary:
+      "A saved source file of a service does not parse: Lambkin goes on, and invocations of that service's functions fail with Runtime.UserCodeSyntaxError until a save fixes it.",
+  },
+  LKN_WRN_RELOAD_KEPT_PREVIOUS: {
+    kind: "warning",
+    summary:
+      "A change could not be loaded (a bad serverless.yml, a bad route, reservations the account cannot spare): the last services that loaded keep serving until a save fixes it.",
+  },
+  LKN_WRN_RELOAD_WATCH_FAILED: {
+    kind: "warning",
+    summary:
+      "The watcher of the service folders reported an error (too many files to watch, a folder gone): changes may go unnoticed.",
+  },
 } as const satisfies Record<string, CodeEntry>;
 
 export type LambkinCode = keyof typeof LAMBKIN_CODES;

@@ -57,6 +57,8 @@ export interface RunOptions {
 export interface InvokeResult extends InvocationOutcome {
   readonly functionName: string;
   readonly executedVersion: "$LATEST";
+  /** The code revision that ran it (its CodeSha256, runtime/revision/), when the function has one. */
+  readonly codeRevision?: string;
 }
 
 export class Invoker {
@@ -167,8 +169,15 @@ export class Invoker {
     const { requestId } = request;
     try {
       const environment = await this.environmentFor(fn, requestId);
-      if ("payload" in environment)
-        return { ...environment, functionName: fn.name, executedVersion: "$LATEST" };
+      // The revision of the environment that runs it, which may be newer than `fn`'s when a reload swapped the
+      // definition while the environment was starting (lambkin-runtime.ts holdEnvironmentStarts).
+      const revision = ("payload" in environment ? fn : environment.fn).codeRevision;
+      const ran = {
+        functionName: fn.name,
+        executedVersion: "$LATEST" as const,
+        ...(revision ? { codeRevision: revision.codeSha256 } : {}),
+      };
+      if ("payload" in environment) return { ...environment, ...ran };
       try {
         const outcome = await environment.invoke({
           requestId,
@@ -178,7 +187,7 @@ export class Invoker {
           clientContext,
           cognitoIdentity: request.cognitoIdentity,
         });
-        return { ...outcome, functionName: fn.name, executedVersion: "$LATEST" };
+        return { ...outcome, ...ran };
       } finally {
         this.pool.release(environment);
       }

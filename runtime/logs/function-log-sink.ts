@@ -16,15 +16,24 @@ export interface FunctionLogSink {
     stream?: FunctionLogStream,
     /** The environment's CloudWatch log stream name (`2026/12/02/[$LATEST]<environment id>`), when known. */
     logStream?: string,
+    fields?: PlatformLineFields,
   ): void;
   /** An invocation is over (its REPORT line is written), or was refused over a concurrency cap. */
   invocation?(summary: InvocationSummary): void;
 }
 
+/**
+ * What Lambkin adds beside a platform line, never in it (the lines keep Lambda's format): the START line carries
+ * the code revision that runs the invocation (runtime/revision/), next to its `Version: $LATEST`.
+ */
+export interface PlatformLineFields {
+  readonly codeRevision?: string;
+}
+
 export function pinoFunctionLogSink(logger: Logger): FunctionLogSink {
   return {
-    line(functionName, requestId, text, stream = "platform") {
-      logger.info({ fn: functionName, requestId, stream }, text);
+    line(functionName, requestId, text, stream = "platform", _logStream, fields = {}) {
+      logger.info({ fn: functionName, requestId, stream, ...fields }, text);
     },
     invocation(summary) {
       // A structured record: `--log-format json` readers take the fields, the pretty stream formats them.
@@ -37,8 +46,8 @@ export function pinoFunctionLogSink(logger: Logger): FunctionLogSink {
 /** Every line and summary to each sink in turn (the logger, and the recent logs `lambkin logs` reads). */
 export function teeFunctionLogSink(...sinks: readonly FunctionLogSink[]): FunctionLogSink {
   return {
-    line(functionName, requestId, text, stream, logStream) {
-      for (const sink of sinks) sink.line(functionName, requestId, text, stream, logStream);
+    line(functionName, requestId, text, stream, logStream, fields) {
+      for (const sink of sinks) sink.line(functionName, requestId, text, stream, logStream, fields);
     },
     invocation(summary) {
       for (const sink of sinks) sink.invocation?.(summary);

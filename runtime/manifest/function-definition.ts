@@ -3,6 +3,7 @@
  * serverless.yml (variables substituted, provider defaults applied, validated).
  * Everything below the manifest loader (invoker, pool, sandboxes) sees only this shape.
  */
+import type { CodeRevision } from "../revision/code-revision.js";
 import type { AsyncInvocationConfig } from "./async-invocation-config.js";
 import type { ScheduleRule } from "./schedule-rule.js";
 
@@ -68,4 +69,9 @@ export interface FunctionDefinition {
   readonly schedules: readonly ScheduleRule[];
   /** Retries, event age, destinations and dead-letter queue of its asynchronous invocations (§5). */
   readonly asyncInvocation: AsyncInvocationConfig;
+  /**
+   * The content hash of the service folder this definition was made with (runtime/revision/code-revision.ts):
+   * environments are kept per function and revision. Absent only for definitions built without a folder to hash.
+   */
+  readonly codeRevision?: CodeRevision;
 }

@@ -7,7 +7,7 @@
 import { discoverServices } from "./discover-services.js";
 import { checkFilterPatterns } from "./filter-patterns.js";
 import type { FunctionDefinition } from "./function-definition.js";
-import { loadService } from "./load-service.js";
+import { type LoadedService, loadService } from "./load-service.js";
 import { ManifestError, type ManifestWarning } from "./manifest-error.js";
 import { type S3NotificationRule, s3NotificationRules } from "./s3-events.js";
 import type { ScheduleRule } from "./schedule-rule.js";
@@ -23,6 +23,17 @@ export interface LoadOptions {
   readonly region?: string | undefined;
   /** The environment `${env:…}` reads; `process.env` by default. */
   readonly env?: NodeJS.ProcessEnv | undefined;
+  /**
+   * `lambkin dev`'s reload: a service whose manifest fails to load is replaced by its last good load — or left
+   * out, if it never loaded — and its error handed to `refused`, so that one bad serverless.yml does not stop the
+   * others. Without it (at start), the first error stops the load.
+   */
+  readonly fallback?: ServiceFallback;
+}
+
+export interface ServiceFallback {
+  lastGood(manifestPath: string): LoadedService | undefined;
+  refused(manifestPath: string, error: unknown): void;
 }
 
 export interface LoadedServices {
@@ -38,7 +49,17 @@ export interface LoadedServices {
   /** The static website the gateway serves at `/` (serverless-finch's), the first service's when several declare one. */
   readonly site: StaticSite | undefined;
   readonly warnings: ManifestWarning[];
+  /** Each service as loaded, by the path of its serverless.yml (what a fallback falls back to). */
+  readonly byManifest?: ReadonlyMap<string, LoadedService>;
 }
+
+const NOTHING_LOADED: LoadedService = {
+  functions: [],
+  resources: [],
+  site: undefined,
+  warnings: [],
+  configurationFiles: [],
+};
 
 export async function loadServices(dir: string, options: LoadOptions = {}): Promise<LoadedServices> {
   const discovered = await discoverServices(dir);
@@ -49,8 +70,18 @@ export async function loadServices(dir: string, options: LoadOptions = {}): Prom
   const warnings = [...discovered.warnings];
   const byName = new Map<string, FunctionDefinition>();
   const rules = new Map<string, { fn: FunctionDefinition; rule: ScheduleRule }>();
+  const byManifest = new Map<string, LoadedService>();
+  const { fallback } = options;
   for (const manifest of discovered.manifests) {
-    const service = await loadService(manifest, serviceOptions);
+    let service: LoadedService;
+    try {
+      service = await loadService(manifest, serviceOptions);
+    } catch (error) {
+      if (!fallback) throw error;
+      fallback.refused(manifest, error);
+      service = fallback.lastGood(manifest) ?? NOTHING_LOADED;
+    }
+    byManifest.set(manifest, service);
     for (const fn of service.functions) {
       const other = byName.get(fn.name);
       if (other) throw duplicateName(fn, other);
@@ -79,6 +110,7 @@ export async function loadServices(dir: string, options: LoadOptions = {}): Prom
     sns,
     site,
     warnings,
+    byManifest,
   };
 }
 

@@ -4,6 +4,12 @@
  * concurrency means more environments; idle ones are reaped; dead ones (crash, timeout, OOM) are
  * dropped so the next invocation gets a fresh one.
  *
+ * Environments are kept per function AND code revision (runtime/revision/): an environment started for one
+ * revision of a service's code can never serve another. When `lambkin dev` reloads a service, retire() ends the
+ * environments of the revisions no longer current — the idle ones at once, the busy ones once their invocation
+ * has finished (and reported) on the code it started with — as Lambda's update of a function's code lets
+ * invocations under way finish while new ones go to new environments.
+ *
  * Debugged environments (`lambkin dev --inspect`) are started ahead of the first invocation (`prewarm`), so a
  * debugger can attach before it, and are never reaped when idle: a debugger may be attached to one at any time
  * and would lose its session (and its breakpoints' place) to a reap.
@@ -20,8 +26,14 @@ export type EnvironmentFactory = (fn: FunctionDefinition) => Promise<ExecutionEn
 export class EnvironmentPool {
   private readonly environments = new Map<string, Set<ExecutionEnvironment>>();
   private readonly leased = new Set<ExecutionEnvironment>();
+  /** Environments of revisions no longer current: ended as soon as they are neither leased nor busy. */
+  private readonly retired = new Set<ExecutionEnvironment>();
   private readonly reaper: NodeJS.Timeout;
   private closed = false;
+  /** Environments prewarm() is starting, by key: the first acquire of that key takes it. */
+  private readonly warming = new Map<string, Promise<ExecutionEnvironment | undefined>>();
+  /** The last retire()'s test: an environment that was starting meanwhile is retired as it joins. */
+  private isCurrent: (fn: FunctionDefinition) => boolean = () => true;
 
   constructor(
     private readonly createEnvironment: EnvironmentFactory,
@@ -42,19 +54,10 @@ export class EnvironmentPool {
       if (state === "ready") return settling;
       this.leased.delete(settling);
     }
+    const prewarmed = (await this.takeWarming(fn)) ?? this.takeFree(fn, "initializing");
+    if (prewarmed) return prewarmed;
     const fresh = await this.createEnvironment(fn);
     this.leased.add(fresh);
-    this.track(fresh);
-    return fresh;
-  }
-
-  /**
-   * Starts an environment of `fn` that no invocation waits for; the next acquire takes it, even while it is still
-   * initializing (its invocation then waits for init, as a cold start's does).
-   */
-  async prewarm(fn: FunctionDefinition): Promise<ExecutionEnvironment> {
-    if (this.closed) throw new Error("Lambkin is shutting down");
-    const fresh = await this.createEnvironment(fn);
     this.track(fresh);
     return fresh;
   }
@@ -62,12 +65,60 @@ export class EnvironmentPool {
   release(environment: ExecutionEnvironment): void {
     this.leased.delete(environment);
     environment.lastUsedAt = Date.now();
+    if (this.retired.has(environment)) this.endWhenSettled(environment);
   }
 
-  /** Environments of a function (any state), for tests. */
+  /**
+   * Starts one environment of `fn` ahead of its next invocation, which then finds it initialized or initializing
+   * rather than start its own: `lambkin dev` does it for the functions a reload recycled, so that the first
+   * request after a save does not wait for a whole cold start. Lambda, too, may initialize environments before
+   * any invocation needs them ("proactive initialization",
+   * https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html#runtimes-lifecycle-ib).
+   * Its init is reported, as any cold start's, in the REPORT of the first invocation it serves. The next acquire
+   * takes it even while it is still initializing (its invocation then waits for init, as a cold start's does).
+   * Resolves with the environment, or undefined when it could not start (its invocations will say why).
+   */
+  prewarm(fn: FunctionDefinition): Promise<ExecutionEnvironment | undefined> {
+    const key = poolKey(fn);
+    if (this.closed) return Promise.resolve(undefined);
+    const already = this.warming.get(key);
+    if (already) return already;
+    const starting = this.createEnvironment(fn).then(
+      (environment) => {
+        environment.lastUsedAt = Date.now();
+        this.track(environment);
+        return environment;
+      },
+      () => undefined,
+    );
+    this.warming.set(key, starting);
+    void starting.then(() => {
+      if (this.warming.get(key) === starting) this.warming.delete(key);
+    });
+    return starting;
+  }
+
+  /** Environments of a function, any revision, any state (for tests and reloads). */
   list(fn?: FunctionDefinition): ExecutionEnvironment[] {
-    if (fn) return [...(this.environments.get(fn.name) ?? [])];
-    return [...this.environments.values()].flatMap((set) => [...set]);
+    const all = [...this.environments.values()].flatMap((set) => [...set]);
+    return fn ? all.filter((environment) => environment.fn.name === fn.name) : all;
+  }
+
+  /**
+   * Ends every environment whose function and revision `isCurrent` no longer accepts: idle ones now, leased ones
+   * when released. No new invocation can reach them meanwhile, since acquire() looks only under the current key.
+   * Returns how many were retired.
+   */
+  retire(isCurrent: (fn: FunctionDefinition) => boolean): number {
+    this.isCurrent = isCurrent;
+    let count = 0;
+    for (const environment of this.list()) {
+      if (isCurrent(environment.fn) || this.retired.has(environment)) continue;
+      this.retired.add(environment);
+      count++;
+      if (!this.leased.has(environment)) this.endWhenSettled(environment);
+    }
+    return count;
   }
 
   async close(): Promise<void> {
@@ -76,17 +127,29 @@ export class EnvironmentPool {
     await Promise.all(this.list().map((environment) => environment.destroy()));
   }
 
+  private async takeWarming(fn: FunctionDefinition): Promise<ExecutionEnvironment | undefined> {
+    const key = poolKey(fn);
+    const starting = this.warming.get(key);
+    if (!starting) return undefined;
+    this.warming.delete(key);
+    const environment = await starting;
+    if (!environment || this.leased.has(environment)) return undefined;
+    if (environment.state !== "initializing" && environment.state !== "ready") return undefined;
+    this.leased.add(environment);
+    return environment;
+  }
+
   /**
-   * The free environment of `fn` in `state` used most recently. Preferring it keeps the traffic on the fewest
-   * environments: their code and caches stay warm, and the others stay frozen instead of being thawed for every
-   * invocation in turn (handing out the oldest cycles through all of them).
+   * The free environment of `fn` (its function and revision) in `state` used most recently. Preferring it keeps
+   * the traffic on the fewest environments: their code and caches stay warm, and the others stay frozen instead
+   * of being thawed for every invocation in turn (handing out the oldest cycles through all of them).
    */
   private takeFree(
     fn: FunctionDefinition,
     state: "ready" | "finishing" | "initializing",
   ): ExecutionEnvironment | undefined {
     let chosen: ExecutionEnvironment | undefined;
-    for (const environment of this.environments.get(fn.name) ?? []) {
+    for (const environment of this.environments.get(poolKey(fn)) ?? []) {
       if (environment.state !== state || this.leased.has(environment)) continue;
       if (!chosen || environment.lastUsedAt > chosen.lastUsedAt) chosen = environment;
     }
@@ -95,15 +158,26 @@ export class EnvironmentPool {
   }
 
   private track(environment: ExecutionEnvironment): void {
-    let set = this.environments.get(environment.fn.name);
+    const key = poolKey(environment.fn);
+    let set = this.environments.get(key);
     if (!set) {
       set = new Set();
-      this.environments.set(environment.fn.name, set);
+      this.environments.set(key, set);
     }
     set.add(environment);
+    if (!this.isCurrent(environment.fn)) this.retired.add(environment);
     environment.onDeath(() => {
       set.delete(environment);
+      if (set.size === 0 && this.environments.get(key) === set) this.environments.delete(key);
       this.leased.delete(environment);
+      this.retired.delete(environment);
+    });
+  }
+
+  /** An invocation that has answered still writes its END and REPORT lines: the environment ends after them. */
+  private endWhenSettled(environment: ExecutionEnvironment): void {
+    void environment.whenSettled().then((state) => {
+      if (state === "ready" && !this.leased.has(environment)) void environment.destroy();
     });
   }
 
@@ -116,6 +190,11 @@ export class EnvironmentPool {
       }
     }
   }
+}
+
+/** Function name and code revision: the key environments are kept under. */
+function poolKey(fn: FunctionDefinition): string {
+  return `${fn.name}\0${fn.codeRevision?.codeSha256 ?? ""}`;
 }
 
 function delay(ms: number): Promise<"timeout"> {

@@ -10,10 +10,11 @@
 import type { Logger } from "pino";
 import { coded } from "../../runtime/errors/lambkin-codes.js";
 import type { FunctionRegistry } from "../../runtime/manifest/function-registry.js";
+import type { ScheduleRule } from "../../runtime/manifest/schedule-rule.js";
 import type { JobQueue } from "../queue/interfaces/job-queue.js";
 import { BullMqScheduleRunner } from "./bullmq/bullmq-schedule-runner.js";
 import { EmbeddedScheduleRunner } from "./embedded/embedded-schedule-runner.js";
-import type { ScheduleReporter, ScheduleRunner } from "./interfaces/schedule-runner.js";
+import type { ScheduleReporter, ScheduleRunner, ScheduleTick } from "./interfaces/schedule-runner.js";
 import { scheduledInvocation } from "./scheduled-invocation.js";
 
 export interface ScheduleSettings {
@@ -45,16 +46,46 @@ export async function startSchedules(settings: ScheduleSettings): Promise<Schedu
           ...(settings.prefix === undefined ? {} : { prefix: settings.prefix }),
           reporter,
         });
-  const rules = settings.registry.all().flatMap((fn) => fn.schedules);
+  const rulesOf = () => settings.registry.all().flatMap((fn) => fn.schedules);
+  const onTick = async ({ rule, firingTime }: ScheduleTick) => {
+    const { invocation, jobId } = scheduledInvocation(rule, firingTime);
+    await queue.enqueue(invocation, { jobId });
+    logger.debug({ rule: rule.name, firingTime: firingTime.toISOString() }, `schedule ${rule.name} fired`);
+  };
+  let rules = rulesOf();
   try {
-    await runner.start(rules, async ({ rule, firingTime }) => {
-      const { invocation, jobId } = scheduledInvocation(rule, firingTime);
-      await queue.enqueue(invocation, { jobId });
-      logger.debug({ rule: rule.name, firingTime: firingTime.toISOString() }, `schedule ${rule.name} fired`);
-    });
+    await runner.start(rules, onTick);
   } catch (error) {
     await runner.close().catch(() => {});
     throw error;
   }
-  return runner;
+  // `lambkin dev` reloads services (cli/dev/): a changed set of rules is declared again — start() replaces the
+  // set — one declaration after the other; an unchanged set (a code-only edit) leaves the timers alone.
+  let declaring: Promise<void> = Promise.resolve();
+  let closed = false;
+  const stopFollowing = settings.registry.onChange(() => {
+    const next = rulesOf();
+    if (closed || sameRules(rules, next)) return;
+    rules = next;
+    declaring = declaring
+      .then(() => (closed ? undefined : runner.start(next, onTick)))
+      .then(
+        () => logger.info(`schedules: ${next.length} rule(s) declared again after a reload`),
+        (error: unknown) => logger.warn({ err: error }, (error as Error).message),
+      );
+  });
+  return {
+    backend: runner.backend,
+    start: (nextRules, handler) => runner.start(nextRules, handler),
+    async close() {
+      closed = true;
+      stopFollowing();
+      await declaring;
+      await runner.close();
+    },
+  };
+}
+
+function sameRules(a: readonly ScheduleRule[], b: readonly ScheduleRule[]): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }

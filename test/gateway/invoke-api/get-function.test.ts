@@ -1,10 +1,14 @@
 // GetFunction and GetFunctionConfiguration (API_GetFunction, API_GetFunctionConfiguration, API_FunctionConfiguration):
 // realistic FunctionConfiguration fields, GetFunction's Code / Tags / Concurrency, every name form Invoke accepts,
 // and ResourceNotFoundException for what does not exist.
-import { cp, mkdtemp, utimes } from "node:fs/promises";
+import { appendFile, cp, mkdtemp, utimes } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GetFunctionCommand, GetFunctionConfigurationCommand } from "@aws-sdk/client-lambda";
+import {
+  GetFunctionCommand,
+  GetFunctionConfigurationCommand,
+  type GetFunctionConfigurationCommandOutput,
+} from "@aws-sdk/client-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiServer, INVOKE_API_FIXTURE, rejectionOf, startApiServer } from "./invoke-api-server.js";
 
@@ -53,22 +57,33 @@ describe("GetFunction / GetFunctionConfiguration", () => {
     expect(configuration.Environment).toBeUndefined();
   });
 
-  it("changes CodeSha256, LastModified and RevisionId when the code changes", async () => {
-    // A copy of the fixture, so that touching its code changes nothing for other tests.
+  it("describes the code as loaded: CodeSha256 hashes contents, once per load, not per request", async () => {
+    // A copy of the fixture, so that editing its code changes nothing for other tests.
     const copy = join(await mkdtemp(join(tmpdir(), "lambkin-code-")), "service");
     await cp(INVOKE_API_FIXTURE, copy, { recursive: true });
-    const own = await startApiServer(copy);
+    const first = await startApiServer(copy);
+    let before: GetFunctionConfigurationCommandOutput;
     try {
-      const client = own.client();
-      const before = await client.send(new GetFunctionConfigurationCommand({ FunctionName: "echo" }));
+      const client = first.client();
+      before = await client.send(new GetFunctionConfigurationCommand({ FunctionName: "echo" }));
+      // A touch changes no content: same revision. An edit is seen at the next load (`lambkin dev` reloads).
       const edited = new Date("2030-01-02T03:04:05.000Z");
       await utimes(join(copy, "handlers.js"), edited, edited);
-      const after = await client.send(new GetFunctionConfigurationCommand({ FunctionName: "echo" }));
+      await appendFile(join(copy, "handlers.js"), "\n// edited\n");
+      await utimes(join(copy, "handlers.js"), edited, edited);
+      const unchanged = await client.send(new GetFunctionConfigurationCommand({ FunctionName: "echo" }));
+      expect(unchanged.CodeSha256).toBe(before.CodeSha256);
+    } finally {
+      await first.close();
+    }
+    const second = await startApiServer(copy);
+    try {
+      const after = await second.client().send(new GetFunctionConfigurationCommand({ FunctionName: "echo" }));
       expect(after.CodeSha256).not.toBe(before.CodeSha256);
       expect(after.RevisionId).not.toBe(before.RevisionId);
       expect(after.LastModified).toBe("2030-01-02T03:04:05.000+0000");
     } finally {
-      await own.close();
+      await second.close();
     }
   });
 

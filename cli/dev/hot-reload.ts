@@ -1,0 +1,92 @@
+/**
+ * Wires `lambkin dev`'s hot reload: the watcher of the folder of services (service-watcher.ts) feeding the
+ * reloader (service-reloader.ts). `--no-watch` leaves it out; `lambkin gateway` and `lambkin worker` never
+ * start it (production processes: their code changes by restarting them, as a deploy does).
+ */
+import { relative, sep } from "node:path";
+import pc from "picocolors";
+import type { Logger } from "pino";
+import type { LiveRouteTable } from "../../gateway/api-gateway/live-route-table.js";
+import { coded } from "../../runtime/errors/lambkin-codes.js";
+import type { LambkinRuntime } from "../../runtime/lambkin-runtime.js";
+import { outsideConfigurationFiles } from "../../runtime/revision/code-revision.js";
+import { ReloadGate } from "./reload-gate.js";
+import { ServiceReloader } from "./service-reloader.js";
+import { watchServices } from "./service-watcher.js";
+import { startSyntaxCheck, stopSyntaxCheck } from "./syntax-check.js";
+
+export interface HotReloadSettings {
+  readonly runtime: LambkinRuntime;
+  readonly routes: LiveRouteTable;
+  /** The folder of services (`--dir`, absolute). */
+  readonly root: string;
+  readonly logger: Logger;
+}
+
+export interface HotReload {
+  close(): Promise<void>;
+}
+
+export async function startHotReload(settings: HotReloadSettings): Promise<HotReload> {
+  const { logger, root } = settings;
+  const { runtime } = settings;
+  const reloader = new ServiceReloader(runtime, settings.routes, logger);
+  // New environments never start under an old revision on files already changed (reload-gate.ts).
+  const gate = new ReloadGate();
+  runtime.gateEnvironmentStarts((fn) => gate.gate(fn));
+  const watcher = watchServices({
+    root,
+    onEvent: (path) => {
+      // The syntax checker's process starts with the first save's first event, during its debounce: a
+      // `lambkin dev` nobody edits under never starts it.
+      startSyntaxCheck();
+      const dir = serviceDirOf(runtime, path);
+      if (dir !== undefined) gate.hold(dir);
+    },
+    onBatch: async (paths) => {
+      const release = gate.seal();
+      const shown = [...paths].slice(0, 3).map((path) => relative(root, path) || ".");
+      logger.debug({ paths: [...paths] }, `changed: ${shown.join(", ")}${paths.size > 3 ? ", …" : ""}`);
+      try {
+        await reloader.reload(paths);
+        watchConfigurationFiles();
+      } finally {
+        release();
+      }
+    },
+    onError: (error) =>
+      logger.warn(
+        { code: "LKN_WRN_RELOAD_WATCH_FAILED", err: error },
+        coded(
+          "LKN_WRN_RELOAD_WATCH_FAILED",
+          `watching ${root}: ${(error as Error).message ?? String(error)}`,
+        ),
+      ),
+  });
+  const watchConfigurationFiles = () =>
+    watcher.watchFiles([...outsideConfigurationFiles(runtime.services.byManifest).values()].flat());
+  watchConfigurationFiles();
+  await watcher.ready;
+  logger.info(`hot reload: watching ${pc.bold(root)} (--no-watch to turn it off)`);
+  return {
+    async close() {
+      await watcher.close();
+      stopSyntaxCheck();
+      gate.releaseAll();
+    },
+  };
+}
+
+/** The folder of the loaded service a path lies in, if any (the deepest, should services nest). */
+function serviceDirOf(runtime: LambkinRuntime, path: string): string | undefined {
+  let found: string | undefined;
+  for (const fn of runtime.services.functions) {
+    const dir = fn.serviceDir;
+    if (
+      (path === dir || path.startsWith(`${dir}${sep}`)) &&
+      (found === undefined || dir.length > found.length)
+    )
+      found = dir;
+  }
+  return found;
+}
