@@ -139,5 +139,12 @@ export async function buildFunction(
     schedules: events.schedules,
     asyncInvocation,
     ...(image ? { image } : {}),
+    ...esbuildSettingsOf(resolver),
   };
+}
+
+/** `custom.esbuild`, for runtime/bundling/: a mapping, else nothing (serverless-esbuild ignores anything else). */
+function esbuildSettingsOf(resolver: VariableResolver): { esbuild?: Readonly<Record<string, unknown>> } {
+  const value = resolver.get(["custom", "esbuild"]);
+  return isMapping(value) ? { esbuild: value as Readonly<Record<string, unknown>> } : {};
 }

@@ -68,4 +68,6 @@ export interface FunctionDefinition {
   readonly schedules: readonly ScheduleRule[];
   /** Retries, event age, destinations and dead-letter queue of its asynchronous invocations (§5). */
   readonly asyncInvocation: AsyncInvocationConfig;
+  /** The service's `custom.esbuild` (serverless-esbuild's settings), resolved: how a TypeScript handler is bundled. */
+  readonly esbuild?: Readonly<Record<string, unknown>>;
 }
