@@ -140,6 +140,7 @@ export async function buildFunction(
     asyncInvocation,
     ...(image ? { image } : {}),
     ...esbuildSettingsOf(resolver),
+    packaging: packageSettingsOf(resolver, entry.path),
   };
 }
 
@@ -147,4 +148,20 @@ export async function buildFunction(
 function esbuildSettingsOf(resolver: VariableResolver): { esbuild?: Readonly<Record<string, unknown>> } {
   const value = resolver.get(["custom", "esbuild"]);
   return isMapping(value) ? { esbuild: value as Readonly<Record<string, unknown>> } : {};
+}
+
+/** `package.individually` / `package.patterns` of the service and the function (strings only, as the Framework). */
+function packageSettingsOf(resolver: VariableResolver, functionPath: KeyPath) {
+  const service = resolver.get(["package"]);
+  const own = resolver.get([...functionPath, "package"]);
+  const patterns = (value: unknown): string[] =>
+    isMapping(value) && Array.isArray(value.patterns)
+      ? value.patterns.filter((pattern): pattern is string => typeof pattern === "string")
+      : [];
+  const individually = (value: unknown): boolean | undefined =>
+    isMapping(value) && typeof value.individually === "boolean" ? value.individually : undefined;
+  return {
+    individually: individually(own) ?? individually(service) ?? false,
+    patterns: [...patterns(service), ...patterns(own)],
+  };
 }

@@ -70,4 +70,13 @@ export interface FunctionDefinition {
   readonly asyncInvocation: AsyncInvocationConfig;
   /** The service's `custom.esbuild` (serverless-esbuild's settings), resolved: how a TypeScript handler is bundled. */
   readonly esbuild?: Readonly<Record<string, unknown>>;
+  /** `package` of the service and of the function (Serverless Framework v3), for `lambkin package` (runtime/packaging/). */
+  readonly packaging?: PackageSettings;
+}
+
+export interface PackageSettings {
+  /** `package.individually` (the function's own wins): one zip per function rather than one per service. */
+  readonly individually: boolean;
+  /** `package.patterns` of the service, then of the function, in order (`!` excludes). */
+  readonly patterns: readonly string[];
 }
