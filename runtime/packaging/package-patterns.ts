@@ -70,16 +70,16 @@ export function globMatcher(glob: string): (path: string) => boolean {
         pattern += `(?:${source
           .slice(index + 1, end)
           .split(",")
-          .map(escape)
+          .map(escapeRegex)
           .join("|")})`;
         index = end;
       }
-    } else pattern += escape(char);
+    } else pattern += escapeRegex(char);
   }
   const regex = new RegExp(`^${pattern}(?:/.*)?$`);
   return (path) => regex.test(path);
 }
 
-function escape(text: string): string {
+function escapeRegex(text: string): string {
   return text.replace(/[.+^$()|[\]\\]/g, "\\$&");
 }

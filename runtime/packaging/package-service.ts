@@ -86,7 +86,14 @@ async function writeArtifact(
   const bundled = functions.filter(
     (fn) => isNodeRuntime(fn.runtime) && typeScriptEntryOf(fn.handler, serviceDir) !== undefined,
   );
-  let files = selectFiles(serviceFiles(serviceDir), patterns);
+  // The zips of an earlier run, when --out lies inside the service, are output, not code.
+  const outInside = relative(serviceDir, out);
+  let files = selectFiles(serviceFiles(serviceDir), patterns).filter(
+    (file) =>
+      outInside.startsWith("..") ||
+      outInside === "" ||
+      !`${file}`.startsWith(`${outInside.split(sep).join("/")}/`),
+  );
   if (bundled.length > 0)
     files = files.filter((file) => !TYPESCRIPT_SOURCE.test(file.split("/").pop() ?? ""));
   const entries = new Map<string, ZipEntry>();

@@ -1,0 +1,114 @@
+// `lambkin package` (runtime/packaging/): a real CLI process writes the zips; yauzl lists them; the packaged code
+// then runs in Lambkin from the zip alone, unzipped into an empty folder.
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { describe, expect, it } from "vitest";
+import yauzl from "yauzl";
+import { runLambkin } from "../support/run-lambkin.js";
+import { typeScriptService } from "../support/typescript-service.js";
+
+interface Listed {
+  readonly name: string;
+  readonly content: Buffer;
+  readonly mtime: Date;
+}
+
+function readZip(path: string): Promise<Listed[]> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(path, { lazyEntries: true }, (error, zip) => {
+      if (error || !zip) return reject(error);
+      const entries: Listed[] = [];
+      zip.on("entry", (entry: yauzl.Entry) => {
+        zip.openReadStream(entry, (streamError, stream) => {
+          if (streamError || !stream) return reject(streamError);
+          const chunks: Buffer[] = [];
+          stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+          stream.on("end", () => {
+            entries.push({
+              name: entry.fileName,
+              content: Buffer.concat(chunks),
+              mtime: entry.getLastModDate(),
+            });
+            zip.readEntry();
+          });
+        });
+      });
+      zip.on("end", () => resolve(entries));
+      zip.on("error", reject);
+      zip.readEntry();
+    });
+  });
+}
+
+async function unzipInto(entries: readonly Listed[], dir: string): Promise<void> {
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, entry.content);
+  }
+}
+
+describe("lambkin package", () => {
+  it("writes the service's zip with its production dependencies only, TypeScript bundled, and it runs alone", async () => {
+    const dir = await typeScriptService("pkg-service");
+    const run = await runLambkin(["package", "--dir", dir]);
+    expect(run.stderr).not.toContain("LKN_ERR");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(
+      /tsfixture\.zip\t\d+ files\t[\d.]+ KB of 50\.00 MB zipped\t[\d.]+ KB of 250\.00 MB unzipped/,
+    );
+    const entries = await readZip(join(dir, ".serverless", "tsfixture.zip"));
+    const names = entries.map((entry) => entry.name);
+    // The devDependency (test tooling) is installed in node_modules, and absent from the zip.
+    expect(await readFile(join(dir, "node_modules", "test-tool-dev", "index.js"), "utf8")).toContain(
+      "devOnly",
+    );
+    expect(names.filter((name) => name.includes("test-tool-dev"))).toEqual([]);
+    // The external production dependency and its own dependency are in; the bundles stand for the .ts sources.
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "node_modules/greeting-prod/index.js",
+        "node_modules/greeting-words/index.js",
+        "package.json",
+        "src/handler.js",
+        "src/sdk.js",
+      ]),
+    );
+    expect(names.filter((name) => /\.ts$|^vendor\/|^\.lambkin\/|^\.git\//.test(name))).toEqual([]);
+    expect([...names].sort()).toEqual(names);
+    expect(new Set(entries.map((entry) => entry.mtime.getFullYear()))).toEqual(new Set([1980]));
+
+    const alone = join(dirname(dir), `${dir.split("/").pop()}-unzipped`);
+    await unzipInto(entries, alone);
+    const invoked = await runLambkin(["invoke", "hello", "--dir", alone, "--data", '{"name":"zip"}']);
+    expect(invoked.code).toBe(0);
+    expect(JSON.parse(invoked.stdout)).toEqual({ greeting: "Hello, zip", text: "HELLO, ZIP!" });
+  });
+
+  it("writes one zip per function with package.individually, into --out, byte for byte the same twice", async () => {
+    const dir = await typeScriptService("pkg-individually");
+    const manifest = join(dir, "serverless.yml");
+    await writeFile(
+      manifest,
+      (await readFile(manifest, "utf8")).replace("package:\n", "package:\n  individually: true\n"),
+    );
+    const out = join(dir, "artifacts");
+    const first = await runLambkin(["package", "tsfixture", "--dir", dir, "--out", out]);
+    expect(first.code).toBe(0);
+    for (const key of ["hello", "fail", "sdk", "typeError"]) expect(first.stdout).toContain(`${key}.zip`);
+    const hello = await readFile(join(out, "hello.zip"));
+    const second = await runLambkin(["package", "--dir", dir, "--out", out]);
+    expect(second.code).toBe(0);
+    expect((await readFile(join(out, "hello.zip"))).equals(hello)).toBe(true);
+    const names = (await readZip(join(out, "hello.zip"))).map((entry) => entry.name);
+    expect(names).toContain("src/handler.js");
+    expect(names).not.toContain("src/sdk.js");
+  });
+
+  it("refuses an unknown service by name, exit 2", async () => {
+    const dir = await typeScriptService("pkg-unknown");
+    const run = await runLambkin(["package", "nope", "--dir", dir]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('no service named "nope" (services found: tsfixture)');
+  });
+});
