@@ -55,7 +55,14 @@ export class TypeScriptBundler {
           ),
         );
       }
-      pending = bundleFunction({ serviceDir: fn.serviceDir, functionKey: fn.key, entry, settings });
+      // Said once per build (not per environment), so that starts sharing a build say it once.
+      pending = bundleFunction({ serviceDir: fn.serviceDir, functionKey: fn.key, entry, settings }).then(
+        (bundle) => {
+          if (bundle.built && !bundle.problem)
+            this.log.info(`bundled ${fn.key}'s TypeScript handler into ${bundle.dir}`);
+          return bundle;
+        },
+      );
       this.building.set(key, pending);
       void pending.then(
         () => this.building.delete(key),
@@ -79,7 +86,6 @@ export class TypeScriptBundler {
       );
       return;
     }
-    if (bundle.built) this.log.info(`bundled ${fn.key}'s TypeScript handler into ${bundle.dir}`);
     for (const warning of bundle.warnings) {
       this.once(`warning\0${bundle.dir}\0${warning}`, () =>
         this.log.warn("LKN_WRN_TYPESCRIPT_BUILD_WARNING", `${fn.key}: esbuild: ${warning}`),
