@@ -2,9 +2,12 @@
  * TypeScript handler benchmark (runtime/bundling/). From one run, interleaved rounds on the TS fixture service
  * (test/fixtures/typescript/, a handler importing another .ts module and a production dependency):
  *  - plain JS cold start: the same function already compiled to JavaScript (esbuild's output, loaded as it is);
+ *  - the same with NODE_OPTIONS=--enable-source-maps, which Lambkin sets for bundled functions: its share apart;
  *  - first bundle: a cold start whose environment bundles the handler (its stored build removed first);
  *  - cached bundle: a cold start whose stored build is still good (inputs hashed, no esbuild run);
- * each as a median and divided by the plain JS cold start measured in the same rounds.
+ * each as a median and divided by the plain JS cold start measured in the same rounds; and the preparation step
+ * alone (TypeScriptBundler.prepare: esbuild's build, or the stored build's check), which a loaded machine's
+ * cold-start noise would otherwise hide.
  * Run: npm run bench:typescript
  */
 import { randomBytes } from "node:crypto";
@@ -13,6 +16,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { build } from "esbuild";
 import { pino } from "pino";
+import { TypeScriptBundler } from "../runtime/bundling/typescript-bundler.js";
 import { type LambkinRuntime, startRuntime } from "../runtime/lambkin-runtime.js";
 import { PACKAGE_ROOT } from "../runtime/package-paths.js";
 import { median, ms, percentile, ratio } from "./stats.js";
@@ -39,7 +43,7 @@ async function prepareService(): Promise<string> {
   const manifest = join(dir, "serverless.yml");
   await writeFile(
     manifest,
-    `${await readFile(manifest, "utf8")}  plain:\n    handler: plainjs/handler.hello\n`,
+    `${await readFile(manifest, "utf8")}  plain:\n    handler: plainjs/handler.hello\n  plainMaps:\n    handler: plainjs/handler.hello\n    environment:\n      NODE_OPTIONS: --enable-source-maps\n`,
   );
   return dir;
 }
@@ -58,14 +62,31 @@ async function main(): Promise<void> {
   const dir = await prepareService();
   const runtime = await startRuntime({ dir, logger: pino({ level: "silent" }), env: {} });
   const buildDir = join(dir, ".lambkin", "build", "hello");
-  const samples = { plain: [] as number[], first: [] as number[], cached: [] as number[] };
+  const samples = {
+    plain: [] as number[],
+    maps: [] as number[],
+    first: [] as number[],
+    cached: [] as number[],
+  };
+  const step = { first: [] as number[], cached: [] as number[] };
+  const bundler = new TypeScriptBundler({ warn: () => {}, error: () => {}, info: () => {} });
   try {
     await cold(runtime, "plain"); // warm the page cache and esbuild's service once, for every series alike
     await cold(runtime, "hello");
     for (let round = 0; round < ROUNDS; round++) {
       samples.plain.push(await cold(runtime, "plain"));
+      samples.maps.push(await cold(runtime, "plainMaps"));
       samples.first.push(await cold(runtime, "hello", () => rm(buildDir, { recursive: true, force: true })));
       samples.cached.push(await cold(runtime, "hello"));
+      const fn = runtime.registry.resolve("hello");
+      if (!fn) throw new Error("no hello function");
+      await rm(buildDir, { recursive: true, force: true });
+      let started = performance.now();
+      await bundler.prepare(fn);
+      step.first.push(performance.now() - started);
+      started = performance.now();
+      await bundler.prepare(fn);
+      step.cached.push(performance.now() - started);
     }
   } finally {
     await runtime.close();
@@ -75,6 +96,7 @@ async function main(): Promise<void> {
   console.log(`TypeScript handlers: cold starts of one function, ${ROUNDS} interleaved rounds`);
   for (const [label, series] of [
     ["plain JS cold start (baseline)", samples.plain],
+    ["plain JS, --enable-source-maps", samples.maps],
     ["TypeScript, first bundle", samples.first],
     ["TypeScript, cached bundle", samples.cached],
   ] as const) {
@@ -82,6 +104,9 @@ async function main(): Promise<void> {
       `  ${label.padEnd(32)} p50 ${ms(median(series)).padStart(10)}  p95 ${ms(percentile(series, 95)).padStart(10)}  ${ratio(median(series), baseline)}`,
     );
   }
+  console.log(
+    `  the preparation step alone: first bundle p50 ${ms(median(step.first))}, cached p50 ${ms(median(step.cached))} (${ratio(median(step.first), median(step.cached))} the cached check)`,
+  );
   console.log(
     `  what bundling adds to a cold start: first ${ms(median(samples.first) - baseline)}, cached ${ms(median(samples.cached) - baseline)} (p50)`,
   );

@@ -140,7 +140,7 @@ export async function buildFunction(
     asyncInvocation,
     ...(image ? { image } : {}),
     ...esbuildSettingsOf(resolver),
-    packaging: packageSettingsOf(resolver, entry.path),
+    ...packageSettingsOf(resolver, entry.path),
   };
 }
 
@@ -150,18 +150,28 @@ function esbuildSettingsOf(resolver: VariableResolver): { esbuild?: Readonly<Rec
   return isMapping(value) ? { esbuild: value as Readonly<Record<string, unknown>> } : {};
 }
 
-/** `package.individually` / `package.patterns` of the service and the function (strings only, as the Framework). */
+/**
+ * `package.individually` / `package.patterns` of the service and the function (strings only, as the Framework).
+ * Only these two keys are resolved: the rest of `package` (artifact, a deploymentBucket …) is deployment's business.
+ */
 function packageSettingsOf(resolver: VariableResolver, functionPath: KeyPath) {
-  const service = resolver.get(["package"]);
-  const own = resolver.get([...functionPath, "package"]);
-  const patterns = (value: unknown): string[] =>
-    isMapping(value) && Array.isArray(value.patterns)
-      ? value.patterns.filter((pattern): pattern is string => typeof pattern === "string")
-      : [];
-  const individually = (value: unknown): boolean | undefined =>
-    isMapping(value) && typeof value.individually === "boolean" ? value.individually : undefined;
+  const at = (parent: KeyPath, key: string): unknown =>
+    isMapping(resolver.shallow(parent)) ? resolver.get([...parent, key]) : undefined;
+  const patterns = (parent: KeyPath): string[] => {
+    const value = at(parent, "patterns");
+    return Array.isArray(value) ? value.filter((pattern): pattern is string => typeof pattern === "string") : [];
+  };
+  const individually = (parent: KeyPath): boolean | undefined => {
+    const value = at(parent, "individually");
+    return typeof value === "boolean" ? value : undefined;
+  };
+  const service: KeyPath = ["package"];
+  const own: KeyPath = [...functionPath, "package"];
+  if (!isMapping(resolver.shallow(service)) && !isMapping(resolver.shallow(own))) return {};
   return {
-    individually: individually(own) ?? individually(service) ?? false,
-    patterns: [...patterns(service), ...patterns(own)],
+    packaging: {
+      individually: individually(own) ?? individually(service) ?? false,
+      patterns: [...patterns(service), ...patterns(own)],
+    },
   };
 }
