@@ -159,7 +159,9 @@ function packageSettingsOf(resolver: VariableResolver, functionPath: KeyPath) {
     isMapping(resolver.shallow(parent)) ? resolver.get([...parent, key]) : undefined;
   const patterns = (parent: KeyPath): string[] => {
     const value = at(parent, "patterns");
-    return Array.isArray(value) ? value.filter((pattern): pattern is string => typeof pattern === "string") : [];
+    return Array.isArray(value)
+      ? value.filter((pattern): pattern is string => typeof pattern === "string")
+      : [];
   };
   const individually = (parent: KeyPath): boolean | undefined => {
     const value = at(parent, "individually");
@@ -172,6 +174,7 @@ function packageSettingsOf(resolver: VariableResolver, functionPath: KeyPath) {
     packaging: {
       individually: individually(own) ?? individually(service) ?? false,
       patterns: [...patterns(service), ...patterns(own)],
+      servicePatterns: patterns(service),
     },
   };
 }

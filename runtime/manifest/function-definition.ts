@@ -77,6 +77,8 @@ export interface FunctionDefinition {
 export interface PackageSettings {
   /** `package.individually` (the function's own wins): one zip per function rather than one per service. */
   readonly individually: boolean;
-  /** `package.patterns` of the service, then of the function, in order (`!` excludes). */
+  /** `package.patterns` of the service, then of the function, in order (`!` excludes): a zip of its own. */
   readonly patterns: readonly string[];
+  /** `package.patterns` of the service alone: what a service-wide zip uses (function patterns count only individually). */
+  readonly servicePatterns: readonly string[];
 }

@@ -53,7 +53,8 @@ export function selectFiles(files: readonly string[], patterns: readonly string[
 
 /** A glob as a test of a relative path; `dir/**` also matches `dir` itself, a leading `./` is dropped. */
 export function globMatcher(glob: string): (path: string) => boolean {
-  const source = glob.replace(/^\.\//, "");
+  // `dir/**` is `dir` and everything under it: the trailing `(?:/.*)?` below says the second part.
+  const source = glob.replace(/^\.\//, "").replace(/\/\*\*$/, "");
   let pattern = "";
   for (let index = 0; index < source.length; index++) {
     const char = source[index] as string;

@@ -70,9 +70,9 @@ export async function packageFunctions(
   return artifacts;
 }
 
-/** A service-wide zip uses the service's patterns; the first function's list starts with them. */
+/** A service-wide zip uses the service's own patterns: a function's count only when it is packaged individually. */
 function patternsOfService(fn: FunctionDefinition | undefined): readonly string[] {
-  return fn?.packaging?.patterns ?? [];
+  return fn?.packaging?.servicePatterns ?? [];
 }
 
 async function writeArtifact(
