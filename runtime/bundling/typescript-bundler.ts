@@ -13,6 +13,7 @@
  */
 import { coded, type LambkinCode } from "../errors/lambkin-codes.js";
 import { type FunctionDefinition, isNodeRuntime } from "../manifest/function-definition.js";
+import { SandboxStartError } from "../sandbox/sandbox-start-error.js";
 import { type BuiltBundle, bundleFunction, formatProblem } from "./bundle-store.js";
 import { bundleSettings } from "./esbuild-settings.js";
 import { typeScriptEntryOf } from "./typescript-handler.js";
@@ -69,7 +70,24 @@ export class TypeScriptBundler {
         () => this.building.delete(key),
       );
     }
-    const bundle = await pending;
+    let bundle: BuiltBundle;
+    try {
+      bundle = await pending;
+    } catch (error) {
+      // Not the code's fault (the build folder cannot be written, esbuild cannot run): the invocation fails in
+      // Lambda's shape, as an environment that cannot load its code, and Lambkin says why.
+      const reason = (error as Error).message;
+      this.once(`failed\0${fn.serviceDir}\0${fn.key}\0${reason}`, () =>
+        this.log.error(
+          "LKN_ERR_TYPESCRIPT_BUILD_FAILED",
+          `${fn.key} (${fn.serviceDir}) cannot be bundled: ${reason}`,
+        ),
+      );
+      throw new SandboxStartError(
+        "Runtime.ImportModuleError",
+        `Error: cannot bundle ${entry.source}: ${reason}`,
+      );
+    }
     this.report(fn, bundle);
     return { ...fn, handler: bundle.handler, environment: withSourceMaps(fn, this) };
   }

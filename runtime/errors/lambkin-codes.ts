@@ -555,6 +555,11 @@ export const LAMBKIN_CODES = {
     summary:
       "A TypeScript handler imports something esbuild cannot find: its invocations fail with Runtime.ImportModuleError until it resolves.",
   },
+  LKN_ERR_TYPESCRIPT_BUILD_FAILED: {
+    kind: "error",
+    summary:
+      "A TypeScript handler cannot be bundled for a reason outside its code (its build folder cannot be written, esbuild cannot run): its invocations fail with Runtime.ImportModuleError.",
+  },
   LKN_WRN_TYPESCRIPT_BUILD_WARNING: {
     kind: "warning",
     summary: "esbuild warned while bundling a TypeScript handler (the bundle was made and runs).",

@@ -124,4 +124,13 @@ describe("TypeScript handlers", () => {
     expect(run.stderr).toContain("[LKN_WRN_ESBUILD_OPTION_IGNORED]");
     expect(run.stderr).toContain("custom.esbuild.plugins");
   });
+
+  it("fails in Lambda's shape, with a code, when the build folder cannot be written", async () => {
+    const dir = await typeScriptService("ts-unwritable");
+    await writeFile(join(dir, ".lambkin"), "a file where the build folder would go\n");
+    const run = await invoke(dir, "hello");
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({ errorType: "Runtime.ImportModuleError" });
+    expect(run.stderr).toContain("[LKN_ERR_TYPESCRIPT_BUILD_FAILED]");
+  });
 });
