@@ -1,5 +1,6 @@
 /**
- * Prepares a function's code when one of its environments starts: a handler that names a TypeScript source
+ * Prepares a function's code when one of its environments starts: a function with a `package.artifact` runs from
+ * that zip's contents (runtime/packaging/artifact-extract.ts); a handler that names a TypeScript source
  * (typescript-handler.ts) is bundled (bundle-store.ts, by content: only what changed is rebuilt) and the environment
  * is started with the bundle's handler; every other function is started as it is. Bundling when an environment
  * starts — not when Lambkin starts — is what lets a hot reload pick the new code up. Concurrent starts of one
@@ -13,6 +14,7 @@
  */
 import { coded, type LambkinCode } from "../errors/lambkin-codes.js";
 import { type FunctionDefinition, isNodeRuntime } from "../manifest/function-definition.js";
+import { extractArtifact } from "../packaging/artifact-extract.js";
 import { SandboxStartError } from "../sandbox/sandbox-start-error.js";
 import { type BuiltBundle, bundleFunction, formatProblem } from "./bundle-store.js";
 import { bundleSettings } from "./esbuild-settings.js";
@@ -28,13 +30,15 @@ export interface BundlerLog {
 
 export class TypeScriptBundler {
   private readonly building = new Map<string, Promise<BuiltBundle>>();
+  private readonly extracting = new Map<string, Promise<string>>();
   /** What was already said, so that each thing is said once (a problem, an ignored option). */
   private readonly said = new Set<string>();
 
   constructor(private readonly log: BundlerLog) {}
 
   /** The definition to start an environment with: `fn` itself, or the same function running its bundle. */
-  async prepare(fn: FunctionDefinition): Promise<FunctionDefinition> {
+  async prepare(declared: FunctionDefinition): Promise<FunctionDefinition> {
+    const fn = declared.artifact ? await this.fromArtifact(declared, declared.artifact) : declared;
     if (fn.image || !isNodeRuntime(fn.runtime)) return fn;
     const entry = typeScriptEntryOf(fn.handler, fn.serviceDir);
     if (!entry) return fn;
@@ -90,6 +94,34 @@ export class TypeScriptBundler {
     }
     this.report(fn, bundle);
     return { ...fn, handler: bundle.handler, environment: withSourceMaps(fn, this) };
+  }
+
+  /** The function running from its `package.artifact`'s contents (extracted once per zip content). */
+  private async fromArtifact(fn: FunctionDefinition, artifact: string): Promise<FunctionDefinition> {
+    let pending = this.extracting.get(artifact);
+    if (!pending) {
+      pending = extractArtifact(artifact, fn.serviceDir);
+      this.extracting.set(artifact, pending);
+      void pending.then(
+        () => this.extracting.delete(artifact),
+        () => this.extracting.delete(artifact),
+      );
+    }
+    try {
+      return { ...fn, serviceDir: await pending };
+    } catch (error) {
+      const reason = (error as Error).message;
+      this.once(`artifact\0${artifact}\0${reason}`, () =>
+        this.log.error(
+          "LKN_ERR_PACKAGE_ARTIFACT_INVALID",
+          `${fn.key}'s package.artifact ${artifact} ${reason}`,
+        ),
+      );
+      throw new SandboxStartError(
+        "Runtime.ImportModuleError",
+        `Error: package.artifact ${artifact} ${reason}`,
+      );
+    }
   }
 
   private report(fn: FunctionDefinition, bundle: BuiltBundle): void {

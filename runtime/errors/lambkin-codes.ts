@@ -577,6 +577,11 @@ export const LAMBKIN_CODES = {
     kind: "error",
     summary: "lambkin package could not write an artifact: the message names the function and the cause.",
   },
+  LKN_ERR_PACKAGE_ARTIFACT_INVALID: {
+    kind: "error",
+    summary:
+      "A function's package.artifact cannot be run: the zip cannot be read, is damaged, or has an entry that would land outside its folder (absolute, `..`, a symbolic link).",
+  },
   LKN_WRN_PACKAGE_TOO_LARGE: {
     kind: "warning",
     summary: "A packaged artifact is over Lambda's 50 MB zipped or 250 MB unzipped deployment package limit.",

@@ -4,7 +4,7 @@
  * ephemeral storage 512 MB), validated against Lambda's limits. A function with `image:` is a container-image
  * function: no runtime, no handler file, no bootstrap of its own.
  */
-
+import { resolve as resolvePath } from "node:path";
 import { asyncInvocationWarnings, readAsyncInvocationConfig } from "./async-invocation-config.js";
 import type { IntrinsicEvaluator } from "./cloudformation-intrinsics.js";
 import { checkBootstrap } from "./custom-runtime-bootstrap.js";
@@ -141,6 +141,7 @@ export async function buildFunction(
     ...(image ? { image } : {}),
     ...esbuildSettingsOf(resolver),
     ...packageSettingsOf(resolver, entry.path),
+    ...artifactOf(resolver, entry.path, serviceDir),
   };
 }
 
@@ -177,4 +178,16 @@ function packageSettingsOf(resolver: VariableResolver, functionPath: KeyPath) {
       servicePatterns: patterns(service),
     },
   };
+}
+
+/** A function's own `package.artifact` (a zip, relative to the service folder). */
+function artifactOf(
+  resolver: VariableResolver,
+  functionPath: KeyPath,
+  serviceDir: string,
+): { artifact?: string } {
+  const own = [...functionPath, "package"];
+  if (!isMapping(resolver.shallow(own))) return {};
+  const value = resolver.get([...own, "artifact"]);
+  return typeof value === "string" && value !== "" ? { artifact: resolvePath(serviceDir, value) } : {};
 }

@@ -72,6 +72,11 @@ export interface FunctionDefinition {
   readonly esbuild?: Readonly<Record<string, unknown>>;
   /** `package` of the service and of the function (Serverless Framework v3), for `lambkin package` (runtime/packaging/). */
   readonly packaging?: PackageSettings;
+  /**
+   * The function's `package.artifact`, absolute: a zip its environments run from, extracted once per content
+   * (runtime/packaging/artifact-extract.ts) instead of the service folder.
+   */
+  readonly artifact?: string;
 }
 
 export interface PackageSettings {

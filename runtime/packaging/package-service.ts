@@ -54,7 +54,8 @@ export async function packageFunctions(
   for (const fn of functions) byService.set(fn.serviceDir, [...(byService.get(fn.serviceDir) ?? []), fn]);
   const artifacts: PackagedArtifact[] = [];
   for (const [serviceDir, members] of byService) {
-    const packaged = members.filter((fn) => !fn.image);
+    // An image, or a function deployed from a zip of its own (package.artifact), is not packaged from the folder.
+    const packaged = members.filter((fn) => !fn.image && !fn.artifact);
     const together = packaged.filter((fn) => !fn.packaging?.individually);
     const out = outDir ? resolve(outDir) : join(serviceDir, ".serverless");
     await mkdir(out, { recursive: true });

@@ -1,9 +1,10 @@
 // `lambkin package` (runtime/packaging/): a real CLI process writes the zips; yauzl lists them; the packaged code
 // then runs in Lambkin from the zip alone, unzipped into an empty folder.
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import yauzl from "yauzl";
+import { ZipFile } from "yazl";
 import { runLambkin } from "../support/run-lambkin.js";
 import { typeScriptService } from "../support/typescript-service.js";
 
@@ -110,5 +111,49 @@ describe("lambkin package", () => {
     const run = await runLambkin(["package", "nope", "--dir", dir]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('no service named "nope" (services found: tsfixture)');
+  });
+
+  it("runs a function from the zip its package.artifact names, extracted once per content", async () => {
+    const dir = await typeScriptService("pkg-artifact");
+    expect((await runLambkin(["package", "--dir", dir])).code).toBe(0);
+    const consumer = `${dir}-consumer`;
+    await mkdir(consumer, { recursive: true });
+    await writeFile(
+      join(consumer, "serverless.yml"),
+      `service: deployed\nprovider:\n  name: aws\n  runtime: nodejs20.x\nfunctions:\n  hello:\n    handler: src/handler.hello\n    package:\n      artifact: ${join(dir, ".serverless", "tsfixture.zip")}\n`,
+    );
+    const run = await runLambkin(["invoke", "hello", "--dir", consumer, "--data", '{"name":"artifact"}']);
+    expect(run.stderr).not.toContain("LKN_ERR");
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ greeting: "Hello, artifact", text: "HELLO, ARTIFACT!" });
+    expect((await runLambkin(["invoke", "hello", "--dir", consumer])).code).toBe(0);
+    const extracted = await readdir(join(consumer, ".lambkin", "artifacts"));
+    expect(extracted.filter((name) => /^[0-9a-f]{16}$/.test(name))).toHaveLength(1);
+  });
+
+  it("refuses an artifact whose entry would land outside its folder, in Lambda's shape, with a code", async () => {
+    const dir = await typeScriptService("pkg-slip");
+    const zip = new ZipFile();
+    zip.addBuffer(Buffer.from("exports.hello = async () => 'pwned';\n"), "xx/evil.js");
+    zip.addBuffer(Buffer.from("exports.hello = async () => 'ok';\n"), "handler.js");
+    zip.end();
+    const chunks: Buffer[] = [];
+    for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
+    // yazl refuses `..` itself: the name is rewritten in place (same length) in both headers.
+    const hostile = Buffer.from(
+      Buffer.concat(chunks).toString("latin1").replaceAll("xx/evil.js", "../evil.js"),
+      "latin1",
+    );
+    await writeFile(join(dir, "slip.zip"), hostile);
+    await writeFile(
+      join(dir, "serverless.yml"),
+      "service: slip\nprovider:\n  name: aws\nfunctions:\n  hello:\n    handler: handler.hello\n    package:\n      artifact: slip.zip\n",
+    );
+    const run = await runLambkin(["invoke", "hello", "--dir", dir]);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({ errorType: "Runtime.ImportModuleError" });
+    expect(run.stderr).toContain("[LKN_ERR_PACKAGE_ARTIFACT_INVALID]");
+    expect(run.stderr).toContain('"../evil.js"');
+    await expect(readFile(join(dir, ".lambkin", "evil.js"))).rejects.toThrow();
   });
 });
