@@ -9,7 +9,7 @@
  * Options Lambkin does not honour are named, so that a coded warning can say so.
  * https://github.com/floydspace/serverless-esbuild#options, https://esbuild.github.io/api/
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { BuildOptions } from "esbuild";
 import type { LambdaRuntime } from "../manifest/function-definition.js";
@@ -96,6 +96,7 @@ export function bundleSettings(input: SettingsInput): BundleSettings {
     else if (!READ_HERE.has(key)) ignored.push(key);
   }
   const typeModule = packageTypeIsModule(input.serviceDir);
+  const ownPackageJson = existsSync(join(input.serviceDir, "package.json"));
   const format = formatOf(custom.format, input.entryExtension, typeModule, ignored);
   if (custom.platform !== undefined && custom.platform !== "node") ignored.push("platform");
   if (custom.bundle === false) ignored.push("bundle");
@@ -124,7 +125,13 @@ export function bundleSettings(input: SettingsInput): BundleSettings {
   return {
     options,
     format,
-    outputExtension: outputExtensionOf(custom.outputFileExtension, format, typeModule, ignored),
+    outputExtension: outputExtensionOf(
+      custom.outputFileExtension,
+      format,
+      typeModule,
+      ownPackageJson,
+      ignored,
+    ),
     ignored,
   };
 }
@@ -156,10 +163,14 @@ function outputExtensionOf(
   value: unknown,
   format: ModuleFormat,
   typeModule: boolean,
+  ownPackageJson: boolean,
   ignored: string[],
 ): string {
   if (value === ".js" || value === ".mjs" || value === ".cjs") return value;
   if (value !== undefined) ignored.push("outputFileExtension");
+  // Without a package.json of its own, `.js` would be read as whatever a folder above says (the runtime walks up):
+  // an explicit extension means the same thing there and in the zip.
+  if (!ownPackageJson) return format === "esm" ? ".mjs" : ".cjs";
   if (format === "esm") return typeModule ? ".js" : ".mjs";
   return typeModule ? ".cjs" : ".js";
 }

@@ -36,7 +36,24 @@ describe("bundle settings", () => {
       custom: { format: "esm" },
       purpose: "package",
     });
+    // No package.json of its own: an extension that means one format wherever the bundle lies.
     expect(cjs).toMatchObject({ format: "esm", outputExtension: ".mjs" });
+    const plain = bundleSettings({
+      runtime: "nodejs20.x",
+      serviceDir: await service("commonjs"),
+      entryExtension: ".ts",
+      custom: undefined,
+      purpose: "dev",
+    });
+    expect(plain).toMatchObject({ format: "cjs", outputExtension: ".js" });
+    const bare = bundleSettings({
+      runtime: "nodejs20.x",
+      serviceDir: await service(),
+      entryExtension: ".ts",
+      custom: undefined,
+      purpose: "dev",
+    });
+    expect(bare).toMatchObject({ format: "cjs", outputExtension: ".cjs" });
     expect(cjs.options).toMatchObject({ target: "node18", sourcemap: false });
   });
 
