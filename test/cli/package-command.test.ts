@@ -2,11 +2,11 @@
 // then runs in Lambkin from the zip alone, unzipped into an empty folder.
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import yauzl from "yauzl";
 import { ZipFile } from "yazl";
 import { runLambkin } from "../support/run-lambkin.js";
-import { typeScriptService } from "../support/typescript-service.js";
+import { removeTypeScriptServices, typeScriptService } from "../support/typescript-service.js";
 
 interface Listed {
   readonly name: string;
@@ -50,6 +50,7 @@ async function unzipInto(entries: readonly Listed[], dir: string): Promise<void>
 }
 
 describe("lambkin package", () => {
+  afterAll(removeTypeScriptServices);
   it("writes the service's zip with its production dependencies only, TypeScript bundled, and it runs alone", async () => {
     const dir = await typeScriptService("pkg-service");
     const run = await runLambkin(["package", "--dir", dir]);

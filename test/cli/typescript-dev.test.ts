@@ -1,7 +1,7 @@
 // TypeScript handlers under a real `lambkin dev`: environments started at once share one build, and each reports
 // the bundled code's result through the Invoke API.
-import { afterEach, describe, expect, it } from "vitest";
-import { typeScriptService } from "../support/typescript-service.js";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { removeTypeScriptServices, typeScriptService } from "../support/typescript-service.js";
 import { stopLambkin } from "./cluster-process.js";
 import { type DevProcess, startDev } from "./dev-process.js";
 
@@ -12,6 +12,7 @@ afterEach(async () => {
 });
 
 describe("lambkin dev with TypeScript handlers", () => {
+  afterAll(removeTypeScriptServices);
   it("builds once for environments that start at the same time, and serves the bundle's answers", async () => {
     const dir = await typeScriptService("ts-dev");
     dev = await startDev(dir);

@@ -2,15 +2,16 @@
 // service. Source-mapped stack traces, the syntax error's shape, type errors that run, the content cache, NODE_OPTIONS.
 import { appendFile, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { runLambkin } from "../support/run-lambkin.js";
-import { typeScriptService } from "../support/typescript-service.js";
+import { removeTypeScriptServices, typeScriptService } from "../support/typescript-service.js";
 
 function invoke(dir: string, fn: string, data = "{}", env: NodeJS.ProcessEnv = {}) {
   return runLambkin(["invoke", fn, "--dir", dir, "--data", data], env);
 }
 
 describe("TypeScript handlers", () => {
+  afterAll(removeTypeScriptServices);
   it("bundles a .ts handler that imports another .ts module and a production dependency", async () => {
     const dir = await typeScriptService("ts-hello");
     const run = await invoke(dir, "hello", '{"name":"Ada"}');

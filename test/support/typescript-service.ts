@@ -5,16 +5,29 @@
  * provides it) — as it does for a service in a monorepo.
  */
 import { randomBytes } from "node:crypto";
-import { cp, mkdir } from "node:fs/promises";
+import { cp, mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { PACKAGE_ROOT } from "./run-lambkin.js";
 
 export const TYPESCRIPT_FIXTURE = join(PACKAGE_ROOT, "test", "fixtures", "typescript");
 
+const made: string[] = [];
+
 export async function typeScriptService(prefix: string): Promise<string> {
   const dir = join(PACKAGE_ROOT, "test-output", `${prefix}-${randomBytes(4).toString("hex")}`);
+  made.push(dir);
   await mkdir(dir, { recursive: true });
   await cp(TYPESCRIPT_FIXTURE, dir, { recursive: true });
   await cp(join(dir, "vendor"), join(dir, "node_modules"), { recursive: true });
   return dir;
+}
+
+/** Removes the copies this test file made, and the `<copy>-…` folders tests made beside them. */
+export async function removeTypeScriptServices(): Promise<void> {
+  const dirs = made.splice(0);
+  await Promise.all(
+    dirs.flatMap((dir) =>
+      ["", "-consumer", "-unzipped"].map((suffix) => rm(`${dir}${suffix}`, { recursive: true, force: true })),
+    ),
+  );
 }

@@ -1,14 +1,15 @@
 // The TypeScript fixture in the docker sandbox (LAMBKIN_SANDBOX=docker, real `lambkin invoke` processes): the bundle
 // lives in the service folder, which is mounted at /var/task, so it runs there and its source map leads to
 // /var/task/src/*.ts; the external production dependency resolves from /var/task/node_modules.
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runLambkin } from "../../support/run-lambkin.js";
-import { typeScriptService } from "../../support/typescript-service.js";
+import { removeTypeScriptServices, typeScriptService } from "../../support/typescript-service.js";
 import { ensureImages } from "./docker-test-runtime.js";
 
 const DOCKER = { LAMBKIN_SANDBOX: "docker", LAMBKIN_DOCKER_MIN_CPUS: "0.5" };
 
 describe("TypeScript handlers in the docker sandbox", () => {
+  afterAll(removeTypeScriptServices);
   beforeAll(ensureImages, 600_000);
 
   it("runs the bundle and maps the trace to the .ts lines under /var/task", async () => {
