@@ -25,6 +25,7 @@ import { type ImagesBuildFlags, imagesBuildCommand } from "./commands/images.js"
 import { type InvokeFlags, invokeCommand } from "./commands/invoke.js";
 import { type LogsFlags, logsCommand } from "./commands/logs.js";
 import { type MailFlags, mailCommand } from "./commands/mail.js";
+import { type PackageFlags, packageCommand } from "./commands/package.js";
 import { type WorkerFlags, workerCommand } from "./commands/worker.js";
 import type { HumanLogOptions } from "./human-log-stream.js";
 import { createLogger, type LogFormat } from "./logger.js";
@@ -57,6 +58,18 @@ serviceOptions(
     .option("-q, --qualifier <version>", "version ($LATEST)"),
 ).action(async (reference: string, flags: InvokeFlags) => {
   process.exitCode = await invokeCommand(reference, flags, logger());
+});
+
+serviceOptions(
+  program
+    .command("package")
+    .description(
+      "write the zip Lambda would take for each service (or each function, with package.individually): its code, production dependencies only, TypeScript bundled",
+    )
+    .argument("[service]", "the service to package (default: every service under --dir)")
+    .option("--out <dir>", "where the zips go (default: <service>/.serverless/, as serverless package)"),
+).action(async (service: string | undefined, flags: PackageFlags) => {
+  process.exitCode = await packageCommand(service, flags, logger());
 });
 
 serviceOptions(

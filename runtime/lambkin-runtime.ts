@@ -4,6 +4,8 @@
  * The gateway, the triggers and the CLI start Lambkin through this and invoke through `invoker`.
  */
 import type { Logger } from "pino";
+import { withBundling } from "./bundling/bundling-sandboxes.js";
+import { bundlerLogOf, TypeScriptBundler } from "./bundling/typescript-bundler.js";
 import type { ConcurrencyLimiter } from "./concurrency/concurrency-limiter.js";
 import {
   type ConcurrencyStoreSettings,
@@ -142,7 +144,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
     await concurrency.close();
     throw error;
   });
-  const sandboxes = new SandboxRouter(sandbox, sandboxSettings);
+  // TypeScript handlers are bundled as their environments start (runtime/bundling/), whichever sandbox runs them.
+  const sandboxes = withBundling(
+    new SandboxRouter(sandbox, sandboxSettings),
+    new TypeScriptBundler(bundlerLogOf(options.logger)),
+  );
   const inspection = options.inspect
     ? planInspection(options.inspect, services.functions, sandboxSettings.kind)
     : undefined;

@@ -629,6 +629,53 @@ export const LAMBKIN_CODES = {
     summary:
       "The watcher of the service folders reported an error (too many files to watch, a folder gone): changes may go unnoticed.",
   },
+  // ---- TypeScript handlers and packaging (runtime/bundling/, runtime/packaging/) ----
+  LKN_ERR_TYPESCRIPT_SYNTAX: {
+    kind: "error",
+    summary:
+      "A TypeScript handler (or a module it imports) does not parse: its invocations fail with Runtime.UserCodeSyntaxError until the file is fixed.",
+  },
+  LKN_ERR_TYPESCRIPT_UNRESOLVED: {
+    kind: "error",
+    summary:
+      "A TypeScript handler imports something esbuild cannot find: its invocations fail with Runtime.ImportModuleError until it resolves.",
+  },
+  LKN_ERR_TYPESCRIPT_BUILD_FAILED: {
+    kind: "error",
+    summary:
+      "A TypeScript handler cannot be bundled for a reason outside its code (its build folder cannot be written, esbuild cannot run): its invocations fail with Runtime.ImportModuleError.",
+  },
+  LKN_WRN_TYPESCRIPT_BUILD_WARNING: {
+    kind: "warning",
+    summary: "esbuild warned while bundling a TypeScript handler (the bundle was made and runs).",
+  },
+  LKN_WRN_TYPESCRIPT_SOURCE_MAPS_OFF: {
+    kind: "warning",
+    summary:
+      "A bundled function sets NODE_OPTIONS without --enable-source-maps: kept as written, so its stack traces point at the bundle.",
+  },
+  LKN_WRN_ESBUILD_OPTION_IGNORED: {
+    kind: "warning",
+    summary: "A custom.esbuild option of serverless.yml is not applied by Lambkin's bundler.",
+  },
+  LKN_ERR_PACKAGE_FAILED: {
+    kind: "error",
+    summary: "lambkin package could not write an artifact: the message names the function and the cause.",
+  },
+  LKN_ERR_PACKAGE_ARTIFACT_INVALID: {
+    kind: "error",
+    summary:
+      "A function's package.artifact cannot be run: the zip cannot be read, is damaged, or has an entry that would land outside its folder (absolute, `..`, a symbolic link).",
+  },
+  LKN_WRN_PACKAGE_TOO_LARGE: {
+    kind: "warning",
+    summary: "A packaged artifact is over Lambda's 50 MB zipped or 250 MB unzipped deployment package limit.",
+  },
+  LKN_WRN_PACKAGE_DEPENDENCY_MISSING: {
+    kind: "warning",
+    summary:
+      "A production dependency named by package.json / package-lock.json is not installed in node_modules: the artifact lacks it.",
+  },
 } as const satisfies Record<string, CodeEntry>;
 
 export type LambkinCode = keyof typeof LAMBKIN_CODES;

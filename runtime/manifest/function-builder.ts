@@ -4,7 +4,7 @@
  * ephemeral storage 512 MB), validated against Lambda's limits. A function with `image:` is a container-image
  * function: no runtime, no handler file, no bootstrap of its own.
  */
-
+import { resolve as resolvePath } from "node:path";
 import { asyncInvocationWarnings, readAsyncInvocationConfig } from "./async-invocation-config.js";
 import type { IntrinsicEvaluator } from "./cloudformation-intrinsics.js";
 import { checkBootstrap } from "./custom-runtime-bootstrap.js";
@@ -139,5 +139,55 @@ export async function buildFunction(
     schedules: events.schedules,
     asyncInvocation,
     ...(image ? { image } : {}),
+    ...esbuildSettingsOf(resolver),
+    ...packageSettingsOf(resolver, entry.path),
+    ...artifactOf(resolver, entry.path, serviceDir),
   };
+}
+
+/** `custom.esbuild`, for runtime/bundling/: a mapping, else nothing (serverless-esbuild ignores anything else). */
+function esbuildSettingsOf(resolver: VariableResolver): { esbuild?: Readonly<Record<string, unknown>> } {
+  const value = resolver.get(["custom", "esbuild"]);
+  return isMapping(value) ? { esbuild: value as Readonly<Record<string, unknown>> } : {};
+}
+
+/**
+ * `package.individually` / `package.patterns` of the service and the function (strings only, as the Framework).
+ * Only these two keys are resolved: the rest of `package` (artifact, a deploymentBucket …) is deployment's business.
+ */
+function packageSettingsOf(resolver: VariableResolver, functionPath: KeyPath) {
+  const at = (parent: KeyPath, key: string): unknown =>
+    isMapping(resolver.shallow(parent)) ? resolver.get([...parent, key]) : undefined;
+  const patterns = (parent: KeyPath): string[] => {
+    const value = at(parent, "patterns");
+    return Array.isArray(value)
+      ? value.filter((pattern): pattern is string => typeof pattern === "string")
+      : [];
+  };
+  const individually = (parent: KeyPath): boolean | undefined => {
+    const value = at(parent, "individually");
+    return typeof value === "boolean" ? value : undefined;
+  };
+  const service: KeyPath = ["package"];
+  const own: KeyPath = [...functionPath, "package"];
+  if (!isMapping(resolver.shallow(service)) && !isMapping(resolver.shallow(own))) return {};
+  return {
+    packaging: {
+      individually: individually(own) ?? individually(service) ?? false,
+      patterns: [...patterns(service), ...patterns(own)],
+      servicePatterns: patterns(service),
+    },
+  };
+}
+
+/** A function's own `package.artifact` (a zip, relative to the service folder). */
+function artifactOf(
+  resolver: VariableResolver,
+  functionPath: KeyPath,
+  serviceDir: string,
+): { artifact?: string } {
+  const own = [...functionPath, "package"];
+  if (!isMapping(resolver.shallow(own))) return {};
+  const value = resolver.get([...own, "artifact"]);
+  return typeof value === "string" && value !== "" ? { artifact: resolvePath(serviceDir, value) } : {};
 }

@@ -74,4 +74,22 @@ export interface FunctionDefinition {
    * environments are kept per function and revision. Absent only for definitions built without a folder to hash.
    */
   readonly codeRevision?: CodeRevision;
+  /** The service's `custom.esbuild` (serverless-esbuild's settings), resolved: how a TypeScript handler is bundled. */
+  readonly esbuild?: Readonly<Record<string, unknown>>;
+  /** `package` of the service and of the function (Serverless Framework v3), for `lambkin package` (runtime/packaging/). */
+  readonly packaging?: PackageSettings;
+  /**
+   * The function's `package.artifact`, absolute: a zip its environments run from, extracted once per content
+   * (runtime/packaging/artifact-extract.ts) instead of the service folder.
+   */
+  readonly artifact?: string;
+}
+
+export interface PackageSettings {
+  /** `package.individually` (the function's own wins): one zip per function rather than one per service. */
+  readonly individually: boolean;
+  /** `package.patterns` of the service, then of the function, in order (`!` excludes): a zip of its own. */
+  readonly patterns: readonly string[];
+  /** `package.patterns` of the service alone: what a service-wide zip uses (function patterns count only individually). */
+  readonly servicePatterns: readonly string[];
 }

@@ -9,13 +9,15 @@
  * resolved, lies inside the service folder (itself resolved). Symlinks that stay inside the folder are fine.
  * Only the handler's own module is checked: what that module imports, and a handler found in node_modules
  * (`npm link`, workspaces), may be symlinked anywhere. `..` is left to the malformed-handler warning: the
- * runtime refuses it (Runtime.MalformedHandlerName) before looking anything up. A module that does not exist
+ * runtime refuses it (Runtime.MalformedHandlerName) before looking anything up. A TypeScript handler
+ * (`.ts`, `.mts`, `.cts`, `.tsx`, runtime/bundling/) is bundled from its source, so the source is held to the same rule. A module that does not exist
  * is not an error here: AWS reports it at the first invoke (Runtime.ImportModuleError), and so does Lambkin.
  * https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html
  */
 import { existsSync, realpathSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { TYPESCRIPT_EXTENSIONS } from "../bundling/typescript-handler.js";
 import { type KeyPath, ManifestError } from "./manifest-error.js";
 
 const CODE = "LKN_ERR_MANIFEST_HANDLER_OUTSIDE_SERVICE";
@@ -37,7 +39,9 @@ export function checkHandlerLocation(handler: string, serviceDir: string, file: 
   }
   const lambdaStylePath = resolve(serviceDir, moduleRoot, module);
   const root = realpathSync(serviceDir);
-  for (const candidate of ["", ".js", ".mjs", ".cjs"].map((extension) => lambdaStylePath + extension)) {
+  for (const candidate of ["", ".js", ".mjs", ".cjs", ...TYPESCRIPT_EXTENSIONS].map(
+    (extension) => lambdaStylePath + extension,
+  )) {
     const loaded = loadedFile(candidate);
     if (loaded === undefined || isInside(root, loaded)) continue;
     throw new ManifestError(

@@ -50,6 +50,13 @@ describe("handler location", () => {
     expect(error.problem).toContain('"/etc/passwd.handler" is an absolute path');
   });
 
+  it("refuses a TypeScript handler source that is a symlink to a file outside the service folder", async () => {
+    await writeFile(join(outside, "evil.ts"), "export const hello = async () => 'hello';\n");
+    await symlink(join(outside, "evil.ts"), join(service, "handler.ts"));
+    const error = await refusal("handler.hello");
+    expect(error.problem).toContain(`loads ${join(outside, "evil.ts")}`);
+  });
+
   it("refuses a handler file that is a symlink to a file outside the service folder", async () => {
     await symlink(join(outside, "evil.js"), join(service, "handler.js"));
     const error = await refusal("handler.hello");

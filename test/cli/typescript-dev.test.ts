@@ -1,0 +1,34 @@
+// TypeScript handlers under a real `lambkin dev`: environments started at once share one build, and each reports
+// the bundled code's result through the Invoke API.
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { removeTypeScriptServices, typeScriptService } from "../support/typescript-service.js";
+import { stopLambkin } from "./cluster-process.js";
+import { type DevProcess, startDev } from "./dev-process.js";
+
+let dev: DevProcess | undefined;
+afterEach(async () => {
+  await stopLambkin(dev);
+  dev = undefined;
+});
+
+describe("lambkin dev with TypeScript handlers", () => {
+  afterAll(removeTypeScriptServices);
+  it("builds once for environments that start at the same time, and serves the bundle's answers", async () => {
+    const dir = await typeScriptService("ts-dev");
+    dev = await startDev(dir);
+    const url = `${dev.url}/2015-03-31/functions/tsfixture-dev-hello/invocations`;
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, (_, index) =>
+        fetch(url, { method: "POST", body: JSON.stringify({ name: `n${index}` }) }).then((response) =>
+          response.json(),
+        ),
+      ),
+    );
+    expect(answers).toEqual(
+      Array.from({ length: 4 }, (_, index) => ({ greeting: `Hello, n${index}`, text: `HELLO, N${index}!` })),
+    );
+    // Four cold starts (no environment was free), one build.
+    expect(dev.output().match(/Init Duration/g)?.length).toBe(4);
+    expect(dev.output().match(/bundled hello's TypeScript handler/g)?.length).toBe(1);
+  });
+});
