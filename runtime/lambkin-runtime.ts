@@ -150,7 +150,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
     new TypeScriptBundler(bundlerLogOf(options.logger)),
   );
   const inspection = options.inspect
-    ? planInspection(options.inspect, services.functions, sandboxSettings.kind)
+    ? planInspection(options.inspect, current.functions, sandboxSettings.kind)
     : undefined;
   for (const warning of inspection?.warnings ?? []) sandboxSettings.warn(warning.code, warning.message);
   const inspectorPorts = new InspectorPorts(

@@ -15,7 +15,8 @@ describe("lambkin dev with TypeScript handlers", () => {
   afterAll(removeTypeScriptServices);
   it("builds once for environments that start at the same time, and serves the bundle's answers", async () => {
     const dir = await typeScriptService("ts-dev");
-    dev = await startDev(dir);
+    // --verbose: the REPORT lines, whose Init Duration counts the cold starts.
+    dev = await startDev(dir, {}, ["--verbose"]);
     const url = `${dev.url}/2015-03-31/functions/tsfixture-dev-hello/invocations`;
     const answers = await Promise.all(
       Array.from({ length: 4 }, (_, index) =>
@@ -27,8 +28,8 @@ describe("lambkin dev with TypeScript handlers", () => {
     expect(answers).toEqual(
       Array.from({ length: 4 }, (_, index) => ({ greeting: `Hello, n${index}`, text: `HELLO, N${index}!` })),
     );
-    // Four cold starts (no environment was free), one build.
-    expect(dev.output().match(/Init Duration/g)?.length).toBe(4);
+    // Several cold starts (up to four: a request arriving after another finished takes its environment), one build.
+    expect(dev.output().match(/Init Duration/g)?.length).toBeGreaterThanOrEqual(2);
     expect(dev.output().match(/bundled hello's TypeScript handler/g)?.length).toBe(1);
   });
 });
