@@ -7,6 +7,7 @@
  * side caps bodies at its service's limits as they arrive, and whatever is refused before any route runs is
  * answered in the format of the service the path belongs to (front-door.ts).
  */
+
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
 import type { RecentLogs } from "../runtime/logs/recent-logs.js";
@@ -21,6 +22,7 @@ import { LiveRouteTable } from "./api-gateway/live-route-table.js";
 import { type AwsServiceDefinition, awsServicePlugin } from "./aws-protocols/aws-service-plugin.js";
 import { type AwsServiceRoute, awsServiceRewriteUrl } from "./aws-protocols/aws-service-router.js";
 import { type ClientTimeouts, clientTimeoutsFromEnvironment } from "./client-timeouts.js";
+import { awaitDeclaredBody } from "./declared-body.js";
 import { frontDoor } from "./front-door.js";
 import type { GatewayBackend } from "./gateway-backend.js";
 import { invokeApiPlugin } from "./invoke-api/invoke-api-plugin.js";
@@ -97,6 +99,8 @@ export async function createGateway(options: GatewayOptions): Promise<FastifyIns
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
+  // A GET or HEAD that declares a body is answered only once the body is whole (declared-body.ts).
+  app.addHook("preHandler", awaitDeclaredBody);
   await app.register(invokeApiPlugin, { backend: options.backend, accessKeys });
   const { site } = options;
   if (site) {
