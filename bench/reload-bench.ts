@@ -12,7 +12,7 @@
  */
 import { join } from "node:path";
 import autocannon from "autocannon";
-import { QUIET_MS } from "../cli/dev/service-watcher.js";
+import { EARLY_QUIET_MS, QUIET_MS } from "../cli/dev/service-watcher.js";
 import {
   get,
   handlerSource,
@@ -84,6 +84,7 @@ async function main(): Promise<void> {
     }
     const bystanderLast = await get(`${url}/bystander`);
     const reloadWork = [...dev.output().matchAll(/reload in (\d+) ms/g)].map((match) => Number(match[1]));
+    const startedAhead = [...dev.output().matchAll(/started during the debounce/g)].length;
 
     const coldP50 = percentile(colds, 50);
     const p50 = percentile(reloads, 50);
@@ -97,7 +98,10 @@ async function main(): Promise<void> {
       `  save → new code, p95 of ${EDITS} saves: ${ms(p95)}  (${ratio(p95, coldP50)} the cold start)`,
     );
     console.log(
-      `  of which Lambkin's reload (load, hash, check, swap; after the ${QUIET_MS} ms debounce), p50: ${ms(percentile(reloadWork, 50))}; the rest is the new environment's start`,
+      `  of which Lambkin's reload (load, hash, check, swap; after the ${QUIET_MS} ms debounce), p50: ${ms(percentile(reloadWork, 50))}; the new environment's start overlaps both`,
+    );
+    console.log(
+      `  new code's environment started during the debounce (after ${EARLY_QUIET_MS} ms of quiet) and adopted by the reload: ${startedAhead} of ${EDITS} saves`,
     );
     console.log(
       `  unrelated service: ${bystanderColdStarts} of ${EDITS} invocations after a save had an Init Duration (want 0); its environment's counter went from ${bystanderFirst.served} to ${bystanderLast.served} (same module state)`,

@@ -92,6 +92,13 @@ export interface LambkinRuntime {
    */
   swapServices(next: LoadedServices, options?: SwapOptions): number;
   /**
+   * Starts, ahead of the reload that will swap them in, one environment of each provisional definition whose
+   * function has environments now (EnvironmentPool.prewarm with `ahead`): `lambkin dev` does it during a
+   * save's debounce (cli/dev/early-start.ts). The next swap keeps those it made current and ends the others.
+   * Returns the definitions it started one for.
+   */
+  startAhead(provisional: readonly FunctionDefinition[]): FunctionDefinition[];
+  /**
    * Sets what every new environment's start waits for first (`lambkin dev`'s hot reload, cli/dev/): the gate
    * answers true when it waited — the function's folder was being reloaded — and the environment then starts
    * with the function's definition current by then, so that no environment is started under the old revision
@@ -165,9 +172,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
   /** The definition to start an environment with: after the gate, the one current then. */
   const definitionToStart = async (fn: FunctionDefinition): Promise<FunctionDefinition> =>
     gate && (await gate(fn)) ? (registry.resolve(fn.name) ?? fn) : fn;
-  const pool = new EnvironmentPool(async (requested) => {
+  const pool = new EnvironmentPool(async (requested, startOptions) => {
     await endpointsKnown;
-    const fn = await definitionToStart(requested);
+    // Started ahead of its reload: the gate waits for that very reload, and the definition is already its revision's.
+    const fn = startOptions?.ahead ? requested : await definitionToStart(requested);
     const provider = await sandboxes.providerFor(fn);
     const leased = await inspectorPorts.lease(fn.name);
     const inspector =
@@ -236,6 +244,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
     loadServices: load,
     gateEnvironmentStarts(next) {
       gate = next;
+    },
+    startAhead(provisional) {
+      const running = new Set(pool.list().map((environment) => environment.fn.name));
+      const started = provisional.filter((fn) => running.has(fn.name) && fn.reservedConcurrency !== 0);
+      for (const fn of started) void pool.prewarm(fn, { ahead: true });
+      return started;
     },
     swapServices(next, swapOptions = {}) {
       concurrency.replan(next.functions);

@@ -3,13 +3,14 @@
  * reloader (service-reloader.ts). `--no-watch` leaves it out; `lambkin gateway` and `lambkin worker` never
  * start it (production processes: their code changes by restarting them, as a deploy does).
  */
-import { relative, sep } from "node:path";
+import { relative } from "node:path";
 import pc from "picocolors";
 import type { Logger } from "pino";
 import type { LiveRouteTable } from "../../gateway/api-gateway/live-route-table.js";
 import { coded } from "../../runtime/errors/lambkin-codes.js";
 import type { LambkinRuntime } from "../../runtime/lambkin-runtime.js";
 import { outsideConfigurationFiles } from "../../runtime/revision/code-revision.js";
+import { EarlyStart, serviceDirOf } from "./early-start.js";
 import { ReloadGate } from "./reload-gate.js";
 import { ServiceReloader } from "./service-reloader.js";
 import { watchServices } from "./service-watcher.js";
@@ -30,7 +31,9 @@ export interface HotReload {
 export async function startHotReload(settings: HotReloadSettings): Promise<HotReload> {
   const { logger, root } = settings;
   const { runtime } = settings;
-  const reloader = new ServiceReloader(runtime, settings.routes, logger);
+  // The new code's environments start during the debounce; the reload adopts them when nothing changed since.
+  const earlyStart = new EarlyStart(runtime);
+  const reloader = new ServiceReloader(runtime, settings.routes, logger, earlyStart);
   // New environments never start under an old revision on files already changed (reload-gate.ts).
   const gate = new ReloadGate();
   runtime.gateEnvironmentStarts((fn) => gate.gate(fn));
@@ -40,8 +43,18 @@ export async function startHotReload(settings: HotReloadSettings): Promise<HotRe
       // The syntax checker's process starts with the first save's first event, during its debounce: a
       // `lambkin dev` nobody edits under never starts it.
       startSyntaxCheck();
-      const dir = serviceDirOf(runtime, path);
+      const dir = serviceDirOf(runtime.services.functions, path);
       if (dir !== undefined) gate.hold(dir);
+    },
+    onQuiet: (paths) => {
+      earlyStart
+        .consider(paths)
+        .catch((error: unknown) =>
+          logger.debug(
+            { err: error },
+            "early start of the new code's environments failed; the reload starts them",
+          ),
+        );
     },
     onBatch: async (paths) => {
       const release = gate.seal();
@@ -75,18 +88,4 @@ export async function startHotReload(settings: HotReloadSettings): Promise<HotRe
       gate.releaseAll();
     },
   };
-}
-
-/** The folder of the loaded service a path lies in, if any (the deepest, should services nest). */
-function serviceDirOf(runtime: LambkinRuntime, path: string): string | undefined {
-  let found: string | undefined;
-  for (const fn of runtime.services.functions) {
-    const dir = fn.serviceDir;
-    if (
-      (path === dir || path.startsWith(`${dir}${sep}`)) &&
-      (found === undefined || dir.length > found.length)
-    )
-      found = dir;
-  }
-  return found;
 }

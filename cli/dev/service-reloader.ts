@@ -29,6 +29,7 @@ import {
   computeCodeRevision,
   outsideConfigurationFiles,
 } from "../../runtime/revision/code-revision.js";
+import type { EarlyStart } from "./early-start.js";
 import { formatSyntaxProblem, syntaxProblems } from "./syntax-check.js";
 
 export interface ReloadSummary {
@@ -52,6 +53,7 @@ export class ServiceReloader {
     private readonly runtime: LambkinRuntime,
     private readonly routes: LiveRouteTable,
     private readonly logger: Logger,
+    private readonly earlyStart?: EarlyStart,
   ) {
     this.lastGood = runtime.services.byManifest ?? new Map();
     for (const warning of runtime.services.warnings) this.printedWarnings.add(formatWarning(warning));
@@ -85,10 +87,16 @@ export class ServiceReloader {
         (path) => path === dir || path.startsWith(`${dir}${sep}`) || (outside.get(dir) ?? []).includes(path),
       );
     const revisions = await this.revisionsFor(loaded.functions, previous, touches, outside);
-    const functions = reuseUnchanged(
+    const reloaded = reuseUnchanged(
       loaded.functions.map((fn) => ({ ...fn, codeRevision: revisions.get(fn.serviceDir) as CodeRevision })),
       previous,
     );
+    // Definitions whose environments were started during the debounce, for the revision found now (early-start.ts).
+    await this.earlyStart?.settled();
+    const { functions, adopted } = this.earlyStart?.adopt(reloaded, previous) ?? {
+      functions: reloaded,
+      adopted: 0,
+    };
     if (functions.length === previous.length && functions.every((fn, index) => fn === previous[index]))
       return { outcome: "unchanged", changedServices: [], retiredEnvironments: 0 };
     const problems = await checking;
@@ -133,6 +141,7 @@ export class ServiceReloader {
       previous,
       retiredEnvironments,
       performance.now() - started,
+      adopted,
     );
     return { outcome: "swapped", changedServices, retiredEnvironments };
   }
@@ -182,6 +191,7 @@ export class ServiceReloader {
     previous: readonly FunctionDefinition[],
     retired: number,
     elapsedMs: number,
+    adopted: number,
   ): string[] {
     const before = new Map(previous.map((fn) => [fn.name, fn]));
     const after = new Map(functions.map((fn) => [fn.name, fn]));
@@ -217,7 +227,7 @@ export class ServiceReloader {
     }
     this.logger.info(
       { retiredEnvironments: retired },
-      `reload in ${elapsedMs.toFixed(0)} ms: ${functions.length} function(s), ${this.routes.table.routes.length} route(s); ${retired} environment(s) of the old code recycled, the others stay warm`,
+      `reload in ${elapsedMs.toFixed(0)} ms: ${functions.length} function(s), ${this.routes.table.routes.length} route(s); ${retired} environment(s) of the old code recycled, the others stay warm${adopted > 0 ? `; ${adopted} new environment(s) started during the debounce` : ""}`,
     );
     return [...services.keys()];
   }

@@ -15,6 +15,11 @@ import { isIgnoredPath } from "../../runtime/revision/ignored-paths.js";
 
 /** Quiet time that closes a batch: longer than the gaps of an editor's save (tens of ms), short for a person. */
 export const QUIET_MS = 50;
+/**
+ * Quiet time after which the batch still open is offered for an early start (early-start.ts): most saves are
+ * over by then, and a later event only makes that early start a wasted one, never a wrong one.
+ */
+export const EARLY_QUIET_MS = 8;
 /** The longest a batch stays open under a steady stream of writes. */
 export const MAX_WAIT_MS = 1_000;
 
@@ -25,6 +30,8 @@ export interface ServiceWatcherOptions {
   readonly onBatch: (paths: ReadonlySet<string>) => Promise<void>;
   /** Called at once for every event, before the debounce: the batch it will be part of is not closed yet. */
   readonly onEvent?: (path: string) => void;
+  /** Called once the open batch has had EARLY_QUIET_MS without events, with its paths so far (not a copy to keep). */
+  readonly onQuiet?: (paths: ReadonlySet<string>) => void;
   readonly onError: (error: unknown) => void;
 }
 
@@ -48,10 +55,13 @@ export function watchServices(options: ServiceWatcherOptions): ServiceWatcher {
   let pending = new Set<string>();
   let quietTimer: NodeJS.Timeout | undefined;
   let maxTimer: NodeJS.Timeout | undefined;
+  let earlyTimer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   let closed = false;
 
   const flush = () => {
+    clearTimeout(earlyTimer);
+    earlyTimer = undefined;
     clearTimeout(quietTimer);
     clearTimeout(maxTimer);
     quietTimer = undefined;
@@ -69,6 +79,14 @@ export function watchServices(options: ServiceWatcherOptions): ServiceWatcher {
     options.onEvent?.(absolute);
     clearTimeout(quietTimer);
     quietTimer = setTimeout(flush, QUIET_MS);
+    const { onQuiet } = options;
+    if (onQuiet) {
+      clearTimeout(earlyTimer);
+      earlyTimer = setTimeout(() => {
+        earlyTimer = undefined;
+        if (!closed && pending.size > 0) onQuiet(new Set(pending));
+      }, EARLY_QUIET_MS);
+    }
     maxTimer ??= setTimeout(flush, MAX_WAIT_MS);
   };
   watcher.on("all", (_event, path) => changed(path));
@@ -84,6 +102,7 @@ export function watchServices(options: ServiceWatcherOptions): ServiceWatcher {
     },
     async close() {
       closed = true;
+      clearTimeout(earlyTimer);
       clearTimeout(quietTimer);
       clearTimeout(maxTimer);
       await watcher.close();

@@ -21,7 +21,18 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
 /** How long an acquire waits for an environment that has answered but not yet asked for more. */
 const SETTLE_WAIT_MS = 100;
 
-export type EnvironmentFactory = (fn: FunctionDefinition) => Promise<ExecutionEnvironment>;
+export interface StartOptions {
+  /**
+   * Started ahead of a reload (`lambkin dev`, cli/dev/early-start.ts): `fn` is a provisional definition of a
+   * revision not swapped in yet, so the start does not wait for the reload that will decide about it.
+   */
+  readonly ahead?: boolean;
+}
+
+export type EnvironmentFactory = (
+  fn: FunctionDefinition,
+  options?: StartOptions,
+) => Promise<ExecutionEnvironment>;
 
 export class EnvironmentPool {
   private readonly environments = new Map<string, Set<ExecutionEnvironment>>();
@@ -34,6 +45,8 @@ export class EnvironmentPool {
   private readonly warming = new Map<string, Promise<ExecutionEnvironment | undefined>>();
   /** The last retire()'s test: an environment that was starting meanwhile is retired as it joins. */
   private isCurrent: (fn: FunctionDefinition) => boolean = () => true;
+  /** How many times retire() has run: an environment started ahead is judged by the first retire() after it. */
+  private retirements = 0;
 
   constructor(
     private readonly createEnvironment: EnvironmentFactory,
@@ -77,16 +90,28 @@ export class EnvironmentPool {
    * Its init is reported, as any cold start's, in the REPORT of the first invocation it serves. The next acquire
    * takes it even while it is still initializing (its invocation then waits for init, as a cold start's does).
    * Resolves with the environment, or undefined when it could not start (its invocations will say why).
+   *
+   * `ahead`: `fn` is a provisional definition that the next reload may or may not swap in (a revision computed
+   * during a save's debounce, cli/dev/early-start.ts). No acquire can reach it before it is current, since
+   * acquire() looks only under the key of a definition the registry resolved; the first retire() after this
+   * call judges it as any other environment — kept when the swap made `fn` current, ended when it did not.
    */
-  prewarm(fn: FunctionDefinition): Promise<ExecutionEnvironment | undefined> {
+  prewarm(fn: FunctionDefinition, options: StartOptions = {}): Promise<ExecutionEnvironment | undefined> {
     const key = poolKey(fn);
     if (this.closed) return Promise.resolve(undefined);
     const already = this.warming.get(key);
     if (already) return already;
-    const starting = this.createEnvironment(fn).then(
+    // One ahead is enough: an environment of this key already started (ahead of a reload, say) is the one.
+    const existing = [...(this.environments.get(key) ?? [])].find(
+      (environment) => environment.state === "initializing" || environment.state === "ready",
+    );
+    if (existing) return Promise.resolve(existing);
+    const startedAt = this.retirements;
+    const starting = this.createEnvironment(fn, options).then(
       (environment) => {
         environment.lastUsedAt = Date.now();
-        this.track(environment);
+        // Not judged yet when no retire() has run since: the reload deciding about it is still to come.
+        this.track(environment, options.ahead === true && startedAt === this.retirements);
         return environment;
       },
       () => undefined,
@@ -111,6 +136,7 @@ export class EnvironmentPool {
    */
   retire(isCurrent: (fn: FunctionDefinition) => boolean): number {
     this.isCurrent = isCurrent;
+    this.retirements++;
     let count = 0;
     for (const environment of this.list()) {
       if (isCurrent(environment.fn) || this.retired.has(environment)) continue;
@@ -157,7 +183,7 @@ export class EnvironmentPool {
     return chosen;
   }
 
-  private track(environment: ExecutionEnvironment): void {
+  private track(environment: ExecutionEnvironment, undecided = false): void {
     const key = poolKey(environment.fn);
     let set = this.environments.get(key);
     if (!set) {
@@ -165,7 +191,7 @@ export class EnvironmentPool {
       this.environments.set(key, set);
     }
     set.add(environment);
-    if (!this.isCurrent(environment.fn)) this.retired.add(environment);
+    if (!undecided && !this.isCurrent(environment.fn)) this.retired.add(environment);
     environment.onDeath(() => {
       set.delete(environment);
       if (set.size === 0 && this.environments.get(key) === set) this.environments.delete(key);

@@ -6,7 +6,7 @@ import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { handlerSource, removeFolder, saveByRename, serviceFolder } from "../../bench/hot-reload-services.js";
 import { type LambkinRuntime, startRuntime } from "../../runtime/lambkin-runtime.js";
-import { revisionsOf, withRevisions } from "../../runtime/revision/code-revision.js";
+import { computeCodeRevision, revisionsOf, withRevisions } from "../../runtime/revision/code-revision.js";
 
 let runtime: LambkinRuntime | undefined;
 let root: string | undefined;
@@ -35,6 +35,11 @@ async function reloaded(rt: LambkinRuntime) {
   return { ...loaded, functions };
 }
 
+async function waitFor(condition: () => boolean | undefined): Promise<void> {
+  for (let i = 0; i < 400 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+  if (!condition()) throw new Error("condition never held");
+}
+
 describe("swapServices", () => {
   it("retires the edited service's environments only, and prewarms the recycled function", async () => {
     root = await serviceFolder("swap", [{ name: "edited" }, { name: "kept" }]);
@@ -61,6 +66,54 @@ describe("swapServices", () => {
       (environment) => environment.fn === runtime?.registry.resolve("edited-dev-edited"),
     );
     expect(current).toHaveLength(1);
+  });
+
+  it("serves from the environment started ahead once the swap makes its definition current", async () => {
+    root = await serviceFolder("swap-ahead", [{ name: "edited" }]);
+    runtime = await startRuntime({ dir: root, logger: pino({ level: "silent" }) });
+    expect(await body("edited-dev-edited")).toMatchObject({ version: "v1", served: 1 });
+    // A reload that changes nothing: the pool now judges new environments by the current set.
+    expect(runtime.swapServices(await reloaded(runtime))).toBe(0);
+    const base = runtime.registry.resolve("edited-dev-edited");
+    if (!base) throw new Error("no edited function");
+    saveByRename(join(root, "edited", "handler.js"), handlerSource("v2"));
+    const ahead = { ...base, codeRevision: await computeCodeRevision(base.serviceDir) };
+    expect(runtime.startAhead([ahead]).map((fn) => fn.name)).toEqual(["edited-dev-edited"]);
+    await waitFor(() => runtime?.pool.list().some((env) => env.fn === ahead && env.state === "ready"));
+    // Not current yet: the registry still resolves the old definition, and its environment answers.
+    expect(await body("edited-dev-edited")).toMatchObject({ version: "v1", served: 2 });
+
+    const next = await reloaded(runtime);
+    runtime.swapServices(
+      { ...next, functions: next.functions.map((fn) => (fn.name === ahead.name ? ahead : fn)) },
+      { prewarm: () => true },
+    );
+    expect(await body("edited-dev-edited")).toMatchObject({ version: "v2", served: 1 });
+    expect(await body("edited-dev-edited")).toMatchObject({ version: "v2", served: 2 });
+    // The swap's prewarm found it: one environment of the new revision, no second start.
+    await waitFor(() => runtime?.pool.list().every((env) => env.fn === ahead));
+    expect(runtime.pool.list()).toHaveLength(1);
+  });
+
+  it("ends an environment started ahead that the swap does not make current", async () => {
+    root = await serviceFolder("swap-ahead-dropped", [{ name: "edited" }]);
+    runtime = await startRuntime({ dir: root, logger: pino({ level: "silent" }) });
+    expect(await body("edited-dev-edited")).toMatchObject({ version: "v1", served: 1 });
+    const base = runtime.registry.resolve("edited-dev-edited");
+    if (!base) throw new Error("no edited function");
+    saveByRename(join(root, "edited", "handler.js"), handlerSource("draft"));
+    const ahead = { ...base, codeRevision: await computeCodeRevision(base.serviceDir) };
+    runtime.startAhead([ahead]);
+    await waitFor(() => runtime?.pool.list().some((env) => env.fn === ahead && env.state === "ready"));
+    const started = runtime.pool.list().find((env) => env.fn === ahead);
+
+    saveByRename(join(root, "edited", "handler.js"), handlerSource("final"));
+    runtime.swapServices(await reloaded(runtime), { prewarm: () => true });
+    expect(await body("edited-dev-edited")).toMatchObject({ version: "final", served: 1 });
+    await waitFor(() => !runtime?.pool.list().includes(started as never));
+    expect(runtime.pool.list().map((env) => env.fn.codeRevision?.codeSha256)).toEqual([
+      runtime.registry.resolve("edited-dev-edited")?.codeRevision?.codeSha256,
+    ]);
   });
 
   it("refuses reservations the account cannot spare and changes nothing", async () => {
