@@ -25,7 +25,10 @@ export class LeaseShelf {
 
   constructor(private readonly holdMs = DEFAULT_LEASE_HOLD_MS) {}
 
-  /** A unit of `functionName` put back within the last `holdMs`, now the caller's; undefined when none. */
+  /**
+   * A unit put back under `functionName` (the invoker's key: function and reservation) within the last `holdMs`,
+   * now the caller's; undefined when none.
+   */
   take(functionName: string): ConcurrencyLease | undefined {
     const shelved = this.byFunction.get(functionName)?.pop();
     if (!shelved) return undefined;

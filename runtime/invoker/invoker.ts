@@ -165,7 +165,7 @@ export class Invoker {
       void adopted?.release();
       throw error;
     }
-    const lease = adopted ?? this.leaseShelf?.take(fn.name) ?? (await this.acquireConcurrency(fn));
+    const lease = adopted ?? this.leaseShelf?.take(shelfKey(fn)) ?? (await this.acquireConcurrency(fn));
     const { requestId } = request;
     try {
       const environment = await this.environmentFor(fn, requestId);
@@ -193,7 +193,7 @@ export class Invoker {
       }
     } finally {
       // Not awaited: the outcome does not wait for the store; release never rejects.
-      if (options.shelveLease && this.leaseShelf) this.leaseShelf.put(fn.name, lease);
+      if (options.shelveLease && this.leaseShelf) this.leaseShelf.put(shelfKey(fn), lease);
       else void lease.release();
     }
   }
@@ -249,4 +249,12 @@ function startFailure(
     logTail: tail,
     environmentStartFailed: true,
   };
+}
+
+/**
+ * Shelved units are kept per function AND reservation: a reload that changes reservedConcurrency
+ * (ConcurrencyLimiter.replan) must not hand a unit counted under the old plan to an invocation under the new.
+ */
+function shelfKey(fn: FunctionDefinition): string {
+  return `${fn.name}\0${fn.reservedConcurrency ?? "unreserved"}`;
 }
