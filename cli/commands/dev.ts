@@ -35,6 +35,7 @@ import {
 } from "../../triggers/streams/start-stream-pollers.js";
 import { accessKeysFromEnvironment } from "../access-keys.js";
 import { type HotReload, startHotReload } from "../dev/hot-reload.js";
+import { followSources, type SourceFollower } from "../dev/source-follower.js";
 import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
 import { StandInPorts } from "../stand-in-ports.js";
 import {
@@ -61,6 +62,7 @@ import {
   openReadyQueue,
   portNumber,
   redactedUrl,
+  s3NotificationRulesOf,
   s3NotificationsOf,
 } from "./serve-support.js";
 
@@ -135,8 +137,10 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   let mail: MailService | undefined;
   let streams: RunningStreamPollers | undefined;
   let hotReload: HotReload | undefined;
+  let sources: SourceFollower | undefined;
   const closeAll = async () => {
     await hotReload?.close();
+    await sources?.close();
     await streams?.close();
     await mail?.close();
     await sqs?.close();
@@ -226,7 +230,26 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     LAMBKIN_DYNAMODB_PORT: cloud.dynamodb !== undefined && !process.env.AWS_ENDPOINT_URL_DYNAMODB?.trim(),
     LAMBKIN_S3_PORT: cloud.s3 !== undefined && !process.env.AWS_ENDPOINT_URL_S3?.trim(),
   });
-  if (flags.watch !== false) hotReload = await startHotReload({ runtime, routes, root: options.dir, logger });
+  if (flags.watch !== false) {
+    // Event sources and resources follow each reload (cli/dev/source-follower.ts).
+    sources = followSources({
+      cloud,
+      sqs,
+      sns,
+      streams,
+      s3Rules: (services) => s3NotificationRulesOf(services, logger),
+      replaceS3Rules: (rules) => s3Notifications.replaceRules(rules),
+      logger,
+    });
+    const follower = sources;
+    hotReload = await startHotReload({
+      runtime,
+      routes,
+      root: options.dir,
+      logger,
+      onServicesSwapped: (previous, current) => follower.onServicesSwapped(previous, current),
+    });
+  }
   logger.info(`ready on ${pc.bold(address)} — ${runtime.registry.all().length} functions — Ctrl-C to stop`);
   const longestMs = longestInvocationMs(runtime.registry);
   await shutDownOnSignal({

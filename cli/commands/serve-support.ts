@@ -17,6 +17,7 @@ import {
   type ManifestWarning,
   warningLogFields,
 } from "../../runtime/manifest/manifest-error.js";
+import type { S3NotificationRule } from "../../runtime/manifest/s3-events.js";
 import type { StaticSite } from "../../runtime/manifest/static-site.js";
 import { bucketNotificationRules } from "../../services/s3/declared-buckets.js";
 import type { ChannelReporter } from "../../triggers/cluster/interfaces/sync-channel.js";
@@ -96,15 +97,23 @@ export function s3NotificationsOf(
   services: LoadedServices,
   logger: Logger,
 ): S3Notifications {
+  return new S3Notifications(
+    s3NotificationRulesOf(services, logger),
+    registryResolver(registry),
+    invocations,
+  );
+}
+
+/** The functions' `s3` events and the buckets' NotificationConfiguration, together (also after a reload). */
+export function s3NotificationRulesOf(
+  services: Pick<LoadedServices, "resources" | "functions" | "s3Notifications">,
+  logger: Logger,
+): S3NotificationRule[] {
   const warnings: ManifestWarning[] = [];
   const declared = bucketNotificationRules(services.resources, services.functions, warnings);
   for (const warning of warnings) logger.warn(warningLogFields(warning), formatWarning(warning));
   // The functions' own rules were parsed (and overlap-checked) by the loader: not again here.
-  return new S3Notifications(
-    [...services.s3Notifications, ...declared],
-    registryResolver(registry),
-    invocations,
-  );
+  return [...services.s3Notifications, ...declared];
 }
 
 /** One line on the SQS queues and mappings, when the services have any. */
