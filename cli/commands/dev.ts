@@ -237,8 +237,11 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
       sqs,
       sns,
       streams,
-      s3Rules: (services) => s3NotificationRulesOf(services, logger),
-      replaceS3Rules: (rules) => s3Notifications.replaceRules(rules),
+      s3: {
+        declared: (services) => s3NotificationRulesOf(services, logger),
+        current: () => s3Notifications.currentRules,
+        replace: (rules) => s3Notifications.replaceRules(rules),
+      },
       logger,
     });
     const follower = sources;

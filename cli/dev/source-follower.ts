@@ -3,7 +3,8 @@
  * onServicesSwapped once a new set of services is swapped in). Each part compares what serverless.yml declares now
  * with what runs, by stable keys (triggers/event-source-diff.ts), and changes only the difference:
  *
- * 1. S3 notification configurations: replaced at once (the next object event is matched against the new ones).
+ * 1. S3 notification configurations: replaced at once (the next object event is matched against the new ones),
+ *    buckets' NotificationConfiguration and functions' `s3` events alike.
  * 2. Tables and buckets declared since: created, with the start's code (services/local-cloud.ts).
  * 3. SQS: queues declared since created; mappings added, removed (drained) or changed (restarted).
  * 4. SNS: topics declared since created; subscriptions added, changed or removed (unsubscribed).
@@ -21,7 +22,7 @@ import { coded } from "../../runtime/errors/lambkin-codes.js";
 import type { LoadedServices } from "../../runtime/manifest/load-services.js";
 import type { S3NotificationRule } from "../../runtime/manifest/s3-events.js";
 import type { LocalCloud } from "../../services/local-cloud.js";
-import type { SourceChanges } from "../../triggers/event-source-diff.js";
+import { diffByKey, keyed, type SourceChanges } from "../../triggers/event-source-diff.js";
 import type { SnsRuntime } from "../../triggers/sns/start-sns.js";
 import type { SqsEventSources } from "../../triggers/sqs/event-source/start-sqs-event-sources.js";
 import type { RunningStreamPollers } from "../../triggers/streams/start-stream-pollers.js";
@@ -31,10 +32,16 @@ export interface FollowedSources {
   readonly sqs?: Pick<SqsEventSources, "follow"> | undefined;
   readonly sns?: Pick<SnsRuntime, "follow"> | undefined;
   readonly streams?: Pick<RunningStreamPollers, "follow"> | undefined;
-  /** Replaces the S3 notification configurations (the sink the S3 stand-in and POST /_lambkin/s3-events use). */
-  readonly s3Rules?: ((services: LoadedServices) => readonly S3NotificationRule[]) | undefined;
-  readonly replaceS3Rules?: ((rules: readonly S3NotificationRule[]) => void) | undefined;
+  /** The S3 notification configurations: the sink the S3 stand-in and POST /_lambkin/s3-events use. */
+  readonly s3?: S3Rules | undefined;
   readonly logger: Logger;
+}
+
+export interface S3Rules {
+  /** The configurations a set of services declares. */
+  declared(services: LoadedServices): readonly S3NotificationRule[];
+  current(): readonly S3NotificationRule[];
+  replace(rules: readonly S3NotificationRule[]): void;
 }
 
 export interface SourceFollower {
@@ -56,9 +63,10 @@ export function followSources(sources: FollowedSources): SourceFollower {
     if (closed) return;
     const summary: string[] = [];
     let failed = 0;
-    if (sources.s3Rules && sources.replaceS3Rules) {
+    if (sources.s3) {
       try {
-        sources.replaceS3Rules(sources.s3Rules(current));
+        const said = describe(followS3(sources.s3, current));
+        if (said) summary.push(`s3 ${said}`);
       } catch (error) {
         failed++;
         warn(logger, "s3 notification configurations", error);
@@ -104,6 +112,25 @@ export function followSources(sources: FollowedSources): SourceFollower {
       closed = true;
       await chain;
     },
+  };
+}
+
+/** Replaced as a whole (the next object event is matched against the new set); counted by key for the summary. */
+function followS3(s3: S3Rules, current: LoadedServices): SourceChanges {
+  const keyOf = (rule: S3NotificationRule) =>
+    `${rule.functionName} ← s3 ${rule.bucket} ${rule.event} ${rule.prefix}*${rule.suffix}`;
+  const settingsOf = (rule: S3NotificationRule) => ({ id: rule.configurationId, region: rule.region });
+  const before = new Map(
+    keyed(s3.current(), keyOf, settingsOf).map((entry) => [entry.key, entry.fingerprint]),
+  );
+  const rules = s3.declared(current);
+  const diff = diffByKey(before, keyed(rules, keyOf, settingsOf));
+  s3.replace(rules);
+  return {
+    added: diff.added.length,
+    removed: diff.removed.length,
+    restarted: diff.changed.length,
+    failures: [],
   };
 }
 

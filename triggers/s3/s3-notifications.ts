@@ -40,8 +40,9 @@ export class S3Notifications implements S3NotificationSink {
     this.rules = rules;
   }
 
-  get ruleCount(): number {
-    return this.rules.length;
+  /** The configurations in force. */
+  get currentRules(): readonly S3NotificationRule[] {
+    return this.rules;
   }
 
   /** Whether any configuration watches the bucket: an S3 server need not report events of other buckets. */
