@@ -150,7 +150,6 @@ describe("lambkin dev: event sources and resources follow a serverless.yml edit"
     dev = await startLambkin("dev", root, { AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint });
   }, 60_000);
   afterAll(async () => {
-    if (process.env.DEBUG_OUT) await writeFile(process.env.DEBUG_OUT, dev?.output() ?? "");
     await stopLambkin(dev);
     await ddb?.dispose();
     await removeFolder(root);
