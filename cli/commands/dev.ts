@@ -130,7 +130,15 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   // Known once the local cloud runs and the gateway listens (its port may be any free one): environments wait.
   const endpoints = deferred<ServiceEndpoints>();
   runtime.useServiceEndpoints(endpoints.promise);
-  const s3Notifications = s3NotificationsOf(runtime.registry, async.invocations, runtime.services, logger);
+  // The bucket notification warnings said at start are not said again at each reload.
+  const s3Warnings = new Set<string>();
+  const s3Notifications = s3NotificationsOf(
+    runtime.registry,
+    async.invocations,
+    runtime.services,
+    logger,
+    s3Warnings,
+  );
   let cloud: LocalCloud | undefined;
   let schedules: ScheduleRunner | undefined;
   let sqs: SqsEventSources | undefined;
@@ -238,7 +246,7 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
       sns,
       streams,
       s3: {
-        declared: (services) => s3NotificationRulesOf(services, logger),
+        declared: (services) => s3NotificationRulesOf(services, logger, s3Warnings),
         current: () => s3Notifications.currentRules,
         replace: (rules) => s3Notifications.replaceRules(rules),
       },

@@ -96,22 +96,32 @@ export function s3NotificationsOf(
   invocations: Invocations,
   services: LoadedServices,
   logger: Logger,
+  printed: Set<string> = new Set(),
 ): S3Notifications {
   return new S3Notifications(
-    s3NotificationRulesOf(services, logger),
+    s3NotificationRulesOf(services, logger, printed),
     registryResolver(registry),
     invocations,
   );
 }
 
-/** The functions' `s3` events and the buckets' NotificationConfiguration, together (also after a reload). */
+/**
+ * The functions' `s3` events and the buckets' NotificationConfiguration, together (also after a reload, whose
+ * `printed` holds the warnings said already: a warning is said once, not at every save).
+ */
 export function s3NotificationRulesOf(
   services: Pick<LoadedServices, "resources" | "functions" | "s3Notifications">,
   logger: Logger,
+  printed: Set<string> = new Set(),
 ): S3NotificationRule[] {
   const warnings: ManifestWarning[] = [];
   const declared = bucketNotificationRules(services.resources, services.functions, warnings);
-  for (const warning of warnings) logger.warn(warningLogFields(warning), formatWarning(warning));
+  for (const warning of warnings) {
+    const text = formatWarning(warning);
+    if (printed.has(text)) continue;
+    printed.add(text);
+    logger.warn(warningLogFields(warning), text);
+  }
   // The functions' own rules were parsed (and overlap-checked) by the loader: not again here.
   return [...services.s3Notifications, ...declared];
 }
