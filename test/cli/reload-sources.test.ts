@@ -4,7 +4,8 @@
 // on AWS's DynamoDB Local) — start delivering; an unrelated edit leaves the stream poller alone (each record is
 // seen once); a changed batchSize restarts it from its checkpoint (no record again); removed events stop
 // delivering (the SQS message stays in its queue, the subscription is gone, an object event invokes nothing); and a
-// table DynamoDB refuses is one LKN_WRN_RELOAD_SOURCE_FAILED that stops nothing else.
+// table DynamoDB refuses is one LKN_WRN_RELOAD_SOURCE_FAILED that stops nothing else. Then changed filters
+// apply, a removed stream mapping stops reading, and declared again it goes on from its checkpoints.
 import { chmodSync, mkdtempSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -37,8 +38,12 @@ const HANDLER = `
 exports.sink = async (event) => {
   for (const record of event.Records ?? []) {
     const source = record.eventSource ?? record.EventSource;
+    const text = source === "aws:sqs" ? record.body : source === "aws:sns" ? record.Sns.Message : "";
+    let named;
+    try { named = JSON.parse(text).n; } catch {}
     const seen =
-      source === "aws:sqs" ? record.body
+      named ? named
+      : source === "aws:sqs" ? record.body
       : source === "aws:sns" ? record.Sns.Message
       : source === "aws:s3" ? record.s3.object.key
       : source === "aws:dynamodb" ? record.dynamodb.Keys.pk.S
@@ -54,12 +59,16 @@ interface Edit {
   readonly events: readonly string[];
   readonly otherEnv?: string;
   readonly table?: boolean;
-  readonly badTable?: boolean;
+  /** A second table, under this TableName (DynamoDB refuses some). */
+  readonly badTable?: string;
 }
 
 const SQS_EVENT = "      - sqs:\n          arn: !GetAtt JobsQueue.Arn";
 const SNS_EVENT = `      - sns: ${TOPIC}`;
 const S3_EVENT = `      - s3:\n          bucket: ${BUCKET}\n          event: s3:ObjectCreated:*\n          existing: true`;
+const FILTERED_SQS_EVENT =
+  "      - sqs:\n          arn: !GetAtt JobsQueue.Arn\n          filterPatterns:\n            - body:\n                kind: [keep]";
+const FILTERED_SNS_EVENT = `      - sns:\n          topicName: ${TOPIC}\n          filterPolicy:\n            kind: [keep]`;
 const streamEvent = (batchSize: number) =>
   `      - stream:\n          type: dynamodb\n          arn: !GetAtt OrdersTable.StreamArn\n          batchSize: ${batchSize}\n          startingPosition: TRIM_HORIZON`;
 
@@ -111,7 +120,7 @@ ${
     ? `    BadTable:
       Type: AWS::DynamoDB::Table
       Properties:
-        TableName: "no spaces allowed ${id}"
+        TableName: "${edit.badTable}"
         BillingMode: PAY_PER_REQUEST
         AttributeDefinitions:
           - AttributeName: pk
@@ -185,7 +194,7 @@ describe("lambkin dev: event sources and resources follow a serverless.yml edit"
       manifest({
         events: [SQS_EVENT, SNS_EVENT, S3_EVENT, streamEvent(10)],
         table: true,
-        badTable: true,
+        badTable: `no spaces allowed ${id}`,
       }),
     );
     const first = await followed(1);
@@ -256,4 +265,74 @@ describe("lambkin dev: event sources and resources follow a serverless.yml edit"
     // The topic, the queue and the bucket are kept (a deploy would delete what is no longer declared).
     expect(seen(dev.output(), "sqs", "m1")).toBe(1);
   }, 120_000);
+  // Goes on from the first test's process and state (the stream mapping at batchSize 7, the other events removed).
+  it("applies changed filters, stops a removed stream mapping, and creates a corrected table", async () => {
+    const sqs = new SQSClient({ endpoint: dev.url, region: REGION, credentials });
+    const sns = new SNSClient({ endpoint: dev.url, region: REGION, credentials });
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: QUEUE }));
+    const topicArn = `arn:aws:sns:${REGION}:000000000000:${TOPIC}`;
+    const lines = () => count(dev.output(), "event sources follow the reload");
+    const before = lines();
+
+    // Filters added to the sqs and sns events: only what they match invokes the function.
+    saveByRename(
+      file,
+      manifest({ events: [FILTERED_SQS_EVENT, FILTERED_SNS_EVENT, streamEvent(7)], table: true }),
+    );
+    const filtered = await followed(before + 1);
+    expect(filtered).toMatch(/sqs 1 added/);
+    expect(filtered).toMatch(/sns 2 added/); // the topic (kept since) declared again, and its subscription
+    expect(filtered).not.toMatch(/streams/); // unchanged: the same poller
+    await sqs.send(
+      new SendMessageCommand({ QueueUrl, MessageBody: JSON.stringify({ kind: "drop", n: "f1" }) }),
+    );
+    await sqs.send(
+      new SendMessageCommand({ QueueUrl, MessageBody: JSON.stringify({ kind: "keep", n: "f2" }) }),
+    );
+    const publish = (n: string, kind: string) =>
+      sns.send(
+        new PublishCommand({
+          TopicArn: topicArn,
+          Message: JSON.stringify({ n }),
+          MessageAttributes: { kind: { DataType: "String", StringValue: kind } },
+        }),
+      );
+    await publish("g1", "drop");
+    await publish("g2", "keep");
+    await eventually(async () => {
+      expect(seen(dev.output(), "sqs", "f2")).toBe(1);
+      expect(seen(dev.output(), "sns", "g2")).toBe(1);
+    });
+    expect(seen(dev.output(), "sqs", "f1")).toBe(0);
+    expect(seen(dev.output(), "sns", "g1")).toBe(0);
+    expect(count(dev.output(), "reads the DynamoDB stream")).toBe(2);
+
+    // The stream event removed, a valid second table: the poller stops, the table is created.
+    const fixed = `rs-fixed-${id}`;
+    saveByRename(file, manifest({ events: [FILTERED_SQS_EVENT], table: true, badTable: fixed }));
+    const removed = await followed(before + 2);
+    expect(removed).toMatch(/streams 1 removed/);
+    expect(removed).toMatch(/sns 1 removed/);
+    expect(removed).toMatch(/tables and buckets 1 added/);
+    const created = await ddb.tables().send(new DescribeTableCommand({ TableName: fixed }));
+    expect(created.Table?.TableStatus).toBe("ACTIVE");
+    await ddb.tables().send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: "o4" } } }));
+    // A message the still-declared sqs event takes, after the item: by then a poller would have read o4.
+    await sqs.send(
+      new SendMessageCommand({ QueueUrl, MessageBody: JSON.stringify({ kind: "keep", n: "f3" }) }),
+    );
+    await eventually(async () => expect(seen(dev.output(), "sqs", "f3")).toBe(1));
+    // Long enough for a poller still running to read it (it polls a shard four times a second).
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(seen(dev.output(), "dynamodb", "o4")).toBe(0);
+
+    // Declared again: the mapping goes on from its checkpoints — o4 once, nothing before it again.
+    saveByRename(
+      file,
+      manifest({ events: [FILTERED_SQS_EVENT, streamEvent(7)], table: true, badTable: fixed }),
+    );
+    expect(await followed(before + 3)).toMatch(/streams 1 added/);
+    await eventually(async () => expect(seen(dev.output(), "dynamodb", "o4")).toBe(1));
+    for (const pk of ["o1", "o2", "o3"]) expect(seen(dev.output(), "dynamodb", pk)).toBe(1);
+  }, 60_000);
 });
