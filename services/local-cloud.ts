@@ -8,6 +8,12 @@
  * A stand-in starts only when some service declares what it serves, and only where the process's role allows
  * (`lambkin dev` both; `lambkin gateway` S3, whose object events go straight into the shared queue; a worker
  * none): a Lambkin without resources costs nothing more.
+ *
+ * `lambkin dev`'s reload (follow()): the tables and buckets declared since — or whose declaration changed — are
+ * created (or updated) with the same code as at start, one at a time so that one refused does not stop the
+ * others. A resource no longer declared is kept, with its data: `serverless deploy` would delete it with the
+ * stack's resource, Lambkin keeps what a developer stored. A stand-in not started at start (nothing needed it) is
+ * not started by a reload: the resource is reported, and a restart starts it.
  */
 import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -15,7 +21,9 @@ import { S3Client } from "@aws-sdk/client-s3";
 import type { Logger } from "pino";
 import { coded } from "../runtime/errors/lambkin-codes.js";
 import type { LoadedServices } from "../runtime/manifest/load-services.js";
+import type { ServiceResource } from "../runtime/manifest/service-resources.js";
 import { STAND_IN_CLIENT_CREDENTIALS } from "../runtime/sandbox/service-endpoints.js";
+import { diffByKey, keyed, type SourceChanges, type SourceFailure } from "../triggers/event-source-diff.js";
 import type { S3NotificationSink } from "../triggers/s3/interfaces/s3-notification-sink.js";
 import { createDeclaredTables } from "./dynamodb/declared-tables.js";
 import { type DynamoDbLocal, startDynamoDbLocal } from "./dynamodb/dynamodb-local.js";
@@ -45,6 +53,13 @@ export interface LocalCloud {
   readonly s3: string | undefined;
   /** The environment Lambkin's own clients (stream pollers) read their endpoints from. */
   readonly env: NodeJS.ProcessEnv;
+  /**
+   * After a reload: creates the tables and buckets declared since (or changed). Never rejects: what fails is
+   * listed (a refused declaration, or no stand-in to create it in).
+   */
+  follow(
+    services: Pick<LoadedServices, "functions" | "resources" | "s3Notifications">,
+  ): Promise<SourceChanges>;
   close(): Promise<void>;
 }
 
@@ -107,28 +122,20 @@ export async function startLocalCloud(settings: LocalCloudSettings): Promise<Loc
       s3 = s3Service?.endpoint;
       if (s3) logger.info(`S3 on ${s3}, objects in ${join(settings.stateDir, "s3")}`);
     }
+    const tablesIn = (endpoint: string, declared: readonly ServiceResource[]) =>
+      withClient(
+        new DynamoDBClient({ region, endpoint, credentials: STAND_IN_CLIENT_CREDENTIALS }),
+        (client) => createDeclaredTables(declared, client, logger),
+      );
+    const bucketsIn = (endpoint: string, declared: readonly ServiceResource[], named: readonly string[]) =>
+      withClient(new S3Client({ region, endpoint, credentials: STAND_IN_CLIENT_CREDENTIALS }), (client) =>
+        createDeclaredBuckets(declared, client, logger, named),
+      );
     if (settings.createResources) {
-      if (dynamodb && tables.length > 0) {
-        const client = new DynamoDBClient({
-          region,
-          endpoint: dynamodb,
-          credentials: STAND_IN_CLIENT_CREDENTIALS,
-        });
-        try {
-          await createDeclaredTables(tables, client, logger);
-        } finally {
-          client.destroy();
-        }
-      }
-      if (s3 && needsS3) {
-        const client = new S3Client({ region, endpoint: s3, credentials: STAND_IN_CLIENT_CREDENTIALS });
-        try {
-          await createDeclaredBuckets(services.resources, client, logger, eventBuckets);
-        } finally {
-          client.destroy();
-        }
-      }
+      if (dynamodb && tables.length > 0) await tablesIn(dynamodb, tables);
+      if (s3 && needsS3) await bucketsIn(s3, services.resources, eventBuckets);
     }
+    let made = new Map(keyedResources(services).map((entry) => [entry.key, entry.fingerprint]));
     const missing = tables.length > 0 && dynamodb === undefined;
     if (missing) {
       const code = "LKN_WRN_LOCAL_SERVICE_MISSING";
@@ -148,10 +155,79 @@ export async function startLocalCloud(settings: LocalCloudSettings): Promise<Loc
         ...(dynamodb ? { AWS_ENDPOINT_URL_DYNAMODB: dynamodb } : {}),
         ...(s3 ? { AWS_ENDPOINT_URL_S3: s3 } : {}),
       },
+      async follow(next) {
+        const failures: SourceFailure[] = [];
+        const wanted = keyedResources(next);
+        const diff = diffByKey(made, wanted);
+        const now = new Map(made);
+        for (const key of diff.removed) now.delete(key); // kept, with its data: see the header
+        let added = 0;
+        for (const entry of [...diff.added, ...diff.changed]) {
+          const { kind, name, resource } = entry.declaration;
+          const endpoint = kind === "table" ? dynamodb : s3;
+          try {
+            if (endpoint === undefined) throw noStandIn(kind);
+            if (kind === "table" && resource) await tablesIn(endpoint, [resource]);
+            else await bucketsIn(endpoint, resource ? [resource] : [], resource ? [] : [name]);
+            now.set(entry.key, entry.fingerprint);
+            added++;
+          } catch (error) {
+            failures.push({ source: `${kind} ${name}`, error });
+          }
+        }
+        made = now;
+        return { added, removed: diff.removed.length, restarted: 0, failures };
+      },
       close,
     };
   } catch (error) {
     await close();
     throw error;
   }
+}
+
+async function withClient<C extends { destroy(): void }, T>(
+  client: C,
+  use: (client: C) => Promise<T>,
+): Promise<T> {
+  try {
+    return await use(client);
+  } finally {
+    client.destroy();
+  }
+}
+
+interface DeclaredResource {
+  readonly kind: "table" | "bucket";
+  readonly name: string;
+  /** Undefined for a bucket only an `s3` event names. */
+  readonly resource: ServiceResource | undefined;
+}
+
+/** Tables and buckets by name, their properties as settings; the buckets `s3` events name, by name alone. */
+function keyedResources(services: Pick<LoadedServices, "functions" | "resources">) {
+  const declared: DeclaredResource[] = [];
+  for (const resource of services.resources) {
+    if (resource.type === "AWS::DynamoDB::Table")
+      declared.push({ kind: "table", name: resource.name, resource });
+    if (resource.type === "AWS::S3::Bucket") declared.push({ kind: "bucket", name: resource.name, resource });
+  }
+  const bucketNames = new Set(declared.filter((entry) => entry.kind === "bucket").map((entry) => entry.name));
+  for (const name of bucketsOfS3Events(services.functions))
+    if (!bucketNames.has(name)) declared.push({ kind: "bucket", name, resource: undefined });
+  return keyed(
+    declared,
+    (entry) => `${entry.kind} ${entry.name}`,
+    (entry) => entry.resource?.properties ?? {},
+  );
+}
+
+function noStandIn(kind: "table" | "bucket"): Error {
+  return kind === "table"
+    ? new Error(
+        "no DynamoDB runs in this lambkin dev (no table was declared when it started): restart it to start DynamoDB Local, or set AWS_ENDPOINT_URL_DYNAMODB",
+      )
+    : new Error(
+        "no S3 runs in this lambkin dev (no bucket was declared when it started): restart it to start Lambkin's S3, or set AWS_ENDPOINT_URL_S3",
+      );
 }

@@ -35,6 +35,7 @@ import {
 } from "../../triggers/streams/start-stream-pollers.js";
 import { accessKeysFromEnvironment } from "../access-keys.js";
 import { type HotReload, startHotReload } from "../dev/hot-reload.js";
+import { followSources, type SourceFollower } from "../dev/source-follower.js";
 import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
 import { StandInPorts } from "../stand-in-ports.js";
 import {
@@ -61,6 +62,7 @@ import {
   openReadyQueue,
   portNumber,
   redactedUrl,
+  s3NotificationRulesOf,
   s3NotificationsOf,
 } from "./serve-support.js";
 
@@ -128,15 +130,25 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   // Known once the local cloud runs and the gateway listens (its port may be any free one): environments wait.
   const endpoints = deferred<ServiceEndpoints>();
   runtime.useServiceEndpoints(endpoints.promise);
-  const s3Notifications = s3NotificationsOf(runtime.registry, async.invocations, runtime.services, logger);
+  // The bucket notification warnings said at start are not said again at each reload.
+  const s3Warnings = new Set<string>();
+  const s3Notifications = s3NotificationsOf(
+    runtime.registry,
+    async.invocations,
+    runtime.services,
+    logger,
+    s3Warnings,
+  );
   let cloud: LocalCloud | undefined;
   let schedules: ScheduleRunner | undefined;
   let sqs: SqsEventSources | undefined;
   let mail: MailService | undefined;
   let streams: RunningStreamPollers | undefined;
   let hotReload: HotReload | undefined;
+  let sources: SourceFollower | undefined;
   const closeAll = async () => {
     await hotReload?.close();
+    await sources?.close();
     await streams?.close();
     await mail?.close();
     await sqs?.close();
@@ -226,7 +238,29 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     LAMBKIN_DYNAMODB_PORT: cloud.dynamodb !== undefined && !process.env.AWS_ENDPOINT_URL_DYNAMODB?.trim(),
     LAMBKIN_S3_PORT: cloud.s3 !== undefined && !process.env.AWS_ENDPOINT_URL_S3?.trim(),
   });
-  if (flags.watch !== false) hotReload = await startHotReload({ runtime, routes, root: options.dir, logger });
+  if (flags.watch !== false) {
+    // Event sources and resources follow each reload (cli/dev/source-follower.ts).
+    sources = followSources({
+      cloud,
+      sqs,
+      sns,
+      streams,
+      s3: {
+        declared: (services) => s3NotificationRulesOf(services, logger, s3Warnings),
+        current: () => s3Notifications.currentRules,
+        replace: (rules) => s3Notifications.replaceRules(rules),
+      },
+      logger,
+    });
+    const follower = sources;
+    hotReload = await startHotReload({
+      runtime,
+      routes,
+      root: options.dir,
+      logger,
+      onServicesSwapped: (previous, current) => follower.onServicesSwapped(previous, current),
+    });
+  }
   logger.info(`ready on ${pc.bold(address)} — ${runtime.registry.all().length} functions — Ctrl-C to stop`);
   const longestMs = longestInvocationMs(runtime.registry);
   await shutDownOnSignal({

@@ -17,6 +17,7 @@ import {
   type ManifestWarning,
   warningLogFields,
 } from "../../runtime/manifest/manifest-error.js";
+import type { S3NotificationRule } from "../../runtime/manifest/s3-events.js";
 import type { StaticSite } from "../../runtime/manifest/static-site.js";
 import { bucketNotificationRules } from "../../services/s3/declared-buckets.js";
 import type { ChannelReporter } from "../../triggers/cluster/interfaces/sync-channel.js";
@@ -95,16 +96,34 @@ export function s3NotificationsOf(
   invocations: Invocations,
   services: LoadedServices,
   logger: Logger,
+  printed: Set<string> = new Set(),
 ): S3Notifications {
-  const warnings: ManifestWarning[] = [];
-  const declared = bucketNotificationRules(services.resources, services.functions, warnings);
-  for (const warning of warnings) logger.warn(warningLogFields(warning), formatWarning(warning));
-  // The functions' own rules were parsed (and overlap-checked) by the loader: not again here.
   return new S3Notifications(
-    [...services.s3Notifications, ...declared],
+    s3NotificationRulesOf(services, logger, printed),
     registryResolver(registry),
     invocations,
   );
+}
+
+/**
+ * The functions' `s3` events and the buckets' NotificationConfiguration, together (also after a reload, whose
+ * `printed` holds the warnings said already: a warning is said once, not at every save).
+ */
+export function s3NotificationRulesOf(
+  services: Pick<LoadedServices, "resources" | "functions" | "s3Notifications">,
+  logger: Logger,
+  printed: Set<string> = new Set(),
+): S3NotificationRule[] {
+  const warnings: ManifestWarning[] = [];
+  const declared = bucketNotificationRules(services.resources, services.functions, warnings);
+  for (const warning of warnings) {
+    const text = formatWarning(warning);
+    if (printed.has(text)) continue;
+    printed.add(text);
+    logger.warn(warningLogFields(warning), text);
+  }
+  // The functions' own rules were parsed (and overlap-checked) by the loader: not again here.
+  return [...services.s3Notifications, ...declared];
 }
 
 /** One line on the SQS queues and mappings, when the services have any. */

@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import type { LiveRouteTable } from "../../gateway/api-gateway/live-route-table.js";
 import { coded } from "../../runtime/errors/lambkin-codes.js";
 import type { LambkinRuntime } from "../../runtime/lambkin-runtime.js";
+import type { LoadedServices } from "../../runtime/manifest/load-services.js";
 import { outsideConfigurationFiles } from "../../runtime/revision/code-revision.js";
 import { EarlyStart, serviceDirOf } from "./early-start.js";
 import { ReloadGate } from "./reload-gate.js";
@@ -22,6 +23,12 @@ export interface HotReloadSettings {
   /** The folder of services (`--dir`, absolute). */
   readonly root: string;
   readonly logger: Logger;
+  /**
+   * Called after each reload that swapped a new set of services in (not after a refused or an empty one), with
+   * the services before and after: what makes event sources and resources follow (source-follower.ts). Not
+   * awaited: the next reload does not wait for pollers to drain.
+   */
+  readonly onServicesSwapped?: (previous: LoadedServices, current: LoadedServices) => void;
 }
 
 export interface HotReload {
@@ -61,7 +68,9 @@ export async function startHotReload(settings: HotReloadSettings): Promise<HotRe
       const shown = [...paths].slice(0, 3).map((path) => relative(root, path) || ".");
       logger.debug({ paths: [...paths] }, `changed: ${shown.join(", ")}${paths.size > 3 ? ", …" : ""}`);
       try {
-        await reloader.reload(paths);
+        const previous = runtime.services;
+        const { outcome } = await reloader.reload(paths);
+        if (outcome === "swapped") settings.onServicesSwapped?.(previous, runtime.services);
         watchConfigurationFiles();
       } finally {
         release();

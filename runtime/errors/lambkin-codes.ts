@@ -676,6 +676,12 @@ export const LAMBKIN_CODES = {
     summary:
       "A production dependency named by package.json / package-lock.json is not installed in node_modules: the artifact lacks it.",
   },
+  // ---- hot reload: event sources and resources following a reload (cli/dev/source-follower.ts) ----
+  LKN_WRN_RELOAD_SOURCE_FAILED: {
+    kind: "warning",
+    summary:
+      "After a reload, one event source or resource (a queue, table, bucket, topic, subscription, mapping) could not be made to follow serverless.yml: the others do, and it is tried again at the next save.",
+  },
 } as const satisfies Record<string, CodeEntry>;
 
 export type LambkinCode = keyof typeof LAMBKIN_CODES;

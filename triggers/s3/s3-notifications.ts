@@ -26,10 +26,24 @@ export type { S3NotificationResult, S3NotificationSink };
 
 export class S3Notifications implements S3NotificationSink {
   constructor(
-    private readonly rules: readonly S3NotificationRule[],
+    private rules: readonly S3NotificationRule[],
     private readonly functions: FunctionResolver,
     private readonly invocations: Invocations,
   ) {}
+
+  /**
+   * `lambkin dev`'s reload: the configurations serverless.yml declares now. Takes effect with the next object
+   * event (an event being notified keeps the configurations it matched), as a saved bucket notification
+   * configuration applies to the events after it.
+   */
+  replaceRules(rules: readonly S3NotificationRule[]): void {
+    this.rules = rules;
+  }
+
+  /** The configurations in force. */
+  get currentRules(): readonly S3NotificationRule[] {
+    return this.rules;
+  }
 
   /** Whether any configuration watches the bucket: an S3 server need not report events of other buckets. */
   watches(bucket: string): boolean {

@@ -10,6 +10,13 @@
  * a fixed label; its real ARN is read with DescribeTable, and a table not there yet (created later by a script, a
  * test, the local cloud) is waited for: looked up every `tableRetryMs` (2 s), reported once
  * (LKN_WRN_STREAM_SOURCE_WAITING), polled as soon as it has a stream. Starting never blocks on it.
+ *
+ * `lambkin dev`'s reload (follow()): mappings are matched by function and declared stream
+ * (triggers/event-source-diff.ts). An added one starts; a removed one (or one set `enabled: false`) stops — the
+ * batch under way finishes and checkpoints, and its leases are given up; one whose settings changed (batchSize,
+ * filters, functionResponseType, onFailure, …) stops so and starts again under the same mapping id, so it goes on
+ * from its checkpoints: a changed startingPosition applies only to shards it has never read, as Lambda's
+ * UpdateEventSourceMapping cannot change it either. An unchanged one keeps its very poller and its place.
  */
 
 import { randomUUID } from "node:crypto";
@@ -17,8 +24,10 @@ import { hostname } from "node:os";
 import type { Logger } from "pino";
 import { coded } from "../../runtime/errors/lambkin-codes.js";
 import type { Invocations } from "../../runtime/invocation/invocations.js";
+import type { FunctionDefinition } from "../../runtime/manifest/function-definition.js";
 import type { FunctionRegistry } from "../../runtime/manifest/function-registry.js";
 import { type Destinations, destinations as functionDestinations } from "../async/destinations.js";
+import { diffByKey, type Keyed, keyed, type SourceChanges } from "../event-source-diff.js";
 import { EmbeddedJobQueue } from "../queue/embedded/embedded-job-queue.js";
 import type { JobQueue } from "../queue/interfaces/job-queue.js";
 import type { DeliveryTiming } from "./batch-delivery.js";
@@ -35,6 +44,7 @@ import { destinationFailureSink } from "./stream-destinations.js";
 import { mappingIdOf, type StreamMapping } from "./stream-mapping.js";
 import {
   type DeclaredDynamoDbMapping,
+  type DeclaredKinesisMapping,
   declaredDynamoDbMappings,
   declaredKinesisMappings,
 } from "./stream-mappings.js";
@@ -65,24 +75,68 @@ export interface RunningStreamPollers {
   readonly mappings: number;
   /** The pollers running now (a mapping waiting for its table has none yet). */
   readonly pollers: readonly StreamPoller<unknown>[];
+  /**
+   * After a reload: starts the mappings added, stops those removed and restarts those changed; the others keep
+   * their pollers. Rejects only when the checkpoint store cannot be opened for a first mapping.
+   */
+  follow(functions: readonly FunctionDefinition[]): Promise<SourceChanges>;
   close(): Promise<void>;
 }
 
+type Declared =
+  | { readonly kind: "dynamodb"; readonly declaration: DeclaredDynamoDbMapping }
+  | { readonly kind: "kinesis"; readonly declaration: DeclaredKinesisMapping };
+
+interface RunningMapping {
+  readonly fingerprint: string;
+  /** This mapping's own stop (a reload removing it), besides the whole set's. */
+  readonly stop: StopSignal;
+  /** Settles once the poller started, or the wait for its table ended. */
+  readonly starting: Promise<void>;
+  poller?: StreamPoller<unknown>;
+}
+
+/**
+ * A mapping is its function and the stream as declared (the table's `!GetAtt …StreamArn`, or the Kinesis ARN); its
+ * settings are the rest of its event. Where it is written (keyPath) is not a setting.
+ */
+function keyedDeclarations(functions: readonly FunctionDefinition[]): Keyed<Declared>[] {
+  const declared: Declared[] = [
+    ...declaredKinesisMappings(functions).map((declaration) => ({ kind: "kinesis" as const, declaration })),
+    ...declaredDynamoDbMappings(functions).map((declaration) => ({ kind: "dynamodb" as const, declaration })),
+  ];
+  return keyed(
+    declared,
+    (entry) =>
+      entry.kind === "kinesis"
+        ? `${entry.declaration.kinesis.function.name} ← kinesis ${entry.declaration.kinesis.settings.streamArn}`
+        : `${entry.declaration.function.name} ← dynamodb ${entry.declaration.dynamodb.stream.arn}`,
+    (entry) =>
+      entry.kind === "kinesis"
+        ? { stream: entry.declaration.kinesis.settings, settings: entry.declaration.settings }
+        : { stream: entry.declaration.dynamodb, settings: entry.declaration.settings },
+  );
+}
+
 export async function startStreamPollers(settings: StreamPollerSettings): Promise<RunningStreamPollers> {
-  const declared = declaredDynamoDbMappings(settings.registry.all());
-  const kinesis = declaredKinesisMappings(settings.registry.all());
-  if (declared.length + kinesis.length === 0) return { mappings: 0, pollers: [], close: async () => {} };
   const { logger } = settings;
   const report: StreamReporter = (entry) =>
     logger.warn({ code: entry.code }, coded(entry.code, entry.message));
-  const store = await openCheckpointStore(settings);
+  const initial = keyedDeclarations(settings.registry.all());
+  // The checkpoint store opens with the first mapping (at start, or at the reload declaring one).
+  let opening: Promise<CheckpointStore> | undefined;
+  const storeOf = () => {
+    opening ??= openCheckpointStore(settings);
+    return opening;
+  };
+  const store = initial.length > 0 ? await storeOf() : undefined;
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const sink = destinationFailureSink(
     settings.destinations ??
       functionDestinations(settings.registry, (request) => settings.invocations.enqueue(request)),
   );
   const stop = new StopSignal();
-  const pollers: StreamPoller<unknown>[] = [];
+  const running = new Map<string, RunningMapping>();
   const clients = new Map<string, DynamoDbClients>();
   const clientsFor = (region: string): DynamoDbClients => {
     let found = clients.get(region);
@@ -92,36 +146,41 @@ export async function startStreamPollers(settings: StreamPollerSettings): Promis
     }
     return found;
   };
-
-  const startPoller = (mapping: StreamMapping): void => {
-    pollers.push(
-      new StreamPoller({
-        mapping,
-        store,
-        invocations: settings.invocations,
-        onFailure: sink,
-        report,
-        owner,
-        ...(settings.leaseMs === undefined ? {} : { leaseMs: settings.leaseMs }),
-        ...(settings.discoveryMs === undefined ? {} : { discoveryMs: settings.discoveryMs }),
-        ...(settings.idlePollMs === undefined ? {} : { idlePollMs: settings.idlePollMs }),
-        ...(settings.timing === undefined ? {} : { timing: settings.timing }),
-      }),
-    );
-  };
   const kinesisClients = new Map<string, ReturnType<typeof createKinesisClient>>();
-  for (const declaration of kinesis) {
-    const { region, streamArn } = declaration.kinesis.settings;
+  const kinesisClientFor = (region: string) => {
     let client = kinesisClients.get(region);
     if (!client) {
       client = createKinesisClient({ region, env: settings.env ?? process.env });
       kinesisClients.set(region, client);
     }
+    return client;
+  };
+
+  const pollerOf = (checkpoints: CheckpointStore, mapping: StreamMapping): StreamPoller<unknown> =>
+    new StreamPoller({
+      mapping,
+      store: checkpoints,
+      invocations: settings.invocations,
+      onFailure: sink,
+      report,
+      owner,
+      ...(settings.leaseMs === undefined ? {} : { leaseMs: settings.leaseMs }),
+      ...(settings.discoveryMs === undefined ? {} : { discoveryMs: settings.discoveryMs }),
+      ...(settings.idlePollMs === undefined ? {} : { idlePollMs: settings.idlePollMs }),
+      ...(settings.timing === undefined ? {} : { timing: settings.timing }),
+    });
+
+  const startKinesis = (
+    checkpoints: CheckpointStore,
+    declaration: DeclaredKinesisMapping,
+    entry: RunningMapping,
+  ): void => {
+    const { region, streamArn } = declaration.kinesis.settings;
     const fn = declaration.kinesis.function;
-    startPoller({
+    entry.poller = pollerOf(checkpoints, {
       id: mappingIdOf(fn, streamArn),
       function: fn,
-      source: kinesisStreamSourceOf(declaration.kinesis, client),
+      source: kinesisStreamSourceOf(declaration.kinesis, kinesisClientFor(region)),
       batchSize: declaration.kinesis.settings.batchSize,
       startingPosition: declaration.kinesis.settings.startingPosition,
       settings: declaration.settings,
@@ -129,21 +188,26 @@ export async function startStreamPollers(settings: StreamPollerSettings): Promis
       keyPath: declaration.kinesis.keyPath.join("."),
     } as StreamMapping);
     logger.info(`${fn.name} reads the Kinesis stream ${streamArn}`);
-  }
+  };
 
-  const startDynamoDb = async (declaration: DeclaredDynamoDbMapping): Promise<void> => {
+  const startDynamoDb = async (
+    checkpoints: CheckpointStore,
+    declaration: DeclaredDynamoDbMapping,
+    entry: RunningMapping,
+  ): Promise<void> => {
     const { stream } = declaration.dynamodb;
     const client = clientsFor(stream.region);
+    const stopped = () => stop.stopped || entry.stop.stopped;
     let warned = false;
-    while (!stop.stopped) {
+    while (!stopped()) {
       const lookup = await lookUpTableStreamArn(client.tables, stream);
       if (lookup.found) {
-        if (stop.stopped) return;
+        if (stopped()) return;
         const source = new DynamoDbStreamSource(client.streams, {
           streamArn: lookup.streamArn,
           region: stream.region,
         });
-        startPoller({
+        entry.poller = pollerOf(checkpoints, {
           id: mappingIdOf(declaration.function, lookup.streamArn),
           function: declaration.function,
           source,
@@ -163,21 +227,76 @@ export async function startStreamPollers(settings: StreamPollerSettings): Promis
           message: `${declaration.function.name} (${declaration.keyPath}): ${lookup.reason}; Lambkin looks again every ${Math.round((settings.tableRetryMs ?? 2_000) / 1000)} s and polls it once it has a stream`,
         });
       }
-      await stop.sleep(settings.tableRetryMs ?? 2_000);
+      // Either stop ends the wait at once.
+      await Promise.race([
+        stop.sleep(settings.tableRetryMs ?? 2_000),
+        entry.stop.sleep(settings.tableRetryMs ?? 2_000),
+      ]);
     }
   };
-  const starting = declared.map((declaration) => startDynamoDb(declaration));
+
+  const launch = (checkpoints: CheckpointStore, wanted: Keyed<Declared>): RunningMapping => {
+    const entry: { -readonly [K in keyof RunningMapping]: RunningMapping[K] } = {
+      fingerprint: wanted.fingerprint,
+      stop: new StopSignal(),
+      starting: Promise.resolve(),
+    };
+    const { declaration } = wanted;
+    if (declaration.kind === "kinesis") startKinesis(checkpoints, declaration.declaration, entry);
+    else entry.starting = startDynamoDb(checkpoints, declaration.declaration, entry);
+    return entry;
+  };
+
+  /** Stops one mapping: its wait for a table ends, its readers finish the batch under way and checkpoint it. */
+  const halt = async (entry: RunningMapping): Promise<void> => {
+    entry.stop.stop();
+    await entry.starting;
+    await entry.poller?.close();
+  };
+
+  if (store) for (const wanted of initial) running.set(wanted.key, launch(store, wanted));
+  // A reload and the close never overlap their changes: each waits for the one before.
+  let following: Promise<unknown> = Promise.resolve();
 
   return {
-    mappings: declared.length + kinesis.length,
-    pollers,
+    get mappings() {
+      return running.size;
+    },
+    get pollers() {
+      return [...running.values()].flatMap((entry) => (entry.poller ? [entry.poller] : []));
+    },
+    follow(functions) {
+      const next = following.then(async (): Promise<SourceChanges> => {
+        if (stop.stopped) return { added: 0, removed: 0, restarted: 0, failures: [] };
+        const fingerprints = new Map([...running].map(([key, entry]) => [key, entry.fingerprint]));
+        const diff = diffByKey(fingerprints, keyedDeclarations(functions));
+        const halted = [...diff.removed, ...diff.changed.map((entry) => entry.key)];
+        await Promise.all(halted.map((key) => running.get(key)).map((entry) => entry && halt(entry)));
+        for (const key of halted) running.delete(key);
+        const startedNow = [...diff.added, ...diff.changed];
+        if (startedNow.length > 0 && !stop.stopped) {
+          const checkpoints = await storeOf();
+          if (!stop.stopped)
+            for (const wanted of startedNow) running.set(wanted.key, launch(checkpoints, wanted));
+        }
+        return {
+          added: diff.added.length,
+          removed: diff.removed.length,
+          restarted: diff.changed.length,
+          failures: [],
+        };
+      });
+      following = next.catch(() => undefined);
+      return next;
+    },
     async close() {
       stop.stop();
-      await Promise.all(starting);
-      await Promise.all(pollers.map((poller) => poller.close()));
+      await following;
+      await Promise.all([...running.values()].map((entry) => halt(entry)));
+      running.clear();
       for (const client of clients.values()) client.destroy();
       for (const client of kinesisClients.values()) client.destroy();
-      await store.close();
+      if (opening) await (await opening.catch(() => undefined))?.close();
     },
   };
 }
