@@ -76,6 +76,12 @@ export interface LambkinRuntime {
    * whose SDK clients would reach for AWS — and a rejection keeps the endpoints there were.
    */
   useServiceEndpoints(endpoints: Promise<ServiceEndpoints>): void;
+  /**
+   * Points every environment at new service endpoints: the next environments start with them, and those
+   * running are recycled (EnvironmentPool.recycle) — their SDK clients read AWS_ENDPOINT_URL_* once, at init.
+   * Returns how many environments were recycled.
+   */
+  changeServiceEndpoints(endpoints: ServiceEndpoints): number;
   /** With `inspect`: the functions under the inspector, and their ports. */
   readonly inspection?: InspectPlan;
   /**
@@ -232,6 +238,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
             }),
         ),
       );
+    },
+    changeServiceEndpoints(endpoints) {
+      serviceEndpoints = endpoints;
+      endpointsKnown = Promise.resolve();
+      return pool.recycle();
     },
     useServiceEndpoints(endpoints) {
       endpointsKnown = endpoints.then(

@@ -12,8 +12,8 @@
  * `lambkin dev`'s reload (follow()): the tables and buckets declared since — or whose declaration changed — are
  * created (or updated) with the same code as at start, one at a time so that one refused does not stop the
  * others. A resource no longer declared is kept, with its data: `serverless deploy` would delete it with the
- * stack's resource, Lambkin keeps what a developer stored. A stand-in not started at start (nothing needed it) is
- * not started by a reload: the resource is reported, and a restart starts it.
+ * stack's resource, Lambkin keeps what a developer stored. A stand-in not started at start (nothing needed it)
+ * starts with the first table or bucket a reload declares; `standInStarted` then points the environments at it.
  */
 import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -45,6 +45,11 @@ export interface LocalCloudSettings {
   readonly createResources: boolean;
   /** Where the S3 stand-in's object events go (resolved per request: the sink is built after the queue). */
   readonly notifications: () => S3NotificationSink | undefined;
+  /**
+   * A reload's declarations started a stand-in that was not running: the environments must be pointed at it
+   * (`lambkin dev` gives the runtime the new endpoints and recycles the environments started without them).
+   */
+  readonly standInStarted?: () => Promise<void> | void;
 }
 
 export interface LocalCloud {
@@ -79,49 +84,54 @@ export async function startLocalCloud(settings: LocalCloudSettings): Promise<Loc
     await s3Service?.close();
     await dynamoDbLocal?.close();
   };
+  let dynamodb = env.AWS_ENDPOINT_URL_DYNAMODB?.trim() || undefined;
+  let s3 = env.AWS_ENDPOINT_URL_S3?.trim() || undefined;
+  // DynamoDB Local when a table needs it and none was given; undefined when it cannot run (said once, why).
+  const startDynamoDb = async () => {
+    if (dynamodb !== undefined || settings.dynamoDbPort === undefined) return;
+    dynamoDbLocal = await startDynamoDbLocal({
+      dataDir: join(settings.stateDir, "dynamodb"),
+      host: settings.host,
+      port: settings.dynamoDbPort,
+      logger,
+    }).catch((error: unknown) => {
+      // Without Java, or with its port taken, the rest still runs (as without SMTP): say why DynamoDB is
+      // missing and what to do, once; the functions that use it fail, the others do not.
+      const code = (error as { code?: string }).code;
+      if (code !== "LKN_ERR_DYNAMODB_JAVA_MISSING" && code !== "LKN_ERR_DYNAMODB_LOCAL_FAILED") throw error;
+      logger.error({ code }, (error as Error).message);
+      return undefined;
+    });
+    dynamodb = dynamoDbLocal?.endpoint;
+    if (dynamodb)
+      logger.info(`DynamoDB Local on ${dynamodb}, data in ${join(settings.stateDir, "dynamodb")}`);
+  };
+  const startS3 = async () => {
+    if (s3 !== undefined || settings.s3Port === undefined) return;
+    s3Service = await startS3Service({
+      dataDir: join(settings.stateDir, "s3"),
+      host: settings.host,
+      port: settings.s3Port,
+      logger,
+      notifications: settings.notifications,
+    }).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
+      const code = "LKN_WRN_S3_PORT_IN_USE";
+      logger.warn(
+        { code },
+        coded(
+          code,
+          `port ${settings.s3Port} is taken: Lambkin's S3 does not run this time, and the functions that use S3 fail (set LAMBKIN_S3_PORT to a free port, 0 for any, or AWS_ENDPOINT_URL_S3 to an S3 elsewhere)`,
+        ),
+      );
+      return undefined;
+    });
+    s3 = s3Service?.endpoint;
+    if (s3) logger.info(`S3 on ${s3}, objects in ${join(settings.stateDir, "s3")}`);
+  };
   try {
-    let dynamodb = env.AWS_ENDPOINT_URL_DYNAMODB?.trim() || undefined;
-    if (dynamodb === undefined && tables.length > 0 && settings.dynamoDbPort !== undefined) {
-      dynamoDbLocal = await startDynamoDbLocal({
-        dataDir: join(settings.stateDir, "dynamodb"),
-        host: settings.host,
-        port: settings.dynamoDbPort,
-        logger,
-      }).catch((error: unknown) => {
-        // Without Java, or with its port taken, the rest still runs (as without SMTP): say why DynamoDB is
-        // missing and what to do, once; the functions that use it fail, the others do not.
-        const code = (error as { code?: string }).code;
-        if (code !== "LKN_ERR_DYNAMODB_JAVA_MISSING" && code !== "LKN_ERR_DYNAMODB_LOCAL_FAILED") throw error;
-        logger.error({ code }, (error as Error).message);
-        return undefined;
-      });
-      dynamodb = dynamoDbLocal?.endpoint;
-      if (dynamodb)
-        logger.info(`DynamoDB Local on ${dynamodb}, data in ${join(settings.stateDir, "dynamodb")}`);
-    }
-    let s3 = env.AWS_ENDPOINT_URL_S3?.trim() || undefined;
-    if (s3 === undefined && needsS3 && settings.s3Port !== undefined) {
-      s3Service = await startS3Service({
-        dataDir: join(settings.stateDir, "s3"),
-        host: settings.host,
-        port: settings.s3Port,
-        logger,
-        notifications: settings.notifications,
-      }).catch((error: unknown) => {
-        if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
-        const code = "LKN_WRN_S3_PORT_IN_USE";
-        logger.warn(
-          { code },
-          coded(
-            code,
-            `port ${settings.s3Port} is taken: Lambkin's S3 does not run this time, and the functions that use S3 fail (set LAMBKIN_S3_PORT to a free port, 0 for any, or AWS_ENDPOINT_URL_S3 to an S3 elsewhere)`,
-          ),
-        );
-        return undefined;
-      });
-      s3 = s3Service?.endpoint;
-      if (s3) logger.info(`S3 on ${s3}, objects in ${join(settings.stateDir, "s3")}`);
-    }
+    if (tables.length > 0) await startDynamoDb();
+    if (needsS3) await startS3();
     const tablesIn = (endpoint: string, declared: readonly ServiceResource[]) =>
       withClient(
         new DynamoDBClient({ region, endpoint, credentials: STAND_IN_CLIENT_CREDENTIALS }),
@@ -147,14 +157,33 @@ export async function startLocalCloud(settings: LocalCloudSettings): Promise<Loc
         ),
       );
     }
+    // Live: a stand-in a reload starts adds its endpoint here, where the stream pollers' clients read it.
+    const cloudEnv: NodeJS.ProcessEnv = { ...env };
+    const pointEnvironment = () => {
+      if (dynamodb) cloudEnv.AWS_ENDPOINT_URL_DYNAMODB = dynamodb;
+      if (s3) cloudEnv.AWS_ENDPOINT_URL_S3 = s3;
+    };
+    pointEnvironment();
+    /** A reload declared the first table or bucket: its stand-in starts now; true when one started. */
+    const startFor = async (kind: "table" | "bucket"): Promise<boolean> => {
+      const before = kind === "table" ? dynamodb : s3;
+      if (before !== undefined) return false;
+      if (kind === "table") await startDynamoDb();
+      else await startS3();
+      const after = kind === "table" ? dynamodb : s3;
+      if (after === undefined) return false;
+      pointEnvironment();
+      await settings.standInStarted?.();
+      return true;
+    };
     return {
-      dynamodb,
-      s3,
-      env: {
-        ...env,
-        ...(dynamodb ? { AWS_ENDPOINT_URL_DYNAMODB: dynamodb } : {}),
-        ...(s3 ? { AWS_ENDPOINT_URL_S3: s3 } : {}),
+      get dynamodb() {
+        return dynamodb;
       },
+      get s3() {
+        return s3;
+      },
+      env: cloudEnv,
       async follow(next) {
         const failures: SourceFailure[] = [];
         const wanted = keyedResources(next);
@@ -164,8 +193,9 @@ export async function startLocalCloud(settings: LocalCloudSettings): Promise<Loc
         let added = 0;
         for (const entry of [...diff.added, ...diff.changed]) {
           const { kind, name, resource } = entry.declaration;
-          const endpoint = kind === "table" ? dynamodb : s3;
           try {
+            await startFor(kind);
+            const endpoint = kind === "table" ? dynamodb : s3;
             if (endpoint === undefined) throw noStandIn(kind);
             if (kind === "table" && resource) await tablesIn(endpoint, [resource]);
             else await bucketsIn(endpoint, resource ? [resource] : [], resource ? [] : [name]);
@@ -225,9 +255,9 @@ function keyedResources(services: Pick<LoadedServices, "functions" | "resources"
 function noStandIn(kind: "table" | "bucket"): Error {
   return kind === "table"
     ? new Error(
-        "no DynamoDB runs in this lambkin dev (no table was declared when it started): restart it to start DynamoDB Local, or set AWS_ENDPOINT_URL_DYNAMODB",
+        "no DynamoDB runs in this lambkin dev (DynamoDB Local could not start, or LAMBKIN_DYNAMODB_PORT is off): set AWS_ENDPOINT_URL_DYNAMODB, or fix what the error above says",
       )
     : new Error(
-        "no S3 runs in this lambkin dev (no bucket was declared when it started): restart it to start Lambkin's S3, or set AWS_ENDPOINT_URL_S3",
+        "no S3 runs in this lambkin dev (Lambkin's S3 could not start, or LAMBKIN_S3_PORT is off): set AWS_ENDPOINT_URL_S3, or fix what the warning above says",
       );
 }

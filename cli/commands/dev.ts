@@ -140,6 +140,7 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     s3Warnings,
   );
   let cloud: LocalCloud | undefined;
+  let gatewayAddress: string | undefined;
   let schedules: ScheduleRunner | undefined;
   let sqs: SqsEventSources | undefined;
   let mail: MailService | undefined;
@@ -170,6 +171,12 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
       s3Port,
       createResources: true,
       notifications: () => s3Notifications,
+      // A reload declared the first table or bucket: environments started before its stand-in are recycled.
+      standInStarted: () => {
+        if (!cloud) return;
+        const recycled = runtime.changeServiceEndpoints(functionEndpoints(cloud, gatewayAddress));
+        logger.info(`local services changed: ${recycled} environment(s) recycled to reach them`);
+      },
     });
     schedules = await startSchedules({ registry: runtime.registry, queue, redisUrl, prefix, logger });
     mail = await startMailService({ stateDir, host, port: smtpPort, logger });
@@ -218,6 +225,7 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     recentLogs,
   });
   const address = await listenOrExplain(gateway, port, host, closeAll);
+  gatewayAddress = address;
   sns.setEndpointUrl(address);
   endpoints.resolve(functionEndpoints(cloud, address));
   await startInspection(runtime, logger);

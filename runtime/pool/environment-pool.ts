@@ -47,6 +47,8 @@ export class EnvironmentPool {
   private isCurrent: (fn: FunctionDefinition) => boolean = () => true;
   /** How many times retire() has run: an environment started ahead is judged by the first retire() after it. */
   private retirements = 0;
+  /** How many times recycle() has run: an environment whose start began before the last one is ended too. */
+  private recycles = 0;
 
   constructor(
     private readonly createEnvironment: EnvironmentFactory,
@@ -69,9 +71,10 @@ export class EnvironmentPool {
     }
     const prewarmed = (await this.takeWarming(fn)) ?? this.takeFree(fn, "initializing");
     if (prewarmed) return prewarmed;
+    const recycledAt = this.recycles;
     const fresh = await this.createEnvironment(fn);
     this.leased.add(fresh);
-    this.track(fresh);
+    this.track(fresh, false, recycledAt);
     return fresh;
   }
 
@@ -107,11 +110,12 @@ export class EnvironmentPool {
     );
     if (existing) return Promise.resolve(existing);
     const startedAt = this.retirements;
+    const recycledAt = this.recycles;
     const starting = this.createEnvironment(fn, options).then(
       (environment) => {
         environment.lastUsedAt = Date.now();
         // Not judged yet when no retire() has run since: the reload deciding about it is still to come.
-        this.track(environment, options.ahead === true && startedAt === this.retirements);
+        this.track(environment, options.ahead === true && startedAt === this.retirements, recycledAt);
         return environment;
       },
       () => undefined,
@@ -140,6 +144,24 @@ export class EnvironmentPool {
     let count = 0;
     for (const environment of this.list()) {
       if (isCurrent(environment.fn) || this.retired.has(environment)) continue;
+      this.retired.add(environment);
+      count++;
+      if (!this.leased.has(environment)) this.endWhenSettled(environment);
+    }
+    return count;
+  }
+
+  /**
+   * Ends every environment — idle ones now, leased ones when released, starting ones as they join — whatever its
+   * revision: what they were started with changed for all (the service endpoints: `lambkin dev` started a local
+   * service a reload declared). The next invocations start new environments. Returns how many were recycled.
+   */
+  recycle(): number {
+    this.recycles++;
+    this.warming.clear();
+    let count = 0;
+    for (const environment of this.list()) {
+      if (this.retired.has(environment)) continue;
       this.retired.add(environment);
       count++;
       if (!this.leased.has(environment)) this.endWhenSettled(environment);
@@ -183,7 +205,7 @@ export class EnvironmentPool {
     return chosen;
   }
 
-  private track(environment: ExecutionEnvironment, undecided = false): void {
+  private track(environment: ExecutionEnvironment, undecided = false, recycledAt = this.recycles): void {
     const key = poolKey(environment.fn);
     let set = this.environments.get(key);
     if (!set) {
@@ -191,7 +213,8 @@ export class EnvironmentPool {
       this.environments.set(key, set);
     }
     set.add(environment);
-    if (!undecided && !this.isCurrent(environment.fn)) this.retired.add(environment);
+    if ((!undecided && !this.isCurrent(environment.fn)) || recycledAt !== this.recycles)
+      this.retired.add(environment);
     environment.onDeath(() => {
       set.delete(environment);
       if (set.size === 0 && this.environments.get(key) === set) this.environments.delete(key);
