@@ -23,6 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { removeFolder, saveByRename } from "../../bench/hot-reload-services.js";
 import { type DynamoDbLocal, startDynamoDbLocal } from "../support/dynamodb-local.js";
 import { eventually } from "../support/eventually.js";
+import { tableYaml } from "../support/table-yaml.js";
 import { type LambkinProcess, startLambkin, stopLambkin } from "./cluster-process.js";
 
 const id = Math.random().toString(36).slice(2, 8);
@@ -98,38 +99,8 @@ resources:
       Type: AWS::S3::Bucket
       Properties:
         BucketName: ${BUCKET}
-${
-  edit.table
-    ? `    OrdersTable:
-      Type: AWS::DynamoDB::Table
-      Properties:
-        TableName: ${TABLE}
-        BillingMode: PAY_PER_REQUEST
-        AttributeDefinitions:
-          - AttributeName: pk
-            AttributeType: S
-        KeySchema:
-          - AttributeName: pk
-            KeyType: HASH
-        StreamSpecification:
-          StreamViewType: NEW_IMAGE
-`
-    : ""
-}${
-  edit.badTable
-    ? `    BadTable:
-      Type: AWS::DynamoDB::Table
-      Properties:
-        TableName: "${edit.badTable}"
-        BillingMode: PAY_PER_REQUEST
-        AttributeDefinitions:
-          - AttributeName: pk
-            AttributeType: S
-        KeySchema:
-          - AttributeName: pk
-            KeyType: HASH
-`
-    : ""
+${edit.table ? tableYaml("OrdersTable", TABLE, { stream: true }) : ""}${
+  edit.badTable ? tableYaml("BadTable", `"${edit.badTable}"`) : ""
 }`;
 }
 

@@ -11,6 +11,7 @@ import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterEach, describe, expect, it } from "vitest";
 import { removeFolder, saveByRename } from "../../bench/hot-reload-services.js";
 import { eventually } from "../support/eventually.js";
+import { tableYaml } from "../support/table-yaml.js";
 import { type LambkinProcess, startLambkin, stopLambkin } from "./cluster-process.js";
 
 const id = Math.random().toString(36).slice(2, 8);
@@ -34,18 +35,7 @@ function manifest(withResources: boolean): string {
   const resources = withResources
     ? `resources:
   Resources:
-    Orders:
-      Type: AWS::DynamoDB::Table
-      Properties:
-        TableName: ${TABLE}
-        BillingMode: PAY_PER_REQUEST
-        AttributeDefinitions:
-          - AttributeName: pk
-            AttributeType: S
-        KeySchema:
-          - AttributeName: pk
-            KeyType: HASH
-    Files:
+${tableYaml("Orders", TABLE)}    Files:
       Type: AWS::S3::Bucket
       Properties:
         BucketName: ${BUCKET}
