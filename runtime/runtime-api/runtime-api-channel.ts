@@ -30,6 +30,8 @@ import { MAX_RUNTIME_PAYLOAD_BYTES } from "./runtime-api-limits.js";
 
 /** node's http.Server `headersTimeout` default: how long a request head may take to arrive whole. */
 const HEAD_TIMEOUT_MS = 60_000;
+/** How long a refused channel may stay open for its answer to be read (malformed-request-reply.ts's). */
+const LINGER_MS = 2000;
 const KNOWN_METHODS = new Set(METHODS);
 // RFC 9110 §5.1 field names (tokens); field values without control characters other than HTAB (§5.5), as
 // node's parser (llhttp) requires; a request target without spaces or control characters.
@@ -135,9 +137,11 @@ class ChannelConnection {
       JSON.stringify({ errorMessage: refusal.errorMessage, errorType: refusal.errorType }),
     );
     this.write(sequence, `${refusal.status}\n${JSON_HEAD}`, body);
+    // Closed once the answer is handed to the kernel (a Unix socket keeps it readable for the runtime), or
+    // after LINGER_MS if the runtime does not read it; what it still sends meanwhile is not read.
     this.channel.end();
-    // What the runtime still sends is not read; the runtime's end closes the pair, and so does ours soon.
-    setTimeout(() => this.channel.destroy(), 2000).unref();
+    this.channel.once("finish", () => this.channel.destroy());
+    setTimeout(() => this.channel.destroy(), LINGER_MS).unref();
   }
 
   private armHeadTimer(): void {
