@@ -25,7 +25,7 @@ import {
   MAX_FRAME_HEAD_BYTES,
 } from "../bootstrap/node/channel-frames.js";
 import { deliveryHeaders, type InvocationDelivery } from "./invocation-delivery.js";
-import type { RuntimeApiExchange } from "./runtime-api-core.js";
+import { ACCEPTED, type RuntimeApiExchange } from "./runtime-api-core.js";
 import { MAX_RUNTIME_PAYLOAD_BYTES } from "./runtime-api-limits.js";
 
 /** node's http.Server `headersTimeout` default: how long a request head may take to arrive whole. */
@@ -33,17 +33,18 @@ const HEAD_TIMEOUT_MS = 60_000;
 /** How long a refused channel may stay open for its answer to be read (malformed-request-reply.ts's). */
 const LINGER_MS = 2000;
 const KNOWN_METHODS = new Set(METHODS);
-// RFC 9110 §5.1 field names (tokens); field values without control characters other than HTAB (§5.5), as
+// RFC 9110 field names (tokens, section 5.1); field values without control characters but HTAB (section 5.5), as
 // node's parser (llhttp) requires; a request target without spaces or control characters.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
 const HEADER_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([^\x00-\x08\x0a-\x1f\x7f]*?)[ \t]*$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
 const INVALID_TARGET = /[\x00-\x20\x7f]/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: node's checkInvalidHeaderChar
 const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 /** Names node's IncomingMessage keeps the first value of, rather than joining repeats with ", ". */
 const SINGLE_VALUED = new Set(["content-type", "content-length", "user-agent", "host", "authorization"]);
 const JSON_HEAD = "Content-Type: application/json\n";
+const ACCEPTED_HEAD = `202\n${JSON_HEAD}`;
+const ACCEPTED_BODY = Buffer.from(JSON.stringify(ACCEPTED));
 
 export function attachRuntimeApiChannel(
   channel: Duplex,
@@ -235,6 +236,10 @@ class ChannelExchange implements RuntimeApiExchange {
 
   reply(status: number, body: object, headers?: Readonly<Record<string, string>>): void {
     if (this.answered || this.connection.closed) return;
+    if (body === ACCEPTED && !headers) {
+      this.answer(ACCEPTED_HEAD, ACCEPTED_BODY); // the answer to every /response: encoded once
+      return;
+    }
     let head = `${status}\n`;
     if (headers) for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\n`;
     this.answer(`${head}${JSON_HEAD}`, Buffer.from(JSON.stringify(body)));

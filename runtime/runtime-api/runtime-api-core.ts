@@ -59,7 +59,8 @@ const PREFIX = "/2018-06-01/runtime/";
 const NEXT_PATH = `${PREFIX}invocation/next`;
 const INIT_ERROR_PATH = `${PREFIX}init/error`;
 const INVOCATION_ROUTE = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/;
-const ACCEPTED = { status: "OK" };
+/** The body of every 202: one object, so that a transport may keep its encoding (runtime-api-channel.ts). */
+export const ACCEPTED: Readonly<{ status: "OK" }> = { status: "OK" };
 
 export class RuntimeApiCore {
   private waitingNext: RuntimeApiExchange | undefined;

@@ -77,6 +77,14 @@ describe.each(["channel", "tcp"] as const)("LAMBKIN_RUNTIME_API_CHANNEL=%s", (ch
     expect(JSON.parse(result.payload.toString()).errorMessage).toContain("7340034 bytes");
     expect(payloadJson(await invoke(runtime, "inspect"))).toMatchObject({ channelVariables: [] });
   });
+
+  it("an idle environment is frozen between invocations (its timers stand still), then thawed", async () => {
+    const ticks = async () => (payloadJson(await invoke(runtime, "ticker")) as { ticks: number }).ticks;
+    const first = await ticks();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Unfrozen, a 10 ms interval would have ticked about fifty times meanwhile.
+    expect((await ticks()) - first).toBeLessThan(10);
+  });
 });
 
 describe("a function that attacks its channel", () => {
