@@ -179,6 +179,8 @@ function medianOf(measures: Measure[]): Measure {
 }
 
 async function main(): Promise<void> {
+  // Every runtime started here adds an 'exit' listener (the process sandbox's last-resort kill), removed at close.
+  process.setMaxListeners(0);
   console.log(
     `Runtime API channel benchmark — node ${process.version}, GET /hello via the gateway, ${SECONDS}s loops, ` +
       `median of ${ROUNDS} alternating rounds\n`,
