@@ -6,6 +6,9 @@
  * back) and the environments' CPU per invocation, for each transport, and bare fastify returning the same JSON as
  * the baseline. Rounds alternate the transports, so a noisy neighbour slows both alike.
  * The load generator is autocannon in a process of its own, so that the main process's CPU is Lambkin's alone.
+ * First, the Runtime API path alone: one Node bootstrap (bench/fixtures/echo's async handler) answering sequential
+ * invocations handed to its Runtime API server, nothing else in either process — the CPU each side spends per
+ * invocation on the transport and the bootstrap, with no gateway, pool or freezing around it.
  *   npm run bench:channel        (BENCH_SECONDS=3, BENCH_CHANNEL_ROUNDS=2)
  */
 import { spawn } from "node:child_process";
@@ -13,13 +16,16 @@ import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import type { Duplex } from "node:stream";
 import Fastify from "fastify";
 import { pino } from "pino";
 import { createGateway } from "../gateway/gateway-app.js";
 import type { InvocationRequest } from "../runtime/invocation/invocation-request.js";
 import { startRuntime } from "../runtime/lambkin-runtime.js";
 import { silentFunctionLogSink } from "../runtime/logs/function-log-sink.js";
-import { PACKAGE_ROOT } from "../runtime/package-paths.js";
+import { nodeBootstrapPath, PACKAGE_ROOT } from "../runtime/package-paths.js";
+import { RuntimeApiServer } from "../runtime/runtime-api/runtime-api-server.js";
 import { closedLoops, median, ratio } from "./stats.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -90,6 +96,84 @@ function descendantsCpuSeconds(): number {
     if (parent === process.pid) total += seconds;
   }
   return total;
+}
+
+const PATH_INVOCATIONS = Number(process.env.BENCH_CHANNEL_INVOCATIONS ?? 20_000);
+const PATH_WARM_UP = 1000;
+
+function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** One bootstrap, PATH_INVOCATIONS sequential invocations: CPU µs per invocation on each side, invocations/s. */
+async function pathAlone(transport: Transport): Promise<Measure> {
+  let delivered = 0;
+  let started: { at: number; main: NodeJS.CpuUsage; env: number } | undefined;
+  let finish: (measure: Measure) => void = () => {};
+  let fail: (error: Error) => void = () => {};
+  const finished = new Promise<Measure>((resolve, reject) => {
+    finish = resolve;
+    fail = reject;
+  });
+  let childPid = 0;
+  const server: RuntimeApiServer = new RuntimeApiServer({
+    nextRequested: () => {
+      if (delivered === PATH_WARM_UP)
+        started = { at: performance.now(), main: process.cpuUsage(), env: cpuSecondsOf(childPid) };
+      if (delivered === PATH_WARM_UP + PATH_INVOCATIONS && started) {
+        const main = process.cpuUsage(started.main);
+        finish({
+          perSecond: PATH_INVOCATIONS / ((performance.now() - started.at) / 1000),
+          p50: Number.NaN,
+          mainCpuUs: (main.user + main.system) / PATH_INVOCATIONS,
+          envCpuUs: ((cpuSecondsOf(childPid) - started.env) * 1e6) / PATH_INVOCATIONS,
+        });
+        return;
+      }
+      delivered++;
+      server.deliver({
+        requestId: `request-${delivered}`,
+        payload: Buffer.from(`{"n":${delivered}}`),
+        deadlineMs: Date.now() + 3000,
+        invokedFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:bench-dev-echo",
+        traceId: "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1",
+      });
+    },
+    response: () => {},
+    error: () => {},
+    initError: () => {},
+    responseTooLarge: () => {},
+  });
+  const port = await server.listen("127.0.0.1");
+  const nodeArgs = process.env.BENCH_CHILD_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, nodeBootstrapPath()], {
+    cwd: join(PACKAGE_ROOT, "bench", "fixtures", "echo"),
+    env: {
+      PATH: process.env.PATH,
+      AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${port}`,
+      _HANDLER: "handler.async",
+      LAMBDA_TASK_ROOT: join(PACKAGE_ROOT, "bench", "fixtures", "echo"),
+      AWS_LAMBDA_FUNCTION_NAME: "bench-dev-echo",
+      ...(transport === "channel" ? { _LAMBKIN_RUNTIME_API_FD: "3" } : {}),
+    },
+    stdio:
+      transport === "channel" ? ["ignore", "ignore", "inherit", "pipe"] : ["ignore", "ignore", "inherit"],
+  });
+  childPid = child.pid ?? 0;
+  // A bootstrap that dies early ends the measurement instead of leaving it waiting.
+  child.once("exit", (code, signal) => fail(new Error(`the bootstrap exited (${code ?? signal})`)));
+  if (transport === "channel") server.attachChannel(child.stdio[3] as Duplex);
+  try {
+    return await finished;
+  } finally {
+    // Closing its Runtime API makes the bootstrap exit on its own (what BENCH_CHILD_NODE_ARGS=--cpu-prof needs).
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    server.close();
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 2000))]);
+    child.kill("SIGKILL");
+  }
 }
 
 /** Measures one load against `port`, Lambkin's CPU beside it. */
@@ -185,6 +269,27 @@ async function main(): Promise<void> {
     `Runtime API channel benchmark — node ${process.version}, GET /hello via the gateway, ${SECONDS}s loops, ` +
       `median of ${ROUNDS} alternating rounds\n`,
   );
+  const alone: Record<Transport, Measure[]> = { channel: [], tcp: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    const order: Transport[] = round % 2 === 0 ? ["channel", "tcp"] : ["tcp", "channel"];
+    for (const transport of order) alone[transport].push(await pathAlone(transport));
+  }
+  console.log(`the Runtime API path alone (one bootstrap, ${PATH_INVOCATIONS} sequential invocations)`);
+  for (const transport of ["channel", "tcp"] as const) {
+    const m = medianOf(alone[transport]);
+    console.log(
+      `  ${transport.padEnd(8)} ${m.perSecond.toFixed(0).padStart(6)} invocations/s  main CPU ${m.mainCpuUs.toFixed(1).padStart(5)} µs/inv` +
+        `  environment CPU ${m.envCpuUs.toFixed(1).padStart(5)} µs/inv`,
+    );
+  }
+  {
+    const [channel, tcp] = [medianOf(alone.channel), medianOf(alone.tcp)];
+    console.log(
+      `  channel ÷ tcp: ${ratio(channel.perSecond, tcp.perSecond)} throughput, ${ratio(channel.mainCpuUs, tcp.mainCpuUs)} main CPU, ` +
+        `${ratio(channel.envCpuUs, tcp.envCpuUs)} environment CPU\n`,
+    );
+  }
+  if (process.env.BENCH_CHANNEL_PATH_ONLY === "true") return;
   for (const concurrency of CONCURRENCIES) {
     const runs: Record<Transport | "bare", Measure[]> = { channel: [], tcp: [], bare: [] };
     const invoker: Record<Transport, Measure[]> = { channel: [], tcp: [] };
