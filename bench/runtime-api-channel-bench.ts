@@ -158,8 +158,8 @@ async function pathAlone(transport: Transport): Promise<Measure> {
       AWS_LAMBDA_FUNCTION_NAME: "bench-dev-echo",
       ...(transport === "channel" ? { _LAMBKIN_RUNTIME_API_FD: "3" } : {}),
     },
-    stdio:
-      transport === "channel" ? ["ignore", "ignore", "inherit", "pipe"] : ["ignore", "ignore", "inherit"],
+    // Its one line at the end ("Runtime API … failed … Exiting.": its server was closed) is not news.
+    stdio: transport === "channel" ? ["ignore", "ignore", "ignore", "pipe"] : ["ignore", "ignore", "ignore"],
   });
   childPid = child.pid ?? 0;
   // A bootstrap that dies early ends the measurement instead of leaving it waiting.
