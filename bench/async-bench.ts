@@ -5,6 +5,8 @@
  * measured in the same run. Rounds are interleaved so that a noisy neighbour slows every contender alike.
  *   node dist/bench/async-bench.js        (BENCH_ASYNC_EVENTS=2000, BENCH_ASYNC_CONCURRENCY=10)
  * BENCH_ASYNC_ONLY=embedded|bullmq runs raw BullMQ and only those contenders (faster iteration on one path).
+ * BENCH_ASYNC_TRANSPORTS=channel,tcp runs each Lambkin contender once per LAMBKIN_RUNTIME_API_CHANNEL value, in the
+ * same interleaved rounds (the process sandbox's Runtime API channel against TCP).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -31,6 +33,7 @@ const CONCURRENCY = Number(process.env.BENCH_ASYNC_CONCURRENCY ?? 10);
 const ROUNDS = Number(process.env.BENCH_ASYNC_ROUNDS ?? 3);
 const PRODUCERS = 20;
 const ONLY = process.env.BENCH_ASYNC_ONLY;
+const TRANSPORTS = process.env.BENCH_ASYNC_TRANSPORTS?.split(",").filter(Boolean);
 if (ONLY !== undefined && ONLY !== "embedded" && ONLY !== "bullmq")
   throw new Error(`BENCH_ASYNC_ONLY must be embedded or bullmq, not ${ONLY}`);
 const PACKAGE_ROOT = join(import.meta.dirname, "..", "..");
@@ -104,6 +107,7 @@ async function rawBullMq(url: string): Promise<number> {
 /** The embedded queue and the consumer in this process, as `lambkin dev` runs them. */
 async function embedded(): Promise<{ measure: () => Promise<number>; close: () => Promise<void> }> {
   const stateDir = mkdtempSync(join(tmpdir(), "lambkin-bench-state-"));
+  // The sandbox reads LAMBKIN_RUNTIME_API_CHANNEL when it starts: set (or not) by withTransport below.
   const runtime = await startRuntime({
     dir: SERVICE,
     logger: pino({ level: "silent" }),
@@ -200,16 +204,33 @@ function startWorker(url: string, prefix: string): Promise<ChildProcess> {
   });
 }
 
+/** Starts a contender with LAMBKIN_RUNTIME_API_CHANNEL=`transport` (worker processes inherit it). */
+async function withTransport<T>(transport: string | undefined, start: () => Promise<T>): Promise<T> {
+  if (transport === undefined) return start();
+  const before = process.env.LAMBKIN_RUNTIME_API_CHANNEL;
+  process.env.LAMBKIN_RUNTIME_API_CHANNEL = transport;
+  try {
+    return await start();
+  } finally {
+    if (before === undefined) delete process.env.LAMBKIN_RUNTIME_API_CHANNEL;
+    else process.env.LAMBKIN_RUNTIME_API_CHANNEL = before;
+  }
+}
+
 async function main(): Promise<void> {
   const redis = await startRedisServer();
   console.log(
     `Lambkin asynchronous-invocation benchmark — node ${process.version}, ${EVENTS} events per round, consumer concurrency ${CONCURRENCY}, ${ROUNDS} interleaved rounds\n`,
   );
   const contenders: Record<string, Awaited<ReturnType<typeof embedded>>> = {};
-  if (ONLY !== "bullmq") contenders.embedded = await embedded();
-  if (ONLY !== "embedded") {
-    contenders["BullMQ, 1 worker"] = await cluster(redis.url, 1);
-    contenders["BullMQ, 2 workers"] = await cluster(redis.url, 2);
+  for (const transport of TRANSPORTS ?? [undefined]) {
+    const suffix = transport === undefined ? "" : ` (${transport})`;
+    const start = (contender: () => ReturnType<typeof embedded>) => withTransport(transport, contender);
+    if (ONLY !== "bullmq") contenders[`embedded${suffix}`] = await start(() => embedded());
+    if (ONLY !== "embedded") {
+      contenders[`BullMQ, 1 worker${suffix}`] = await start(() => cluster(redis.url, 1));
+      contenders[`BullMQ, 2 workers${suffix}`] = await start(() => cluster(redis.url, 2));
+    }
   }
   const samples: Record<string, number[]> = { raw: [] };
   for (const name of Object.keys(contenders)) samples[name] = [];

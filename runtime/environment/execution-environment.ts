@@ -119,6 +119,7 @@ export class ExecutionEnvironment implements RuntimeApiListener {
         ...(serviceEndpoints ? { serviceEndpoints } : {}),
         restrictRuntimeApiTo: (peer) => environment.server.restrictTo(peer),
         restrictRuntimeApiToUid: (uid) => environment.server.restrictToUid(uid),
+        attachRuntimeApiChannel: (channel) => environment.server.attachChannel(channel),
         ...(inspector
           ? { inspectorPort: inspector.port, inspectorBreakOnStart: inspector.breakOnStart }
           : {}),

@@ -3,6 +3,7 @@
  * Adapters: `process` (a child process, the embedded default) and, later, `docker`.
  * Everything above this port (environment, pool, invoker) is the same whichever adapter runs it.
  */
+import type { Duplex } from "node:stream";
 import type { FunctionDefinition } from "../manifest/function-definition.js";
 import type { ServiceEndpoints } from "./service-endpoints.js";
 
@@ -31,6 +32,11 @@ export interface SandboxSpec {
    * this before the runtime starts: the Runtime API then serves only connections that user opened.
    */
   readonly restrictRuntimeApiToUid?: (uid: number) => void;
+  /**
+   * An adapter that starts Lambkin's own Node bootstrap with a private channel to its Runtime API (the process
+   * sandbox: runtime/runtime-api/runtime-api-channel.ts) hands Lambkin's end here, before the runtime starts.
+   */
+  readonly attachRuntimeApiChannel?: (channel: Duplex) => void;
   /**
    * `lambkin dev --inspect`: the port a Node runtime's inspector listens on, on 127.0.0.1 of the host (the
    * process sandbox shares the host's network namespace). Adapters that cannot offer it ignore it (the docker

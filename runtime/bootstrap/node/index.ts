@@ -26,6 +26,8 @@ import {
   errorOnDeprecatedCallback,
   isNodejs24Mode,
 } from "./callback-deprecation.js";
+import { ChannelClient } from "./channel-client.js";
+import { CHANNEL_FD_VARIABLE } from "./channel-frames.js";
 import { UnhandledPromiseRejection } from "./errors.js";
 import { watchHost } from "./host-watch.js";
 import { patchConsole, structuredConsole } from "./log-patch.js";
@@ -33,7 +35,20 @@ import { EXIT_RUNTIME_API_FAILURE, RapidClient } from "./rapid-client.js";
 import { type ErrorCallbacks, Runtime } from "./runtime.js";
 import { getHandlerMetadata, type Handler, type HandlerMetadata, load } from "./user-function.js";
 
+/**
+ * The descriptor of Lambkin's private Runtime API channel, if the sandbox gave one (process sandbox,
+ * runtime-api-channel.ts), removed from the environment before any user code can see it — as the AWS RIC
+ * removes `_LAMBDA_TELEMETRY_LOG_FD`, the descriptor Lambda hands it for its logs. AWS_LAMBDA_RUNTIME_API stays.
+ */
+function takeChannelFd(): number | undefined {
+  const value = process.env[CHANNEL_FD_VARIABLE];
+  delete process.env[CHANNEL_FD_VARIABLE];
+  const fd = value === undefined ? Number.NaN : Number(value);
+  return Number.isInteger(fd) && fd > 2 ? fd : undefined;
+}
+
 async function run(): Promise<void> {
+  const channelFd = takeChannelFd();
   patchConsole();
   const runtimeApi = process.env.AWS_LAMBDA_RUNTIME_API;
   if (!runtimeApi) {
@@ -44,7 +59,11 @@ async function run(): Promise<void> {
   }
   watchHost();
   const nodejs24Mode = isNodejs24Mode();
-  const client = new RapidClient(runtimeApi, nodejs24Mode);
+  const client = new RapidClient(
+    runtimeApi,
+    nodejs24Mode,
+    channelFd === undefined ? undefined : new ChannelClient(channelFd),
+  );
 
   // Until the first invoke starts, crashes are init errors; Runtime repoints these per invoke.
   let initFailed = false;

@@ -18,7 +18,7 @@
  */
 import type { IncomingHttpHeaders } from "node:http";
 import { JSONStringifyError, toRapidResponse } from "./errors.js";
-import { type HttpAnswer, KeepAliveHttpClient } from "./keep-alive-http-client.js";
+import { type HttpAnswer, type HttpExchange, KeepAliveHttpClient } from "./keep-alive-http-client.js";
 
 const API = "/2018-06-01/runtime";
 const ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type";
@@ -40,14 +40,27 @@ function exitRuntime(message: string): never {
   process.exit(EXIT_RUNTIME_API_FAILURE);
 }
 
-export class RapidClient {
-  private readonly http: KeepAliveHttpClient;
+/** What carries the exchanges: HTTP over TCP, or Lambkin's private channel (channel-client.ts). */
+export interface RuntimeApiTransport {
+  send(exchange: HttpExchange): void;
+}
 
-  /** `hostPort` is AWS_LAMBDA_RUNTIME_API (`host:port`, `[v6]:port` accepted). */
+export class RapidClient {
+  private readonly http: RuntimeApiTransport;
+
+  /**
+   * `hostPort` is AWS_LAMBDA_RUNTIME_API (`host:port`, `[v6]:port` accepted); `transport`, when given, carries
+   * the same requests instead (the process sandbox's channel).
+   */
   constructor(
     hostPort: string,
     private readonly nodejs24Mode = false,
+    transport?: RuntimeApiTransport,
   ) {
+    if (transport) {
+      this.http = transport;
+      return;
+    }
     const colon = hostPort.lastIndexOf(":");
     const hostname = hostPort.slice(0, colon).replace(/^\[(.*)\]$/, "$1");
     this.http = new KeepAliveHttpClient(hostname, Number.parseInt(hostPort.slice(colon + 1), 10), 2);

@@ -16,7 +16,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { Readable } from "node:stream";
+import type { Duplex, Readable } from "node:stream";
+import { CHANNEL_FD_VARIABLE } from "../../bootstrap/node/channel-frames.js";
 import { inspectorArguments } from "../../debugging/inspector-arguments.js";
 import { coded, type LambkinCode } from "../../errors/lambkin-codes.js";
 import { isNodeRuntime } from "../../manifest/function-definition.js";
@@ -45,6 +46,10 @@ import {
   unisolatedWarning,
 } from "./process-isolation.js";
 import { ResidentMemoryReader } from "./rss-watch.js";
+import {
+  type RuntimeApiChannelSetting,
+  runtimeApiChannelSettingFrom,
+} from "./runtime-api-channel-setting.js";
 import { anyProcessOf, type SandboxUser, type SandboxUsers } from "./sandbox-users.js";
 
 const RSS_POLL_MS = 25;
@@ -66,6 +71,8 @@ export interface ProcessSandboxOptions {
   readonly isolation?: ProcessIsolationSetting;
   /** The first uid of the range environments run as (default: LAMBKIN_SANDBOX_UID_BASE, else 2000000000). */
   readonly uidBase?: number;
+  /** Default: LAMBKIN_RUNTIME_API_CHANNEL, else `channel` (runtime-api-channel-setting.ts). */
+  readonly runtimeApiChannel?: RuntimeApiChannelSetting;
   /** Where the one start-up warning of an unisolated sandbox goes (default: process.emitWarning). */
   readonly warn?: (code: LambkinCode, message: string) => void;
 }
@@ -80,8 +87,12 @@ export class ProcessSandboxProvider implements SandboxProvider {
   private readonly running = new Set<ProcessEnvironment>();
   private readonly usePdeathsig = isExecutable(SETPRIV);
   private readonly useCgroups: boolean;
+  private readonly useChannel: boolean;
 
   constructor(private readonly options: ProcessSandboxOptions) {
+    this.useChannel =
+      (options.runtimeApiChannel ?? runtimeApiChannelSettingFrom(process.env.LAMBKIN_RUNTIME_API_CHANNEL)) ===
+      "channel";
     this.useCgroups = options.memoryCgroups ?? process.env.LAMBKIN_MEMORY_CGROUPS !== "false";
     const decision = decideIsolation(
       options.isolation ?? processIsolationSettingFrom(process.env.LAMBKIN_PROCESS_ISOLATION),
@@ -115,6 +126,11 @@ export class ProcessSandboxProvider implements SandboxProvider {
       runtimeDir,
       nodeBinDir: dirname(process.execPath),
     });
+    // Lambkin's own Node bootstrap talks to its Runtime API over a private channel: the next descriptor after
+    // stdio (and bwrap's info descriptor), named by a variable the bootstrap removes before user code runs.
+    const channelFd =
+      node && this.useChannel && spec.attachRuntimeApiChannel ? (this.users ? 4 : 3) : undefined;
+    if (channelFd !== undefined) env[CHANNEL_FD_VARIABLE] = String(channelFd);
     const limitBytes = spec.fn.memorySize * MB;
     const cgroup = this.useCgroups
       ? createMemoryCgroup(memoryCgroupName(spec.environmentId), limitBytes)
@@ -152,12 +168,12 @@ export class ProcessSandboxProvider implements SandboxProvider {
       // The group holds the runtime from its first instruction: nothing it forks can start outside.
       [file, argv] = ["/bin/sh", ["-c", 'echo $$ > "$0" && exec "$@"', cgroup.procsFile, file, ...argv]];
     }
-    const child = spawn(file, argv, {
-      cwd: taskRoot,
-      env,
-      stdio: user ? ["ignore", "pipe", "pipe", "pipe"] : ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
+    const stdio: ("ignore" | "pipe")[] = user
+      ? ["ignore", "pipe", "pipe", "pipe"]
+      : ["ignore", "pipe", "pipe"];
+    if (channelFd !== undefined) stdio[channelFd] = "pipe";
+    const child = spawn(file, argv, { cwd: taskRoot, env, stdio, detached: true });
+    if (channelFd !== undefined) spec.attachRuntimeApiChannel?.(child.stdio[channelFd] as Duplex);
     const environment = new ProcessEnvironment(child, {
       cgroup,
       user,

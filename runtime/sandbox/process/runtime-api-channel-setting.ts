@@ -1,0 +1,15 @@
+/**
+ * LAMBKIN_RUNTIME_API_CHANNEL: how Lambkin's own Node bootstrap reaches its Runtime API in the process sandbox.
+ * `channel` (the default): over a private socketpair handed to it as an extra descriptor
+ * (runtime/runtime-api/runtime-api-channel.ts), beside the TCP AWS_LAMBDA_RUNTIME_API that stays available to
+ * everything else; `tcp`: over AWS_LAMBDA_RUNTIME_API like every other runtime — for comparison and debugging
+ * (the HTTP exchanges can then be watched with tcpdump). Other runtimes, custom bootstraps and Docker
+ * containers always use TCP.
+ */
+export type RuntimeApiChannelSetting = "channel" | "tcp";
+
+export function runtimeApiChannelSettingFrom(value: string | undefined): RuntimeApiChannelSetting {
+  if (value === undefined || value === "" || value === "channel") return "channel";
+  if (value === "tcp") return "tcp";
+  throw new Error(`LAMBKIN_RUNTIME_API_CHANNEL must be "channel" or "tcp" (got "${value}")`);
+}
