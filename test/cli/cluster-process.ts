@@ -23,6 +23,61 @@ const READY: Record<LambkinCommand, RegExp> = {
   worker: /worker ready/,
 };
 
+/** A `lambkin` child process (compiled) and its combined stdout + stderr so far; nothing waited for. */
+export interface SpawnedLambkin {
+  readonly child: ChildProcess;
+  readonly output: () => string;
+  /** Resolves with the exit code (or the signal's name) once the process is gone. */
+  readonly exited: Promise<number | string>;
+}
+
+/**
+ * Spawns `lambkin <args>` with a state folder of its own, no access keys and no colours (`env` adds or
+ * overrides), collecting its output: the launchers below and the tests that watch a start themselves use it.
+ */
+export function spawnLambkin(
+  args: readonly string[],
+  options: { readonly env?: NodeJS.ProcessEnv; readonly cwd?: string } = {},
+): SpawnedLambkin {
+  const child = spawn(process.execPath, [join(ROOT, "bin", "lambkin.js"), ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: {
+      ...process.env,
+      LAMBKIN_ACCESS_KEYS: "",
+      NO_COLOR: "1",
+      LAMBKIN_STATE_DIR: freshStateDir(),
+      ...options.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  const exited = new Promise<number | string>((resolve) =>
+    child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown")),
+  );
+  return { child, output: () => output, exited };
+}
+
+/** Resolves with the first group of `ready` once the output shows it; rejects if the process exits first. */
+export function untilReady(spawned: SpawnedLambkin, ready: RegExp, what: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const check = () => {
+      const match = ready.exec(spawned.output());
+      if (match) resolve(match[1] ?? "");
+    };
+    spawned.child.stdout?.on("data", check);
+    spawned.child.stderr?.on("data", check);
+    check();
+    void spawned.exited.then((code) =>
+      reject(new Error(`${what} exited early (${code}):\n${spawned.output()}`)),
+    );
+  });
+}
+
 export async function startLambkin(
   command: LambkinCommand,
   dir: string,
@@ -30,46 +85,13 @@ export async function startLambkin(
   /** More arguments for the command (`--verbose` …). */
   extraArgs: readonly string[] = [],
 ): Promise<LambkinProcess> {
-  const args = [
-    join(ROOT, "bin", "lambkin.js"),
-    command,
-    "--dir",
-    dir,
-    "--log-format",
-    "pretty",
-    ...extraArgs,
-  ];
+  const args = [command, "--dir", dir, "--log-format", "pretty", ...extraArgs];
   if (command !== "worker") args.push("--port", "0");
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      LAMBKIN_ACCESS_KEYS: "",
-      NO_COLOR: "1",
-      LAMBKIN_STATE_DIR: freshStateDir(),
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const exited = new Promise<number | string>((resolve) =>
-    child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown")),
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stderr?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const ready = READY[command].exec(output);
-      if (ready) resolve(ready[1] ?? "");
-    });
-    void exited.then((code) => reject(new Error(`lambkin ${command} exited early (${code}):\n${output}`)));
-  });
-  return { child, url, output: () => output, exited };
+  const spawned = spawnLambkin(args, { env });
+  const url = await untilReady(spawned, READY[command], `lambkin ${command}`);
+  return { ...spawned, url };
 }
 
-/** SIGTERM, then the exit. */
 export async function stopLambkin(process: LambkinProcess | undefined): Promise<void> {
   if (process === undefined || process.child.exitCode !== null || process.child.signalCode !== null) return;
   process.child.kill("SIGTERM");

@@ -2,74 +2,26 @@
 // listening on 127.0.0.1 at the printed port before any request; a debugger attached there stops at a breakpoint
 // in the handler's own source, the function is not cut at its 1 s timeout while paused, and the request completes
 // once resumed; a second concurrent environment gets the next port; bad values are coded usage errors.
-import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type CdpEvent, InspectorClient, inspectorTargets } from "../support/inspector-client.js";
-import { freshStateDir } from "../support/state-dir.js";
+import { type SpawnedLambkin, spawnLambkin, untilReady } from "./cluster-process.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const FIXTURE = join(ROOT, "test", "fixtures", "inspect");
 const HANDLER = join(FIXTURE, "handler.js");
 
-interface Dev {
-  readonly child: ChildProcess;
-  readonly output: () => string;
-  readonly exited: Promise<number | string>;
-}
+type Dev = SpawnedLambkin;
 
 function runDev(args: readonly string[], env: NodeJS.ProcessEnv = {}): Dev {
-  const child = spawn(
-    process.execPath,
-    [
-      join(ROOT, "bin", "lambkin.js"),
-      "dev",
-      "--port",
-      "0",
-      "--dir",
-      FIXTURE,
-      "--log-format",
-      "pretty",
-      ...args,
-    ],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        LAMBKIN_ACCESS_KEYS: "",
-        NO_COLOR: "1",
-        LAMBKIN_STATE_DIR: freshStateDir(),
-        ...env,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const exited = new Promise<number | string>((resolve) =>
-    child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown")),
-  );
-  return { child, output: () => output, exited };
+  return spawnLambkin(["dev", "--port", "0", "--dir", FIXTURE, "--log-format", "pretty", ...args], { env });
 }
 
-async function ready(dev: Dev): Promise<string> {
-  for (;;) {
-    const url = /ready on (http:\/\/[\d.]+:\d+)/.exec(dev.output())?.[1];
-    if (url) return url;
-    const early = await Promise.race([
-      dev.exited,
-      new Promise((resolve) => setTimeout(resolve, 50, undefined)),
-    ]);
-    if (early !== undefined) throw new Error(`lambkin dev exited early (${early}):\n${dev.output()}`);
-  }
+function ready(dev: Dev): Promise<string> {
+  return untilReady(dev, /ready on (http:\/\/[\d.]+:\d+)/, "lambkin dev");
 }
 
 async function waitFor(dev: Dev, pattern: RegExp): Promise<RegExpExecArray> {

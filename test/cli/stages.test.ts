@@ -5,7 +5,7 @@
  * `${file(./config/<stage>.yml)}`, keeps its own state folder (`.lambkin/stages/<stage>/`) and its own queue, and
  * its own concurrency limits — with the embedded queue and with REDIS_URL (a real redis-server, no prefix set).
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -16,7 +16,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { type RedisServer, startRedisServer } from "../../bench/redis-server.js";
 import { eventually } from "../support/eventually.js";
 import { runLambkin } from "../support/run-lambkin.js";
-import { ROOT } from "./dev-process.js";
+import { spawnLambkin, untilReady } from "./cluster-process.js";
 
 interface Stage {
   readonly child: ChildProcess;
@@ -98,53 +98,21 @@ function workingDirectory(): string {
 /** `lambkin dev --dir . --stage <stage> --port 0` in `cwd`, with no state folder chosen. */
 async function startStage(cwd: string, stage: string, env: NodeJS.ProcessEnv = {}): Promise<Stage> {
   await hold.ready;
-  const child = spawn(
-    process.execPath,
-    [
-      join(ROOT, "bin", "lambkin.js"),
-      "dev",
-      "--dir",
-      ".",
-      "--stage",
-      stage,
-      "--port",
-      "0",
-      "--log-format",
-      "pretty",
-    ],
+  const spawned = spawnLambkin(
+    ["dev", "--dir", ".", "--stage", stage, "--port", "0", "--log-format", "pretty"],
     {
       cwd,
       env: {
-        ...process.env,
-        LAMBKIN_ACCESS_KEYS: "",
         LAMBKIN_STATE_DIR: "",
         LAMBKIN_REDIS_PREFIX: "",
         REDIS_URL: "",
-        NO_COLOR: "1",
         HOLD_URL: hold.url,
         ...env,
       },
-      stdio: ["ignore", "pipe", "pipe"],
     },
   );
-  let output = "";
-  const exited = new Promise<number | string>((resolve) =>
-    child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown")),
-  );
-  child.stdout?.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stderr?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const ready = /ready on (http:\/\/[\d.]+:\d+)/.exec(output);
-      if (ready) resolve(ready[1] ?? "");
-    });
-    void exited.then((code) =>
-      reject(new Error(`lambkin dev --stage ${stage} exited early (${code}):\n${output}`)),
-    );
-  });
-  const started = { child, url, output: () => output, exited };
+  const url = await untilReady(spawned, /ready on (http:\/\/[\d.]+:\d+)/, `lambkin dev --stage ${stage}`);
+  const started = { ...spawned, url };
   running.push(started);
   return started;
 }
