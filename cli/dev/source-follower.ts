@@ -53,7 +53,8 @@ export interface SourceFollower {
   close(): Promise<void>;
 }
 
-type Part = readonly [name: string, follow: () => Promise<SourceChanges>];
+/** Its name in the summary, how to follow, and what a failure of the whole part is said to concern. */
+type Part = readonly [name: string, follow: () => Promise<SourceChanges>, concerns?: string];
 
 export function followSources(sources: FollowedSources): SourceFollower {
   const { logger } = sources;
@@ -63,22 +64,14 @@ export function followSources(sources: FollowedSources): SourceFollower {
     if (closed) return;
     const summary: string[] = [];
     let failed = 0;
-    if (sources.s3) {
-      try {
-        const said = describe(followS3(sources.s3, current));
-        if (said) summary.push(`s3 ${said}`);
-      } catch (error) {
-        failed++;
-        warn(logger, "s3 notification configurations", error);
-      }
-    }
-    const { cloud, sqs, sns, streams } = sources;
+    const { s3, cloud, sqs, sns, streams } = sources;
     const parts: Part[] = [];
+    if (s3) parts.push(["s3", async () => followS3(s3, current), "s3 notification configurations"]);
     if (cloud) parts.push(["tables and buckets", () => cloud.follow(current)]);
     if (sqs) parts.push(["sqs", () => sqs.follow(current)]);
     if (sns) parts.push(["sns", () => sns.follow(current.sns)]);
     if (streams) parts.push(["streams", () => streams.follow(current.functions)]);
-    for (const [name, run] of parts) {
+    for (const [name, run, concerns] of parts) {
       if (closed) return;
       try {
         const changes = await run();
@@ -90,7 +83,7 @@ export function followSources(sources: FollowedSources): SourceFollower {
         if (said) summary.push(`${name} ${said}`);
       } catch (error) {
         failed++;
-        warn(logger, name, error);
+        warn(logger, concerns ?? name, error);
       }
     }
     if (summary.length > 0 || failed > 0)
