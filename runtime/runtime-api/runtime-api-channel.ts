@@ -19,10 +19,10 @@
 import { METHODS } from "node:http";
 import type { Duplex } from "node:stream";
 import {
-  encodeFrame,
   type Frame,
   FrameReader,
   MAX_FRAME_HEAD_BYTES,
+  writeFrame,
 } from "../bootstrap/node/channel-frames.js";
 import { deliveryHeaders, type InvocationDelivery } from "./invocation-delivery.js";
 import { ACCEPTED, type RuntimeApiExchange } from "./runtime-api-core.js";
@@ -94,15 +94,7 @@ class ChannelConnection {
   /** Writes a frame; reading pauses while the runtime does not read what it is sent. */
   write(sequence: number, head: string, body: Buffer | undefined): void {
     if (this.closed || !this.channel.writable) return;
-    const [start, rest] = encodeFrame(sequence, head, body);
-    if (rest) {
-      this.channel.cork();
-      this.channel.write(start);
-      this.channel.write(rest);
-      this.channel.uncork();
-    } else {
-      this.channel.write(start);
-    }
+    writeFrame(this.channel, sequence, head, body);
     if (this.channel.writableNeedDrain && !this.paused) {
       this.paused = true;
       this.channel.pause();

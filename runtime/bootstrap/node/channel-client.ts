@@ -12,7 +12,7 @@
  * in flight fails, and rapid-client.ts exits.
  */
 import { Socket } from "node:net";
-import { encodeFrame, type Frame, FrameReader } from "./channel-frames.js";
+import { type Frame, FrameReader, writeFrame } from "./channel-frames.js";
 import type { HttpExchange, ResponseHeaders } from "./keep-alive-http-client.js";
 
 export class ChannelClient {
@@ -48,15 +48,7 @@ export class ChannelClient {
     for (const [name, value] of exchange.headers) {
       if (name !== "Content-Length") head += `${name}: ${value}\n`;
     }
-    const [start, body] = encodeFrame(sequence, head, exchange.body);
-    if (body) {
-      this.socket.cork();
-      this.socket.write(start);
-      this.socket.write(body);
-      this.socket.uncork();
-    } else {
-      this.socket.write(start);
-    }
+    writeFrame(this.socket, sequence, head, exchange.body);
   }
 
   private onFrame(frame: Frame): void {

@@ -45,6 +45,26 @@ export function encodeFrame(sequence: number, head: string, body: Buffer | undef
   return [start];
 }
 
+/** What a frame is written to: the channel's socket, at either end. */
+export interface FrameSink {
+  cork(): void;
+  uncork(): void;
+  write(chunk: Buffer): boolean;
+}
+
+/** Encodes one frame and writes it: one write, or its two parts corked together. */
+export function writeFrame(sink: FrameSink, sequence: number, head: string, body: Buffer | undefined): void {
+  const [start, rest] = encodeFrame(sequence, head, body);
+  if (!rest) {
+    sink.write(start);
+    return;
+  }
+  sink.cork();
+  sink.write(start);
+  sink.write(rest);
+  sink.uncork();
+}
+
 export interface Frame {
   readonly sequence: number;
   readonly head: string;
