@@ -141,14 +141,7 @@ export class EnvironmentPool {
   retire(isCurrent: (fn: FunctionDefinition) => boolean): number {
     this.isCurrent = isCurrent;
     this.retirements++;
-    let count = 0;
-    for (const environment of this.list()) {
-      if (isCurrent(environment.fn) || this.retired.has(environment)) continue;
-      this.retired.add(environment);
-      count++;
-      if (!this.leased.has(environment)) this.endWhenSettled(environment);
-    }
-    return count;
+    return this.retireWhere((environment) => !isCurrent(environment.fn));
   }
 
   /**
@@ -159,9 +152,14 @@ export class EnvironmentPool {
   recycle(): number {
     this.recycles++;
     this.warming.clear();
+    return this.retireWhere(() => true);
+  }
+
+  /** Retires the environments `which` picks, not retired yet: idle ones end now, leased ones when released. */
+  private retireWhere(which: (environment: ExecutionEnvironment) => boolean): number {
     let count = 0;
     for (const environment of this.list()) {
-      if (this.retired.has(environment)) continue;
+      if (this.retired.has(environment) || !which(environment)) continue;
       this.retired.add(environment);
       count++;
       if (!this.leased.has(environment)) this.endWhenSettled(environment);
