@@ -196,7 +196,9 @@ export class EnvironmentPool {
   ): ExecutionEnvironment | undefined {
     let chosen: ExecutionEnvironment | undefined;
     for (const environment of this.environments.get(poolKey(fn)) ?? []) {
-      if (environment.state !== state || this.leased.has(environment)) continue;
+      // A retired environment is on its way out: recycle() leaves it under its key until it has ended.
+      if (environment.state !== state || this.leased.has(environment) || this.retired.has(environment))
+        continue;
       if (!chosen || environment.lastUsedAt > chosen.lastUsedAt) chosen = environment;
     }
     if (chosen) this.leased.add(chosen);

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { handlerSource, removeFolder, saveByRename, serviceFolder } from "../../bench/hot-reload-services.js";
 import { type LambkinRuntime, startRuntime } from "../../runtime/lambkin-runtime.js";
 import { computeCodeRevision, revisionsOf, withRevisions } from "../../runtime/revision/code-revision.js";
+import { ServiceEndpoints } from "../../runtime/sandbox/service-endpoints.js";
 
 let runtime: LambkinRuntime | undefined;
 let root: string | undefined;
@@ -114,6 +115,18 @@ describe("swapServices", () => {
     expect(runtime.pool.list().map((env) => env.fn.codeRevision?.codeSha256)).toEqual([
       runtime.registry.resolve("edited-dev-edited")?.codeRevision?.codeSha256,
     ]);
+  });
+
+  it("changeServiceEndpoints: the next invocation runs in a new environment, not the recycled one", async () => {
+    root = await serviceFolder("swap-endpoints", [{ name: "edited" }]);
+    runtime = await startRuntime({ dir: root, logger: pino({ level: "silent" }) });
+    expect(await body("edited-dev-edited")).toMatchObject({ served: 1 });
+    expect(await body("edited-dev-edited")).toMatchObject({ served: 2 });
+    const before = runtime.pool.list();
+    expect(runtime.changeServiceEndpoints(ServiceEndpoints.of({ DYNAMODB: "http://127.0.0.1:1" }))).toBe(1);
+    // At once, not only once the recycled environment has ended: it takes no new invocation.
+    expect(await body("edited-dev-edited")).toMatchObject({ served: 1 });
+    await waitFor(() => runtime?.pool.list().every((env) => !before.includes(env)));
   });
 
   it("refuses reservations the account cannot spare and changes nothing", async () => {
