@@ -58,9 +58,9 @@ function formatRecord(text: string, verbose: boolean): string | undefined {
   }
   const message = record.msg ?? record.err?.message ?? "";
   if (record.fn) {
-    if (!verbose && record.stream === "platform" && BRACKETING_LINE.test(message)) return undefined;
-    const line = record.event === "invocation" ? summaryLine(record, message) : functionLine(record, message);
-    return `${functionColour(record.fn)(record.fn)} ${pc.dim("│")} ${line}`;
+    return record.event === "invocation"
+      ? humanSummaryLine(record.fn, record.status, message)
+      : humanFunctionLine(record.fn, record.stream, message, verbose);
   }
   const prefix = pc.bold("lambkin ▸");
   if (record.level >= ERROR) return `${prefix} ${pc.red(message)}`;
@@ -68,21 +68,55 @@ function formatRecord(text: string, verbose: boolean): string | undefined {
   return `${prefix} ${message}`;
 }
 
-function functionLine(record: LogRecord, message: string): string {
+/**
+ * A line of a function's environment as a person reads it (`hello │ line`), or undefined for a START/END/REPORT
+ * line when not `verbose`. Shared by the pino records' formatter above and by humanFunctionLogSink, which formats
+ * the same lines without the JSON round trip.
+ */
+export function humanFunctionLine(
+  functionName: string,
+  stream: LogRecord["stream"],
+  message: string,
+  verbose: boolean,
+): string | undefined {
+  if (!verbose && stream === "platform" && BRACKETING_LINE.test(message)) return undefined;
+  return `${linePrefix(functionName)}${functionLine(stream, message)}`;
+}
+
+/** An invocation's one-line summary (invocation-summary.ts summaryText) in its function's colour. */
+export function humanSummaryLine(functionName: string, status: string | undefined, message: string): string {
+  return `${linePrefix(functionName)}${summaryLine(status, message)}`;
+}
+
+/** `name │ ` in the name's colour, made once per name: every line of a busy function starts with it. */
+const prefixes = new Map<string, string>();
+const MAX_PREFIXES = 4096;
+
+function linePrefix(functionName: string): string {
+  let prefix = prefixes.get(functionName);
+  if (prefix === undefined) {
+    prefix = `${functionColour(functionName)(functionName)} ${pc.dim("│")} `;
+    if (prefixes.size >= MAX_PREFIXES) prefixes.clear();
+    prefixes.set(functionName, prefix);
+  }
+  return prefix;
+}
+
+function functionLine(stream: LogRecord["stream"], message: string): string {
   // Lambda's Node runtime writes multi-line messages as one record with `\r` for newlines.
   const readable = message.replaceAll("\r", "\n    ");
-  if (record.stream !== "platform") return record.stream === "stderr" ? pc.yellow(readable) : readable;
+  if (stream !== "platform") return stream === "stderr" ? pc.yellow(readable) : readable;
   if (readable.startsWith("REPORT")) return pc.cyan(readable);
   return pc.dim(readable);
 }
 
 /** The summary's text (invocation-summary.ts), its status coloured: green success, red error, yellow otherwise. */
-function summaryLine(record: LogRecord, message: string): string {
+function summaryLine(status: string | undefined, message: string): string {
   const parts = message.split(" · ");
   if (parts.length < 4) return message;
-  const [trigger, status = "", duration = "", ...rest] = parts;
-  const colour = record.status === "success" ? pc.green : record.status === "error" ? pc.red : pc.yellow;
-  return [pc.bold(trigger ?? ""), colour(status), duration, pc.dim(rest.join(" · "))].join(pc.dim(" · "));
+  const [trigger, outcome = "", duration = "", ...rest] = parts;
+  const colour = status === "success" ? pc.green : status === "error" ? pc.red : pc.yellow;
+  return [pc.bold(trigger ?? ""), colour(outcome), duration, pc.dim(rest.join(" · "))].join(pc.dim(" · "));
 }
 
 /**

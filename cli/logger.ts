@@ -1,9 +1,14 @@
 /** The CLI's pino logger: human-readable lines on stderr, or JSON with `--log-format json`. */
 import { type Logger, pino } from "pino";
+import { type FunctionLogSink, pinoFunctionLogSink } from "../runtime/logs/function-log-sink.js";
 import { BatchedOutput } from "./batched-output.js";
+import { humanFunctionLogSink } from "./human-function-log-sink.js";
 import { type HumanLogOptions, humanLogStream } from "./human-log-stream.js";
 
 export type LogFormat = "pretty" | "json";
+
+/** The function log sink that writes to each logger's own output in its format (see functionLogSinkOf). */
+const functionLogSinks = new WeakMap<Logger, FunctionLogSink>();
 
 export function createLogger(
   format: LogFormat,
@@ -18,5 +23,24 @@ export function createLogger(
   // cost a busy worker three pipe writes.
   const output = new BatchedOutput(process.stderr);
   const destination = format === "json" ? output : humanLogStream(output, human);
-  return pino({ level, base: undefined, timestamp: format === "json" }, destination);
+  const logger = pino({ level, base: undefined, timestamp: format === "json" }, destination);
+  if (format === "pretty")
+    functionLogSinks.set(
+      logger,
+      humanFunctionLogSink(output, {
+        verbose: human.verbose ?? true,
+        enabled: logger.isLevelEnabled("info"),
+      }),
+    );
+  return logger;
+}
+
+/**
+ * Where the lines of the functions' environments go for this logger: for the human format, straight to its
+ * output as formatted lines (the same lines its pino records would become, without serializing each one to JSON
+ * and parsing it back — START, END and REPORT of every invocation were most of the main process's log work);
+ * for JSON, or a logger made elsewhere, pino records (pinoFunctionLogSink).
+ */
+export function functionLogSinkOf(logger: Logger): FunctionLogSink {
+  return functionLogSinks.get(logger) ?? pinoFunctionLogSink(logger);
 }

@@ -15,7 +15,7 @@ import { snsServiceDefinition } from "../../gateway/sns-api/sns-api.js";
 import { inspectRequestFrom } from "../../runtime/debugging/inspect-request.js";
 import { registryResolver } from "../../runtime/invocation/resolve-function.js";
 import { startRuntime } from "../../runtime/lambkin-runtime.js";
-import { pinoFunctionLogSink, teeFunctionLogSink } from "../../runtime/logs/function-log-sink.js";
+import { teeFunctionLogSink } from "../../runtime/logs/function-log-sink.js";
 import { RecentLogs, recentLogsLimitsFromEnvironment } from "../../runtime/logs/recent-logs.js";
 import type { ServiceEndpoints } from "../../runtime/sandbox/service-endpoints.js";
 import { type LocalCloud, startLocalCloud } from "../../services/local-cloud.js";
@@ -36,6 +36,7 @@ import {
 import { accessKeysFromEnvironment } from "../access-keys.js";
 import { type HotReload, startHotReload } from "../dev/hot-reload.js";
 import { followSources, type SourceFollower } from "../dev/source-follower.js";
+import { functionLogSinkOf } from "../logger.js";
 import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
 import { StandInPorts } from "../stand-in-ports.js";
 import {
@@ -101,7 +102,7 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
   const options = runtimeOptions(flags, logger);
   const runtime = await startRuntime({
     ...options,
-    functionLogs: teeFunctionLogSink(pinoFunctionLogSink(logger), recentLogs.sink()),
+    functionLogs: teeFunctionLogSink(functionLogSinkOf(logger), recentLogs.sink()),
     ...(inspect ? { inspect } : {}),
     // With a Redis, the caps hold across this process and every worker sharing it.
     ...(redisUrl === undefined ? {} : { concurrencyStore: { redisUrl, keyPrefix: `${prefix}:concurrency` } }),

@@ -13,7 +13,7 @@ import type { Logger } from "pino";
 import { DEFAULT_ACCOUNT_CONCURRENCY } from "../../runtime/concurrency/concurrency-plan.js";
 import { registryResolver } from "../../runtime/invocation/resolve-function.js";
 import { startRuntime } from "../../runtime/lambkin-runtime.js";
-import { pinoFunctionLogSink, teeFunctionLogSink } from "../../runtime/logs/function-log-sink.js";
+import { teeFunctionLogSink } from "../../runtime/logs/function-log-sink.js";
 import { startAsyncInvocations } from "../../triggers/async/async-invocations.js";
 import { retryPolicyFromEnvironment } from "../../triggers/async/retry-policy.js";
 import { RedisLogPublisher } from "../../triggers/cluster/redis/redis-log-forwarding.js";
@@ -24,6 +24,7 @@ import {
   startSqsEventSources,
 } from "../../triggers/sqs/event-source/start-sqs-event-sources.js";
 import { startStreamPollers } from "../../triggers/streams/start-stream-pollers.js";
+import { functionLogSinkOf } from "../logger.js";
 import { runtimeOptions, type ServiceFlags } from "../runtime-settings.js";
 import { queueLeaseMsOf, redisPrefixOf, requiredRedisUrl, stateFolder } from "../state-folder.js";
 import { UsageError } from "../usage-error.js";
@@ -53,7 +54,7 @@ export async function workerCommand(flags: WorkerFlags, logger: Logger): Promise
   const runtime = await startRuntime({
     ...options,
     concurrencyStore: { redisUrl, keyPrefix: `${prefix}:concurrency` },
-    functionLogs: teeFunctionLogSink(pinoFunctionLogSink(logger), forwardedLogs),
+    functionLogs: teeFunctionLogSink(functionLogSinkOf(logger), forwardedLogs),
   });
   const queue = await openReadyQueue(
     { redisUrl, stateDir: stateFolder(undefined, process.env, flags.stage), prefix },
