@@ -121,6 +121,7 @@ async function invokeRoute(
   const request = buildInvocationRequest(registryResolver(context.registry), {
     reference: functionName,
     payload: event,
+    payloadIsJson: true,
     invocationType: "RequestResponse",
     source: `http:${routeKey}`,
   });

@@ -3,21 +3,8 @@
  * (`roq9wj`), request ids (REST: a UUID; the "extended" id and HTTP API ids: 16 characters like
  * `BQGojGkAiYcFmZA=`), X-Ray trace ids and the CLF request time `09/Apr/2015:12:34:56 +0000`.
  */
-import { createHash, randomBytes, randomUUID } from "node:crypto";
-
-/** Random bytes drawn from a pool: one synchronous randomBytes call per 4 KB instead of two per request. */
-const POOL_SIZE = 4096;
-let pool = randomBytes(POOL_SIZE);
-let offset = 0;
-
-function random(length: number): Buffer {
-  if (offset + length > POOL_SIZE) {
-    pool = randomBytes(POOL_SIZE);
-    offset = 0;
-  }
-  offset += length;
-  return pool.subarray(offset - length, offset);
-}
+import { createHash, randomUUID } from "node:crypto";
+import { pooledRandomBytes as random } from "../../runtime/invoker/random-pool.js";
 
 const ALPHANUMERIC = "abcdefghijklmnopqrstuvwxyz0123456789";
 

@@ -9,9 +9,15 @@ export const MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
 export const MAX_ASYNC_PAYLOAD_BYTES = 1024 * 1024;
 const MAX_CLIENT_CONTEXT_BYTES = 3583;
 
-export function validatePayload(payload: Buffer, limitBytes = MAX_SYNC_PAYLOAD_BYTES): Buffer {
+/** `knownJson`: the caller serialized it itself (JSON.stringify), so only the size is checked. */
+export function validatePayload(
+  payload: Buffer,
+  limitBytes = MAX_SYNC_PAYLOAD_BYTES,
+  knownJson = false,
+): Buffer {
   if (payload.length > limitBytes) throw requestTooLarge(limitBytes);
   if (payload.length === 0) return Buffer.from("{}");
+  if (knownJson) return payload;
   try {
     JSON.parse(payload.toString("utf8"));
   } catch (error) {
