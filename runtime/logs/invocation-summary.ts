@@ -87,32 +87,32 @@ export function summaryOfOutcome(
 ): InvocationSummary {
   const status: InvocationSummaryStatus =
     outcome.status === "success" ? "success" : outcome.status === "timeout" ? "timeout" : "error";
-  return {
-    ...common(request),
-    status,
-    ...(status === "error" ? { errorType: outcome.errorType ?? "Runtime.Unknown" } : {}),
-    durationMs: outcome.durationMs,
-    billedDurationMs: billedDurationMs(outcome.durationMs, outcome.initDurationMs),
-    ...(outcome.initDurationMs === undefined ? {} : { initDurationMs: outcome.initDurationMs }),
-    ...(memorySizeMB === undefined ? {} : { memorySizeMB }),
-    maxMemoryUsedMB: outcome.maxMemoryUsedMB,
-  };
+  // Built field by field rather than from spreads: one of these is made for every invocation.
+  const summary: Mutable<InvocationSummary> = common(request, status);
+  if (status === "error") summary.errorType = outcome.errorType ?? "Runtime.Unknown";
+  summary.durationMs = outcome.durationMs;
+  summary.billedDurationMs = billedDurationMs(outcome.durationMs, outcome.initDurationMs);
+  if (outcome.initDurationMs !== undefined) summary.initDurationMs = outcome.initDurationMs;
+  if (memorySizeMB !== undefined) summary.memorySizeMB = memorySizeMB;
+  summary.maxMemoryUsedMB = outcome.maxMemoryUsedMB;
+  return summary;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** The summary of an invocation refused over a concurrency cap: nothing ran, nothing is billed. */
 export function summaryOfThrottle(request: InvocationRequest, memorySizeMB?: number): InvocationSummary {
-  return {
-    ...common(request),
-    status: "throttled",
-    errorType: "TooManyRequestsException",
-    durationMs: 0,
-    billedDurationMs: 0,
-    ...(memorySizeMB === undefined ? {} : { memorySizeMB }),
-    maxMemoryUsedMB: 0,
-  };
+  const summary: Mutable<InvocationSummary> = common(request, "throttled");
+  summary.errorType = "TooManyRequestsException";
+  summary.durationMs = 0;
+  summary.billedDurationMs = 0;
+  if (memorySizeMB !== undefined) summary.memorySizeMB = memorySizeMB;
+  summary.maxMemoryUsedMB = 0;
+  return summary;
 }
 
-function common(request: InvocationRequest) {
+/** The fields every summary starts with; the figures are filled in by the caller. */
+function common(request: InvocationRequest, status: InvocationSummaryStatus): Mutable<InvocationSummary> {
   return {
     functionName: request.functionName,
     requestId: request.requestId,
@@ -120,6 +120,10 @@ function common(request: InvocationRequest) {
     source: request.source,
     invocationType: request.invocationType,
     attempt: request.attempt,
+    status,
+    durationMs: 0,
+    billedDurationMs: 0,
+    maxMemoryUsedMB: 0,
   };
 }
 
