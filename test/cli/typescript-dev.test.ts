@@ -1,6 +1,6 @@
 // TypeScript handlers under a real `lambkin dev`: environments started at once share one build, and each reports
 // the bundled code's result through the Invoke API.
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { removeTypeScriptServices, typeScriptService } from "../support/typescript-service.js";
 import { stopLambkin } from "./cluster-process.js";
 import { type DevProcess, startDev } from "./dev-process.js";
@@ -28,6 +28,10 @@ describe("lambkin dev with TypeScript handlers", () => {
     expect(answers).toEqual(
       Array.from({ length: 4 }, (_, index) => ({ greeting: `Hello, n${index}`, text: `HELLO, N${index}!` })),
     );
+    // The log lines reach the output in batches, shortly after the answers: wait for the four REPORT lines.
+    await vi.waitFor(() => expect(dev?.output().match(/REPORT RequestId/g)?.length).toBe(4), {
+      timeout: 10_000,
+    });
     // Several cold starts (up to four: a request arriving after another finished takes its environment), one build.
     expect(dev.output().match(/Init Duration/g)?.length).toBeGreaterThanOrEqual(2);
     expect(dev.output().match(/bundled hello's TypeScript handler/g)?.length).toBe(1);
