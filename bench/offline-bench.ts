@@ -309,6 +309,22 @@ function memoryKb(pid: number): { rss: number; pss: number; uss: number } | unde
   }
 }
 
+/**
+ * The memory of a node process that loaded nothing: the floor under any environment that runs node. Its RSS is
+ * mostly the node binary's own pages (text and read-only data, shared by every node process on the machine).
+ */
+async function emptyNodeMemory(): Promise<ReturnType<typeof memoryKb>> {
+  const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+  children.add(child);
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    return child.pid === undefined ? undefined : memoryKb(child.pid);
+  } finally {
+    child.kill("SIGKILL");
+    children.delete(child);
+  }
+}
+
 function mb(kb: number): string {
   return `${(kb / 1024).toFixed(1)} MB`;
 }
@@ -436,6 +452,12 @@ async function main(): Promise<void> {
           `  PSS ${mb(pss)} (shared pages divided among their sharers)      aim ≤ 25 MB → ${verdict(pss <= 25 * 1024)}\n` +
           `  USS ${mb(uss)} (private to the environment)`,
       );
+      const floor = await emptyNodeMemory();
+      if (floor)
+        console.log(
+          `  baseline, same run: an empty node process (no module loaded, one timer) RSS ${mb(floor.rss)}, PSS ${mb(floor.pss)}, USS ${mb(floor.uss)}\n` +
+            `  environment / empty node: RSS ${(rss / floor.rss).toFixed(2)}×, USS ${(uss / floor.uss).toFixed(2)}×`,
+        );
     }
     console.log(
       "  (docker sandbox: not measured here; `docker stats` of a warm container is its cgroup's memory)",
