@@ -460,7 +460,7 @@ async function main(): Promise<void> {
         );
     }
     console.log(
-      "  (docker sandbox: not measured here; `docker stats` of a warm container is its cgroup's memory)",
+      "  (docker sandbox: dist/bench/docker-bench.js prints the host memory each idle environment takes, in both sandboxes)",
     );
     if (DECAY_SECONDS > 0) {
       console.log(`\ndecay check: c=50 for ${DECAY_SECONDS} s, 10 s windows`);
