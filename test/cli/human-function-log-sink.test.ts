@@ -22,23 +22,26 @@ const LINES: [FunctionLogStream, string][] = [
   ["platform", `END RequestId: ${REQUEST}`],
   ["platform", `REPORT RequestId: ${REQUEST}\tDuration: 1.23 ms\tBilled Duration: 2 ms`],
 ];
-const SUMMARIES: InvocationSummary[] = (["success", "error", "timeout", "throttled"] as const).map((status) => ({
-  functionName: "shop-dev-orders",
-  requestId: REQUEST,
-  trigger: { type: "http", detail: "GET /orders" },
-  source: "http:GET /orders",
-  invocationType: "RequestResponse",
-  attempt: 1,
-  status,
-  ...(status === "error" ? { errorType: "Error" } : {}),
-  durationMs: 1.23,
-  billedDurationMs: 2,
-  memorySizeMB: 1024,
-  maxMemoryUsedMB: 45,
-}));
+const SUMMARIES: InvocationSummary[] = (["success", "error", "timeout", "throttled"] as const).map(
+  (status) => ({
+    functionName: "shop-dev-orders",
+    requestId: REQUEST,
+    trigger: { type: "http", detail: "GET /orders" },
+    source: "http:GET /orders",
+    invocationType: "RequestResponse",
+    attempt: 1,
+    status,
+    ...(status === "error" ? { errorType: "Error" } : {}),
+    durationMs: 1.23,
+    billedDurationMs: 2,
+    memorySizeMB: 1024,
+    maxMemoryUsedMB: 45,
+  }),
+);
 
 function feed(sink: FunctionLogSink): void {
-  for (const [stream, text] of LINES) sink.line("shop-dev-orders", REQUEST, text, stream, "2026/12/03/[$LATEST]x");
+  for (const [stream, text] of LINES)
+    sink.line("shop-dev-orders", REQUEST, text, stream, "2026/12/03/[$LATEST]x");
   for (const summary of SUMMARIES) sink.invocation?.(summary);
 }
 
@@ -54,7 +57,13 @@ async function throughPino(verbose: boolean): Promise<string> {
 
 function direct(verbose: boolean, enabled = true): string {
   let text = "";
-  feed(humanFunctionLogSink({ write: (chunk: string) => ((text += chunk), true) }, { verbose, enabled }));
+  const output = {
+    write(chunk: string): boolean {
+      text += chunk;
+      return true;
+    },
+  };
+  feed(humanFunctionLogSink(output, { verbose, enabled }));
   return text;
 }
 
