@@ -6,6 +6,9 @@
  * back) and the environments' CPU per invocation, for each transport, and bare fastify returning the same JSON as
  * the baseline. Rounds alternate the transports, so a noisy neighbour slows both alike.
  * The load generator is autocannon in a process of its own, so that the main process's CPU is Lambkin's alone.
+ * `unpipelined` (LAMBKIN_RUNTIME_API_CHANNEL=unpipelined) is the channel as it was before the bootstrap sent its
+ * `/next` in the same write as its answer, and Lambkin its 202 with the next event: the gain of one write and one
+ * wake-up per invocation each way, measured in the same run.
  * First, the Runtime API path alone: one Node bootstrap (bench/fixtures/echo's async handler) answering sequential
  * invocations handed to its Runtime API server, nothing else in either process — the CPU each side spends per
  * invocation on the transport and the bootstrap, with no gateway, pool or freezing around it.
@@ -35,7 +38,9 @@ const FUNCTION = "hello-dev-api";
 const BODY = JSON.stringify({ message: "Hello Lambda" });
 const AUTOCANNON = createRequire(import.meta.url).resolve("autocannon/autocannon.js");
 const CLOCK_TICKS = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s on Linux
-type Transport = "channel" | "tcp";
+/** `unpipelined`: the channel with the bootstrap's `/next` sent after its 202, not in the same write. */
+type Transport = "channel" | "unpipelined" | "tcp";
+const TRANSPORTS: readonly Transport[] = ["channel", "unpipelined", "tcp"];
 
 interface Measure {
   readonly perSecond: number;
@@ -156,15 +161,16 @@ async function pathAlone(transport: Transport): Promise<Measure> {
       _HANDLER: "handler.async",
       LAMBDA_TASK_ROOT: join(PACKAGE_ROOT, "bench", "fixtures", "echo"),
       AWS_LAMBDA_FUNCTION_NAME: "bench-dev-echo",
-      ...(transport === "channel" ? { _LAMBKIN_RUNTIME_API_FD: "3" } : {}),
+      ...(transport !== "tcp" ? { _LAMBKIN_RUNTIME_API_FD: "3" } : {}),
+      ...(transport === "unpipelined" ? { _LAMBKIN_RUNTIME_API_PIPELINE: "off" } : {}),
     },
     // Its one line at the end ("Runtime API … failed … Exiting.": its server was closed) is not news.
-    stdio: transport === "channel" ? ["ignore", "ignore", "ignore", "pipe"] : ["ignore", "ignore", "ignore"],
+    stdio: transport !== "tcp" ? ["ignore", "ignore", "ignore", "pipe"] : ["ignore", "ignore", "ignore"],
   });
   childPid = child.pid ?? 0;
   // A bootstrap that dies early ends the measurement instead of leaving it waiting.
   child.once("exit", (code, signal) => fail(new Error(`the bootstrap exited (${code ?? signal})`)));
-  if (transport === "channel") server.attachChannel(child.stdio[3] as Duplex);
+  if (transport !== "tcp") server.attachChannel(child.stdio[3] as Duplex);
   try {
     return await finished;
   } finally {
@@ -253,6 +259,12 @@ async function bare(concurrency: number): Promise<Measure> {
   }
 }
 
+/** The transports in an order that turns each round, so that a noisy neighbour slows each alike. */
+function alternating(round: number): Transport[] {
+  const shift = round % TRANSPORTS.length;
+  return [...TRANSPORTS.slice(shift), ...TRANSPORTS.slice(0, shift)];
+}
+
 function medianOf(measures: Measure[]): Measure {
   return {
     perSecond: median(measures.map((m) => m.perSecond)),
@@ -269,34 +281,40 @@ async function main(): Promise<void> {
     `Runtime API channel benchmark — node ${process.version}, GET /hello via the gateway, ${SECONDS}s loops, ` +
       `median of ${ROUNDS} alternating rounds\n`,
   );
-  const alone: Record<Transport, Measure[]> = { channel: [], tcp: [] };
+  const alone: Record<Transport, Measure[]> = { channel: [], unpipelined: [], tcp: [] };
   for (let round = 0; round < ROUNDS; round++) {
-    const order: Transport[] = round % 2 === 0 ? ["channel", "tcp"] : ["tcp", "channel"];
-    for (const transport of order) alone[transport].push(await pathAlone(transport));
+    for (const transport of alternating(round)) alone[transport].push(await pathAlone(transport));
   }
   console.log(`the Runtime API path alone (one bootstrap, ${PATH_INVOCATIONS} sequential invocations)`);
-  for (const transport of ["channel", "tcp"] as const) {
+  for (const transport of TRANSPORTS) {
     const m = medianOf(alone[transport]);
     console.log(
-      `  ${transport.padEnd(8)} ${m.perSecond.toFixed(0).padStart(6)} invocations/s  main CPU ${m.mainCpuUs.toFixed(1).padStart(5)} µs/inv` +
+      `  ${transport.padEnd(11)} ${m.perSecond.toFixed(0).padStart(6)} invocations/s  main CPU ${m.mainCpuUs.toFixed(1).padStart(5)} µs/inv` +
         `  environment CPU ${m.envCpuUs.toFixed(1).padStart(5)} µs/inv`,
     );
   }
   {
-    const [channel, tcp] = [medianOf(alone.channel), medianOf(alone.tcp)];
-    console.log(
-      `  channel ÷ tcp: ${ratio(channel.perSecond, tcp.perSecond)} throughput, ${ratio(channel.mainCpuUs, tcp.mainCpuUs)} main CPU, ` +
-        `${ratio(channel.envCpuUs, tcp.envCpuUs)} environment CPU\n`,
-    );
+    const [channel, unpipelined, tcp] = TRANSPORTS.map((transport) => medianOf(alone[transport])) as [
+      Measure,
+      Measure,
+      Measure,
+    ];
+    const versus = (label: string, m: Measure, base: Measure) =>
+      console.log(
+        `  ${label}: ${ratio(m.perSecond, base.perSecond)} throughput, ${ratio(m.mainCpuUs, base.mainCpuUs)} main CPU, ` +
+          `${ratio(m.envCpuUs, base.envCpuUs)} environment CPU`,
+      );
+    versus("channel ÷ tcp        ", channel, tcp);
+    versus("channel ÷ unpipelined", channel, unpipelined);
+    console.log("");
   }
   if (process.env.BENCH_CHANNEL_PATH_ONLY === "true") return;
   for (const concurrency of CONCURRENCIES) {
-    const runs: Record<Transport | "bare", Measure[]> = { channel: [], tcp: [], bare: [] };
-    const invoker: Record<Transport, Measure[]> = { channel: [], tcp: [] };
+    const runs: Record<Transport | "bare", Measure[]> = { channel: [], unpipelined: [], tcp: [], bare: [] };
+    const invoker: Record<Transport, Measure[]> = { channel: [], unpipelined: [], tcp: [] };
     for (let round = 0; round < ROUNDS; round++) {
       runs.bare.push(await bare(concurrency));
-      const order: Transport[] = round % 2 === 0 ? ["channel", "tcp"] : ["tcp", "channel"];
-      for (const transport of order) {
+      for (const transport of alternating(round)) {
         const [viaGateway, alone] = await lambkin(transport, concurrency);
         runs[transport].push(viaGateway);
         invoker[transport].push(alone);
@@ -311,19 +329,29 @@ async function main(): Promise<void> {
           `  p50 ${m.p50.toFixed(2).padStart(6)} ms  main CPU ${m.mainCpuUs.toFixed(0).padStart(4)} µs/inv` +
           `  environment CPU ${m.envCpuUs.toFixed(0).padStart(4)} µs/inv`,
       );
-    const compare = (label: string, channel: Measure, tcp: Measure) =>
+    const compare = (label: string, channel: Measure, base: Measure, baseName: string) =>
       console.log(
-        `  ${label} channel ÷ tcp: ${ratio(channel.perSecond, tcp.perSecond)} throughput, ` +
-          `${ratio(channel.mainCpuUs, tcp.mainCpuUs)} main CPU, ${ratio(channel.envCpuUs, tcp.envCpuUs)} environment CPU`,
+        `  ${label} channel ÷ ${baseName}: ${ratio(channel.perSecond, base.perSecond)} throughput, ` +
+          `${ratio(channel.mainCpuUs, base.mainCpuUs)} main CPU, ${ratio(channel.envCpuUs, base.envCpuUs)} environment CPU`,
       );
-    const [channel, tcp] = [medianOf(runs.channel), medianOf(runs.tcp)];
-    const [channelAlone, tcpAlone] = [medianOf(invoker.channel), medianOf(invoker.tcp)];
+    const [channel, unpipelined, tcp] = TRANSPORTS.map((transport) => medianOf(runs[transport])) as [
+      Measure,
+      Measure,
+      Measure,
+    ];
+    const [channelAlone, unpipelinedAlone, tcpAlone] = TRANSPORTS.map((transport) =>
+      medianOf(invoker[transport]),
+    ) as [Measure, Measure, Measure];
     row("gateway, channel", channel, baseline);
+    row("gateway, unpipelined", unpipelined, baseline);
     row("gateway, tcp", tcp, baseline);
     row("invoker alone, channel", channelAlone);
+    row("invoker alone, unpipel.", unpipelinedAlone);
     row("invoker alone, tcp", tcpAlone);
-    compare("gateway:", channel, tcp);
-    compare("invoker alone:", channelAlone, tcpAlone);
+    compare("gateway:", channel, tcp, "tcp");
+    compare("gateway:", channel, unpipelined, "unpipelined");
+    compare("invoker alone:", channelAlone, tcpAlone, "tcp");
+    compare("invoker alone:", channelAlone, unpipelinedAlone, "unpipelined");
     console.log("");
   }
 }

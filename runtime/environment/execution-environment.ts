@@ -24,6 +24,7 @@ import { describeRuntimeExit } from "../sandbox/exit-description.js";
 import { newLogStreamName } from "../sandbox/lambda-environment-variables.js";
 import type { RunningSandbox, SandboxExit, SandboxProvider } from "../sandbox/sandbox.js";
 import type { ServiceEndpoints } from "../sandbox/service-endpoints.js";
+import { FreezeGrace } from "./freeze-grace.js";
 import {
   type EnvironmentInvocation,
   type InvocationOutcome,
@@ -33,12 +34,6 @@ import {
 
 /** Lambda's init phase limit; past it, init goes on under the invocation's timeout (§1.5). */
 export const INIT_LIMIT_MS = 10_000;
-/**
- * Lambda freezes an environment once its runtime is back in /next. Lambkin freezes it after this
- * short grace, so back-to-back invocations skip a SIGSTOP/SIGCONT round trip (≈2× warm latency)
- * while an environment that sits idle is frozen as on Lambda.
- */
-const FREEZE_GRACE_MS = 10;
 /**
  * How long an answered invocation waits for its runtime to come back to /next before its END/REPORT
  * lines are written and its outcome handed back (a runtime that lingers must not hold its caller).
@@ -82,6 +77,8 @@ export class ExecutionEnvironment implements RuntimeApiListener {
   private stateWaiters: ((state: "ready" | "dead") => void)[] = [];
   private readonly deathListeners: (() => void)[] = [];
   private freezeTimer: NodeJS.Timeout | undefined;
+  /** Lambda freezes an environment once its runtime is back in /next; Lambkin after this grace (freeze-grace.ts). */
+  private readonly freezeGrace = new FreezeGrace();
   /**
    * The highest "Max Memory Used" read while the runtime was alive. Once it is dead (crash, OOM,
    * timeout kill) a sandbox may only know part of its peak, so REPORT never goes below this.
@@ -186,7 +183,7 @@ export class ExecutionEnvironment implements RuntimeApiListener {
       void drained.then(() => {
         if (this.freezeTimer === freezeTimer && this.state === "ready") this.sandbox?.freeze();
       });
-    }, FREEZE_GRACE_MS);
+    }, this.freezeGrace.idleStarted());
     this.freezeTimer = freezeTimer;
   }
 
@@ -223,6 +220,7 @@ export class ExecutionEnvironment implements RuntimeApiListener {
     this.setState("busy");
     clearTimeout(this.freezeTimer);
     this.freezeTimer = undefined;
+    this.freezeGrace.idleEnded();
     this.sandbox?.thaw();
     this.emitStart(active);
     active.deliveredAt = performance.now();

@@ -19,10 +19,12 @@
 import { METHODS } from "node:http";
 import type { Duplex } from "node:stream";
 import {
+  encodeFrame,
   type Frame,
   FrameReader,
   MAX_FRAME_HEAD_BYTES,
-  writeFrame,
+  NEXT_IF_ACCEPTED_HEADER,
+  writeParts,
 } from "../bootstrap/node/channel-frames.js";
 import { deliveryHeaders, type InvocationDelivery } from "./invocation-delivery.js";
 import { ACCEPTED, type RuntimeApiExchange } from "./runtime-api-core.js";
@@ -45,6 +47,7 @@ const SINGLE_VALUED = new Set(["content-type", "content-length", "user-agent", "
 const JSON_HEAD = "Content-Type: application/json\n";
 const ACCEPTED_HEAD = `202\n${JSON_HEAD}`;
 const ACCEPTED_BODY = Buffer.from(JSON.stringify(ACCEPTED));
+const NEXT_IF_ACCEPTED = NEXT_IF_ACCEPTED_HEADER.toLowerCase();
 
 export function attachRuntimeApiChannel(
   channel: Duplex,
@@ -66,6 +69,14 @@ class ChannelConnection {
   private readonly open = new Set<ChannelExchange>();
   private headTimer: NodeJS.Timeout | undefined;
   private paused = false;
+  /** The answers written while a chunk is read: they leave together once it is (see onData). */
+  private batch: Buffer[] | undefined;
+  /** Whether every answer in `batch` is a 202 (which may wait: see onData). */
+  private batchOnlyAccepted = true;
+  /** 202s waiting to leave with the next write, while the runtime's `/next` waits. */
+  private held: Buffer[] = [];
+  /** The sequence number of the last request answered 202. */
+  private lastAccepted: number | undefined;
 
   constructor(
     readonly channel: Duplex,
@@ -81,20 +92,57 @@ class ChannelConnection {
         }),
       MAX_RUNTIME_PAYLOAD_BYTES,
     );
-    channel.on("data", (chunk: Buffer) => {
-      this.reader.push(chunk);
-      if (this.reader.midHead) this.armHeadTimer();
-      else if (this.headTimer) this.disarmHeadTimer();
-    });
+    channel.on("data", (chunk: Buffer) => this.onData(chunk));
     // A runtime gone or a broken pipe is the end of the channel, never an error of Lambkin's.
     channel.on("error", () => channel.destroy());
     channel.once("close", () => this.onClose());
   }
 
-  /** Writes a frame; reading pauses while the runtime does not read what it is sent. */
-  write(sequence: number, head: string, body: Buffer | undefined): void {
+  /**
+   * The frames of one chunk are served, and their answers written, together: Lambkin's bootstrap sends an
+   * invocation's answer and its next `/next` in one write (rapid-client.ts), and the 202 and — when an event
+   * waits already — the event then go back in one write, one wake-up of the environment instead of two.
+   * When no event waits, the 202 is held until the `/next` is answered (the next event, a 403 when another
+   * /next takes its place) or ends unanswered, and leaves in the same write: a runtime that pipelines its
+   * `/next` has nothing to do with the 202 before its next event, and one that waits for the 202 before its
+   * `/next` (every other) never has a `/next` waiting behind it, so its 202 is never held.
+   */
+  private onData(chunk: Buffer): void {
+    this.batch = [];
+    this.batchOnlyAccepted = true;
+    try {
+      this.reader.push(chunk);
+    } finally {
+      const batch = this.batch;
+      this.batch = undefined;
+      if (batch.length > 0) {
+        if (this.batchOnlyAccepted && this.open.size > 0 && !this.closed) this.held.push(...batch);
+        else this.writeNow(batch);
+      }
+    }
+    if (this.reader.midHead) this.armHeadTimer();
+    else if (this.headTimer) this.disarmHeadTimer();
+  }
+
+  /** Writes a frame (with a chunk's other answers, if one is being read); `accepted`: it is a 202. */
+  write(sequence: number, head: string, body: Buffer | undefined, accepted = false): void {
     if (this.closed || !this.channel.writable) return;
-    writeFrame(this.channel, sequence, head, body);
+    if (accepted) this.lastAccepted = sequence;
+    const parts = encodeFrame(sequence, head, body);
+    if (this.batch) {
+      if (!accepted) this.batchOnlyAccepted = false;
+      for (const part of parts) if (part) this.batch.push(part);
+      return;
+    }
+    this.writeNow(parts);
+  }
+
+  /** Reading pauses while the runtime does not read what it is sent. */
+  private writeNow(parts: ReadonlyArray<Buffer | undefined>): void {
+    if (this.closed || !this.channel.writable) return;
+    const held = this.held;
+    if (held.length > 0) this.held = [];
+    writeParts(this.channel, held.length > 0 ? [...held, ...parts] : parts);
     if (this.channel.writableNeedDrain && !this.paused) {
       this.paused = true;
       this.channel.pause();
@@ -105,12 +153,23 @@ class ChannelConnection {
     }
   }
 
+  /** Whatever is still held or batched leaves now. */
+  private flush(): void {
+    const batch = this.batch;
+    if (batch && batch.length > 0) {
+      this.batch = [];
+      this.writeNow(batch);
+    } else if (this.held.length > 0) this.writeNow([]);
+  }
+
   waitsForEnd(exchange: ChannelExchange): void {
     this.open.add(exchange);
   }
 
   ended(exchange: ChannelExchange): void {
     this.open.delete(exchange);
+    // The /next a 202 waited behind ended without an answer (the environment is going away): it leaves now.
+    if (this.open.size === 0 && this.held.length > 0 && !this.batch) this.writeNow([]);
   }
 
   private onFrame(frame: Frame): void {
@@ -119,6 +178,10 @@ class ChannelConnection {
       this.refuseAndClose(frame.sequence, request);
       return;
     }
+    // A /next sent along with an answer counts only if that answer was accepted (channel-frames.ts): refused, the
+    // runtime logs the refusal and sends its own /next after it, or exits.
+    const after = request.headers[NEXT_IF_ACCEPTED];
+    if (after !== undefined && Number(after) !== this.lastAccepted) return;
     this.serve(new ChannelExchange(this, frame, request.method, request.url, request.headers));
   }
 
@@ -130,6 +193,7 @@ class ChannelConnection {
       JSON.stringify({ errorMessage: refusal.errorMessage, errorType: refusal.errorType }),
     );
     this.write(sequence, `${refusal.status}\n${JSON_HEAD}`, body);
+    this.flush();
     // Closed once the answer is handed to the kernel (a Unix socket keeps it readable for the runtime), or
     // after LINGER_MS if the runtime does not read it; what it still sends meanwhile is not read.
     this.channel.end();
@@ -229,7 +293,7 @@ class ChannelExchange implements RuntimeApiExchange {
   reply(status: number, body: object, headers?: Readonly<Record<string, string>>): void {
     if (this.answered || this.connection.closed) return;
     if (body === ACCEPTED && !headers) {
-      this.answer(ACCEPTED_HEAD, ACCEPTED_BODY); // the answer to every /response: encoded once
+      this.answer(ACCEPTED_HEAD, ACCEPTED_BODY, true); // the answer to every /response: its text made once
       return;
     }
     let head = `${status}\n`;
@@ -275,9 +339,9 @@ class ChannelExchange implements RuntimeApiExchange {
     this.end();
   }
 
-  private answer(head: string, body: Buffer): void {
+  private answer(head: string, body: Buffer, accepted = false): void {
     this.answered = true;
-    this.connection.write(this.frame.sequence, head, body);
+    this.connection.write(this.frame.sequence, head, body, accepted);
     this.end();
   }
 

@@ -298,3 +298,169 @@ describe("channel frames", () => {
     expect(headOnly.reader.midHead).toBe(true);
   });
 });
+
+// Lambkin's bootstrap sends an invocation's answer and its next /next in one write (rapid-client.ts); Lambkin then
+// answers the 202 and the next event in one write too (runtime-api-channel.ts), holding the 202 while no event
+// waits. Each environment end sees the answers in the order of its requests, whatever the timing.
+describe("an answer and a /next in one write", () => {
+  const api = "/2018-06-01/runtime";
+  const request = (sequence: number, head: string, body?: Buffer) =>
+    Buffer.concat(encodeFrame(sequence, head, body).filter((part): part is Buffer => part !== undefined));
+
+  /** A server, the runtime's end of its channel, the frames read there and the data chunks that carried them. */
+  async function pipelining() {
+    const heard: Heard[] = [];
+    const server = new RuntimeApiServer(recordingListener(heard));
+    const [lambkinEnd, runtimeEnd] = await socketPair();
+    server.attachChannel(lambkinEnd);
+    const chunks: Frame[][] = [];
+    let current: Frame[] = [];
+    const reader = new FrameReader(
+      (frame) => current.push(frame),
+      () => {},
+    );
+    runtimeEnd.on("data", (chunk: Buffer) => {
+      current = [];
+      reader.push(chunk);
+      chunks.push(current);
+    });
+    const frameCount = () => chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+    const until = async (condition: () => boolean) => {
+      while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+    };
+    const statuses = () => chunks.map((chunk) => chunk.map((frame) => Number(frame.head.split("\n")[0])));
+    // The first invocation, as the bootstrap starts: a /next alone, then the event.
+    runtimeEnd.write(request(1, `GET ${api}/invocation/next\n`));
+    await until(() => heard.length === 1);
+    server.deliver(delivery("first"));
+    await until(() => frameCount() === 1);
+    return { heard, server, runtimeEnd, chunks, frameCount, until, statuses };
+  }
+
+  const answerAndNext = (id: string, sequence: number) =>
+    Buffer.concat([
+      request(sequence, `POST ${api}/invocation/${id}/response\n`, Buffer.from('"done"')),
+      request(sequence + 1, `GET ${api}/invocation/next\n`),
+    ]);
+
+  it("no event waiting: the 202 is held, then leaves with the next event, in one write, in order", async () => {
+    const { heard, server, runtimeEnd, chunks, until, statuses } = await pipelining();
+    runtimeEnd.write(answerAndNext("first", 2));
+    await until(() => heard.length === 3);
+    expect(heard.slice(1)).toEqual([["response", "first", 6, '"done"', undefined], ["next"]]);
+    expect(chunks).toHaveLength(1); // nothing but the first event so far: the 202 waits
+    server.deliver(delivery("second"));
+    await until(() => chunks.length === 2);
+    expect(statuses()).toEqual([[200], [202, 200]]);
+    expect(chunks[1]?.map((frame) => frame.sequence)).toEqual([2, 3]);
+    expect(chunks[1]?.[1]?.head).toContain("Lambda-Runtime-Aws-Request-Id: second");
+    server.close();
+    runtimeEnd.destroy();
+  });
+
+  it("an event waiting already: the 202 and the event leave in one write", async () => {
+    const { heard, server, runtimeEnd, chunks, until, statuses } = await pipelining();
+    server.deliver(delivery("second")); // while the runtime is busy with the first: it waits for a /next
+    runtimeEnd.write(answerAndNext("first", 2));
+    await until(() => chunks.length === 2);
+    expect(statuses()).toEqual([[200], [202, 200]]);
+    expect(heard.slice(1)).toEqual([["response", "first", 6, '"done"', undefined]]);
+    server.close();
+    runtimeEnd.destroy();
+  });
+
+  it("an answer alone (a runtime that waits for its 202, or exits before its /next): the 202 leaves at once", async () => {
+    const { heard, server, runtimeEnd, until, statuses } = await pipelining();
+    runtimeEnd.write(request(2, `POST ${api}/invocation/first/response\n`, Buffer.from('"done"')));
+    await until(() => statuses().length === 2);
+    expect(statuses()).toEqual([[200], [202]]);
+    expect(heard.slice(1)).toEqual([["response", "first", 6, '"done"', undefined]]);
+    server.close();
+    runtimeEnd.destroy();
+  });
+
+  it("the environment goes away while a 202 is held: it is written before the /next is cut", async () => {
+    const { heard, server, runtimeEnd, until, statuses } = await pipelining();
+    runtimeEnd.write(answerAndNext("first", 2));
+    await until(() => heard.length === 3);
+    server.close();
+    await until(() => statuses().length === 2);
+    expect(statuses()).toEqual([[200], [202]]);
+    runtimeEnd.destroy();
+  });
+
+  it("a later /next takes the held one's place: the 202, then the 403, in order", async () => {
+    const { heard, server, runtimeEnd, until, statuses } = await pipelining();
+    runtimeEnd.write(answerAndNext("first", 2));
+    await until(() => heard.length === 3);
+    runtimeEnd.write(request(4, `GET ${api}/invocation/next\n`));
+    await until(() => statuses().flat().length === 3);
+    expect(statuses().flat()).toEqual([200, 202, 403]);
+    server.close();
+    runtimeEnd.destroy();
+  });
+
+  it("the runtime goes away after its answer and its /next: the answer counts, nothing is written after", async () => {
+    const { heard, server, runtimeEnd, until } = await pipelining();
+    runtimeEnd.write(answerAndNext("first", 2));
+    await until(() => heard.length === 3);
+    runtimeEnd.destroy();
+    await new Promise((resolve) => setImmediate(resolve));
+    // Delivering to a channel that is gone neither throws nor hangs; the event simply waits (as it does on HTTP).
+    server.deliver(delivery("second"));
+    expect(heard.slice(1)).toEqual([["response", "first", 6, '"done"', undefined], ["next"]]);
+    server.close();
+  });
+});
+
+describe("a /next sent along with an answer (Lambkin-Next-If-Accepted)", () => {
+  const api = "/2018-06-01/runtime";
+  const request = (sequence: number, head: string, body?: Buffer) =>
+    Buffer.concat(encodeFrame(sequence, head, body).filter((part): part is Buffer => part !== undefined));
+
+  it("is served after a 202, and dropped unanswered after a refusal, so the runtime's own /next comes later", async () => {
+    const heard: Heard[] = [];
+    const server = new RuntimeApiServer(recordingListener(heard));
+    const [lambkinEnd, runtimeEnd] = await socketPair();
+    server.attachChannel(lambkinEnd);
+    const answers: [number, number][] = [];
+    const reader = new FrameReader(
+      (frame) => answers.push([frame.sequence, Number(frame.head.split("\n")[0])]),
+      () => {},
+    );
+    runtimeEnd.on("data", (chunk: Buffer) => reader.push(chunk));
+    const until = async (condition: () => boolean) => {
+      while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+    };
+    runtimeEnd.write(request(1, `GET ${api}/invocation/next\n`));
+    await until(() => heard.length === 1);
+    server.deliver(delivery("first"));
+    await until(() => answers.length === 1);
+    // Refused (not the current request id): the /next behind it is dropped, nothing more is heard or answered.
+    runtimeEnd.write(
+      Buffer.concat([
+        request(2, `POST ${api}/invocation/other/response\n`, Buffer.from("{}")),
+        request(3, `GET ${api}/invocation/next\nLambkin-Next-If-Accepted: 2\n`),
+      ]),
+    );
+    await until(() => answers.length === 2);
+    expect(answers[1]).toEqual([2, 400]);
+    // Accepted: the /next behind it is served (the 202 waits for the event, in one write).
+    runtimeEnd.write(
+      Buffer.concat([
+        request(4, `POST ${api}/invocation/first/response\n`, Buffer.from("{}")),
+        request(5, `GET ${api}/invocation/next\nLambkin-Next-If-Accepted: 4\n`),
+      ]),
+    );
+    await until(() => heard.length === 3);
+    expect(heard.slice(1)).toEqual([["response", "first", 2, "{}", undefined], ["next"]]);
+    server.deliver(delivery("second"));
+    await until(() => answers.length === 4);
+    expect(answers.slice(2)).toEqual([
+      [4, 202],
+      [5, 200],
+    ]);
+    server.close();
+    runtimeEnd.destroy();
+  });
+});

@@ -13,9 +13,10 @@
 import * as BeforeExitListener from "./before-exit-listener.js";
 import { structuredConsole } from "./log-patch.js";
 
+/** `nextFollows`: `callback` starts the next iteration at once (rapid-client.ts sends its /next along). */
 export interface InvocationPoster {
-  postInvocationResponse(response: unknown, id: string, callback: () => void): void;
-  postInvocationError(error: unknown, id: string, callback: () => void): void;
+  postInvocationResponse(response: unknown, id: string, callback: () => void, nextFollows?: boolean): void;
+  postInvocationError(error: unknown, id: string, callback: () => void, nextFollows?: boolean): void;
 }
 
 export type Callback = (err?: unknown, result?: unknown) => void;
@@ -37,7 +38,7 @@ function rawCallbackContext(
 ): CallbackContextParts {
   const postError = (err: unknown, callback: () => void) => {
     structuredConsole.logError("Invoke Error", err);
-    client.postInvocationError(err, id, callback);
+    client.postInvocationError(err, id, callback, true);
   };
 
   let isCompleteInvoked = false;
@@ -49,7 +50,7 @@ function rawCallbackContext(
       return;
     }
     isCompleteInvoked = true;
-    client.postInvocationResponse(result, id, callback);
+    client.postInvocationResponse(result, id, callback, true);
   };
 
   let waitForEmptyEventLoop = true;

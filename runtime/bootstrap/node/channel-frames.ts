@@ -20,6 +20,17 @@
 
 /** The variable that names the channel's descriptor; the bootstrap removes it before any user code runs. */
 export const CHANNEL_FD_VARIABLE = "_LAMBKIN_RUNTIME_API_FD";
+/**
+ * Set to "off", the bootstrap sends each `/next` only once the answer before it is acknowledged, instead of in
+ * the same write (rapid-client.ts): the baseline bench:channel measures against. Removed with the descriptor's.
+ */
+export const CHANNEL_PIPELINE_VARIABLE = "_LAMBKIN_RUNTIME_API_PIPELINE";
+/**
+ * The header of a `/next` sent in the same write as an answer (channel-client.ts sendAnswerAndNext): the answer's
+ * sequence number. Lambkin serves that `/next` only if it answered that request 202, and otherwise drops it
+ * unanswered; the bootstrap, refused, logs the refusal and sends a `/next` of its own afterwards, as it would have.
+ */
+export const NEXT_IF_ACCEPTED_HEADER = "Lambkin-Next-If-Accepted";
 export const FRAME_PREFIX_BYTES = 12;
 /** The same bound as an HTTP request head (node's --max-http-header-size is 16 KiB; be generous). */
 export const MAX_FRAME_HEAD_BYTES = 64 * 1024;
@@ -54,14 +65,43 @@ export interface FrameSink {
 
 /** Encodes one frame and writes it: one write, or its two parts corked together. */
 export function writeFrame(sink: FrameSink, sequence: number, head: string, body: Buffer | undefined): void {
-  const [start, rest] = encodeFrame(sequence, head, body);
-  if (!rest) {
-    sink.write(start);
+  writeParts(sink, encodeFrame(sequence, head, body));
+}
+
+/** Up to this many bytes of frames are copied into one buffer, so that they leave in one write(2). */
+const COALESCE_BYTES = 256 * 1024;
+
+/**
+ * Writes the parts of one or more encoded frames, in order: small ones copied into one buffer, one write —
+ * and so one wake-up of the reader at the other end, where a write each would wake it once per frame
+ * (measured: most of the channel's cost per invocation); large ones corked together.
+ */
+export function writeParts(sink: FrameSink, parts: ReadonlyArray<Buffer | undefined>): void {
+  let total = 0;
+  let count = 0;
+  for (const part of parts) {
+    if (!part) continue;
+    total += part.length;
+    count++;
+  }
+  if (count === 0) return;
+  if (count === 1) {
+    for (const part of parts) if (part) sink.write(part);
+    return;
+  }
+  if (total <= COALESCE_BYTES) {
+    const whole = Buffer.allocUnsafe(total);
+    let at = 0;
+    for (const part of parts) {
+      if (!part) continue;
+      part.copy(whole, at);
+      at += part.length;
+    }
+    sink.write(whole);
     return;
   }
   sink.cork();
-  sink.write(start);
-  sink.write(rest);
+  for (const part of parts) if (part) sink.write(part);
   sink.uncork();
 }
 

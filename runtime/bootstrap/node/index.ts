@@ -27,7 +27,7 @@ import {
   isNodejs24Mode,
 } from "./callback-deprecation.js";
 import { ChannelClient } from "./channel-client.js";
-import { CHANNEL_FD_VARIABLE } from "./channel-frames.js";
+import { CHANNEL_FD_VARIABLE, CHANNEL_PIPELINE_VARIABLE } from "./channel-frames.js";
 import { UnhandledPromiseRejection } from "./errors.js";
 import { watchHost } from "./host-watch.js";
 import { patchConsole, structuredConsole } from "./log-patch.js";
@@ -47,8 +47,15 @@ function takeChannelFd(): number | undefined {
   return Number.isInteger(fd) && fd > 2 ? fd : undefined;
 }
 
+function takeChannelPipelining(): boolean {
+  const value = process.env[CHANNEL_PIPELINE_VARIABLE];
+  delete process.env[CHANNEL_PIPELINE_VARIABLE];
+  return value !== "off";
+}
+
 async function run(): Promise<void> {
   const channelFd = takeChannelFd();
+  const pipelineNext = takeChannelPipelining();
   patchConsole();
   const runtimeApi = process.env.AWS_LAMBDA_RUNTIME_API;
   if (!runtimeApi) {
@@ -63,6 +70,7 @@ async function run(): Promise<void> {
     runtimeApi,
     nodejs24Mode,
     channelFd === undefined ? undefined : new ChannelClient(channelFd),
+    pipelineNext,
   );
 
   // Until the first invoke starts, crashes are init errors; Runtime repoints these per invoke.

@@ -43,19 +43,29 @@ function exitRuntime(message: string): never {
 /** What carries the exchanges: HTTP over TCP, or Lambkin's private channel (channel-client.ts). */
 export interface RuntimeApiTransport {
   send(exchange: HttpExchange): void;
+  /**
+   * An answer and the next `/next` in one write, when the transport can (the channel, channel-client.ts); that
+   * `/next` is served only if the answer is accepted (202), else it gets no answer and is `forget`-ten.
+   */
+  sendAnswerAndNext?(answer: HttpExchange, next: HttpExchange): void;
+  forget?(exchange: HttpExchange): void;
 }
 
 export class RapidClient {
   private readonly http: RuntimeApiTransport;
+  /** The answer to a `GET /next` already sent behind an invocation's answer (see postResult). */
+  private prefetchedNext: Promise<Invocation> | undefined;
 
   /**
    * `hostPort` is AWS_LAMBDA_RUNTIME_API (`host:port`, `[v6]:port` accepted); `transport`, when given, carries
-   * the same requests instead (the process sandbox's channel).
+   * the same requests instead (the process sandbox's channel); `pipelineNext` false sends each `/next` only once
+   * the answer before it is acknowledged, as the RIC does (the benchmarks' baseline; see postResult).
    */
   constructor(
     hostPort: string,
     private readonly nodejs24Mode = false,
     transport?: RuntimeApiTransport,
+    private readonly pipelineNext = true,
   ) {
     if (transport) {
       this.http = transport;
@@ -67,13 +77,25 @@ export class RapidClient {
   }
 
   nextInvocation(): Promise<Invocation> {
-    return new Promise((resolve) => {
-      this.send("GET", `${API}/invocation/next`, undefined, {}, (answer) => {
-        if (!answer.complete) exitRuntime(`GET ${API}/invocation/next failed: response aborted`);
-        if (answer.status !== 200)
-          exitRuntime(`Failed to get next invocation. Http Response code: ${answer.status}`);
-        resolve({ bodyJson: answer.body.toString("utf8"), headers: answer.headers });
-      });
+    const prefetched = this.prefetchedNext;
+    if (prefetched) {
+      this.prefetchedNext = undefined;
+      return prefetched;
+    }
+    let next: HttpExchange | undefined;
+    const invocation = new Promise<Invocation>((resolve) => {
+      next = this.nextExchange(resolve);
+    });
+    this.http.send(next as HttpExchange);
+    return invocation;
+  }
+
+  private nextExchange(resolve: (invocation: Invocation) => void): HttpExchange {
+    return this.exchange("GET", `${API}/invocation/next`, undefined, {}, (answer) => {
+      if (!answer.complete) exitRuntime(`GET ${API}/invocation/next failed: response aborted`);
+      if (answer.status !== 200)
+        exitRuntime(`Failed to get next invocation. Http Response code: ${answer.status}`);
+      resolve({ bodyJson: answer.body.toString("utf8"), headers: answer.headers });
     });
   }
 
@@ -81,21 +103,23 @@ export class RapidClient {
    * Serializes as the RIC does — `undefined` → `null` — and throws synchronously when the result cannot
    * be stringified, so that the caller turns it into an invocation error.
    */
-  postInvocationResponse(response: unknown, id: string, callback: () => void): void {
+  postInvocationResponse(response: unknown, id: string, callback: () => void, nextFollows = false): void {
     const body = this.serialize(response);
-    this.postResult(`${API}/invocation/${encodeURIComponent(id)}/response`, body, {}, "success", callback);
+    const path = `${API}/invocation/${encodeURIComponent(id)}/response`;
+    this.postResult(path, body, {}, "success", callback, nextFollows);
   }
 
   /** A streamed (awslambda.streamifyResponse) response, buffered: see response-stream.ts. */
   postBufferedStream(body: Buffer, contentType: string, id: string, callback: () => void): void {
     const path = `${API}/invocation/${encodeURIComponent(id)}/response`;
-    this.postResult(path, body, { "Content-Type": contentType }, "success", callback);
+    this.postResult(path, body, { "Content-Type": contentType }, "success", callback, false);
   }
 
-  postInvocationError(error: unknown, id: string, callback: () => void): void {
+  postInvocationError(error: unknown, id: string, callback: () => void, nextFollows = false): void {
     const response = toRapidResponse(error);
     const path = `${API}/invocation/${encodeURIComponent(id)}/error`;
-    this.postResult(path, this.serialize(response), errorTypeHeader(response.errorType), "failure", callback);
+    const headers = errorTypeHeader(response.errorType);
+    this.postResult(path, this.serialize(response), headers, "failure", callback, nextFollows);
   }
 
   /** The RIC posts init errors and then exits whatever the answer; so does `callback`. */
@@ -118,20 +142,46 @@ export class RapidClient {
     return Buffer.from(json, "utf8");
   }
 
+  /**
+   * `nextFollows`: the caller's `callback` starts the next iteration at once, so its `GET /next` is sent with
+   * the answer, in the same write, when the transport can (the channel; once the event loop has come round, see
+   * channel-client.ts): Lambkin then reads both in one wake-up, and answers the 202 and the next event in one
+   * too (runtime-api-channel.ts). The answers come back in order and the callback still runs on the 202; a
+   * refused answer (413, 400, a 5xx) makes Lambkin drop that `/next`, so the refusal is logged, or the runtime
+   * ends, before any `/next` of its, exactly as when the `/next` followed the 202; and the
+   * `/next` keeps the process alive exactly as it would have one setImmediate later. Not for a callback that
+   * waits for the event loop to drain (a streamed answer's): a `/next` in flight would keep it from draining.
+   */
   private postResult(
     path: string,
     body: Buffer,
     headers: Record<string, string>,
     kind: "success" | "failure",
     callback: () => void,
+    nextFollows: boolean,
   ): void {
-    this.send("POST", path, body, headers, ({ status, body: answer }) => {
+    let next: HttpExchange | undefined;
+    const post = this.exchange("POST", path, body, headers, ({ status, body: answer }) => {
       if (status >= 200 && status < 300) return callback();
+      if (next) {
+        // Refused: Lambkin dropped the /next sent along (channel-frames.ts NEXT_IF_ACCEPTED_HEADER). The next
+        // iteration sends its own, after the refusal is logged — the order of the RIC, which waits for the 202.
+        this.http.forget?.(next);
+        this.prefetchedNext = undefined;
+      }
       const message = `Failed to post handler ${kind} response. Http response code: ${status}. ${answer}`;
       if (status >= 500) exitRuntime(message);
       logRuntimeError(message);
       callback();
     });
+    if (!nextFollows || !this.pipelineNext || !this.http.sendAnswerAndNext || this.prefetchedNext) {
+      this.http.send(post);
+      return;
+    }
+    this.prefetchedNext = new Promise<Invocation>((resolve) => {
+      next = this.nextExchange(resolve);
+    });
+    this.http.sendAnswerAndNext(post, next as HttpExchange);
   }
 
   private send(
@@ -140,12 +190,22 @@ export class RapidClient {
     body: Buffer | undefined,
     headers: Record<string, string>,
     onAnswer: (answer: HttpAnswer) => void,
-    retry = true,
   ): void {
+    this.http.send(this.exchange(method, path, body, headers, onAnswer));
+  }
+
+  private exchange(
+    method: "GET" | "POST",
+    path: string,
+    body: Buffer | undefined,
+    headers: Record<string, string>,
+    onAnswer: (answer: HttpAnswer) => void,
+    retry = true,
+  ): HttpExchange {
     const allHeaders = body
       ? { "Content-Type": "application/json", ...headers, "Content-Length": String(body.length) }
       : headers;
-    this.http.send({
+    return {
       method,
       path,
       headers: Object.entries(allHeaders),
@@ -155,12 +215,12 @@ export class RapidClient {
         // A kept-alive connection the server closed while idle: retry once on a fresh one.
         const code = (outcome.error as NodeJS.ErrnoException).code;
         if (retry && outcome.reused && (code === "ECONNRESET" || code === "EPIPE" || code === undefined)) {
-          this.send(method, path, body, headers, onAnswer, false);
+          this.http.send(this.exchange(method, path, body, headers, onAnswer, false));
           return;
         }
         exitRuntime(`Runtime API ${method} ${path} failed: ${outcome.error}`);
       },
-    });
+    };
   }
 }
 

@@ -126,7 +126,7 @@ export class Runtime {
     await new Promise((resolve) => setImmediate(resolve));
     if ("result" in outcome) {
       try {
-        this.client.postInvocationResponse(outcome.result, id, () => this.scheduleIteration());
+        this.client.postInvocationResponse(outcome.result, id, () => this.scheduleIteration(), true);
         return;
       } catch (error) {
         outcome = { error };
@@ -137,7 +137,7 @@ export class Runtime {
 
   private failInvocation(error: unknown, id: string): void {
     structuredConsole.logError("Invoke Error", error);
-    this.client.postInvocationError(error, id, () => this.scheduleIteration());
+    this.client.postInvocationError(error, id, () => this.scheduleIteration(), true);
   }
 
   /** From now on a crash belongs to this invoke: post it as its error, then exit. */
@@ -158,7 +158,7 @@ export class Runtime {
       if (this.metadata.isAsync) {
         this.failInvocation(new NodeJsExit(), id);
       } else {
-        this.client.postInvocationResponse(null, id, () => this.scheduleIteration());
+        this.client.postInvocationResponse(null, id, () => this.scheduleIteration(), true);
       }
     });
   }

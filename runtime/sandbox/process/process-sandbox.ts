@@ -17,7 +17,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Duplex, Readable } from "node:stream";
-import { CHANNEL_FD_VARIABLE } from "../../bootstrap/node/channel-frames.js";
+import { CHANNEL_FD_VARIABLE, CHANNEL_PIPELINE_VARIABLE } from "../../bootstrap/node/channel-frames.js";
 import { inspectorArguments } from "../../debugging/inspector-arguments.js";
 import { coded, type LambkinCode } from "../../errors/lambkin-codes.js";
 import { isNodeRuntime } from "../../manifest/function-definition.js";
@@ -88,11 +88,13 @@ export class ProcessSandboxProvider implements SandboxProvider {
   private readonly usePdeathsig = isExecutable(SETPRIV);
   private readonly useCgroups: boolean;
   private readonly useChannel: boolean;
+  private readonly channelPipelined: boolean;
 
   constructor(private readonly options: ProcessSandboxOptions) {
-    this.useChannel =
-      (options.runtimeApiChannel ?? runtimeApiChannelSettingFrom(process.env.LAMBKIN_RUNTIME_API_CHANNEL)) ===
-      "channel";
+    const channel =
+      options.runtimeApiChannel ?? runtimeApiChannelSettingFrom(process.env.LAMBKIN_RUNTIME_API_CHANNEL);
+    this.useChannel = channel !== "tcp";
+    this.channelPipelined = channel === "channel";
     this.useCgroups = options.memoryCgroups ?? process.env.LAMBKIN_MEMORY_CGROUPS !== "false";
     const decision = decideIsolation(
       options.isolation ?? processIsolationSettingFrom(process.env.LAMBKIN_PROCESS_ISOLATION),
@@ -131,6 +133,7 @@ export class ProcessSandboxProvider implements SandboxProvider {
     const channelFd =
       node && this.useChannel && spec.attachRuntimeApiChannel ? (this.users ? 4 : 3) : undefined;
     if (channelFd !== undefined) env[CHANNEL_FD_VARIABLE] = String(channelFd);
+    if (channelFd !== undefined && !this.channelPipelined) env[CHANNEL_PIPELINE_VARIABLE] = "off";
     const limitBytes = spec.fn.memorySize * MB;
     const cgroup = this.useCgroups
       ? createMemoryCgroup(memoryCgroupName(spec.environmentId), limitBytes)

@@ -78,6 +78,20 @@ describe.each(["channel", "tcp"] as const)("LAMBKIN_RUNTIME_API_CHANNEL=%s", (ch
     expect(payloadJson(await invoke(runtime, "inspect"))).toMatchObject({ channelVariables: [] });
   });
 
+  it.each(["exitAfterAnswer", "exitSoonAfterAnswer"])(
+    "%s: a runtime that exits after its answer and before its /next: the answer counts",
+    async (fn) => {
+      // The bootstrap's /next leaves with its answer, once the loop came round (channel-client.ts): an exit before
+      // that must not leave an environment that looks ready, or the next invocation would get its Runtime.ExitError.
+      const result = await invoke(runtime, fn);
+      expect(observed(result)).toMatchObject({ status: "success", payload: '"answered"' });
+      expect(result.functionError).toBeUndefined();
+      // Its environment is gone; the next invocation gets a fresh one and the same answer.
+      expect(observed(await invoke(runtime, fn))).toEqual(observed(result));
+      expect(payloadJson(await invoke(runtime, "inspect"))).toMatchObject({ channelVariables: [] });
+    },
+  );
+
   it("an idle environment is frozen between invocations (its timers stand still), then thawed", async () => {
     const ticks = async () => (payloadJson(await invoke(runtime, "ticker")) as { ticks: number }).ticks;
     const first = await ticks();
@@ -167,6 +181,16 @@ describe("a function that attacks its channel", () => {
       errorType: "Sandbox.Timedout",
     });
     expect(process.memoryUsage().rss - before).toBeLessThan(128 * 1024 * 1024);
+    await stillServes();
+  });
+
+  it("an answer on the channel and an exit before any /next: the answer counts, the next invocation works", async () => {
+    const result = await invoke(runtime, "answerAloneThenExit");
+    expect(observed(result)).toMatchObject({
+      status: "success",
+      contentType: "text/plain",
+      payload: "answered alone",
+    });
     await stillServes();
   });
 
