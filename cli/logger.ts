@@ -4,6 +4,7 @@ import { type FunctionLogSink, pinoFunctionLogSink } from "../runtime/logs/funct
 import { BatchedOutput } from "./batched-output.js";
 import { humanFunctionLogSink } from "./human-function-log-sink.js";
 import { type HumanLogOptions, humanLogStream } from "./human-log-stream.js";
+import { jsonFunctionLogSink } from "./json-function-log-sink.js";
 
 export type LogFormat = "pretty" | "json";
 
@@ -24,14 +25,13 @@ export function createLogger(
   const output = new BatchedOutput(process.stderr);
   const destination = format === "json" ? output : humanLogStream(output, human);
   const logger = pino({ level, base: undefined, timestamp: format === "json" }, destination);
-  if (format === "pretty")
-    functionLogSinks.set(
-      logger,
-      humanFunctionLogSink(output, {
-        verbose: human.verbose ?? true,
-        enabled: logger.isLevelEnabled("info"),
-      }),
-    );
+  const enabled = logger.isLevelEnabled("info");
+  functionLogSinks.set(
+    logger,
+    format === "json"
+      ? jsonFunctionLogSink(output, { enabled })
+      : humanFunctionLogSink(output, { verbose: human.verbose ?? true, enabled }),
+  );
   return logger;
 }
 
@@ -39,7 +39,8 @@ export function createLogger(
  * Where the lines of the functions' environments go for this logger: for the human format, straight to its
  * output as formatted lines (the same lines its pino records would become, without serializing each one to JSON
  * and parsing it back — START, END and REPORT of every invocation were most of the main process's log work);
- * for JSON, or a logger made elsewhere, pino records (pinoFunctionLogSink).
+ * for JSON, the JSON lines its pino records would be, built directly (json-function-log-sink.ts); for a logger
+ * made elsewhere, pino records (pinoFunctionLogSink).
  */
 export function functionLogSinkOf(logger: Logger): FunctionLogSink {
   return functionLogSinks.get(logger) ?? pinoFunctionLogSink(logger);
