@@ -23,8 +23,8 @@ export class ResidentMemoryReader {
     const status = this.status.read();
     if (status === undefined) return undefined;
     return {
-      currentBytes: kilobytesField(status, "VmRSS") * 1024,
-      peakBytes: kilobytesField(status, "VmHWM") * 1024,
+      currentBytes: kilobytesField(status, VM_RSS) * 1024,
+      peakBytes: kilobytesField(status, VM_HWM) * 1024,
     };
   }
 
@@ -33,8 +33,12 @@ export class ResidentMemoryReader {
   }
 }
 
-function kilobytesField(status: string, field: string): number {
-  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status);
+/** Read after every invocation: made once, not once per read. */
+const VM_RSS = /^VmRSS:\s+(\d+) kB/m;
+const VM_HWM = /^VmHWM:\s+(\d+) kB/m;
+
+function kilobytesField(status: string, field: RegExp): number {
+  const match = field.exec(status);
   return match?.[1] ? Number(match[1]) : 0;
 }
 
