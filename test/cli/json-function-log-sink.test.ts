@@ -46,7 +46,7 @@ const SUMMARIES: InvocationSummary[] = [
   {
     functionName: "shop-dev-orders",
     requestId: REQUEST,
-    trigger: { type: "async" },
+    trigger: { type: "async", detail: "" },
     source: "invoke-api",
     invocationType: "Event",
     attempt: 3,

@@ -8,6 +8,7 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NodeSha256 } from "../../gateway/invoke-api/sigv4/node-sha256.js";
 import { type DevProcess, startDev } from "../cli/dev-process.js";
+import { eventually } from "../support/eventually.js";
 import { rawExchange } from "./raw-http.js";
 
 const KEY = { accessKeyId: "AKIDLAMBKINLIMITS001", secretAccessKey: "limits-secret" };
@@ -123,7 +124,8 @@ describe("clients that would hold lambkin dev", () => {
     const answer = await exchange.answer;
     expect(answer.closed).toBe(true);
     expect(answer.elapsedMs).toBeGreaterThanOrEqual(HEADERS_TIMEOUT_MS - 100);
-    expect(dev.output()).toContain("LKN_WRN_GATEWAY_SLOW_CLIENT");
+    // The warning reaches the output in a batch, up to 10 ms after the cut (cli/batched-output.ts).
+    await eventually(async () => expect(dev.output()).toContain("LKN_WRN_GATEWAY_SLOW_CLIENT"));
     const route = await fetch(`http://127.0.0.1:${dev.port}/hello`);
     expect(route.status).toBe(200);
   });
