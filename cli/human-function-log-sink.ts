@@ -4,7 +4,7 @@
  * as the logger's own records — in order, since both write synchronously to one BatchedOutput.
  * Without `verbose`, START/END/REPORT are dropped here, before any work is spent on them.
  */
-import type { FunctionLogSink } from "../runtime/logs/function-log-sink.js";
+import { type FunctionLogSink, silentFunctionLogSink } from "../runtime/logs/function-log-sink.js";
 import { summaryText } from "../runtime/logs/invocation-summary.js";
 import type { TextOutput } from "./batched-output.js";
 import { humanFunctionLine, humanSummaryLine } from "./human-log-stream.js";
@@ -18,7 +18,7 @@ export interface HumanFunctionLogOptions {
 
 export function humanFunctionLogSink(output: TextOutput, options: HumanFunctionLogOptions): FunctionLogSink {
   const { verbose, enabled } = options;
-  if (!enabled) return { line() {}, invocation() {} };
+  if (!enabled) return silentFunctionLogSink;
   return {
     line(functionName, _requestId, text, stream = "platform") {
       const line = humanFunctionLine(functionName, stream, text, verbose);

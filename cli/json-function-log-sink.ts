@@ -10,7 +10,7 @@
  * the record reads back as what the function printed, where pino writes it raw and the output's UTF-8 turns it
  * into U+FFFD.
  */
-import type { FunctionLogSink } from "../runtime/logs/function-log-sink.js";
+import { type FunctionLogSink, silentFunctionLogSink } from "../runtime/logs/function-log-sink.js";
 import { summaryText } from "../runtime/logs/invocation-summary.js";
 import type { TextOutput } from "./batched-output.js";
 
@@ -25,7 +25,7 @@ export interface JsonFunctionLogOptions {
 }
 
 export function jsonFunctionLogSink(output: TextOutput, options: JsonFunctionLogOptions): FunctionLogSink {
-  if (!options.enabled) return { line() {}, invocation() {} };
+  if (!options.enabled) return silentFunctionLogSink;
   const now = options.now ?? Date.now;
   const start = () => `{"level":${INFO},"time":${now()}`;
   return {
