@@ -63,22 +63,43 @@ const INVOCATION_ROUTE = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response
 export const ACCEPTED: Readonly<{ status: "OK" }> = { status: "OK" };
 
 export class RuntimeApiCore {
-  private waitingNext: RuntimeApiExchange | undefined;
-  private pending: InvocationDelivery | undefined;
-  /** The request id the runtime may answer; undefined once answered (RAPID's state machine). */
-  private current: string | undefined;
+  /** The runtime's `/next` calls waiting for an event, oldest first: one, or up to maxConcurrency. */
+  private readonly waiting: RuntimeApiExchange[] = [];
+  /** Invocations handed over and not yet delivered, oldest first. */
+  private readonly pending: InvocationDelivery[] = [];
+  /** The request ids the runtime may answer; each leaves the set once answered (RAPID's state machine). */
+  private readonly current = new Set<string>();
   private initialized = false;
 
-  constructor(private readonly listener: RuntimeApiListener) {}
+  /**
+   * `maxConcurrency`: how many `/next` calls may wait at once, and invocations run at once — 1 on Lambda (a later
+   * `/next` takes the place of an earlier one), up to AWS_LAMBDA_MAX_CONCURRENCY on Lambda Managed Instances,
+   * where each runtime worker keeps its own `/next` open
+   * (https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-execution-environment.html).
+   */
+  constructor(
+    private readonly listener: RuntimeApiListener,
+    private readonly maxConcurrency = 1,
+  ) {}
 
-  /** Hands an invocation to the runtime now if it is waiting in /next, else at its next call. */
+  /** Hands an invocation to the runtime now if a `/next` is waiting, else at its next call. */
   deliver(delivery: InvocationDelivery): void {
-    this.pending = delivery;
-    if (this.waitingNext) this.flush(this.waitingNext);
+    this.pending.push(delivery);
+    this.flush();
+  }
+
+  /**
+   * The invocation timed out (Managed Instances: the environment lives on): not delivered yet, it never will be;
+   * delivered, an answer to it is refused as one to an unknown request id.
+   */
+  withdraw(requestId: string): void {
+    const index = this.pending.findIndex((delivery) => delivery.requestId === requestId);
+    if (index >= 0) this.pending.splice(index, 1);
+    this.current.delete(requestId);
   }
 
   close(): void {
-    this.waitingNext?.abort();
+    for (const exchange of this.waiting.splice(0)) exchange.abort();
   }
 
   /** The last line of defence: a handler that throws answers 500 (RAPID's InternalServerError) instead. */
@@ -134,36 +155,39 @@ export class RuntimeApiCore {
 
   private next(exchange: RuntimeApiExchange): void {
     if (exchange.gone) return; // the runtime went away meanwhile
-    // A runtime has one outstanding /next at a time: a later one takes the place of the earlier.
-    if (this.waitingNext) {
-      this.waitingNext.reply(403, {
+    // A runtime has one outstanding /next at a time (Managed Instances: maxConcurrency): a later one takes the
+    // place of the earliest.
+    if (this.waiting.length >= this.maxConcurrency) {
+      this.waiting.shift()?.reply(403, {
         errorMessage: "Invalid state transition: a later /next took this one's place",
         errorType: "InvalidStateTransition",
       });
     }
-    this.waitingNext = exchange;
+    this.waiting.push(exchange);
     exchange.onEnd(() => {
-      if (this.waitingNext === exchange) this.waitingNext = undefined;
+      const index = this.waiting.indexOf(exchange);
+      if (index >= 0) this.waiting.splice(index, 1);
     });
     this.initialized = true;
-    if (this.pending) this.flush(exchange);
+    if (this.pending.length > 0) this.flush();
     // A /next while an invocation is delivered and not answered does not end it: the call waits, as on
     // Lambda, and the invocation still gets its answer or its timeout. Were the environment told the
-    // runtime is back, it would be frozen and handed another event in the middle of this one.
-    else if (this.current === undefined) this.listener.nextRequested();
+    // runtime is back, it would be frozen and handed another event in the middle of this one. On Managed
+    // Instances other invocations run meanwhile as a matter of course: the environment hears of every /next.
+    else if (this.current.size === 0 || this.maxConcurrency > 1) this.listener.nextRequested();
   }
 
-  private flush(exchange: RuntimeApiExchange): void {
-    const delivery = this.pending;
-    if (!delivery) return;
-    this.pending = undefined;
-    this.waitingNext = undefined;
-    this.current = delivery.requestId;
-    exchange.deliver(delivery);
+  private flush(): void {
+    while (this.pending.length > 0 && this.waiting.length > 0) {
+      const delivery = this.pending.shift() as InvocationDelivery;
+      const exchange = this.waiting.shift() as RuntimeApiExchange;
+      this.current.add(delivery.requestId);
+      exchange.deliver(delivery);
+    }
   }
 
   private postInvocation(exchange: RuntimeApiExchange, requestId: string, kind: "response" | "error"): void {
-    if (requestId !== this.current) {
+    if (!this.current.has(requestId)) {
       refuse(exchange, 400, "InvalidRequestID", "Invalid request ID");
       return;
     }
@@ -172,11 +196,12 @@ export class RuntimeApiCore {
       refuse(exchange, 400, "InvalidFunctionResponseMode", `Invalid function response mode: ${mode}`);
       return;
     }
-    this.current = undefined;
+    this.current.delete(requestId);
     const abandoned = () => {
       // A body cut short or garbled is no answer: the invocation is still the runtime's to answer (or
       // to time out), and a /next meanwhile must not end it.
-      if (this.current === undefined && this.pending === undefined) this.current = requestId;
+      const idle = this.current.size === 0 && this.pending.length === 0;
+      if (idle || this.maxConcurrency > 1) this.current.add(requestId);
     };
     exchange.readBody(abandoned, (body, size) => {
       if (!body) {

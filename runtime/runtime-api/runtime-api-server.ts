@@ -33,8 +33,9 @@ export class RuntimeApiServer {
   /** Whether a connection comes from the allowed uid: looked up once per connection (keep-alive). */
   private readonly peerVerdicts = new WeakMap<Socket, Promise<boolean>>();
 
-  constructor(listener: RuntimeApiListener) {
-    this.core = new RuntimeApiCore(listener);
+  /** `maxConcurrency`: invocations the runtime may run at once (runtime-api-core.ts; 1 but on Managed Instances). */
+  constructor(listener: RuntimeApiListener, maxConcurrency = 1) {
+    this.core = new RuntimeApiCore(listener, maxConcurrency);
     this.server = createServer((request, response) => this.serve(request, response));
     this.server.on("clientError", replyToMalformedRequest);
     // After listen, a server only reports failed accepts (EMFILE under a flood of connections): they
@@ -79,6 +80,11 @@ export class RuntimeApiServer {
   /** Hands an invocation to the runtime now if it is waiting in /next, else at its next call. */
   deliver(delivery: InvocationDelivery): void {
     this.core.deliver(delivery);
+  }
+
+  /** A timed-out invocation on Managed Instances: never delivered if it was not yet, its answer refused if it was. */
+  withdraw(requestId: string): void {
+    this.core.withdraw(requestId);
   }
 
   close(): void {
