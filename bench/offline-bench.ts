@@ -6,7 +6,9 @@
  *     `--useInProcess`, as `sls offline` child processes (installed by bench/serverless-offline-install.ts into a
  *     cache, not a dependency of Lambkin),
  *   - Lambkin as a real `lambkin dev` child process, default (process) sandbox: one environment per in-flight
- *     invocation.
+ *     invocation,
+ *   - the same with the function on Lambda Managed Instances (`capacityProvider`): several invocations per
+ *     environment, over two worker threads.
  * c=1, 10, 50, keep-alive closed loops (bench/http-load.ts), 3 interleaved rounds in rotating order, medians.
  * Prints req/s, p50, p99, the ratios the issue aims at, Lambkin's main-process CPU per invocation at c=1
  * (/proc/<pid>/stat), idle environment memory (RSS and PSS/USS from /proc/<pid>/smaps_rollup) and, with
@@ -205,15 +207,31 @@ async function serverlessOffline(sls: string, service: string, inProcess: boolea
   return { name, port: httpPort, pid: started.child.pid, stop: started.stop };
 }
 
-async function lambkinDev(): Promise<Target> {
+/**
+ * A copy of functions/hello whose `api` function runs on Lambda Managed Instances (docs/lambda-behaviour.md §4a):
+ * nodejs22.x, `capacityProvider` with 2 × 2 GiB per vCPU = two worker threads, Node's default 64 invocations per
+ * vCPU. Same handler, same answer; several invocations per environment instead of one.
+ */
+function managedInstancesService(): string {
+  const dir = tempDir("lambkin-bench-managed-");
+  cpSync(join(PACKAGE_ROOT, "functions", "hello"), dir, { recursive: true });
+  const yml = readFileSync(join(dir, "serverless.yml"), "utf8")
+    .replace("runtime: nodejs20.x", "runtime: nodejs22.x")
+    .replace("    handler: api.hello\n", "    handler: api.hello\n    memorySize: 4096\n    capacityProvider: default\n");
+  if (!yml.includes("capacityProvider")) throw new Error("functions/hello/serverless.yml changed: update the bench");
+  writeFileSync(join(dir, "serverless.yml"), yml);
+  return dir;
+}
+
+async function lambkinDev(dir = join(PACKAGE_ROOT, "functions", "hello"), name = "Lambkin"): Promise<Target> {
   const started = await startChild(
-    "lambkin dev",
+    `lambkin dev (${name})`,
     process.execPath,
     [
       join(PACKAGE_ROOT, "bin", "lambkin.js"),
       "dev",
       "--dir",
-      join(PACKAGE_ROOT, "functions", "hello"),
+      dir,
       "--port",
       "0",
       "--log-format",
@@ -230,7 +248,7 @@ async function lambkinDev(): Promise<Target> {
       ready: /ready on http:\/\/[\d.]+:(\d+)/,
     },
   );
-  return { name: "Lambkin", port: Number(started.match[1]), pid: started.child.pid, stop: started.stop };
+  return { name, port: Number(started.match[1]), pid: started.child.pid, stop: started.stop };
 }
 
 /** Each target must answer 200 with the same body before it is measured. */
@@ -363,8 +381,9 @@ async function main(): Promise<void> {
     targets.push(await serverlessOffline(sls, service, false));
     targets.push(await serverlessOffline(sls, service, true));
     targets.push(await lambkinDev());
+    targets.push(await lambkinDev(managedInstancesService(), "Lambkin managed inst."));
     for (const target of targets) await checkSameAnswer(target);
-    const [bare, workers, inProcess, lambkin] = targets as [Target, Target, Target, Target];
+    const [bare, workers, inProcess, lambkin, managed] = targets as [Target, Target, Target, Target, Target];
     console.log(
       `\nGET ${PATH} of functions/hello — node ${process.version}, Serverless ${SERVERLESS_VERSION} + serverless-offline ${SERVERLESS_OFFLINE_VERSION}, ` +
         `${ROUNDS} interleaved rounds of ${SECONDS}s loops after ${WARM_UP_SECONDS}s warm-up, medians\n`,
@@ -377,7 +396,7 @@ async function main(): Promise<void> {
       for (const concurrency of CONCURRENCIES) {
         const order = targets.map((_, index) => targets[(index + round) % targets.length] as Target);
         for (const target of order) {
-          if (target === lambkin) await warmEnvironments(target, concurrency);
+          if (target === lambkin || target === managed) await warmEnvironments(target, concurrency);
           const cpuBefore =
             target === lambkin && concurrency === 1 && target.pid ? cpuSeconds(target.pid) : 0;
           const started = performance.now();
@@ -421,6 +440,7 @@ async function main(): Promise<void> {
       ["Lambkin / sls-offline in-process, c=10", rate(lambkin, 10) / rate(inProcess, 10), 1.0, true],
       ["Lambkin / sls-offline in-process, c=50", rate(lambkin, 50) / rate(inProcess, 50), 1.0, true],
       ["Lambkin p99 / p50, c=50", point(lambkin, 50).p99 / point(lambkin, 50).p50, 2.0, false],
+      ["Lambkin managed instances / bare, c=50", rate(managed, 50) / rate(bare, 50), 0.2, true],
     ];
     console.log("ratios (issue #12 aims)");
     for (const [label, value, aim, atLeast] of aims)
@@ -431,6 +451,10 @@ async function main(): Promise<void> {
     for (const c of CONCURRENCIES)
       console.log(
         `  c=${String(c).padEnd(3)} Lambkin / bare ${(rate(lambkin, c) / rate(bare, c)).toFixed(2)}×, / sls-offline workers ${(rate(lambkin, c) / rate(workers, c)).toFixed(2)}×, / in-process ${(rate(lambkin, c) / rate(inProcess, c)).toFixed(2)}×; in-process / workers ${(rate(inProcess, c) / rate(workers, c)).toFixed(2)}×`,
+      );
+    for (const c of CONCURRENCIES)
+      console.log(
+        `  c=${String(c).padEnd(3)} Lambkin managed instances / bare ${(rate(managed, c) / rate(bare, c)).toFixed(2)}×, / Lambkin ${(rate(managed, c) / rate(lambkin, c)).toFixed(2)}×, / sls-offline in-process ${(rate(managed, c) / rate(inProcess, c)).toFixed(2)}×`,
       );
     const cpuMicros = (lambkinCpu / lambkinRequests) * 1e6;
     console.log(

@@ -16,6 +16,7 @@ import { inspectorListening } from "./debugging/devtools-url.js";
 import { type InspectPlan, planInspection } from "./debugging/inspect-plan.js";
 import type { InspectRequest } from "./debugging/inspect-request.js";
 import { INSPECTOR_HOST, InspectorPorts } from "./debugging/inspector-ports.js";
+import { ConcurrentExecutionEnvironment } from "./environment/concurrent-environment.js";
 import { ExecutionEnvironment } from "./environment/execution-environment.js";
 import { coded, type LambkinCode } from "./errors/lambkin-codes.js";
 import { Invoker } from "./invoker/invoker.js";
@@ -183,6 +184,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
     // Started ahead of its reload: the gate waits for that very reload, and the definition is already its revision's.
     const fn = startOptions?.ahead ? requested : await definitionToStart(requested);
     const provider = await sandboxes.providerFor(fn);
+    // Managed Instances: one environment runs several invocations at once (not debugged: no inspector port).
+    if (fn.managedInstances)
+      return ConcurrentExecutionEnvironment.start(fn, provider, functionLogs, serviceEndpoints);
     const leased = await inspectorPorts.lease(fn.name);
     const inspector =
       leased && inspection?.inspected.get(fn.name)?.breakOnStart ? { ...leased, breakOnStart: true } : leased;

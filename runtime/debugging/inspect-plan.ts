@@ -66,6 +66,11 @@ export function planInspection(
         code: "LKN_WRN_INSPECT_RUNTIME_NOT_NODE",
         message: `--inspect: ${fn.name} runs ${fn.runtime}, not Node: it runs without a debugger`,
       });
+    } else if (fn.managedInstances) {
+      warnings.push({
+        code: "LKN_WRN_INSPECT_MANAGED_INSTANCES",
+        message: `--inspect: ${fn.name} runs on Lambda Managed Instances (capacityProvider), several invocations per environment: it runs without a debugger`,
+      });
     } else if (sandbox === "docker" || fn.image) {
       warnings.push({
         code: "LKN_WRN_INSPECT_NEEDS_PROCESS_SANDBOX",

@@ -27,10 +27,12 @@ import type { ServiceEndpoints } from "../sandbox/service-endpoints.js";
 import { FreezeGrace } from "./freeze-grace.js";
 import {
   type EnvironmentInvocation,
+  errorBodyOrDefault,
   type InvocationOutcome,
   type InvocationStatus,
   platformErrorPayload,
 } from "./invocation.js";
+import type { EnvironmentState, PooledEnvironment } from "./pooled-environment.js";
 
 /** Lambda's init phase limit; past it, init goes on under the invocation's timeout (§1.5). */
 export const INIT_LIMIT_MS = 10_000;
@@ -40,7 +42,7 @@ export const INIT_LIMIT_MS = 10_000;
  */
 const RUNTIME_DONE_GRACE_MS = 100;
 
-export type EnvironmentState = "initializing" | "ready" | "busy" | "finishing" | "dead";
+export type { EnvironmentState } from "./pooled-environment.js";
 
 interface ActiveInvocation {
   readonly request: EnvironmentInvocation;
@@ -57,8 +59,9 @@ interface Settlement {
   readonly contentType?: string;
 }
 
-export class ExecutionEnvironment implements RuntimeApiListener {
+export class ExecutionEnvironment implements RuntimeApiListener, PooledEnvironment {
   readonly id = randomBytes(16).toString("hex");
+  readonly capacity = 1;
   state: EnvironmentState = "initializing";
   invocations = 0;
   lastUsedAt = Date.now();
@@ -393,9 +396,4 @@ export class ExecutionEnvironment implements RuntimeApiListener {
       for (const waiter of waiters) waiter(state);
     }
   }
-}
-
-/** The runtime's error body as sent; an empty one becomes `{errorType, errorMessage: ""}` from its header. */
-function errorBodyOrDefault(errorType: string | undefined, body: Buffer): Buffer {
-  return body.length > 0 ? body : platformErrorPayload(errorType ?? "Runtime.Unknown", "");
 }

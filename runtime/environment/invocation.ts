@@ -36,9 +36,19 @@ export interface InvocationOutcome {
    * then stays queued without counting an attempt, as Lambda treats its own 5xx (docs/lambda-behaviour.md §5).
    */
   readonly environmentStartFailed?: true;
+  /**
+   * Set when the environment's runtime ended before any `/next` of its took the invocation (Managed Instances: it
+   * waited for a free worker): the function never saw it, so the invoker runs it in another environment.
+   */
+  readonly undelivered?: true;
 }
 
 /** The payload of an error raised by the platform rather than the function (§2.5). */
 export function platformErrorPayload(errorType: string, errorMessage: string): Buffer {
   return Buffer.from(JSON.stringify({ errorType, errorMessage }));
+}
+
+/** The runtime's error body as sent; an empty one becomes `{errorType, errorMessage: ""}` from its header. */
+export function errorBodyOrDefault(errorType: string | undefined, body: Buffer): Buffer {
+  return body.length > 0 ? body : platformErrorPayload(errorType ?? "Runtime.Unknown", "");
 }

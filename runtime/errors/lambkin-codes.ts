@@ -608,6 +608,11 @@ export const LAMBKIN_CODES = {
     summary:
       "`--inspect` names a function that runs in a container (an image function, or LAMBKIN_SANDBOX=docker): it runs without a debugger.",
   },
+  LKN_WRN_INSPECT_MANAGED_INSTANCES: {
+    kind: "warning",
+    summary:
+      "`--inspect` names a function on Lambda Managed Instances (`capacityProvider`), whose environments run several invocations at once: it runs without a debugger.",
+  },
   LKN_WRN_INSPECT_PORT_TAKEN: {
     kind: "warning",
     summary:

@@ -10,8 +10,8 @@ import {
   ConcurrencyUnavailableError,
 } from "../concurrency/concurrency-limiter.js";
 import type { LeaseShelf } from "../concurrency/lease-shelf.js";
-import type { ExecutionEnvironment } from "../environment/execution-environment.js";
 import { type InvocationOutcome, platformErrorPayload } from "../environment/invocation.js";
+import type { PooledEnvironment } from "../environment/pooled-environment.js";
 import {
   concurrencyUnavailable,
   ServiceError,
@@ -168,28 +168,33 @@ export class Invoker {
     const lease = adopted ?? this.leaseShelf?.take(shelfKey(fn)) ?? (await this.acquireConcurrency(fn));
     const { requestId } = request;
     try {
-      const environment = await this.environmentFor(fn, requestId);
-      // The revision of the environment that runs it, which may be newer than `fn`'s when a reload swapped the
-      // definition while the environment was starting (lambkin-runtime.ts holdEnvironmentStarts).
-      const revision = ("payload" in environment ? fn : environment.fn).codeRevision;
-      const ran = {
-        functionName: fn.name,
-        executedVersion: "$LATEST" as const,
-        ...(revision ? { codeRevision: revision.codeSha256 } : {}),
-      };
-      if ("payload" in environment) return { ...environment, ...ran };
-      try {
-        const outcome = await environment.invoke({
-          requestId,
-          payload: request.payload,
-          invokedFunctionArn: functionArn(fn, request.qualifier),
-          traceId: request.traceId,
-          clientContext,
-          cognitoIdentity: request.cognitoIdentity,
-        });
+      for (let attempt = 1; ; attempt++) {
+        const environment = await this.environmentFor(fn, requestId);
+        // The revision of the environment that runs it, which may be newer than `fn`'s when a reload swapped the
+        // definition while the environment was starting (lambkin-runtime.ts holdEnvironmentStarts).
+        const revision = ("payload" in environment ? fn : environment.fn).codeRevision;
+        const ran = {
+          functionName: fn.name,
+          executedVersion: "$LATEST" as const,
+          ...(revision ? { codeRevision: revision.codeSha256 } : {}),
+        };
+        if ("payload" in environment) return { ...environment, ...ran };
+        let outcome: InvocationOutcome;
+        try {
+          outcome = await environment.invoke({
+            requestId,
+            payload: request.payload,
+            invokedFunctionArn: functionArn(fn, request.qualifier),
+            traceId: request.traceId,
+            clientContext,
+            cognitoIdentity: request.cognitoIdentity,
+          });
+        } finally {
+          this.pool.release(environment);
+        }
+        // Managed Instances: the runtime ended before it took the event, which runs in another environment.
+        if (outcome.undelivered && attempt < MAX_UNDELIVERED_ATTEMPTS) continue;
         return { ...outcome, ...ran };
-      } finally {
-        this.pool.release(environment);
       }
     } finally {
       // Not awaited: the outcome does not wait for the store; release never rejects.
@@ -214,7 +219,7 @@ export class Invoker {
   private async environmentFor(
     fn: FunctionDefinition,
     requestId: string,
-  ): Promise<ExecutionEnvironment | InvocationOutcome> {
+  ): Promise<PooledEnvironment | InvocationOutcome> {
     try {
       return await this.pool.acquire(fn);
     } catch (error) {
@@ -223,6 +228,9 @@ export class Invoker {
     }
   }
 }
+
+/** How many environments an invocation that none of them took is offered to (InvocationOutcome.undelivered). */
+const MAX_UNDELIVERED_ATTEMPTS = 3;
 
 /** An environment that could not start fails the invocation the way Lambda reports it. */
 function startFailure(

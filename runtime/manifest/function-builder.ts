@@ -6,6 +6,11 @@
  */
 import { resolve as resolvePath } from "node:path";
 import { asyncInvocationWarnings, readAsyncInvocationConfig } from "./async-invocation-config.js";
+import {
+  declaresCapacityProvider,
+  MANAGED_INSTANCES_DEFAULT_MEMORY_SIZE,
+  readCapacityProvider,
+} from "./capacity-provider.js";
 import type { IntrinsicEvaluator } from "./cloudformation-intrinsics.js";
 import { checkBootstrap } from "./custom-runtime-bootstrap.js";
 import { buildEnvironment } from "./environment-variables.js";
@@ -111,6 +116,21 @@ export async function buildFunction(
     ...asyncInvocationWarnings(file, asyncInvocation),
   );
   if (!image) await checkBootstrap(runtime, serviceDir, file, runtimeSetting?.path ?? at("runtime"));
+  const memorySize = integer(
+    "memorySize",
+    MEMORY_SIZE,
+    declaresCapacityProvider(resolver, entry.path)
+      ? MANAGED_INSTANCES_DEFAULT_MEMORY_SIZE
+      : DEFAULT_MEMORY_SIZE,
+  );
+  const managedInstances = readCapacityProvider(
+    resolver,
+    entry.path,
+    runtime,
+    memorySize,
+    runtimeSetting?.path ?? at("runtime"),
+    warnings,
+  );
 
   return {
     name,
@@ -123,7 +143,7 @@ export async function buildFunction(
     handler,
     runtime,
     timeout: integer("timeout", TIMEOUT, DEFAULT_TIMEOUT),
-    memorySize: integer("memorySize", MEMORY_SIZE, DEFAULT_MEMORY_SIZE),
+    memorySize,
     // The Framework documents ephemeralStorageSize per function; a provider-wide value is accepted as a default too.
     ephemeralStorageSize: integer(
       "ephemeralStorageSize",
@@ -139,6 +159,7 @@ export async function buildFunction(
     schedules: events.schedules,
     asyncInvocation,
     ...(image ? { image } : {}),
+    ...(managedInstances ? { managedInstances } : {}),
     ...esbuildSettingsOf(resolver),
     ...packageSettingsOf(resolver, entry.path),
     ...artifactOf(resolver, entry.path, serviceDir),

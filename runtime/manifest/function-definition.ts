@@ -5,6 +5,7 @@
  */
 import type { CodeRevision } from "../revision/code-revision.js";
 import type { AsyncInvocationConfig } from "./async-invocation-config.js";
+import type { ManagedInstancesConfig } from "./capacity-provider.js";
 import type { ScheduleRule } from "./schedule-rule.js";
 
 /** Runtimes Lambkin runs. nodejs24.x is async-only (callback handlers fail at init, docs/lambda-behaviour.md §2.6). */
@@ -61,6 +62,11 @@ export interface FunctionDefinition {
   readonly environment: Readonly<Record<string, string>>;
   /** undefined = draws from the account's unreserved pool; 0 = throttle everything. */
   readonly reservedConcurrency: number | undefined;
+  /**
+   * Set when the function runs on Lambda Managed Instances (`capacityProvider`): one environment takes up to
+   * `maxConcurrency` invocations at once, is never frozen, and a timeout fails only the invocation that ran out.
+   */
+  readonly managedInstances?: ManagedInstancesConfig;
   /** Set for container-image functions (`image:`), which only the docker sandbox can run. */
   readonly image?: FunctionImage;
   /** The function's `events:` entries, resolved but uninterpreted (the gateway and triggers read them). */

@@ -10,11 +10,16 @@
  * has finished (and reported) on the code it started with — as Lambda's update of a function's code lets
  * invocations under way finish while new ones go to new environments.
  *
+ * An environment of a function on Lambda Managed Instances (concurrent-environment.ts) takes up to its capacity
+ * (maxConcurrency) invocations at once: acquire() hands out the busiest one with room, so that the traffic stays on
+ * the fewest environments, and starts another only when every one is full — each invocation is still counted
+ * against the function's concurrency by the invoker.
+ *
  * Debugged environments (`lambkin dev --inspect`) are started ahead of the first invocation (`prewarm`), so a
  * debugger can attach before it, and are never reaped when idle: a debugger may be attached to one at any time
  * and would lose its session (and its breakpoints' place) to a reap.
  */
-import type { ExecutionEnvironment } from "../environment/execution-environment.js";
+import type { PooledEnvironment as ExecutionEnvironment } from "../environment/pooled-environment.js";
 import type { FunctionDefinition } from "../manifest/function-definition.js";
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
@@ -29,6 +34,11 @@ export interface StartOptions {
   readonly ahead?: boolean;
 }
 
+interface SharedStart {
+  claims: number;
+  readonly environment: Promise<ExecutionEnvironment>;
+}
+
 export type EnvironmentFactory = (
   fn: FunctionDefinition,
   options?: StartOptions,
@@ -37,6 +47,10 @@ export type EnvironmentFactory = (
 export class EnvironmentPool {
   private readonly environments = new Map<string, Set<ExecutionEnvironment>>();
   private readonly leased = new Set<ExecutionEnvironment>();
+  /** Environments of capacity > 1 (Managed Instances) and how many invocations each is lent to now. */
+  private readonly shared = new Map<ExecutionEnvironment, number>();
+  /** Environments of capacity > 1 being started, by key, and how many invocations already claimed a place. */
+  private readonly sharedStarts = new Map<string, SharedStart>();
   /** Environments of revisions no longer current: ended as soon as they are neither leased nor busy. */
   private readonly retired = new Set<ExecutionEnvironment>();
   private readonly reaper: NodeJS.Timeout;
@@ -61,6 +75,7 @@ export class EnvironmentPool {
   /** A warm environment of `fn` if one is free, else a new one. The caller must `release` it. */
   async acquire(fn: FunctionDefinition): Promise<ExecutionEnvironment> {
     if (this.closed) throw new Error("Lambkin is shutting down");
+    if (fn.managedInstances) return this.acquireShared(fn);
     const warm = this.takeFree(fn, "ready") ?? this.takeFree(fn, "initializing");
     if (warm) return warm;
     const settling = this.takeFree(fn, "finishing");
@@ -79,6 +94,14 @@ export class EnvironmentPool {
   }
 
   release(environment: ExecutionEnvironment): void {
+    const lent = this.shared.get(environment);
+    if (lent !== undefined) {
+      if (lent > 1) this.shared.set(environment, lent - 1);
+      else this.shared.delete(environment);
+      environment.lastUsedAt = Date.now();
+      if (lent <= 1 && this.retired.has(environment)) this.endWhenSettled(environment);
+      return;
+    }
     this.leased.delete(environment);
     environment.lastUsedAt = Date.now();
     if (this.retired.has(environment)) this.endWhenSettled(environment);
@@ -162,7 +185,7 @@ export class EnvironmentPool {
       if (this.retired.has(environment) || !which(environment)) continue;
       this.retired.add(environment);
       count++;
-      if (!this.leased.has(environment)) this.endWhenSettled(environment);
+      if (!this.isLent(environment)) this.endWhenSettled(environment);
     }
     return count;
   }
@@ -173,15 +196,75 @@ export class EnvironmentPool {
     await Promise.all(this.list().map((environment) => environment.destroy()));
   }
 
-  private async takeWarming(fn: FunctionDefinition): Promise<ExecutionEnvironment | undefined> {
+  /**
+   * The busiest environment of `fn` with room for one more invocation; else one being started for it with room
+   * left (a burst of first invocations shares one start rather than start one environment each); else a new one.
+   */
+  private async acquireShared(fn: FunctionDefinition): Promise<ExecutionEnvironment> {
+    const key = poolKey(fn);
+    let chosen: ExecutionEnvironment | undefined;
+    let chosenLoad = -1;
+    for (const environment of this.environments.get(key) ?? []) {
+      if (environment.state === "dead" || this.retired.has(environment)) continue;
+      const load = this.shared.get(environment) ?? 0;
+      if (load < environment.capacity && load > chosenLoad) {
+        chosen = environment;
+        chosenLoad = load;
+      }
+    }
+    if (chosen) {
+      this.shared.set(chosen, chosenLoad + 1);
+      return chosen;
+    }
+    const capacity = fn.managedInstances?.maxConcurrency ?? 1;
+    const starting = this.sharedStarts.get(key);
+    if (starting && starting.claims < capacity) {
+      starting.claims++;
+      return starting.environment;
+    }
+    // Only a prewarmed start is awaited: until the start below is registered nothing may yield, or a burst of
+    // first invocations would each start an environment of its own.
+    if (this.warming.has(key)) {
+      const prewarmed = await this.takeWarming(fn, false);
+      if (!prewarmed) return this.acquireShared(fn); // things changed meanwhile: choose again
+      this.shared.set(prewarmed, (this.shared.get(prewarmed) ?? 0) + 1);
+      return prewarmed;
+    }
+    const recycledAt = this.recycles;
+    const start: SharedStart = {
+      claims: 1,
+      environment: this.createEnvironment(fn).then(
+        (environment) => {
+          // All in one turn: whoever claims a place after this sees the environment with its places taken.
+          if (this.sharedStarts.get(key) === start) this.sharedStarts.delete(key);
+          this.track(environment, false, recycledAt);
+          this.shared.set(environment, start.claims);
+          return environment;
+        },
+        (error: unknown) => {
+          if (this.sharedStarts.get(key) === start) this.sharedStarts.delete(key);
+          throw error;
+        },
+      ),
+    };
+    this.sharedStarts.set(key, start);
+    return start.environment;
+  }
+
+  private isLent(environment: ExecutionEnvironment): boolean {
+    return this.leased.has(environment) || this.shared.has(environment);
+  }
+
+  /** The environment prewarm() is starting for `fn`'s key, leased (`lease`) to the caller. */
+  private async takeWarming(fn: FunctionDefinition, lease = true): Promise<ExecutionEnvironment | undefined> {
     const key = poolKey(fn);
     const starting = this.warming.get(key);
     if (!starting) return undefined;
     this.warming.delete(key);
     const environment = await starting;
-    if (!environment || this.leased.has(environment)) return undefined;
+    if (!environment || this.isLent(environment)) return undefined;
     if (environment.state !== "initializing" && environment.state !== "ready") return undefined;
-    this.leased.add(environment);
+    if (lease) this.leased.add(environment);
     return environment;
   }
 
@@ -219,6 +302,7 @@ export class EnvironmentPool {
       set.delete(environment);
       if (set.size === 0 && this.environments.get(key) === set) this.environments.delete(key);
       this.leased.delete(environment);
+      this.shared.delete(environment);
       this.retired.delete(environment);
     });
   }
@@ -226,7 +310,7 @@ export class EnvironmentPool {
   /** An invocation that has answered still writes its END and REPORT lines: the environment ends after them. */
   private endWhenSettled(environment: ExecutionEnvironment): void {
     void environment.whenSettled().then((state) => {
-      if (state === "ready" && !this.leased.has(environment)) void environment.destroy();
+      if (state === "ready" && !this.isLent(environment)) void environment.destroy();
     });
   }
 
@@ -234,7 +318,7 @@ export class EnvironmentPool {
     const cutoff = Date.now() - this.idleTimeoutMs;
     for (const environment of this.list()) {
       if (environment.inspectorPort !== undefined) continue;
-      if (environment.state === "ready" && !this.leased.has(environment) && environment.lastUsedAt < cutoff) {
+      if (environment.state === "ready" && !this.isLent(environment) && environment.lastUsedAt < cutoff) {
         void environment.destroy();
       }
     }

@@ -23,6 +23,8 @@ export interface RuntimeApiListener {
   initError(errorType: string | undefined, body: Buffer): void;
   /** The runtime tried to answer with more than the payload limit; the invoke fails. */
   responseTooLarge(requestId: string, sizeBytes: number): void;
+  /** An invocation handed over was just delivered to a `/next` (it may wait for one on Managed Instances). */
+  delivered?(requestId: string): void;
 }
 
 /** One request and its answer, as a transport presents them. */
@@ -183,6 +185,7 @@ export class RuntimeApiCore {
       const exchange = this.waiting.shift() as RuntimeApiExchange;
       this.current.add(delivery.requestId);
       exchange.deliver(delivery);
+      this.listener.delivered?.(delivery.requestId);
     }
   }
 

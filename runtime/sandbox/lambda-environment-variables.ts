@@ -3,6 +3,7 @@
  * reserved and default variables plus the function's own, and nothing of the host's environment
  * (serverless-offline#78: functions must not see or clobber a shared process.env).
  */
+import { MANAGED_VCPUS_VARIABLE } from "../bootstrap/node/managed-runtime.js";
 import { isNodeRuntime } from "../manifest/function-definition.js";
 import type { SandboxSpec } from "./sandbox.js";
 
@@ -70,7 +71,7 @@ export function lambdaEnvironmentVariables(
     AWS_LAMBDA_FUNCTION_NAME: fn.name,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
     AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
-    AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
+    AWS_LAMBDA_INITIALIZATION_TYPE: fn.managedInstances ? "lambda-managed-instances" : "on-demand",
     AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.name}`,
     AWS_LAMBDA_LOG_STREAM_NAME: spec.logStreamName,
     AWS_ACCESS_KEY: credentials.accessKeyId,
@@ -83,6 +84,13 @@ export function lambdaEnvironmentVariables(
   };
   // AWS_EXECUTION_ENV is not set for provided* runtimes (§1.4).
   if (node) variables.AWS_EXECUTION_ENV = `AWS_Lambda_${fn.runtime}`;
+  if (fn.managedInstances) {
+    // How many invocations the runtime may ask for at once (concurrent `/next` calls), as on Managed Instances.
+    variables.AWS_LAMBDA_MAX_CONCURRENCY = String(fn.managedInstances.maxConcurrency);
+    // The environment's vCPUs, for Lambkin's Node bootstrap alone (which removes it before user code runs): its
+    // default worker-thread count, where AWS's runtime counts the vCPUs it sees (the host's, in a process sandbox).
+    if (node) variables[MANAGED_VCPUS_VARIABLE] = String(fn.managedInstances.vCpus);
+  }
   return variables;
 }
 

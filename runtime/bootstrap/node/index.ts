@@ -31,6 +31,7 @@ import { CHANNEL_FD_VARIABLE, CHANNEL_PIPELINE_VARIABLE } from "./channel-frames
 import { UnhandledPromiseRejection } from "./errors.js";
 import { watchHost } from "./host-watch.js";
 import { patchConsole, structuredConsole } from "./log-patch.js";
+import { managedConcurrency, runManaged } from "./managed-runtime.js";
 import { EXIT_RUNTIME_API_FAILURE, RapidClient } from "./rapid-client.js";
 import { type ErrorCallbacks, Runtime } from "./runtime.js";
 import { getHandlerMetadata, type Handler, type HandlerMetadata, load } from "./user-function.js";
@@ -56,6 +57,13 @@ function takeChannelPipelining(): boolean {
 async function run(): Promise<void> {
   const channelFd = takeChannelFd();
   const pipelineNext = takeChannelPipelining();
+  // Lambda Managed Instances: worker threads run the handler, several invocations at once (managed-runtime.ts).
+  const concurrency = managedConcurrency();
+  if (concurrency !== undefined) {
+    watchHost();
+    runManaged(concurrency);
+    return;
+  }
   patchConsole();
   const runtimeApi = process.env.AWS_LAMBDA_RUNTIME_API;
   if (!runtimeApi) {

@@ -17,7 +17,7 @@
  * outlive it.
  */
 import type { IncomingHttpHeaders } from "node:http";
-import { JSONStringifyError, toRapidResponse } from "./errors.js";
+import { JSONStringifyError, type RapidError, toRapidResponse } from "./errors.js";
 import { type HttpAnswer, type HttpExchange, KeepAliveHttpClient } from "./keep-alive-http-client.js";
 
 const API = "/2018-06-01/runtime";
@@ -59,13 +59,16 @@ export class RapidClient {
   /**
    * `hostPort` is AWS_LAMBDA_RUNTIME_API (`host:port`, `[v6]:port` accepted); `transport`, when given, carries
    * the same requests instead (the process sandbox's channel); `pipelineNext` false sends each `/next` only once
-   * the answer before it is acknowledged, as the RIC does (the benchmarks' baseline; see postResult).
+   * the answer before it is acknowledged, as the RIC does (the benchmarks' baseline; see postResult); `sockets`:
+   * the HTTP connections it may open (a worker thread on Managed Instances keeps a `/next` open per invocation it
+   * runs at once, and needs one more for its answers).
    */
   constructor(
     hostPort: string,
     private readonly nodejs24Mode = false,
     transport?: RuntimeApiTransport,
     private readonly pipelineNext = true,
+    sockets = 2,
   ) {
     if (transport) {
       this.http = transport;
@@ -73,7 +76,7 @@ export class RapidClient {
     }
     const colon = hostPort.lastIndexOf(":");
     const hostname = hostPort.slice(0, colon).replace(/^\[(.*)\]$/, "$1");
-    this.http = new KeepAliveHttpClient(hostname, Number.parseInt(hostPort.slice(colon + 1), 10), 2);
+    this.http = new KeepAliveHttpClient(hostname, Number.parseInt(hostPort.slice(colon + 1), 10), sockets);
   }
 
   nextInvocation(): Promise<Invocation> {
@@ -116,7 +119,11 @@ export class RapidClient {
   }
 
   postInvocationError(error: unknown, id: string, callback: () => void, nextFollows = false): void {
-    const response = toRapidResponse(error);
+    this.postErrorBody(toRapidResponse(error), id, callback, nextFollows);
+  }
+
+  /** An error already in the Runtime API's shape (a crashed worker thread's, managed-runtime.ts). */
+  postErrorBody(response: RapidError, id: string, callback: () => void, nextFollows = false): void {
     const path = `${API}/invocation/${encodeURIComponent(id)}/error`;
     const headers = errorTypeHeader(response.errorType);
     this.postResult(path, this.serialize(response), headers, "failure", callback, nextFollows);

@@ -1,0 +1,162 @@
+// Lambda Managed Instances (`capacityProvider`): one environment runs up to maxConcurrency invocations at once
+// (https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-execution-environment.html), in the
+// process sandbox and in docker, through the real Node bootstrap's worker threads.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { InvokeResult } from "../../runtime/invoker/invoker.js";
+import { connectDocker } from "../../runtime/sandbox/docker/docker-engine.js";
+import { ensureRuntimeImages } from "../../runtime/sandbox/docker/images/ensure-images.js";
+import { type Fixture, payloadJson, startFixture } from "../conformance/harness.js";
+
+interface Where {
+  environment: string;
+  threadId: number;
+  isMainThread: boolean;
+  served: number;
+  mostAtOnce: number;
+  maxConcurrency: string;
+  initializationType: string;
+  requestId: string;
+}
+
+const where = (result: InvokeResult) => payloadJson(result) as Where;
+const many = (fixture: Fixture, fn: string, count: number, payload: unknown) =>
+  Promise.all(Array.from({ length: count }, () => fixture.invoke(fn, payload)));
+
+describe.each(["process", "docker"] as const)("Lambda Managed Instances (%s sandbox)", (sandbox) => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    if (sandbox === "docker") await ensureRuntimeImages(connectDocker(), { offline: true });
+    fixture = await startFixture("managed-instances", { sandbox });
+  }, 300_000);
+  afterAll(() => fixture?.close());
+
+  it("runs maxConcurrency invocations at once in one environment, in a worker thread, and starts another only when it is full", async () => {
+    const results = await many(fixture, "shared", 8, { waitMs: 300 });
+    const seen = results.map(where);
+    for (const result of results) expect(result.functionError).toBeUndefined();
+    const environments = new Set(seen.map((w) => w.environment));
+    expect(environments.size).toBe(2);
+    for (const environment of environments) {
+      const mine = seen.filter((w) => w.environment === environment);
+      expect(mine).toHaveLength(4);
+      // All four were in the handler at the same time, in one thread's shared module state.
+      expect(Math.max(...mine.map((w) => w.mostAtOnce))).toBe(4);
+      expect(new Set(mine.map((w) => w.threadId)).size).toBe(1);
+      // One init per environment, reported in one REPORT.
+      expect(
+        results.filter((r, i) => seen[i]?.environment === environment && r.initDurationMs !== undefined),
+      ).toHaveLength(1);
+    }
+    for (const w of seen) {
+      expect(w.isMainThread).toBe(false);
+      expect(w.maxConcurrency).toBe("4");
+      expect(w.initializationType).toBe("lambda-managed-instances");
+    }
+    // Warm: the next invocation goes to one of them, no init.
+    const next = await fixture.invoke("shared", { waitMs: 0 });
+    expect(environments.has(where(next).environment)).toBe(true);
+    expect(next.initDurationMs).toBeUndefined();
+  });
+
+  it("gives each invocation the log lines carrying its own request id, text and JSON", async () => {
+    for (const fn of ["shared", "json"]) {
+      const results = await many(fixture, fn, 4, { waitMs: 100 });
+      for (const result of results) {
+        const text = result.logTail.text();
+        expect(text).toContain(`begin ${result.requestId}`);
+        expect(text).toContain(`end ${result.requestId}`);
+        for (const other of results)
+          if (other.requestId !== result.requestId) expect(text).not.toContain(other.requestId);
+      }
+    }
+  });
+
+  it("fails only the invocation that times out; the environment and the others go on", async () => {
+    const [late, quick] = await Promise.all([
+      fixture.invoke("slow", { ms: 2500 }),
+      fixture.invoke("slow", { ms: 200 }),
+    ]);
+    expect(late?.functionError).toBe("Unhandled");
+    expect(payloadJson(late as InvokeResult)).toEqual({
+      errorType: "Sandbox.Timedout",
+      errorMessage: `RequestId: ${late?.requestId} Error: Task timed out after 1.00 seconds`,
+    });
+    expect(quick?.functionError).toBeUndefined();
+    const environment = where(quick as InvokeResult).environment;
+    // The late handler is still running (Managed Instances do not interrupt it); its answer will be refused.
+    const after = await fixture.invoke("slow", { ms: 10 });
+    expect(where(after).environment).toBe(environment);
+    expect(after.initDurationMs).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 1800));
+    const later = await fixture.invoke("slow", { ms: 10 });
+    expect(where(later).environment).toBe(environment);
+  });
+
+  it("a callback handler takes one invocation at a time per thread", async () => {
+    const results = await many(fixture, "callbackStyle", 3, { waitMs: 150 });
+    const seen = results.map(where);
+    expect(new Set(seen.map((w) => w.environment)).size).toBe(1);
+    expect(Math.max(...seen.map((w) => w.mostAtOnce))).toBe(1);
+    expect(seen.map((w) => w.served).sort()).toEqual([1, 2, 3]);
+  });
+
+  it("Node 24: async handlers, several at once", async () => {
+    const results = await many(fixture, "node24", 4, { waitMs: 200 });
+    expect(Math.max(...results.map((r) => where(r).mostAtOnce))).toBe(4);
+  });
+});
+
+describe("Lambda Managed Instances: crashes (process sandbox)", () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await startFixture("managed-instances", { sandbox: "process" });
+  });
+  afterAll(() => fixture?.close());
+
+  it("an uncaught exception fails every invocation of its thread; with no thread left the environment ends", async () => {
+    const [crashing, bystander] = await Promise.all([
+      fixture.invoke("crashy", { crash: true, crashAfterMs: 100, waitMs: 500 }),
+      fixture.invoke("crashy", { waitMs: 500 }),
+    ]);
+    for (const result of [crashing, bystander]) {
+      expect(result?.functionError).toBe("Unhandled");
+      expect(payloadJson(result as InvokeResult)).toMatchObject({
+        errorType: "Error",
+        errorMessage: `crash in ${crashing?.requestId}`,
+      });
+    }
+    const next = await fixture.invoke("crashy", {});
+    expect(next.functionError).toBeUndefined();
+    expect(next.initDurationMs).toBeDefined(); // a new environment
+  });
+
+  it("invocations waiting for a busy worker when the runtime ends run in a new environment, once", async () => {
+    // A callback handler takes one at a time: the two behind the crashing one wait, undelivered, for its thread.
+    const crashing = fixture.invoke("callbackCrashy", { crash: true, waitMs: 300 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const waiting = many(fixture, "callbackCrashy", 2, { waitMs: 10 });
+    expect((await crashing).functionError).toBe("Unhandled");
+    const results = await waiting;
+    for (const result of results) {
+      expect(result.functionError).toBeUndefined();
+      expect(result.logTail.text().match(/START RequestId/g)).toHaveLength(1);
+    }
+    expect(new Set(results.map((r) => where(r).environment)).size).toBe(1);
+    expect(results.filter((r) => r.initDurationMs !== undefined)).toHaveLength(1);
+  });
+
+  it("with two worker threads, the other thread goes on serving in the same environment", async () => {
+    // Four at once over two threads of one environment (4096 MB at 2 GiB per vCPU: two vCPUs, two workers).
+    const warm = await many(fixture, "twoThreads", 4, { waitMs: 300 });
+    expect(new Set(warm.map((r) => where(r).threadId)).size).toBe(2);
+    const first = await fixture.invoke("crashyTwoThreads", {});
+    const environment = where(first).environment;
+    const crashed = await fixture.invoke("crashyTwoThreads", { crash: true, waitMs: 200 });
+    expect(crashed.functionError).toBe("Unhandled");
+    const results = await many(fixture, "crashyTwoThreads", 3, { waitMs: 50 });
+    for (const result of results) {
+      expect(result.functionError).toBeUndefined();
+      expect(where(result).environment).toBe(environment);
+    }
+  });
+});
