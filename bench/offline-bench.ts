@@ -217,8 +217,12 @@ function managedInstancesService(): string {
   cpSync(join(PACKAGE_ROOT, "functions", "hello"), dir, { recursive: true });
   const yml = readFileSync(join(dir, "serverless.yml"), "utf8")
     .replace("runtime: nodejs20.x", "runtime: nodejs22.x")
-    .replace("    handler: api.hello\n", "    handler: api.hello\n    memorySize: 4096\n    capacityProvider: default\n");
-  if (!yml.includes("capacityProvider")) throw new Error("functions/hello/serverless.yml changed: update the bench");
+    .replace(
+      "    handler: api.hello\n",
+      "    handler: api.hello\n    memorySize: 4096\n    capacityProvider: default\n",
+    );
+  if (!yml.includes("capacityProvider"))
+    throw new Error("functions/hello/serverless.yml changed: update the bench");
   writeFileSync(join(dir, "serverless.yml"), yml);
   return dir;
 }
@@ -227,16 +231,7 @@ async function lambkinDev(dir = join(PACKAGE_ROOT, "functions", "hello"), name =
   const started = await startChild(
     `lambkin dev (${name})`,
     process.execPath,
-    [
-      join(PACKAGE_ROOT, "bin", "lambkin.js"),
-      "dev",
-      "--dir",
-      dir,
-      "--port",
-      "0",
-      "--log-format",
-      "pretty",
-    ],
+    [join(PACKAGE_ROOT, "bin", "lambkin.js"), "dev", "--dir", dir, "--port", "0", "--log-format", "pretty"],
     {
       cwd: PACKAGE_ROOT,
       env: {
