@@ -16,7 +16,16 @@
  * Run: npm run bench:offline   (BENCH_SECONDS=5, BENCH_DECAY_SECONDS=60)
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  cpSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
@@ -70,6 +79,8 @@ function tempDir(prefix: string): string {
 }
 
 interface Target {
+  /** What the target printed so far (Lambkin's own targets). */
+  readonly output?: () => string;
   readonly name: string;
   readonly port: number;
   readonly pid?: number;
@@ -214,6 +225,7 @@ async function serverlessOffline(sls: string, service: string, inProcess: boolea
  */
 function managedInstancesService(): string {
   const dir = tempDir("lambkin-bench-managed-");
+  chmodSync(dir, 0o755); // mkdtemp makes it 0700: the process sandbox runs the function as a user of its own
   cpSync(join(PACKAGE_ROOT, "functions", "hello"), dir, { recursive: true });
   const yml = readFileSync(join(dir, "serverless.yml"), "utf8")
     .replace("runtime: nodejs20.x", "runtime: nodejs22.x")
@@ -243,7 +255,13 @@ async function lambkinDev(dir = join(PACKAGE_ROOT, "functions", "hello"), name =
       ready: /ready on http:\/\/[\d.]+:(\d+)/,
     },
   );
-  return { name, port: Number(started.match[1]), pid: started.child.pid, stop: started.stop };
+  return {
+    name,
+    port: Number(started.match[1]),
+    pid: started.child.pid,
+    stop: started.stop,
+    output: started.output,
+  };
 }
 
 /** Each target must answer 200 with the same body before it is measured. */
@@ -253,7 +271,9 @@ async function checkSameAnswer(target: Target): Promise<void> {
   });
   const body = await response.text();
   if (response.status !== 200 || JSON.stringify(JSON.parse(body)) !== BODY)
-    throw new Error(`${target.name}: GET ${PATH} answered ${response.status} ${body}, expected 200 ${BODY}`);
+    throw new Error(
+      `${target.name}: GET ${PATH} answered ${response.status} ${body}, expected 200 ${BODY}\n${target.output?.() ?? ""}`,
+    );
 }
 
 /** `concurrency` simultaneous requests a few times, so that the environments the loops use have started. */
