@@ -106,6 +106,44 @@ describe.each(["process", "docker"] as const)("Lambda Managed Instances (%s sand
   });
 });
 
+describe("Lambda Managed Instances: the pool (process sandbox)", () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await startFixture("managed-instances", { sandbox: "process", idleTimeoutMs: 1500 });
+  });
+  afterAll(() => fixture?.close());
+
+  it("a retired environment finishes every invocation it runs, then ends; the next starts a new one", async () => {
+    const first = await fixture.invoke("shared", {});
+    const [environment] = fixture.runtime.pool.list(fixture.runtime.registry.resolve("shared"));
+    expect(environment?.capacity).toBe(4);
+    const running = many(fixture, "shared", 3, { waitMs: 400 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(fixture.runtime.pool.retire(() => false)).toBeGreaterThanOrEqual(1);
+    const results = await running;
+    for (const result of results) {
+      expect(result.functionError).toBeUndefined();
+      expect(where(result).environment).toBe(where(first).environment);
+    }
+    const next = await fixture.invoke("shared", {});
+    expect(where(next).environment).not.toBe(where(first).environment);
+    expect(next.initDurationMs).toBeDefined();
+    expect(environment?.state).toBe("dead");
+  });
+
+  it("an idle environment is reaped after the idle timeout, never while it runs an invocation", async () => {
+    const fn = fixture.runtime.registry.resolve("shared");
+    // Longer than the idle timeout, so only the invocation in flight keeps it.
+    const result = await fixture.invoke("shared", { waitMs: 2500 });
+    expect(result.functionError).toBeUndefined();
+    const [environment] = fixture.runtime.pool.list(fn);
+    expect(environment?.state).toBe("ready");
+    for (let i = 0; i < 60 && fixture.runtime.pool.list(fn).length > 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(fixture.runtime.pool.list(fn)).toHaveLength(0);
+  });
+});
+
 describe("Lambda Managed Instances: crashes (process sandbox)", () => {
   let fixture: Fixture;
   beforeAll(async () => {
