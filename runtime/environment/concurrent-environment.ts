@@ -22,7 +22,7 @@ import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { FunctionLogSink } from "../logs/function-log-sink.js";
 import { LogTail } from "../logs/log-tail.js";
-import { endLine, reportLine, startLine, timeoutLine } from "../logs/platform-lines.js";
+import { timeoutLine } from "../logs/platform-lines.js";
 import type { FunctionDefinition } from "../manifest/function-definition.js";
 import { MAX_RUNTIME_PAYLOAD_BYTES } from "../runtime-api/runtime-api-limits.js";
 import { type RuntimeApiListener, RuntimeApiServer } from "../runtime-api/runtime-api-server.js";
@@ -35,27 +35,17 @@ import {
   type EnvironmentInvocation,
   errorBodyOrDefault,
   type InvocationOutcome,
-  type InvocationStatus,
   platformErrorPayload,
 } from "./invocation.js";
+import { InvocationLines, type LoggedInvocation, type Settlement } from "./invocation-lines.js";
 import type { EnvironmentState, PooledEnvironment } from "./pooled-environment.js";
 
-interface ActiveInvocation {
-  readonly request: EnvironmentInvocation;
-  readonly tail: LogTail;
-  readonly resolve: (outcome: InvocationOutcome) => void;
+interface ActiveInvocation extends LoggedInvocation {
   /** When it was handed to the Runtime API: its deadline counts from here. */
   dispatchedAt?: number;
   /** When a `/next` of the runtime took it: START, and its duration. */
   deliveredAt?: number;
   timer?: NodeJS.Timeout;
-}
-
-interface Settlement {
-  readonly payload: Buffer;
-  readonly status: InvocationStatus;
-  readonly errorType?: string;
-  readonly contentType?: string;
 }
 
 /** The request id a runtime's log line carries: text `<time>\t<id>\t<LEVEL>\t…`, or JSON `"requestId":"<id>"`. */
@@ -77,6 +67,7 @@ export class ConcurrentExecutionEnvironment implements RuntimeApiListener, Poole
   readonly logStreamName = newLogStreamName(this.id);
   readonly inspectorPort = undefined;
   private readonly server: RuntimeApiServer;
+  private readonly lines: InvocationLines;
   private sandbox: RunningSandbox | undefined;
   /** Invocations handed to it and not settled, by request id (delivered, or waiting for init). */
   private readonly active = new Map<string, ActiveInvocation>();
@@ -91,9 +82,10 @@ export class ConcurrentExecutionEnvironment implements RuntimeApiListener, Poole
 
   private constructor(
     readonly fn: FunctionDefinition,
-    private readonly logs: FunctionLogSink,
+    logs: FunctionLogSink,
   ) {
     this.capacity = fn.managedInstances?.maxConcurrency ?? 1;
+    this.lines = new InvocationLines(fn, logs, this.logStreamName);
     this.server = new RuntimeApiServer(this, this.capacity);
   }
 
@@ -183,7 +175,7 @@ export class ConcurrentExecutionEnvironment implements RuntimeApiListener, Poole
     const active = this.active.get(requestId);
     if (!active) return;
     active.deliveredAt = performance.now();
-    this.emitStart(active);
+    this.lines.start(active);
   }
 
   responseTooLarge(requestId: string, sizeBytes: number): void {
@@ -223,7 +215,7 @@ export class ConcurrentExecutionEnvironment implements RuntimeApiListener, Poole
       }
     }
     const elapsed = performance.now() - (active.dispatchedAt ?? this.initStartedAt);
-    this.emit(active, timeoutLine(requestId, elapsed));
+    this.lines.platform(active, timeoutLine(requestId, elapsed));
     // Only this invocation fails: never delivered, it never will be; delivered, its answer will be refused.
     this.server.withdraw(requestId);
     const message = `RequestId: ${requestId} Error: Task timed out after ${this.fn.timeout.toFixed(2)} seconds`;
@@ -255,8 +247,8 @@ export class ConcurrentExecutionEnvironment implements RuntimeApiListener, Poole
         continue;
       }
       const message = `RequestId: ${requestId} Error: ${describeRuntimeExit(exit)}`;
-      this.emit(active, message);
-      this.emit(active, "Runtime.ExitError");
+      this.lines.platform(active, message);
+      this.lines.platform(active, "Runtime.ExitError");
       this.settle(requestId, {
         payload: platformErrorPayload("Runtime.ExitError", message),
         status: "crash",
@@ -275,7 +267,7 @@ export class ConcurrentExecutionEnvironment implements RuntimeApiListener, Poole
     this.active.delete(requestId);
     this.settling.set(requestId, active);
     clearTimeout(active.timer);
-    if (active.deliveredAt === undefined) this.emitStart(active);
+    if (active.deliveredAt === undefined) this.lines.start(active);
     const durationMs = active.deliveredAt === undefined ? 0 : performance.now() - active.deliveredAt;
     const initDurationMs = this.initReported
       ? undefined
@@ -285,30 +277,7 @@ export class ConcurrentExecutionEnvironment implements RuntimeApiListener, Poole
     this.lastUsedAt = Date.now();
     void this.outputDrained().then(() => {
       this.settling.delete(requestId);
-      this.emit(active, endLine(requestId));
-      this.emit(
-        active,
-        reportLine({
-          requestId,
-          durationMs,
-          memorySizeMB: this.fn.memorySize,
-          maxMemoryUsedMB,
-          initDurationMs,
-          timedOut: settlement.status === "timeout",
-        }),
-      );
-      active.resolve({
-        requestId,
-        payload: settlement.payload,
-        functionError: settlement.status === "success" ? undefined : "Unhandled",
-        status: settlement.status,
-        errorType: settlement.errorType,
-        contentType: settlement.contentType,
-        durationMs,
-        initDurationMs,
-        maxMemoryUsedMB,
-        logTail: active.tail,
-      });
+      this.lines.end(active, settlement, { durationMs, initDurationMs, maxMemoryUsedMB });
     });
   }
 
@@ -323,27 +292,10 @@ export class ConcurrentExecutionEnvironment implements RuntimeApiListener, Poole
 
   private runtimeOutput(stream: "stdout" | "stderr", line: string): void {
     const id = requestIdOf(line);
-    const owner = id === undefined ? undefined : (this.active.get(id) ?? this.settling.get(id));
-    owner?.tail.append(line);
-    this.logs.line(this.fn.name, owner?.request.requestId, line, stream, this.logStreamName);
-  }
-
-  private emitStart(active: ActiveInvocation): void {
-    const line = startLine(active.request.requestId);
-    active.tail.append(line);
-    const codeRevision = this.fn.codeRevision?.codeSha256;
-    this.logs.line(
-      this.fn.name,
-      active.request.requestId,
+    this.lines.runtime(
+      id === undefined ? undefined : (this.active.get(id) ?? this.settling.get(id)),
       line,
-      "platform",
-      this.logStreamName,
-      codeRevision ? { codeRevision } : {},
+      stream,
     );
-  }
-
-  private emit(active: ActiveInvocation, line: string): void {
-    active.tail.append(line);
-    this.logs.line(this.fn.name, active.request.requestId, line, "platform", this.logStreamName);
   }
 }

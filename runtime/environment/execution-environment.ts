@@ -16,7 +16,7 @@ import { DEBUG_TIMEOUT_SECONDS } from "../debugging/inspect-description.js";
 import type { InspectorLease } from "../debugging/inspector-ports.js";
 import type { FunctionLogSink } from "../logs/function-log-sink.js";
 import { LogTail } from "../logs/log-tail.js";
-import { endLine, reportLine, startLine, timeoutLine } from "../logs/platform-lines.js";
+import { timeoutLine } from "../logs/platform-lines.js";
 import type { FunctionDefinition } from "../manifest/function-definition.js";
 import { MAX_RUNTIME_PAYLOAD_BYTES } from "../runtime-api/runtime-api-limits.js";
 import { type RuntimeApiListener, RuntimeApiServer } from "../runtime-api/runtime-api-server.js";
@@ -29,9 +29,9 @@ import {
   type EnvironmentInvocation,
   errorBodyOrDefault,
   type InvocationOutcome,
-  type InvocationStatus,
   platformErrorPayload,
 } from "./invocation.js";
+import { InvocationLines, type LoggedInvocation, type Settlement } from "./invocation-lines.js";
 import type { EnvironmentState, PooledEnvironment } from "./pooled-environment.js";
 
 /** Lambda's init phase limit; past it, init goes on under the invocation's timeout (§1.5). */
@@ -44,19 +44,9 @@ const RUNTIME_DONE_GRACE_MS = 100;
 
 export type { EnvironmentState } from "./pooled-environment.js";
 
-interface ActiveInvocation {
-  readonly request: EnvironmentInvocation;
-  readonly tail: LogTail;
-  readonly resolve: (outcome: InvocationOutcome) => void;
+interface ActiveInvocation extends LoggedInvocation {
   deliveredAt?: number;
   timer?: NodeJS.Timeout;
-}
-
-interface Settlement {
-  readonly payload: Buffer;
-  readonly status: InvocationStatus;
-  readonly errorType?: string;
-  readonly contentType?: string;
 }
 
 export class ExecutionEnvironment implements RuntimeApiListener, PooledEnvironment {
@@ -70,6 +60,7 @@ export class ExecutionEnvironment implements RuntimeApiListener, PooledEnvironme
   /** Its CloudWatch log stream, as the runtime's AWS_LAMBDA_LOG_STREAM_NAME says: every log line carries it. */
   readonly logStreamName = newLogStreamName(this.id);
   private readonly server = new RuntimeApiServer(this);
+  private readonly lines: InvocationLines;
   private sandbox: RunningSandbox | undefined;
   private active: ActiveInvocation | undefined;
   /** The invocation between its answer and its REPORT line: late log lines still belong to it. */
@@ -90,9 +81,11 @@ export class ExecutionEnvironment implements RuntimeApiListener, PooledEnvironme
 
   private constructor(
     readonly fn: FunctionDefinition,
-    private readonly logs: FunctionLogSink,
+    logs: FunctionLogSink,
     private readonly inspector: InspectorLease | undefined,
-  ) {}
+  ) {
+    this.lines = new InvocationLines(fn, logs, this.logStreamName);
+  }
 
   /** The port of this environment's Node inspector, when its function is debugged. */
   get inspectorPort(): number | undefined {
@@ -225,7 +218,7 @@ export class ExecutionEnvironment implements RuntimeApiListener, PooledEnvironme
     this.freezeTimer = undefined;
     this.freezeGrace.idleEnded();
     this.sandbox?.thaw();
-    this.emitStart(active);
+    this.lines.start(active);
     active.deliveredAt = performance.now();
     // Debugged: the deadline the handler sees is AWS's raised one, and nothing cuts the invocation.
     const timeoutMs = (this.inspector ? DEBUG_TIMEOUT_SECONDS : this.fn.timeout) * 1000;
@@ -255,7 +248,7 @@ export class ExecutionEnvironment implements RuntimeApiListener, PooledEnvironme
     }
     const { requestId } = active.request;
     const elapsed = performance.now() - (active.deliveredAt ?? this.initStartedAt);
-    this.emit(active, timeoutLine(requestId, elapsed));
+    this.lines.platform(active, timeoutLine(requestId, elapsed));
     this.samplePeakMemory(); // before the kill: a dead runtime's peak may no longer be readable
     // The environment is reset: the next invocation gets a fresh one (§2.5).
     void this.destroy();
@@ -271,8 +264,8 @@ export class ExecutionEnvironment implements RuntimeApiListener, PooledEnvironme
     const active = this.active;
     if (active) {
       const message = `RequestId: ${active.request.requestId} Error: ${describeRuntimeExit(exit)}`;
-      this.emit(active, message);
-      this.emit(active, "Runtime.ExitError");
+      this.lines.platform(active, message);
+      this.lines.platform(active, "Runtime.ExitError");
       this.settle({
         payload: platformErrorPayload("Runtime.ExitError", message),
         status: "crash",
@@ -293,7 +286,7 @@ export class ExecutionEnvironment implements RuntimeApiListener, PooledEnvironme
     this.settling = active;
     clearTimeout(active.timer);
     if (this.state !== "dead") this.setState("finishing");
-    if (active.deliveredAt === undefined) this.emitStart(active);
+    if (active.deliveredAt === undefined) this.lines.start(active);
     const durationMs = active.deliveredAt === undefined ? 0 : performance.now() - active.deliveredAt;
     const initDurationMs = this.initReported
       ? undefined
@@ -307,32 +300,8 @@ export class ExecutionEnvironment implements RuntimeApiListener, PooledEnvironme
     // waits for the drain barrier (output-drain.ts), so that they land before END/REPORT and in the Tail.
     this.whenRuntimeDone(() =>
       this.outputDrained().then(() => {
-        const { requestId } = active.request;
         if (this.settling === active) this.settling = undefined;
-        this.emit(active, endLine(requestId));
-        this.emit(
-          active,
-          reportLine({
-            requestId,
-            durationMs,
-            memorySizeMB: this.fn.memorySize,
-            maxMemoryUsedMB,
-            initDurationMs,
-            timedOut: settlement.status === "timeout",
-          }),
-        );
-        active.resolve({
-          requestId,
-          payload: settlement.payload,
-          functionError: settlement.status === "success" ? undefined : "Unhandled",
-          status: settlement.status,
-          errorType: settlement.errorType,
-          contentType: settlement.contentType,
-          durationMs,
-          initDurationMs,
-          maxMemoryUsedMB,
-          logTail: active.tail,
-        });
+        this.lines.end(active, settlement, { durationMs, initDurationMs, maxMemoryUsedMB });
       }),
     );
   }
@@ -362,29 +331,7 @@ export class ExecutionEnvironment implements RuntimeApiListener, PooledEnvironme
   }
 
   private runtimeOutput(stream: "stdout" | "stderr", line: string): void {
-    const owner = this.active ?? this.settling;
-    owner?.tail.append(line);
-    this.logs.line(this.fn.name, owner?.request.requestId, line, stream, this.logStreamName);
-  }
-
-  /** START, with the revision that runs the invocation beside it (function-log-sink.ts PlatformLineFields). */
-  private emitStart(active: ActiveInvocation): void {
-    const line = startLine(active.request.requestId);
-    active.tail.append(line);
-    const codeRevision = this.fn.codeRevision?.codeSha256;
-    this.logs.line(
-      this.fn.name,
-      active.request.requestId,
-      line,
-      "platform",
-      this.logStreamName,
-      codeRevision ? { codeRevision } : {},
-    );
-  }
-
-  private emit(active: ActiveInvocation, line: string): void {
-    active.tail.append(line);
-    this.logs.line(this.fn.name, active.request.requestId, line, "platform", this.logStreamName);
+    this.lines.runtime(this.active ?? this.settling, line, stream);
   }
 
   private setState(state: EnvironmentState): void {
