@@ -376,3 +376,63 @@ function anyDelivery(requestId: string) {
     traceId: "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1",
   };
 }
+
+describe("Runtime API of a Managed Instances environment (maxConcurrency 2)", () => {
+  let heard: Heard[];
+  let server: RuntimeApiServer;
+  let base: string;
+  const invocation = (requestId: string) => ({
+    requestId,
+    payload: Buffer.from(JSON.stringify({ requestId })),
+    deadlineMs: Date.now() + 1000,
+    invokedFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:fn",
+    traceId: "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1",
+  });
+  const post = (id: string) =>
+    fetch(`${base}/invocation/${id}/response`, { method: "POST", body: `"${id}"` }).then((r) => r.status);
+
+  beforeEach(async () => {
+    heard = [];
+    server = new RuntimeApiServer(recordingListener(heard), 2);
+    base = `http://127.0.0.1:${await server.listen("127.0.0.1")}/2018-06-01/runtime`;
+  });
+  afterEach(() => server.close());
+
+  it("keeps two /next calls waiting, delivers one invocation to each, and takes both answers in any order", async () => {
+    const first = fetch(`${base}/invocation/next`);
+    const second = fetch(`${base}/invocation/next`);
+    await waitFor(() => heard.length === 2);
+    server.deliver(invocation("a"));
+    server.deliver(invocation("b"));
+    const ids = await Promise.all(
+      [first, second].map(async (r) => JSON.parse(await (await r).text()).requestId),
+    );
+    expect(ids.sort()).toEqual(["a", "b"]);
+    expect(await post("b")).toBe(202);
+    expect(await post("a")).toBe(202);
+    expect(await post("a")).toBe(400); // answered already
+    expect(heard.filter(([kind]) => kind === "response").map(([, id]) => id)).toEqual(["b", "a"]);
+  });
+
+  it("a third /next takes the place of the oldest (403), as a second one does on Lambda", async () => {
+    const oldest = fetch(`${base}/invocation/next`);
+    await waitFor(() => heard.length === 1);
+    const others = [fetch(`${base}/invocation/next`)];
+    await waitFor(() => heard.length === 2);
+    others.push(fetch(`${base}/invocation/next`));
+    expect((await oldest).status).toBe(403);
+    server.deliver(invocation("c"));
+    server.deliver(invocation("d"));
+    expect((await Promise.all(others)).map((r) => r.status)).toEqual([200, 200]);
+  });
+
+  it("an invocation withdrawn before delivery is never delivered; withdrawn after, its answer is refused", async () => {
+    server.deliver(invocation("timed-out-waiting"));
+    server.withdraw("timed-out-waiting");
+    server.deliver(invocation("delivered"));
+    const next = await fetch(`${base}/invocation/next`);
+    expect(JSON.parse(await next.text()).requestId).toBe("delivered");
+    server.withdraw("delivered");
+    expect(await post("delivered")).toBe(400);
+  });
+});
