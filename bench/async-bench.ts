@@ -4,6 +4,8 @@
  * `lambkin worker` processes, each divided by raw BullMQ (a no-op processor, same Redis, same concurrency)
  * measured in the same run. Rounds are interleaved so that a noisy neighbour slows every contender alike.
  *   node dist/bench/async-bench.js        (BENCH_ASYNC_EVENTS=2000, BENCH_ASYNC_CONCURRENCY=10)
+ * A last contender sends the events to the same handler on Lambda Managed Instances (`capacityProvider`,
+ * docs/lambda-behaviour.md §4a) through one worker: one environment runs up to ten at a time.
  * BENCH_ASYNC_ONLY=embedded|bullmq runs raw BullMQ and only those contenders (faster iteration on one path).
  * BENCH_ASYNC_TRANSPORTS=channel,tcp runs each Lambkin contender once per LAMBKIN_RUNTIME_API_CHANNEL value, in the
  * same interleaved rounds (the process sandbox's Runtime API channel against TCP).
@@ -39,11 +41,13 @@ if (ONLY !== undefined && ONLY !== "embedded" && ONLY !== "bullmq")
 const PACKAGE_ROOT = join(import.meta.dirname, "..", "..");
 const SERVICE = join(PACKAGE_ROOT, "bench", "fixtures", "echo");
 const FUNCTION = "bench-dev-echo";
+/** The same handler on Lambda Managed Instances (capacityProvider, maxConcurrency 10: one environment for all). */
+const MANAGED_FUNCTION = "bench-dev-echoManaged";
 
-function event(n: number): QueuedInvocation {
+function event(n: number, functionName: string): QueuedInvocation {
   return {
     version: 1,
-    functionName: FUNCTION,
+    functionName,
     qualifier: "$LATEST",
     invocationType: "Event",
     payload: JSON.stringify({ n }),
@@ -55,12 +59,12 @@ function event(n: number): QueuedInvocation {
 }
 
 /** Enqueues `count` events from PRODUCERS loops; resolves with events/s once the queue holds none of them. */
-async function throughput(queue: JobQueue, count: number): Promise<number> {
+async function throughput(queue: JobQueue, count: number, functionName = FUNCTION): Promise<number> {
   const started = performance.now();
   let next = 0;
   await Promise.all(
     Array.from({ length: PRODUCERS }, async () => {
-      while (next < count) await queue.enqueue(event(next++));
+      while (next < count) await queue.enqueue(event(next++, functionName));
     }),
   );
   for (;;) {
@@ -91,7 +95,7 @@ async function rawBullMq(url: string): Promise<number> {
   let next = 0;
   await Promise.all(
     Array.from({ length: PRODUCERS }, async () => {
-      while (next < EVENTS) await queue.add("job", event(next++), { removeOnComplete: true });
+      while (next < EVENTS) await queue.add("job", event(next++, FUNCTION), { removeOnComplete: true });
     }),
   );
   while (done < EVENTS) await new Promise((resolve) => setTimeout(resolve, 2));
@@ -138,14 +142,15 @@ async function embedded(): Promise<{ measure: () => Promise<number>; close: () =
 async function cluster(
   url: string,
   workers: number,
+  functionName = FUNCTION,
 ): Promise<{ measure: () => Promise<number>; close: () => Promise<void> }> {
   const prefix = `bench-${workers}w-${randomUUID().slice(0, 8)}`;
   const children = await Promise.all(Array.from({ length: workers }, () => startWorker(url, prefix)));
   const queue = new BullMqJobQueue({ connection: url, prefix, reporter: () => {} });
   await queue.ready();
-  await throughput(queue, 200);
+  await throughput(queue, 200, functionName);
   return {
-    measure: () => throughput(queue, EVENTS),
+    measure: () => throughput(queue, EVENTS, functionName),
     async close() {
       await queue.close({ timeoutMs: 0 });
       await Promise.all(
@@ -230,6 +235,11 @@ async function main(): Promise<void> {
     if (ONLY !== "embedded") {
       contenders[`BullMQ, 1 worker${suffix}`] = await start(() => cluster(redis.url, 1));
       contenders[`BullMQ, 2 workers${suffix}`] = await start(() => cluster(redis.url, 2));
+      // Not the issue's measure (one environment per event, as Lambda's default): the same events to a function
+      // on Lambda Managed Instances, whose one environment runs them ten at a time.
+      contenders[`BullMQ, 1 worker, managed inst.${suffix}`] = await start(() =>
+        cluster(redis.url, 1, MANAGED_FUNCTION),
+      );
     }
   }
   const samples: Record<string, number[]> = { raw: [] };
@@ -245,11 +255,11 @@ async function main(): Promise<void> {
     await redis.dispose();
   }
   const raw = median(samples.raw ?? []);
-  console.log(`${"raw BullMQ (no-op processor)".padEnd(30)} ${raw.toFixed(0).padStart(7)} events/s`);
+  console.log(`${"raw BullMQ (no-op processor)".padEnd(44)} ${raw.toFixed(0).padStart(7)} events/s`);
   for (const name of Object.keys(contenders)) {
     const value = median(samples[name] ?? []);
     console.log(
-      `${`Lambkin ${name}`.padEnd(30)} ${value.toFixed(0).padStart(7)} events/s   ${ratio(value, raw)} raw BullMQ`,
+      `${`Lambkin ${name}`.padEnd(44)} ${value.toFixed(0).padStart(7)} events/s   ${ratio(value, raw)} raw BullMQ`,
     );
   }
 }
