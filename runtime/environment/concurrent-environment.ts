@@ -228,8 +228,9 @@ export class ConcurrentExecutionEnvironment implements RuntimeApiListener, Poole
 
   private runtimeExited(exit: SandboxExit): void {
     for (const [requestId, active] of [...this.active]) {
-      if (active.deliveredAt === undefined) {
-        // No worker of the runtime took it: another environment will run it (no line of it was written here).
+      // No worker of a runtime that had finished init took it: another environment will run it (no line of it was
+      // written here). A runtime that dies in init fails what waited for it, as a default environment does.
+      if (active.deliveredAt === undefined && this.state !== "initializing") {
         this.active.delete(requestId);
         clearTimeout(active.timer);
         const message = `RequestId: ${requestId} Error: ${describeRuntimeExit(exit)}`;

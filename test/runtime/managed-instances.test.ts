@@ -183,6 +183,16 @@ describe("Lambda Managed Instances: crashes (process sandbox)", () => {
     expect(results.filter((r) => r.initDurationMs !== undefined)).toHaveLength(1);
   });
 
+  it("a runtime that exits in init fails the invocations waiting for it, once, with Runtime.ExitError", async () => {
+    const results = await many(fixture, "exitsInInit", 2, {});
+    for (const result of results) {
+      expect(payloadJson(result)).toMatchObject({ errorType: "Runtime.ExitError" });
+      const text = result.logTail.text();
+      expect(text.match(/START RequestId/g)).toHaveLength(1);
+      expect(text).toContain("Runtime exited with error: exit status 2");
+    }
+  });
+
   it("with two worker threads, the other thread goes on serving in the same environment", async () => {
     // Four at once over two threads of one environment (4096 MB at 2 GiB per vCPU: two vCPUs, two workers).
     const warm = await many(fixture, "twoThreads", 4, { waitMs: 300 });
