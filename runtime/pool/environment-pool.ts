@@ -19,7 +19,7 @@
  * debugger can attach before it, and are never reaped when idle: a debugger may be attached to one at any time
  * and would lose its session (and its breakpoints' place) to a reap.
  */
-import type { PooledEnvironment as ExecutionEnvironment } from "../environment/pooled-environment.js";
+import type { PooledEnvironment } from "../environment/pooled-environment.js";
 import type { FunctionDefinition } from "../manifest/function-definition.js";
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
@@ -36,27 +36,27 @@ export interface StartOptions {
 
 interface SharedStart {
   claims: number;
-  readonly environment: Promise<ExecutionEnvironment>;
+  readonly environment: Promise<PooledEnvironment>;
 }
 
 export type EnvironmentFactory = (
   fn: FunctionDefinition,
   options?: StartOptions,
-) => Promise<ExecutionEnvironment>;
+) => Promise<PooledEnvironment>;
 
 export class EnvironmentPool {
-  private readonly environments = new Map<string, Set<ExecutionEnvironment>>();
-  private readonly leased = new Set<ExecutionEnvironment>();
+  private readonly environments = new Map<string, Set<PooledEnvironment>>();
+  private readonly leased = new Set<PooledEnvironment>();
   /** Environments of capacity > 1 (Managed Instances) and how many invocations each is lent to now. */
-  private readonly shared = new Map<ExecutionEnvironment, number>();
+  private readonly shared = new Map<PooledEnvironment, number>();
   /** Environments of capacity > 1 being started, by key, and how many invocations already claimed a place. */
   private readonly sharedStarts = new Map<string, SharedStart>();
   /** Environments of revisions no longer current: ended as soon as they are neither leased nor busy. */
-  private readonly retired = new Set<ExecutionEnvironment>();
+  private readonly retired = new Set<PooledEnvironment>();
   private readonly reaper: NodeJS.Timeout;
   private closed = false;
   /** Environments prewarm() is starting, by key: the first acquire of that key takes it. */
-  private readonly warming = new Map<string, Promise<ExecutionEnvironment | undefined>>();
+  private readonly warming = new Map<string, Promise<PooledEnvironment | undefined>>();
   /** The last retire()'s test: an environment that was starting meanwhile is retired as it joins. */
   private isCurrent: (fn: FunctionDefinition) => boolean = () => true;
   /** How many times retire() has run: an environment started ahead is judged by the first retire() after it. */
@@ -73,7 +73,7 @@ export class EnvironmentPool {
   }
 
   /** A warm environment of `fn` if one is free, else a new one. The caller must `release` it. */
-  async acquire(fn: FunctionDefinition): Promise<ExecutionEnvironment> {
+  async acquire(fn: FunctionDefinition): Promise<PooledEnvironment> {
     if (this.closed) throw new Error("Lambkin is shutting down");
     if (fn.managedInstances) return this.acquireShared(fn);
     const warm = this.takeFree(fn, "ready") ?? this.takeFree(fn, "initializing");
@@ -93,18 +93,15 @@ export class EnvironmentPool {
     return fresh;
   }
 
-  release(environment: ExecutionEnvironment): void {
-    const lent = this.shared.get(environment);
-    if (lent !== undefined) {
-      if (lent > 1) this.shared.set(environment, lent - 1);
-      else this.shared.delete(environment);
-      environment.lastUsedAt = Date.now();
-      if (lent <= 1 && this.retired.has(environment)) this.endWhenSettled(environment);
-      return;
+  release(environment: PooledEnvironment): void {
+    const lent = this.shared.get(environment) ?? 0;
+    if (lent > 1) this.shared.set(environment, lent - 1);
+    else {
+      this.shared.delete(environment);
+      this.leased.delete(environment);
     }
-    this.leased.delete(environment);
     environment.lastUsedAt = Date.now();
-    if (this.retired.has(environment)) this.endWhenSettled(environment);
+    if (this.retired.has(environment) && !this.isLent(environment)) this.endWhenSettled(environment);
   }
 
   /**
@@ -122,7 +119,7 @@ export class EnvironmentPool {
    * acquire() looks only under the key of a definition the registry resolved; the first retire() after this
    * call judges it as any other environment — kept when the swap made `fn` current, ended when it did not.
    */
-  prewarm(fn: FunctionDefinition, options: StartOptions = {}): Promise<ExecutionEnvironment | undefined> {
+  prewarm(fn: FunctionDefinition, options: StartOptions = {}): Promise<PooledEnvironment | undefined> {
     const key = poolKey(fn);
     if (this.closed) return Promise.resolve(undefined);
     const already = this.warming.get(key);
@@ -151,7 +148,7 @@ export class EnvironmentPool {
   }
 
   /** Environments of a function, any revision, any state (for tests and reloads). */
-  list(fn?: FunctionDefinition): ExecutionEnvironment[] {
+  list(fn?: FunctionDefinition): PooledEnvironment[] {
     const all = [...this.environments.values()].flatMap((set) => [...set]);
     return fn ? all.filter((environment) => environment.fn.name === fn.name) : all;
   }
@@ -179,7 +176,7 @@ export class EnvironmentPool {
   }
 
   /** Retires the environments `which` picks, not retired yet: idle ones end now, leased ones when released. */
-  private retireWhere(which: (environment: ExecutionEnvironment) => boolean): number {
+  private retireWhere(which: (environment: PooledEnvironment) => boolean): number {
     let count = 0;
     for (const environment of this.list()) {
       if (this.retired.has(environment) || !which(environment)) continue;
@@ -200,9 +197,9 @@ export class EnvironmentPool {
    * The busiest environment of `fn` with room for one more invocation; else one being started for it with room
    * left (a burst of first invocations shares one start rather than start one environment each); else a new one.
    */
-  private async acquireShared(fn: FunctionDefinition): Promise<ExecutionEnvironment> {
+  private async acquireShared(fn: FunctionDefinition): Promise<PooledEnvironment> {
     const key = poolKey(fn);
-    let chosen: ExecutionEnvironment | undefined;
+    let chosen: PooledEnvironment | undefined;
     let chosenLoad = -1;
     for (const environment of this.environments.get(key) ?? []) {
       if (environment.state === "dead" || this.retired.has(environment)) continue;
@@ -251,12 +248,12 @@ export class EnvironmentPool {
     return start.environment;
   }
 
-  private isLent(environment: ExecutionEnvironment): boolean {
+  private isLent(environment: PooledEnvironment): boolean {
     return this.leased.has(environment) || this.shared.has(environment);
   }
 
   /** The environment prewarm() is starting for `fn`'s key, leased (`lease`) to the caller. */
-  private async takeWarming(fn: FunctionDefinition, lease = true): Promise<ExecutionEnvironment | undefined> {
+  private async takeWarming(fn: FunctionDefinition, lease = true): Promise<PooledEnvironment | undefined> {
     const key = poolKey(fn);
     const starting = this.warming.get(key);
     if (!starting) return undefined;
@@ -276,8 +273,8 @@ export class EnvironmentPool {
   private takeFree(
     fn: FunctionDefinition,
     state: "ready" | "finishing" | "initializing",
-  ): ExecutionEnvironment | undefined {
-    let chosen: ExecutionEnvironment | undefined;
+  ): PooledEnvironment | undefined {
+    let chosen: PooledEnvironment | undefined;
     for (const environment of this.environments.get(poolKey(fn)) ?? []) {
       // A retired environment is on its way out: recycle() leaves it under its key until it has ended.
       if (environment.state !== state || this.leased.has(environment) || this.retired.has(environment))
@@ -288,7 +285,7 @@ export class EnvironmentPool {
     return chosen;
   }
 
-  private track(environment: ExecutionEnvironment, undecided = false, recycledAt = this.recycles): void {
+  private track(environment: PooledEnvironment, undecided = false, recycledAt = this.recycles): void {
     const key = poolKey(environment.fn);
     let set = this.environments.get(key);
     if (!set) {
@@ -308,7 +305,7 @@ export class EnvironmentPool {
   }
 
   /** An invocation that has answered still writes its END and REPORT lines: the environment ends after them. */
-  private endWhenSettled(environment: ExecutionEnvironment): void {
+  private endWhenSettled(environment: PooledEnvironment): void {
     void environment.whenSettled().then((state) => {
       if (state === "ready" && !this.isLent(environment)) void environment.destroy();
     });
