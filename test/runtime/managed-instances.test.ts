@@ -106,6 +106,44 @@ describe.each(["process", "docker"] as const)("Lambda Managed Instances (%s sand
   });
 });
 
+describe.each(["channel", "tcp"] as const)(
+  "Lambda Managed Instances: the Runtime API transport (process sandbox, LAMBKIN_RUNTIME_API_CHANNEL=%s)",
+  (channel) => {
+    let fixture: Fixture;
+    beforeAll(async () => {
+      // The process sandbox reads the setting once, as it is made.
+      process.env.LAMBKIN_RUNTIME_API_CHANNEL = channel;
+      try {
+        fixture = await startFixture("managed-instances", { sandbox: "process" });
+      } finally {
+        delete process.env.LAMBKIN_RUNTIME_API_CHANNEL;
+      }
+    });
+    afterAll(() => fixture?.close());
+
+    it("each worker thread has its own channel and no TCP connection (or, over TCP, connections and no channel)", async () => {
+      const results = await many(fixture, "transport", 4, { waitMs: 300 });
+      const seen = results.map(
+        (result) =>
+          payloadJson(result) as Where & { channels: number; tcpSockets: number; channelVariables: string[] },
+      );
+      // Both threads served (2 vCPUs, four at once), in one environment.
+      expect(new Set(seen.map((w) => w.threadId)).size).toBe(2);
+      expect(new Set(seen.map((w) => w.environment)).size).toBe(1);
+      for (const w of seen) {
+        expect(w.channelVariables).toEqual([]);
+        if (channel === "channel") {
+          expect(w.channels).toBe(2);
+          expect(w.tcpSockets).toBe(0);
+        } else {
+          expect(w.channels).toBe(0);
+          expect(w.tcpSockets).toBeGreaterThan(0);
+        }
+      }
+    });
+  },
+);
+
 describe("Lambda Managed Instances: the pool (process sandbox)", () => {
   let fixture: Fixture;
   beforeAll(async () => {

@@ -18,7 +18,10 @@
  * transports are served by one router (runtime-api-core.ts) and a runtime sees the same answers on either.
  */
 
-/** The variable that names the channel's descriptor; the bootstrap removes it before any user code runs. */
+/**
+ * The variable that names the channel's descriptor — on Lambda Managed Instances a comma-separated list, one per
+ * worker thread (managed-runtime.ts); the bootstrap removes it before any user code runs.
+ */
 export const CHANNEL_FD_VARIABLE = "_LAMBKIN_RUNTIME_API_FD";
 /**
  * Set to "off", the bootstrap sends each `/next` only once the answer before it is acknowledged, instead of in

@@ -41,11 +41,12 @@ import { getHandlerMetadata, type Handler, type HandlerMetadata, load } from "./
  * runtime-api-channel.ts), removed from the environment before any user code can see it — as the AWS RIC
  * removes `_LAMBDA_TELEMETRY_LOG_FD`, the descriptor Lambda hands it for its logs. AWS_LAMBDA_RUNTIME_API stays.
  */
-function takeChannelFd(): number | undefined {
+function takeChannelFds(): number[] {
   const value = process.env[CHANNEL_FD_VARIABLE];
   delete process.env[CHANNEL_FD_VARIABLE];
-  const fd = value === undefined ? Number.NaN : Number(value);
-  return Number.isInteger(fd) && fd > 2 ? fd : undefined;
+  if (value === undefined || value === "") return [];
+  const fds = value.split(",").map(Number);
+  return fds.every((fd) => Number.isInteger(fd) && fd > 2) ? fds : [];
 }
 
 function takeChannelPipelining(): boolean {
@@ -55,13 +56,15 @@ function takeChannelPipelining(): boolean {
 }
 
 async function run(): Promise<void> {
-  const channelFd = takeChannelFd();
+  // One descriptor; on Managed Instances one per worker thread (process-sandbox.ts).
+  const channelFds = takeChannelFds();
+  const channelFd = channelFds[0];
   const pipelineNext = takeChannelPipelining();
   // Lambda Managed Instances: worker threads run the handler, several invocations at once (managed-runtime.ts).
   const concurrency = managedConcurrency();
   if (concurrency !== undefined) {
     watchHost();
-    runManaged(concurrency);
+    runManaged(concurrency, channelFds);
     return;
   }
   patchConsole();

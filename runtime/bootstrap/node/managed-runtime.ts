@@ -22,9 +22,15 @@ import { RapidClient } from "./rapid-client.js";
 /** The environment's vCPUs, from Lambkin (runtime/sandbox/lambda-environment-variables.ts); removed at start. */
 export const MANAGED_VCPUS_VARIABLE = "_LAMBKIN_MANAGED_VCPUS";
 
-/** What a worker thread is told: how many invocations it runs at once (fewer for a synchronous handler). */
+/**
+ * What a worker thread is told: how many invocations it runs at once (fewer for a synchronous handler), and the
+ * descriptor of its own Runtime API channel (channel-frames.ts) when the process sandbox gave one per worker —
+ * a thread's socket is read by that thread's event loop alone, so no two threads ever share one. Without one it
+ * speaks HTTP to AWS_LAMBDA_RUNTIME_API.
+ */
 export interface ManagedWorkerData {
   readonly slots: number;
+  readonly channelFd?: number;
 }
 
 /** A worker's message to the main thread: its init failed, so the whole environment exits with `status`. */
@@ -62,14 +68,28 @@ export function workerSlots(concurrency: number, workers: number): number[] {
   );
 }
 
-export function runManaged(concurrency: number): void {
+/**
+ * How many worker threads an environment runs: AWS_LAMBDA_NODEJS_WORKER_COUNT (the function's own setting), else
+ * one per vCPU, and never more than its concurrency. The process sandbox asks too: it opens one channel for each.
+ */
+export function managedWorkerCount(
+  concurrency: number,
+  vCpus: number,
+  workerCountSetting: string | undefined,
+): number {
+  return workerSlots(concurrency, positiveInteger(workerCountSetting) ?? vCpus).length;
+}
+
+/** `channelFds`: one Runtime API channel per worker thread, in order (fewer or none: those threads use HTTP). */
+export function runManaged(concurrency: number, channelFds: readonly number[] = []): void {
   const vCpus = positiveInteger(process.env[MANAGED_VCPUS_VARIABLE]) ?? 1;
   delete process.env[MANAGED_VCPUS_VARIABLE];
   const workers = positiveInteger(process.env.AWS_LAMBDA_NODEJS_WORKER_COUNT) ?? vCpus;
   let client: RapidClient | undefined;
   let running = 0;
-  for (const slots of workerSlots(concurrency, workers)) {
-    const data: ManagedWorkerData = { slots };
+  for (const [index, slots] of workerSlots(concurrency, workers).entries()) {
+    const channelFd = channelFds[index];
+    const data: ManagedWorkerData = channelFd === undefined ? { slots } : { slots, channelFd };
     const worker = new Worker(join(__dirname, "managed-worker.js"), { workerData: data });
     running++;
     let crashed: CrashedMessage["crashed"] | undefined;

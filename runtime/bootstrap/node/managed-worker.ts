@@ -19,6 +19,7 @@ import {
   errorOnDeprecatedCallback,
   isNodejs24Mode,
 } from "./callback-deprecation.js";
+import { ChannelClient } from "./channel-client.js";
 import { toRapidResponse, UnhandledPromiseRejection } from "./errors.js";
 import { InvokeContext } from "./invoke-context.js";
 import { patchConsole, structuredConsole } from "./log-patch.js";
@@ -157,13 +158,16 @@ class ManagedWorker {
 }
 
 async function run(): Promise<void> {
-  const { slots } = workerData as ManagedWorkerData;
+  const { slots, channelFd } = workerData as ManagedWorkerData;
   scopeTheLoggingContext();
   patchConsole();
   const runtimeApi = process.env.AWS_LAMBDA_RUNTIME_API;
   if (!runtimeApi) process.exit(EXIT_RUNTIME_API_FAILURE);
   const nodejs24Mode = isNodejs24Mode();
-  const client = new RapidClient(runtimeApi, nodejs24Mode, undefined, false, slots + 1);
+  // Over its own channel, the thread's `/next` calls and answers are numbered frames answered in any order
+  // (channel-client.ts); each answer is sent before its loop's next `/next`, as over HTTP (pipelineNext false).
+  const channel = channelFd === undefined ? undefined : new ChannelClient(channelFd);
+  const client = new RapidClient(runtimeApi, nodejs24Mode, channel, false, slots + 1);
   const worker = new ManagedWorker(client, nodejs24Mode);
   process.on("uncaughtException", (error) => worker.crash("Uncaught Exception", error, 129));
   process.on("unhandledRejection", (reason, promise) =>

@@ -18,6 +18,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Duplex, Readable } from "node:stream";
 import { CHANNEL_FD_VARIABLE, CHANNEL_PIPELINE_VARIABLE } from "../../bootstrap/node/channel-frames.js";
+import { managedWorkerCount } from "../../bootstrap/node/managed-runtime.js";
 import { inspectorArguments } from "../../debugging/inspector-arguments.js";
 import { coded, type LambkinCode } from "../../errors/lambkin-codes.js";
 import { isNodeRuntime } from "../../manifest/function-definition.js";
@@ -130,10 +131,19 @@ export class ProcessSandboxProvider implements SandboxProvider {
     });
     // Lambkin's own Node bootstrap talks to its Runtime API over a private channel: the next descriptor after
     // stdio (and bwrap's info descriptor), named by a variable the bootstrap removes before user code runs.
-    const channelFd =
+    // On Managed Instances, one channel per worker thread: a socket is read by one thread's event loop only.
+    const firstChannelFd =
       node && this.useChannel && spec.attachRuntimeApiChannel ? (this.users ? 4 : 3) : undefined;
-    if (channelFd !== undefined) env[CHANNEL_FD_VARIABLE] = String(channelFd);
-    if (channelFd !== undefined && !this.channelPipelined) env[CHANNEL_PIPELINE_VARIABLE] = "off";
+    const managed = spec.fn.managedInstances;
+    const channelCount = managed
+      ? managedWorkerCount(managed.maxConcurrency, managed.vCpus, env.AWS_LAMBDA_NODEJS_WORKER_COUNT)
+      : 1;
+    const channelFds =
+      firstChannelFd === undefined
+        ? []
+        : Array.from({ length: channelCount }, (_, index) => firstChannelFd + index);
+    if (channelFds.length > 0) env[CHANNEL_FD_VARIABLE] = channelFds.join(",");
+    if (channelFds.length > 0 && !this.channelPipelined) env[CHANNEL_PIPELINE_VARIABLE] = "off";
     const limitBytes = spec.fn.memorySize * MB;
     const cgroup = this.useCgroups
       ? createMemoryCgroup(memoryCgroupName(spec.environmentId), limitBytes)
@@ -174,9 +184,9 @@ export class ProcessSandboxProvider implements SandboxProvider {
     const stdio: ("ignore" | "pipe")[] = user
       ? ["ignore", "pipe", "pipe", "pipe"]
       : ["ignore", "pipe", "pipe"];
-    if (channelFd !== undefined) stdio[channelFd] = "pipe";
+    for (const fd of channelFds) stdio[fd] = "pipe";
     const child = spawn(file, argv, { cwd: taskRoot, env, stdio, detached: true });
-    if (channelFd !== undefined) spec.attachRuntimeApiChannel?.(child.stdio[channelFd] as Duplex);
+    for (const fd of channelFds) spec.attachRuntimeApiChannel?.(child.stdio[fd] as Duplex);
     const environment = new ProcessEnvironment(child, {
       cgroup,
       user,
