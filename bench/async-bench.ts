@@ -9,6 +9,9 @@
  * BENCH_ASYNC_ONLY=embedded|bullmq runs raw BullMQ and only those contenders (faster iteration on one path).
  * BENCH_ASYNC_TRANSPORTS=channel,tcp runs each Lambkin contender once per LAMBKIN_RUNTIME_API_CHANNEL value, in the
  * same interleaved rounds (the process sandbox's Runtime API channel against TCP).
+ * Last, where each event's CPU goes, summed over the measured rounds (/proc, bench/process-cpu.ts): this process
+ * (the producer, and for raw BullMQ its worker too; for embedded the whole of `lambkin dev`), Redis, the
+ * `lambkin worker` processes and the execution environments.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -27,7 +30,8 @@ import { BullMqJobQueue } from "../triggers/queue/bullmq/bullmq-job-queue.js";
 import { EmbeddedJobQueue } from "../triggers/queue/embedded/embedded-job-queue.js";
 import type { JobQueue } from "../triggers/queue/interfaces/job-queue.js";
 import type { QueuedInvocation } from "../triggers/queue/interfaces/queued-invocation.js";
-import { startRedisServer } from "./redis-server.js";
+import { cpuSecondsOf, descendantsCpu } from "./process-cpu.js";
+import { type RedisServer, startRedisServer } from "./redis-server.js";
 import { median, ratio } from "./stats.js";
 
 const EVENTS = Number(process.env.BENCH_ASYNC_EVENTS ?? 2000);
@@ -77,7 +81,9 @@ async function throughput(queue: JobQueue, count: number, functionName = FUNCTIO
   return count / ((performance.now() - started) / 1000);
 }
 
-async function rawBullMq(url: string): Promise<number> {
+/** `spent` gains the CPU seconds of this process (producer and worker) and Redis over the measured part. */
+async function rawBullMq(redis: RedisServer, spent: CpuReading): Promise<number> {
+  const { url } = redis;
   const prefix = `bench-raw-${randomUUID().slice(0, 8)}`;
   const producer = new Redis(url);
   const consumer = new Redis(url, { maxRetriesPerRequest: null });
@@ -91,6 +97,7 @@ async function rawBullMq(url: string): Promise<number> {
     { connection: consumer, prefix, concurrency: CONCURRENCY, removeOnComplete: { count: 0 } },
   );
   await worker.waitUntilReady();
+  const before = { own: ownCpuSeconds(), redis: redisCpuSeconds(redis) };
   const started = performance.now();
   let next = 0;
   await Promise.all(
@@ -100,6 +107,8 @@ async function rawBullMq(url: string): Promise<number> {
   );
   while (done < EVENTS) await new Promise((resolve) => setTimeout(resolve, 2));
   const perSecond = EVENTS / ((performance.now() - started) / 1000);
+  addTo(spent, "this process (producer + worker)", ownCpuSeconds() - before.own);
+  addTo(spent, "Redis", redisCpuSeconds(redis) - before.redis);
   await worker.close();
   await queue.obliterate({ force: true });
   await queue.close();
@@ -109,7 +118,34 @@ async function rawBullMq(url: string): Promise<number> {
 }
 
 /** The embedded queue and the consumer in this process, as `lambkin dev` runs them. */
-async function embedded(): Promise<{ measure: () => Promise<number>; close: () => Promise<void> }> {
+/** CPU seconds so far of each kind of process a contender's events cost (cpuUse). */
+type CpuReading = Record<string, number>;
+
+interface Contender {
+  measure(): Promise<number>;
+  /** CPU seconds so far, by kind of process (read before and after each measured round). */
+  cpu(): CpuReading;
+  close(): Promise<void>;
+}
+
+function addTo(reading: CpuReading, name: string, seconds: number): void {
+  reading[name] = (reading[name] ?? 0) + seconds;
+}
+
+/** This process's own CPU seconds (user + system). */
+function ownCpuSeconds(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+}
+
+function redisCpuSeconds(redis: RedisServer): number {
+  return redis.pid === undefined ? 0 : cpuSecondsOf(redis.pid);
+}
+
+/** The processes this process started for other contenders (Redis, worker processes), left out of "environments". */
+const notEnvironments = new Set<number>();
+
+async function embedded(): Promise<Contender> {
   const stateDir = mkdtempSync(join(tmpdir(), "lambkin-bench-state-"));
   // The sandbox reads LAMBKIN_RUNTIME_API_CHANNEL when it starts: set (or not) by withTransport below.
   const runtime = await startRuntime({
@@ -129,6 +165,10 @@ async function embedded(): Promise<{ measure: () => Promise<number>; close: () =
   await throughput(queue, 200); // warm environments
   return {
     measure: () => throughput(queue, EVENTS),
+    cpu: () => ({
+      "this process (lambkin dev)": ownCpuSeconds(),
+      environments: environmentsCpu(process.pid),
+    }),
     async close() {
       await async.consumer.close({ timeoutMs: 0 });
       await queue.close({ timeoutMs: 0 });
@@ -139,18 +179,23 @@ async function embedded(): Promise<{ measure: () => Promise<number>; close: () =
 }
 
 /** `workers` lambkin worker processes on one Redis prefix, and a producer's handle on their queue. */
-async function cluster(
-  url: string,
-  workers: number,
-  functionName = FUNCTION,
-): Promise<{ measure: () => Promise<number>; close: () => Promise<void> }> {
+async function cluster(redis: RedisServer, workers: number, functionName = FUNCTION): Promise<Contender> {
+  const { url } = redis;
   const prefix = `bench-${workers}w-${randomUUID().slice(0, 8)}`;
   const children = await Promise.all(Array.from({ length: workers }, () => startWorker(url, prefix)));
+  const pids = children.flatMap((child) => (child.pid === undefined ? [] : [child.pid]));
+  for (const pid of pids) notEnvironments.add(pid);
   const queue = new BullMqJobQueue({ connection: url, prefix, reporter: () => {} });
   await queue.ready();
   await throughput(queue, 200, functionName);
   return {
     measure: () => throughput(queue, EVENTS, functionName),
+    cpu: () => ({
+      "this process (producer)": ownCpuSeconds(),
+      Redis: redisCpuSeconds(redis),
+      "lambkin worker": pids.reduce((sum, pid) => sum + cpuSecondsOf(pid), 0),
+      environments: pids.reduce((sum, pid) => sum + environmentsCpu(pid), 0),
+    }),
     async close() {
       await queue.close({ timeoutMs: 0 });
       await Promise.all(
@@ -209,6 +254,23 @@ function startWorker(url: string, prefix: string): Promise<ChildProcess> {
   });
 }
 
+/**
+ * CPU seconds so far of the execution environments below `root`: every process under it but the other ones in
+ * notEnvironments (Redis, worker processes: `root` may be one) and theirs. Environments that ended are not counted (none do here).
+ */
+function environmentsCpu(root: number): number {
+  const below = descendantsCpu(root);
+  const excluded = new Set<number>();
+  for (const pid of notEnvironments) {
+    if (pid === root) continue;
+    excluded.add(pid);
+    for (const child of descendantsCpu(pid).keys()) excluded.add(child);
+  }
+  let total = 0;
+  for (const [pid, seconds] of below) if (!excluded.has(pid)) total += seconds;
+  return total;
+}
+
 /** Starts a contender with LAMBKIN_RUNTIME_API_CHANNEL=`transport` (worker processes inherit it). */
 async function withTransport<T>(transport: string | undefined, start: () => Promise<T>): Promise<T> {
   if (transport === undefined) return start();
@@ -224,31 +286,41 @@ async function withTransport<T>(transport: string | undefined, start: () => Prom
 
 async function main(): Promise<void> {
   const redis = await startRedisServer();
+  if (redis.pid !== undefined) notEnvironments.add(redis.pid);
   console.log(
     `Lambkin asynchronous-invocation benchmark — node ${process.version}, ${EVENTS} events per round, consumer concurrency ${CONCURRENCY}, ${ROUNDS} interleaved rounds\n`,
   );
-  const contenders: Record<string, Awaited<ReturnType<typeof embedded>>> = {};
+  const contenders: Record<string, Contender> = {};
   for (const transport of TRANSPORTS ?? [undefined]) {
     const suffix = transport === undefined ? "" : ` (${transport})`;
-    const start = (contender: () => ReturnType<typeof embedded>) => withTransport(transport, contender);
+    const start = (contender: () => Promise<Contender>) => withTransport(transport, contender);
     if (ONLY !== "bullmq") contenders[`embedded${suffix}`] = await start(() => embedded());
     if (ONLY !== "embedded") {
-      contenders[`BullMQ, 1 worker${suffix}`] = await start(() => cluster(redis.url, 1));
-      contenders[`BullMQ, 2 workers${suffix}`] = await start(() => cluster(redis.url, 2));
+      contenders[`BullMQ, 1 worker${suffix}`] = await start(() => cluster(redis, 1));
+      contenders[`BullMQ, 2 workers${suffix}`] = await start(() => cluster(redis, 2));
       // Not the issue's measure (one environment per event, as Lambda's default): the same events to a function
       // on Lambda Managed Instances, whose one environment runs them ten at a time.
       contenders[`BullMQ, 1 worker, managed inst.${suffix}`] = await start(() =>
-        cluster(redis.url, 1, MANAGED_FUNCTION),
+        cluster(redis, 1, MANAGED_FUNCTION),
       );
     }
   }
   const samples: Record<string, number[]> = { raw: [] };
-  for (const name of Object.keys(contenders)) samples[name] = [];
+  const cpu: Record<string, CpuReading> = { raw: {} };
+  for (const name of Object.keys(contenders)) {
+    samples[name] = [];
+    cpu[name] = {};
+  }
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      samples.raw?.push(await rawBullMq(redis.url));
-      for (const [name, contender] of Object.entries(contenders))
+      samples.raw?.push(await rawBullMq(redis, cpu.raw ?? {}));
+      for (const [name, contender] of Object.entries(contenders)) {
+        const before = contender.cpu();
         samples[name]?.push(await contender.measure());
+        const after = contender.cpu();
+        for (const [kind, seconds] of Object.entries(after))
+          addTo(cpu[name] ?? {}, kind, seconds - (before[kind] ?? 0));
+      }
     }
   } finally {
     for (const contender of Object.values(contenders)) await contender.close();
@@ -260,6 +332,18 @@ async function main(): Promise<void> {
     const value = median(samples[name] ?? []);
     console.log(
       `${`Lambkin ${name}`.padEnd(44)} ${value.toFixed(0).padStart(7)} events/s   ${ratio(value, raw)} raw BullMQ`,
+    );
+  }
+  console.log("\nCPU per event (µs, all measured rounds; /proc utime + stime, 10 ms ticks)");
+  for (const [name, reading] of Object.entries(cpu)) {
+    const events = EVENTS * ROUNDS;
+    const parts = Object.entries(reading).map(
+      ([kind, seconds]) => `${kind} ${((seconds / events) * 1e6).toFixed(0)}`,
+    );
+    const total = Object.values(reading).reduce((sum, seconds) => sum + seconds, 0);
+    const label = name === "raw" ? "raw BullMQ" : `Lambkin ${name}`;
+    console.log(
+      `  ${label.padEnd(42)} total ${((total / events) * 1e6).toFixed(0).padStart(5)}: ${parts.join(", ")}`,
     );
   }
 }

@@ -16,6 +16,8 @@ export interface RedisServer {
   readonly dir: string;
   /** Whether it is running now. */
   readonly running: boolean;
+  /** The server's process id while it runs (for CPU accounting, bench/process-cpu.ts). */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
   start(): Promise<void>;
   dispose(): Promise<void>;
@@ -100,6 +102,9 @@ async function startOnFreePort(options: { appendonly?: boolean }): Promise<Redis
     dir,
     get running() {
       return child !== undefined && child.exitCode === null;
+    },
+    get pid() {
+      return child?.exitCode === null ? child.pid : undefined;
     },
     stop,
     start,
