@@ -31,6 +31,7 @@ import { join } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
 import { PACKAGE_ROOT } from "../runtime/package-paths.js";
 import { type LoadResult, load, WARM_UP_SECONDS } from "./http-load.js";
+import { cpuSecondsOf } from "./process-cpu.js";
 import { freePort } from "./redis-server.js";
 import {
   installServerlessOffline,
@@ -47,7 +48,6 @@ const PATH = "/hello";
 const BODY = JSON.stringify({ message: "Hello Lambda" });
 const START_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 10_000;
-const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux (getconf CLK_TCK)
 
 /** Every child and temp folder this run made, removed on exit or signal. */
 const children = new Set<ChildProcess>();
@@ -286,13 +286,6 @@ async function warmEnvironments(target: Target, concurrency: number): Promise<vo
     );
 }
 
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // fields[0] is field 3 (state); utime and stime are fields 14 and 15
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
-}
-
 interface ProcInfo {
   readonly pid: number;
   readonly ppid: number;
@@ -413,12 +406,12 @@ async function main(): Promise<void> {
         for (const target of order) {
           if (target === lambkin || target === managed) await warmEnvironments(target, concurrency);
           const cpuBefore =
-            target === lambkin && concurrency === 1 && target.pid ? cpuSeconds(target.pid) : 0;
+            target === lambkin && concurrency === 1 && target.pid ? cpuSecondsOf(target.pid) : 0;
           const started = performance.now();
           const result = await load({ port: target.port, path: PATH, concurrency, seconds: SECONDS });
           if (target === lambkin && concurrency === 1 && target.pid) {
             // CPU over warm-up + measured loops, divided by the requests of both (the rate times the whole time)
-            lambkinCpu += cpuSeconds(target.pid) - cpuBefore;
+            lambkinCpu += cpuSecondsOf(target.pid) - cpuBefore;
             lambkinRequests += result.perSecond * ((performance.now() - started) / 1000);
           }
           results.set(key(target, concurrency), [...(results.get(key(target, concurrency)) ?? []), result]);

@@ -15,7 +15,6 @@
  *   npm run bench:channel        (BENCH_SECONDS=3, BENCH_CHANNEL_ROUNDS=2)
  */
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -29,6 +28,7 @@ import { startRuntime } from "../runtime/lambkin-runtime.js";
 import { silentFunctionLogSink } from "../runtime/logs/function-log-sink.js";
 import { nodeBootstrapPath, PACKAGE_ROOT } from "../runtime/package-paths.js";
 import { RuntimeApiServer } from "../runtime/runtime-api/runtime-api-server.js";
+import { cpuSecondsOf, descendantsCpu } from "./process-cpu.js";
 import { closedLoops, median, ratio } from "./stats.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -37,7 +37,6 @@ const CONCURRENCIES = [1, 10, 50];
 const FUNCTION = "hello-dev-api";
 const BODY = JSON.stringify({ message: "Hello Lambda" });
 const AUTOCANNON = createRequire(import.meta.url).resolve("autocannon/autocannon.js");
-const CLOCK_TICKS = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s on Linux
 /** `unpipelined`: the channel with the bootstrap's `/next` sent after its 202, not in the same write. */
 type Transport = "channel" | "unpipelined" | "tcp";
 const TRANSPORTS: readonly Transport[] = ["channel", "unpipelined", "tcp"];
@@ -81,36 +80,13 @@ function autocannon(port: number, concurrency: number, seconds: number): Promise
 
 /** CPU seconds of every process below this one (the environments: bwrap, setpriv, node), from /proc. */
 function descendantsCpuSeconds(): number {
-  const parents = new Map<number, number>();
-  const cpu = new Map<number, number>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      parents.set(Number(entry), Number(fields[1]));
-      cpu.set(Number(entry), (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS);
-    } catch {
-      // gone meanwhile
-    }
-  }
   let total = 0;
-  for (const [pid, seconds] of cpu) {
-    let parent = parents.get(pid);
-    while (parent !== undefined && parent > 1 && parent !== process.pid) parent = parents.get(parent);
-    if (parent === process.pid) total += seconds;
-  }
+  for (const seconds of descendantsCpu(process.pid).values()) total += seconds;
   return total;
 }
 
 const PATH_INVOCATIONS = Number(process.env.BENCH_CHANNEL_INVOCATIONS ?? 20_000);
 const PATH_WARM_UP = 1000;
-
-function cpuSecondsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
 
 /** One bootstrap, PATH_INVOCATIONS sequential invocations: CPU µs per invocation on each side, invocations/s. */
 async function pathAlone(transport: Transport): Promise<Measure> {
