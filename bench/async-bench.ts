@@ -117,8 +117,7 @@ async function rawBullMq(redis: RedisServer, spent: CpuReading): Promise<number>
   return perSecond;
 }
 
-/** The embedded queue and the consumer in this process, as `lambkin dev` runs them. */
-/** CPU seconds so far of each kind of process a contender's events cost (cpuUse). */
+/** CPU seconds of each kind of process a contender's events cost: so far (Contender.cpu), or summed over rounds. */
 type CpuReading = Record<string, number>;
 
 interface Contender {
@@ -145,6 +144,7 @@ function redisCpuSeconds(redis: RedisServer): number {
 /** The processes this process started for other contenders (Redis, worker processes), left out of "environments". */
 const notEnvironments = new Set<number>();
 
+/** The embedded queue and the consumer in this process, as `lambkin dev` runs them. */
 async function embedded(): Promise<Contender> {
   const stateDir = mkdtempSync(join(tmpdir(), "lambkin-bench-state-"));
   // The sandbox reads LAMBKIN_RUNTIME_API_CHANNEL when it starts: set (or not) by withTransport below.

@@ -38,10 +38,3 @@ export function descendantsCpu(root: number): Map<number, number> {
   }
   return below;
 }
-
-/** CPU seconds the processes below `root` spent between two descendantsCpu readings (those that exited meanwhile excepted). */
-export function descendantsCpuSpent(before: Map<number, number>, after: Map<number, number>): number {
-  let spent = 0;
-  for (const [pid, seconds] of after) spent += seconds - (before.get(pid) ?? 0);
-  return spent;
-}

@@ -37,8 +37,8 @@ import { type ErrorCallbacks, Runtime } from "./runtime.js";
 import { getHandlerMetadata, type Handler, type HandlerMetadata, load } from "./user-function.js";
 
 /**
- * The descriptor of Lambkin's private Runtime API channel, if the sandbox gave one (process sandbox,
- * runtime-api-channel.ts), removed from the environment before any user code can see it — as the AWS RIC
+ * The descriptors of Lambkin's private Runtime API channels, if the sandbox gave any (process sandbox,
+ * runtime-api-channel.ts: one, or one per worker thread on Managed Instances; none if any is malformed), removed from the environment before any user code can see it — as the AWS RIC
  * removes `_LAMBDA_TELEMETRY_LOG_FD`, the descriptor Lambda hands it for its logs. AWS_LAMBDA_RUNTIME_API stays.
  */
 function takeChannelFds(): number[] {

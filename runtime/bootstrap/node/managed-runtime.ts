@@ -69,25 +69,26 @@ export function workerSlots(concurrency: number, workers: number): number[] {
 }
 
 /**
- * How many worker threads an environment runs: AWS_LAMBDA_NODEJS_WORKER_COUNT (the function's own setting), else
- * one per vCPU, and never more than its concurrency. The process sandbox asks too: it opens one channel for each.
+ * The worker threads an environment runs, as the invocations each takes at once: AWS_LAMBDA_NODEJS_WORKER_COUNT of
+ * them (the function's own setting), else one per vCPU, never more than its concurrency. The process sandbox asks
+ * too, with the same inputs, to open one channel for each.
  */
-export function managedWorkerCount(
+export function managedWorkerSlots(
   concurrency: number,
   vCpus: number,
   workerCountSetting: string | undefined,
-): number {
-  return workerSlots(concurrency, positiveInteger(workerCountSetting) ?? vCpus).length;
+): number[] {
+  return workerSlots(concurrency, positiveInteger(workerCountSetting) ?? vCpus);
 }
 
 /** `channelFds`: one Runtime API channel per worker thread, in order (fewer or none: those threads use HTTP). */
 export function runManaged(concurrency: number, channelFds: readonly number[] = []): void {
   const vCpus = positiveInteger(process.env[MANAGED_VCPUS_VARIABLE]) ?? 1;
   delete process.env[MANAGED_VCPUS_VARIABLE];
-  const workers = positiveInteger(process.env.AWS_LAMBDA_NODEJS_WORKER_COUNT) ?? vCpus;
+  const slotsByWorker = managedWorkerSlots(concurrency, vCpus, process.env.AWS_LAMBDA_NODEJS_WORKER_COUNT);
   let client: RapidClient | undefined;
   let running = 0;
-  for (const [index, slots] of workerSlots(concurrency, workers).entries()) {
+  for (const [index, slots] of slotsByWorker.entries()) {
     const channelFd = channelFds[index];
     const data: ManagedWorkerData = channelFd === undefined ? { slots } : { slots, channelFd };
     const worker = new Worker(join(__dirname, "managed-worker.js"), { workerData: data });

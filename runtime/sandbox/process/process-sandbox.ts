@@ -18,7 +18,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Duplex, Readable } from "node:stream";
 import { CHANNEL_FD_VARIABLE, CHANNEL_PIPELINE_VARIABLE } from "../../bootstrap/node/channel-frames.js";
-import { managedWorkerCount } from "../../bootstrap/node/managed-runtime.js";
+import { managedWorkerSlots } from "../../bootstrap/node/managed-runtime.js";
 import { inspectorArguments } from "../../debugging/inspector-arguments.js";
 import { coded, type LambkinCode } from "../../errors/lambkin-codes.js";
 import { isNodeRuntime } from "../../manifest/function-definition.js";
@@ -136,7 +136,7 @@ export class ProcessSandboxProvider implements SandboxProvider {
       node && this.useChannel && spec.attachRuntimeApiChannel ? (this.users ? 4 : 3) : undefined;
     const managed = spec.fn.managedInstances;
     const channelCount = managed
-      ? managedWorkerCount(managed.maxConcurrency, managed.vCpus, env.AWS_LAMBDA_NODEJS_WORKER_COUNT)
+      ? managedWorkerSlots(managed.maxConcurrency, managed.vCpus, env.AWS_LAMBDA_NODEJS_WORKER_COUNT).length
       : 1;
     const channelFds =
       firstChannelFd === undefined
