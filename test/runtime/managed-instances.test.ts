@@ -245,4 +245,23 @@ describe("Lambda Managed Instances: crashes (process sandbox)", () => {
       expect(where(result).environment).toBe(environment);
     }
   });
+
+  it("a thread ended by process.exit fails its invocation at once with Runtime.ExitError; the other thread goes on", async () => {
+    const first = await fixture.invoke("exitsThread", {});
+    const environment = where(first).environment;
+    const exited = await fixture.invoke("exitsThread", { exit: 3, waitMs: 500 });
+    expect(exited.functionError).toBe("Unhandled");
+    expect(exited.errorType).toBe("Runtime.ExitError");
+    expect(JSON.parse(exited.payload.toString())).toEqual({
+      errorType: "Runtime.ExitError",
+      errorMessage: "Runtime exited with error: exit status 3",
+    });
+    // Failed when the thread ended, not at the function's 3 s timeout.
+    expect(exited.durationMs).toBeLessThan(2000);
+    const after = await many(fixture, "exitsThread", 2, { waitMs: 50 });
+    for (const result of after) {
+      expect(result.functionError).toBeUndefined();
+      expect(where(result).environment).toBe(environment);
+    }
+  });
 });

@@ -87,6 +87,27 @@ class ManagedWorker {
     process.exit(status);
   }
 
+  /**
+   * The thread ends some other way — the function's own process.exit(), or a Runtime API that failed (rapid-client.ts
+   * exits): its invocations fail now with Runtime.ExitError, as a default environment's would, rather than run
+   * into their timeouts. Called from the thread's 'exit' event, after crash() has emptied inFlight.
+   */
+  exited(status: number): void {
+    if (!this.initialized || this.inFlight.size === 0) return;
+    const message: CrashedMessage = {
+      crashed: {
+        ids: [...this.inFlight],
+        error: {
+          errorType: "Runtime.ExitError",
+          errorMessage: `Runtime exited with error: exit status ${status}`,
+        },
+        status,
+      },
+    };
+    this.inFlight.clear();
+    parentPort?.postMessage(message);
+  }
+
   failInit(error: unknown, status: number): void {
     this.initialized = true; // one init error per thread
     const message: InitFailedMessage = { initFailed: status };
@@ -169,6 +190,7 @@ async function run(): Promise<void> {
   const channel = channelFd === undefined ? undefined : new ChannelClient(channelFd);
   const client = new RapidClient(runtimeApi, nodejs24Mode, channel, false, slots + 1);
   const worker = new ManagedWorker(client, nodejs24Mode);
+  process.on("exit", (status) => worker.exited(status));
   process.on("uncaughtException", (error) => worker.crash("Uncaught Exception", error, 129));
   process.on("unhandledRejection", (reason, promise) =>
     worker.crash("Unhandled Promise Rejection", new UnhandledPromiseRejection(reason, promise), 128),
