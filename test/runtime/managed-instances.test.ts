@@ -144,27 +144,6 @@ describe.each(["channel", "tcp"] as const)(
   },
 );
 
-describe("Lambda Managed Instances: a function that attacks its channels (process sandbox)", () => {
-  let fixture: Fixture;
-  beforeAll(async () => {
-    fixture = await startFixture("managed-instances", { sandbox: "process" });
-  });
-  afterAll(() => fixture?.close());
-
-  it("garbage on every thread's channel fails its invocations with Runtime.ExitError; the next gets a new environment", async () => {
-    const before = await fixture.invoke("garbageOnChannels", {});
-    const attacked = await fixture.invoke("garbageOnChannels", { attack: true });
-    // The channels refused the garbage and closed; each thread, without its Runtime API, ended (exit status 1).
-    expect(attacked.functionError).toBe("Unhandled");
-    expect(attacked.errorType).toBe("Runtime.ExitError");
-    expect(attacked.durationMs).toBeLessThan(2500);
-    const next = await fixture.invoke("garbageOnChannels", {});
-    expect(next.functionError).toBeUndefined();
-    expect(next.initDurationMs).toBeDefined();
-    expect(where(next).environment).not.toBe(where(before).environment);
-  });
-});
-
 describe("Lambda Managed Instances: the pool (process sandbox)", () => {
   let fixture: Fixture;
   beforeAll(async () => {
@@ -209,6 +188,19 @@ describe("Lambda Managed Instances: crashes (process sandbox)", () => {
     fixture = await startFixture("managed-instances", { sandbox: "process" });
   });
   afterAll(() => fixture?.close());
+
+  it("garbage on every thread's channel fails its invocations with Runtime.ExitError; the next gets a new environment", async () => {
+    const before = await fixture.invoke("garbageOnChannels", {});
+    const attacked = await fixture.invoke("garbageOnChannels", { attack: true });
+    // The channels refused the garbage and closed; each thread, without its Runtime API, ended (exit status 1).
+    expect(attacked.functionError).toBe("Unhandled");
+    expect(attacked.errorType).toBe("Runtime.ExitError");
+    expect(attacked.durationMs).toBeLessThan(2500);
+    const next = await fixture.invoke("garbageOnChannels", {});
+    expect(next.functionError).toBeUndefined();
+    expect(next.initDurationMs).toBeDefined();
+    expect(where(next).environment).not.toBe(where(before).environment);
+  });
 
   it("an uncaught exception fails every invocation of its thread; with no thread left the environment ends", async () => {
     const [crashing, bystander] = await Promise.all([
