@@ -104,7 +104,47 @@ describe.each(["process", "docker"] as const)("Lambda Managed Instances (%s sand
     const results = await many(fixture, "node24", 4, { waitMs: 200 });
     expect(Math.max(...results.map((r) => where(r).mostAtOnce))).toBe(4);
   });
+
+  it("awslambda.InvokeStore gives each of the invocations sharing a thread its own request id, trace header and data", async () => {
+    // Different waits, so that the invocations interleave in the thread and finish in another order.
+    const results = await Promise.all(
+      [250, 50, 150, 0].map((waitMs) => fixture.invoke("invokeStore", { waitMs })),
+    );
+    const seen = results.map((r) => payloadJson(r) as StoreView);
+    expect(new Set(seen.map((s) => `${s.environment}/${s.threadId}`)).size).toBe(1);
+    for (const [i, view] of seen.entries()) {
+      const requestId = results[i]?.requestId;
+      expect(view.before).toEqual({ requestId, traceId: view.after.traceId });
+      expect(view.after.requestId).toBe(requestId);
+      expect(view.after.mine).toBe(requestId);
+      expect(view.after.traceId).toMatch(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24};/);
+      expect(view.refused).toMatch(/Cannot modify protected Lambda context field/);
+    }
+    expect(new Set(seen.map((s) => s.after.traceId)).size).toBe(4);
+  });
+
+  it("awslambda.InvokeStore in a default environment holds the current invocation's ids", async () => {
+    for (let i = 0; i < 2; i++) {
+      const result = await fixture.invoke("invokeStoreDefault", { waitMs: 10 });
+      const view = payloadJson(result) as StoreView;
+      // The store is reset for each invocation: nothing set by the one before is seen.
+      expect(view.before).toEqual({ requestId: result.requestId, traceId: view.envTrace });
+      expect(view.after).toEqual({
+        requestId: result.requestId,
+        traceId: view.envTrace,
+        mine: result.requestId,
+      });
+      expect(view.envTrace).toMatch(/^Root=1-/);
+    }
+  });
 });
+
+interface StoreView extends Where {
+  before: { requestId: string; traceId?: string; mine?: string };
+  after: { requestId: string; traceId?: string; mine?: string };
+  envTrace?: string;
+  refused: string;
+}
 
 describe.each(["channel", "tcp"] as const)(
   "Lambda Managed Instances: the Runtime API transport (process sandbox, LAMBKIN_RUNTIME_API_CHANNEL=%s)",

@@ -11,6 +11,7 @@
  * `xRayTraceId`, header fields first.
  */
 import type { IncomingHttpHeaders } from "node:http";
+import type { InvocationIds } from "./invoke-store.js";
 import { setCurrentRequestId, setCurrentTenantId } from "./log-patch.js";
 
 const HEADER = {
@@ -86,6 +87,15 @@ export class InvokeContext {
     const id = this.headers[HEADER.requestId];
     if (!id) throw new Error("invocation id is missing or invalid");
     return id;
+  }
+
+  /** What the invoke store holds for this invoke (invoke-store.ts). */
+  ids(): InvocationIds {
+    return {
+      requestId: this.invokeId,
+      traceId: this.headers[HEADER.traceId],
+      tenantId: this.headers[HEADER.tenantId],
+    };
   }
 
   /** Log lines written from now on carry this invoke's request (and tenant) id. */

@@ -1,17 +1,17 @@
 /**
  * One runtime worker thread on Lambda Managed Instances (managed-runtime.ts): loads the handler once, then runs
- * `slots` invoke loops at once — each its own `GET /next`, handler call and answer — over HTTP to
- * AWS_LAMBDA_RUNTIME_API (the process sandbox's private channel belongs to the main thread).
+ * `slots` invoke loops at once — each its own `GET /next`, handler call and answer — over the thread's own Runtime
+ * API channel in the process sandbox (`channelFd`), else over HTTP to AWS_LAMBDA_RUNTIME_API.
  *
  * What a handler sees differs from Lambda's default as the Managed Instances docs say it does
  * (https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-nodejs-runtime.html): concurrent
  * invocations in one thread share its module state; each log line carries the request id of the invocation whose
- * code wrote it (an AsyncLocalStorage scope behind the runtime's global request-id symbol, so console, JSON logs
- * and tools reading that symbol agree); nothing waits for an empty event loop (the loop is shared:
+ * code wrote it, and code reading `awslambda.InvokeStore` (the AWS SDK's trace header, Powertools) gets its own
+ * request id, trace header and tenant id: one AsyncLocalStorage scope per invocation (invoke-store.ts), behind the
+ * runtime's global request-id symbol too, so console, JSON logs and those tools agree; nothing waits for an empty event loop (the loop is shared:
  * callbackWaitsForEmptyEventLoop has no effect) — an invocation ends when its promise settles or its callback is
  * called, and a synchronous handler that takes no callback ends with `null` once it returns.
  */
-import { AsyncLocalStorage } from "node:async_hooks";
 import { parentPort, workerData } from "node:worker_threads";
 import "./package.json";
 import {
@@ -22,6 +22,7 @@ import {
 import { ChannelClient } from "./channel-client.js";
 import { toRapidResponse, UnhandledPromiseRejection } from "./errors.js";
 import { InvokeContext } from "./invoke-context.js";
+import { invokeData, invokeStore } from "./invoke-store.js";
 import { patchConsole, structuredConsole } from "./log-patch.js";
 import type { CrashedMessage, InitFailedMessage, ManagedWorkerData } from "./managed-runtime.js";
 import { EXIT_RUNTIME_API_FAILURE, type Invocation, RapidClient } from "./rapid-client.js";
@@ -33,23 +34,20 @@ import {
   STREAM_RESPONSE,
 } from "./user-function.js";
 
-interface RequestScope {
-  readonly requestId: string;
-  readonly tenantId: string | undefined;
-}
-
-const scope = new AsyncLocalStorage<RequestScope>();
-
-/** The runtime's global request and tenant ids (log-patch.ts) read from the scope of the code running now. */
+/**
+ * The runtime's global request and tenant ids (log-patch.ts) read from the invoke store's scope of the code
+ * running now (invoke-store.ts: AsyncLocalStorage here, since AWS_LAMBDA_MAX_CONCURRENCY is set).
+ */
 function scopeTheLoggingContext(): void {
-  const define = (name: string, read: (current: RequestScope | undefined) => string | undefined) =>
+  const store = invokeStore();
+  const define = (name: string, read: () => string | undefined) =>
     Object.defineProperty(globalThis, Symbol.for(name), {
-      get: () => read(scope.getStore()),
+      get: read,
       set: () => {},
       configurable: true,
     });
-  define("aws.lambda.runtime.requestId", (current) => current?.requestId);
-  define("aws.lambda.runtime.tenantId", (current) => current?.tenantId);
+  define("aws.lambda.runtime.requestId", () => (store.hasContext() ? store.getRequestId() : undefined));
+  define("aws.lambda.runtime.tenantId", () => store.getTenantId());
 }
 
 function isPromise(value: unknown): value is PromiseLike<unknown> {
@@ -131,33 +129,29 @@ class ManagedWorker {
   private async serve(handler: Handler, metadata: HandlerMetadata, invocation: Invocation): Promise<void> {
     const context = new InvokeContext(invocation.headers);
     const id = context.invokeId;
-    const tenant = invocation.headers["lambda-runtime-aws-tenant-id"];
     this.inFlight.add(id);
-    await scope.run(
-      { requestId: id, tenantId: typeof tenant === "string" ? tenant : undefined },
-      async () => {
-        let outcome: { result: unknown } | { error: unknown };
+    await invokeStore().run(invokeData(context.ids()), async () => {
+      let outcome: { result: unknown } | { error: unknown };
+      try {
+        outcome = { result: await this.call(handler, metadata, JSON.parse(invocation.bodyJson), context) };
+      } catch (error) {
+        outcome = { error };
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      if (!this.inFlight.delete(id)) return; // a crash already answered it
+      if ("result" in outcome) {
+        const { result } = outcome;
         try {
-          outcome = { result: await this.call(handler, metadata, JSON.parse(invocation.bodyJson), context) };
+          await answered((done) => this.client.postInvocationResponse(result, id, done));
+          return;
         } catch (error) {
           outcome = { error };
         }
-        await new Promise((resolve) => setImmediate(resolve));
-        if (!this.inFlight.delete(id)) return; // a crash already answered it
-        if ("result" in outcome) {
-          const { result } = outcome;
-          try {
-            await answered((done) => this.client.postInvocationResponse(result, id, done));
-            return;
-          } catch (error) {
-            outcome = { error };
-          }
-        }
-        const { error } = outcome;
-        structuredConsole.logError("Invoke Error", error);
-        await answered((done) => this.client.postInvocationError(error, id, done));
-      },
-    );
+      }
+      const { error } = outcome;
+      structuredConsole.logError("Invoke Error", error);
+      await answered((done) => this.client.postInvocationError(error, id, done));
+    });
   }
 
   private call(handler: Handler, metadata: HandlerMetadata, event: unknown, context: InvokeContext): unknown {

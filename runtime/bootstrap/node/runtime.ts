@@ -18,6 +18,7 @@ import * as BeforeExitListener from "./before-exit-listener.js";
 import * as CallbackContext from "./callback-context.js";
 import { NodeJsExit } from "./errors.js";
 import { InvokeContext } from "./invoke-context.js";
+import { invokeData, invokeStore } from "./invoke-store.js";
 import { structuredConsole } from "./log-patch.js";
 import type { RapidClient } from "./rapid-client.js";
 import { handleOnceStreaming } from "./streaming-invoke.js";
@@ -86,10 +87,10 @@ export class Runtime {
     try {
       this.setErrorCallbacks(id);
       this.setDefaultExitListener(id, markCompleted);
-      const result = this.handler(
-        JSON.parse(bodyJson),
-        invokeContext.attachEnvironmentData(callbackContext),
-        callback,
+      const event = JSON.parse(bodyJson);
+      const context = invokeContext.attachEnvironmentData(callbackContext);
+      const result = invokeStore().run(invokeData(invokeContext.ids()), () =>
+        this.handler(event, context, callback),
       );
       if (isPromise(result)) {
         (result.then(callbackContext.succeed, callbackContext.fail) as Promise<void>).catch(
@@ -116,7 +117,10 @@ export class Runtime {
 
     let outcome: { result: unknown } | { error: unknown };
     try {
-      outcome = { result: await this.handler(JSON.parse(bodyJson), invokeContext.nodejs24Context()) };
+      const event = JSON.parse(bodyJson);
+      const context = invokeContext.nodejs24Context();
+      const data = invokeData(invokeContext.ids());
+      outcome = { result: await invokeStore().run(data, () => this.handler(event, context)) };
     } catch (error) {
       outcome = { error };
     }

@@ -14,6 +14,7 @@
 import * as BeforeExitListener from "./before-exit-listener.js";
 import { intoError, toFormatted } from "./errors.js";
 import { InvokeContext } from "./invoke-context.js";
+import { invokeData, invokeStore } from "./invoke-store.js";
 import type { RapidClient } from "./rapid-client.js";
 import { BufferedResponseStream } from "./response-stream.js";
 import type { Handler, HandlerMetadata } from "./user-function.js";
@@ -75,7 +76,10 @@ export async function handleOnceStreaming(
     // If the loop drains before the handler finishes, just move on (RIC _setStreamingExitListener).
     BeforeExitListener.set(() => hooks.scheduleIteration());
     const context = invokeContext.attachEnvironmentData(streamingContext);
-    const handlerResult = handler(JSON.parse(bodyJson), responseStream, context);
+    const event = JSON.parse(bodyJson);
+    const handlerResult = invokeStore().run(invokeData(invokeContext.ids()), () =>
+      handler(event, responseStream, context),
+    );
     if (!handlerResult || typeof (handlerResult as { then?: unknown }).then !== "function") {
       fail("Streaming does not support non-async handlers.");
       return;

@@ -11,8 +11,8 @@
  *   `String(err)`); anything else the module throws is reported as itself.
  * - A missing export → Runtime.HandlerNotFound "<_HANDLER> is undefined or not exported"; a value that is
  *   not a function → "<_HANDLER> is not a function".
- * - `globalThis.awslambda` (streamifyResponse, HttpResponseStream) is set before the module loads unless
- *   AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA is "1"/"true".
+ * - `globalThis.awslambda` (streamifyResponse, HttpResponseStream, InvokeStore: invoke-store.ts) is set before the
+ *   module loads unless AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA is "1"/"true".
  */
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -25,6 +25,7 @@ import {
   MalformedStreamingHandler,
   UserCodeSyntaxError,
 } from "./errors.js";
+import { invokeStore } from "./invoke-store.js";
 import { HttpResponseStream } from "./response-stream.js";
 
 export type Handler = (...args: unknown[]) => unknown;
@@ -105,6 +106,7 @@ function installGlobalAwsLambda(): void {
       return handler;
     },
     HttpResponseStream,
+    InvokeStore: invokeStore(),
   };
 }
 
