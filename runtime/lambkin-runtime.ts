@@ -117,6 +117,12 @@ export interface LambkinRuntime {
    * with a fallback, a service that fails to load is replaced by its last good load (load-services.ts).
    */
   loadServices(fallback?: ServiceFallback): Promise<LoadedServices>;
+  /**
+   * From now on, every Managed Instances function with `scaling.min` has that many environments started ahead
+   * (EnvironmentPool.keepMinimum) — now, and for the new revision after each swapServices(). `lambkin dev` and
+   * `lambkin worker` call it; a one-shot `lambkin invoke` does not. Resolves once those started now are up.
+   */
+  keepMinimumEnvironments(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -211,6 +217,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
   const leaseShelf = options.concurrencyStore?.redisUrl === undefined ? undefined : new LeaseShelf();
   const invoker = new Invoker(registry, pool, concurrency, functionLogs, leaseShelf);
   let closing: Promise<void> | undefined;
+  let keepingMinimum = false;
+  const keepMinimum = (functions: readonly FunctionDefinition[]) =>
+    Promise.all(functions.map((fn) => pool.keepMinimum(fn))).then(() => undefined);
   return {
     get services() {
       return current;
@@ -283,7 +292,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
         for (const fn of next.functions)
           if (hadEnvironments.has(fn.name) && fn.reservedConcurrency !== 0 && prewarm(fn))
             void pool.prewarm(fn);
+      if (keepingMinimum) void keepMinimum(next.functions);
       return retired;
+    },
+    keepMinimumEnvironments() {
+      keepingMinimum = true;
+      return keepMinimum(current.functions);
     },
     close() {
       closing ??= (async () => {

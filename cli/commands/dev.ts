@@ -107,6 +107,8 @@ export async function devCommand(flags: DevFlags, logger: Logger): Promise<numbe
     // With a Redis, the caps hold across this process and every worker sharing it.
     ...(redisUrl === undefined ? {} : { concurrencyStore: { redisUrl, keyPrefix: `${prefix}:concurrency` } }),
   });
+  // Managed Instances' scaling.min: started as Lambkin starts, not awaited (their inits log as they go).
+  void runtime.keepMinimumEnvironments();
   const queue = await openReadyQueue({ redisUrl, stateDir, prefix }, logger, () => runtime.close());
   const sns = await startSns({
     queue,

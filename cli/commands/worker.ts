@@ -56,6 +56,8 @@ export async function workerCommand(flags: WorkerFlags, logger: Logger): Promise
     concurrencyStore: { redisUrl, keyPrefix: `${prefix}:concurrency` },
     functionLogs: teeFunctionLogSink(functionLogSinkOf(logger), forwardedLogs),
   });
+  // Managed Instances' scaling.min: each worker keeps its own (this process runs them).
+  void runtime.keepMinimumEnvironments();
   const queue = await openReadyQueue(
     { redisUrl, stateDir: stateFolder(undefined, process.env, flags.stage), prefix },
     logger,

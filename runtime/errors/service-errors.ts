@@ -72,6 +72,16 @@ export function throttled(reason: ThrottleReason): ServiceError {
 }
 
 /**
+ * Lambda Managed Instances: every environment the function may have (`scaling.max`) is full, so the invoke is
+ * refused — HTTP 429, as Lambda's router refuses invokes it cannot place
+ * (https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-troubleshooting.html). AWS documents no
+ * Reason for it, so none is sent.
+ */
+export function managedInstancesFull(): ServiceError {
+  return new ServiceError("TooManyRequestsException", "Rate Exceeded.", { retryAfterSeconds: 1 });
+}
+
+/**
  * The concurrency store (Redis) cannot be asked: the invocation is refused as the service's own fault (500,
  * `ServiceException`, which the SDKs retry), never run uncounted. `cause` is the limiter's coded error, for logs.
  */

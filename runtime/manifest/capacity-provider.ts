@@ -10,21 +10,17 @@
  * What Lambkin takes from it (docs/lambda-behaviour.md "Lambda Managed Instances"): the per-environment
  * concurrency (CloudFormation's PerExecutionEnvironmentMaxConcurrency; for Node.js 64 per vCPU unless set,
  * https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-nodejs-runtime.html) and the vCPUs of an
- * environment (memory ÷ memory per vCPU), which set the Node runtime's default worker-thread count. Instance
- * types, VPCs, operator roles and the provider's scaling matter to deployment only; the function's `scaling`
- * is reported as not reproduced. Lambda supports Managed Instances on nodejs22.x and later and on
+ * environment (memory ÷ memory per vCPU), which set the Node runtime's default worker-thread count, and the
+ * function's `scaling` (CloudFormation's FunctionScalingConfig, Min/MaxExecutionEnvironments 0–15000,
+ * https://docs.aws.amazon.com/lambda/latest/api/API_FunctionScalingConfig.html): `min` environments are started
+ * ahead and kept, and no more than `max` run (environment-pool.ts). Instance types, VPCs, operator roles and the
+ * provider's own scaling matter to deployment only. Lambda supports Managed Instances on nodejs22.x and later and on
  * provided.al2023 (https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-runtimes.html); on
  * any other runtime the setting is a manifest error, as a deployment would fail.
  */
 import type { LambdaRuntime } from "./function-definition.js";
 import { checkInteger } from "./function-settings.js";
-import {
-  describeValue,
-  type KeyPath,
-  ManifestError,
-  type ManifestWarning,
-  manifestWarning,
-} from "./manifest-error.js";
+import { describeValue, type KeyPath, ManifestError } from "./manifest-error.js";
 import { isMapping, type VariableResolver } from "./variable-resolver.js";
 
 export interface ManagedInstancesConfig {
@@ -36,6 +32,10 @@ export interface ManagedInstancesConfig {
   readonly memoryGiBPerVCpu: number;
   /** The vCPUs of one environment: its memory divided by memoryGiBPerVCpu. */
   readonly vCpus: number;
+  /** `scaling.min`: environments started ahead and kept however idle (0: on demand). */
+  readonly minEnvironments: number;
+  /** `scaling.max`: environments at most; an invocation none of them has room for is throttled. */
+  readonly maxEnvironments?: number;
 }
 
 /** The memory an environment on Managed Instances has unless `memorySize` says otherwise (the Framework's default). */
@@ -51,6 +51,11 @@ const MAX_CONCURRENCY = {
   max: 1600,
   fix: "Lambda allows 1 to 1600 concurrent invocations per execution environment",
 };
+const EXECUTION_ENVIRONMENTS = {
+  min: 0,
+  max: 15000,
+  fix: "Lambda allows 0 to 15000 execution environments (FunctionScalingConfig)",
+};
 
 /** Whether a function entry declares a capacity provider at all (decides the default memory size). */
 export function declaresCapacityProvider(resolver: VariableResolver, functionPath: KeyPath): boolean {
@@ -64,7 +69,6 @@ export function readCapacityProvider(
   runtime: LambdaRuntime,
   memorySize: number,
   runtimePath: KeyPath,
-  warnings: ManifestWarning[],
 ): ManagedInstancesConfig | undefined {
   const { file } = resolver;
   const path: KeyPath = [...functionPath, "capacityProvider"];
@@ -113,16 +117,48 @@ export function readCapacityProvider(
       "Set how many invocations one environment takes at once, e.g. maxConcurrency: 32",
     );
   }
-  if (settings.scaling !== undefined && settings.scaling !== null) {
-    warnings.push(
-      manifestWarning(
-        file,
-        [...path, "scaling"],
-        "the minimum and maximum of execution environments are not reproduced: environments start on demand, as many as the traffic needs",
-      ),
+  const { minEnvironments, maxEnvironments } = readScaling(resolver, [...path, "scaling"], settings.scaling);
+  return {
+    capacityProvider,
+    maxConcurrency,
+    memoryGiBPerVCpu: ratio,
+    vCpus,
+    minEnvironments,
+    ...(maxEnvironments === undefined ? {} : { maxEnvironments }),
+  };
+}
+
+/** `scaling: { min, max }`, each optional, min ≤ max. */
+function readScaling(
+  resolver: VariableResolver,
+  path: KeyPath,
+  scaling: unknown,
+): { minEnvironments: number; maxEnvironments: number | undefined } {
+  const { file } = resolver;
+  if (scaling === undefined || scaling === null) return { minEnvironments: 0, maxEnvironments: undefined };
+  if (!isMapping(scaling)) {
+    throw new ManifestError(
+      file,
+      path,
+      `must be a mapping with min and/or max, not ${describeValue(scaling)}`,
+      "Write scaling: { min: 1, max: 5 } (execution environments)",
     );
   }
-  return { capacityProvider, maxConcurrency, memoryGiBPerVCpu: ratio, vCpus };
+  const read = (key: "min" | "max") =>
+    scaling[key] === undefined || scaling[key] === null
+      ? undefined
+      : checkInteger(scaling[key], EXECUTION_ENVIRONMENTS, file, [...path, key]);
+  const min = read("min") ?? 0;
+  const max = read("max");
+  if (max !== undefined && min > max) {
+    throw new ManifestError(
+      file,
+      [...path, "min"],
+      `is ${min}, more than scaling.max (${max})`,
+      "Make min at most max",
+    );
+  }
+  return { minEnvironments: min, maxEnvironments: max };
 }
 
 function providerName(resolver: VariableResolver, name: unknown, path: KeyPath): string {

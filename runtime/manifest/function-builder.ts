@@ -129,7 +129,6 @@ export async function buildFunction(
     runtime,
     memorySize,
     runtimeSetting?.path ?? at("runtime"),
-    warnings,
   );
 
   return {

@@ -10,6 +10,11 @@
  * has finished (and reported) on the code it started with — as Lambda's update of a function's code lets
  * invocations under way finish while new ones go to new environments.
  *
+ * Lambda Managed Instances' `scaling` (FunctionScalingConfig): keepMinimum() starts environments until the function
+ * has `min`, and the reaper leaves that many however idle; no more than `max` run, and an invocation none of them has
+ * room for is throttled (TooManyRequestsException; an asynchronous one waits), as Lambda's router refuses invokes
+ * it cannot place (https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-troubleshooting.html).
+ *
  * An environment of a function on Lambda Managed Instances (concurrent-environment.ts) takes up to its capacity
  * (maxConcurrency) invocations at once: acquire() hands out the busiest one with room, so that the traffic stays on
  * the fewest environments, and starts another only when every one is full — each invocation is still counted
@@ -20,6 +25,7 @@
  * and would lose its session (and its breakpoints' place) to a reap.
  */
 import type { PooledEnvironment } from "../environment/pooled-environment.js";
+import { managedInstancesFull } from "../errors/service-errors.js";
 import type { FunctionDefinition } from "../manifest/function-definition.js";
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
@@ -55,6 +61,8 @@ export class EnvironmentPool {
   private readonly retired = new Set<PooledEnvironment>();
   private readonly reaper: NodeJS.Timeout;
   private closed = false;
+  /** Managed Instances environments keepMinimum() is starting, by key. */
+  private readonly keeping = new Map<string, Set<Promise<PooledEnvironment | undefined>>>();
   /** Environments prewarm() is starting, by key: the first acquire of that key takes it. */
   private readonly warming = new Map<string, Promise<PooledEnvironment | undefined>>();
   /** The last retire()'s test: an environment that was starting meanwhile is retired as it joins. */
@@ -147,6 +155,21 @@ export class EnvironmentPool {
     return starting;
   }
 
+  /**
+   * Lambda Managed Instances' `scaling.min`: starts environments of `fn` until its revision has that many, started
+   * or starting. Resolves once those it started are up (one that could not start is not retried: its failure shows
+   * in the invocations that start the next). Lambda keeps them as it does
+   * (https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-scaling.html): the reaper leaves them.
+   */
+  async keepMinimum(fn: FunctionDefinition): Promise<void> {
+    const min = fn.managedInstances?.minEnvironments ?? 0;
+    if (this.closed || min === 0) return;
+    const key = poolKey(fn);
+    const starts: Promise<PooledEnvironment | undefined>[] = [];
+    for (let have = this.environmentsOf(key); have < min; have++) starts.push(this.startKept(fn, key));
+    await Promise.all(starts);
+  }
+
   /** Environments of a function, any revision, any state (for tests and reloads). */
   list(fn?: FunctionDefinition): PooledEnvironment[] {
     const all = [...this.environments.values()].flatMap((set) => [...set]);
@@ -219,6 +242,14 @@ export class EnvironmentPool {
       starting.claims++;
       return starting.environment;
     }
+    // Environments keepMinimum() is starting will have room: wait for one, then choose again.
+    const kept = this.keeping.get(key);
+    if (kept && kept.size > 0) {
+      await Promise.race(kept);
+      return this.acquireShared(fn);
+    }
+    const max = fn.managedInstances?.maxEnvironments;
+    if (max !== undefined && this.environmentsOf(key) >= max) throw managedInstancesFull();
     // Only a prewarmed start is awaited: until the start below is registered nothing may yield, or a burst of
     // first invocations would each start an environment of its own.
     if (this.warming.has(key)) {
@@ -246,6 +277,44 @@ export class EnvironmentPool {
     };
     this.sharedStarts.set(key, start);
     return start.environment;
+  }
+
+  /** A keepMinimum() start: tracked in the same turn as it leaves `keeping`, so that it is always counted once. */
+  private startKept(fn: FunctionDefinition, key: string): Promise<PooledEnvironment | undefined> {
+    const recycledAt = this.recycles;
+    let set = this.keeping.get(key);
+    if (!set) {
+      set = new Set();
+      this.keeping.set(key, set);
+    }
+    const owner = set;
+    const handle: { starting?: Promise<PooledEnvironment | undefined> } = {};
+    const leave = () => {
+      if (handle.starting) owner.delete(handle.starting);
+      if (owner.size === 0 && this.keeping.get(key) === owner) this.keeping.delete(key);
+    };
+    handle.starting = this.createEnvironment(fn).then(
+      (environment) => {
+        leave();
+        environment.lastUsedAt = Date.now();
+        this.track(environment, false, recycledAt);
+        return environment;
+      },
+      () => {
+        leave();
+        return undefined;
+      },
+    );
+    owner.add(handle.starting);
+    return handle.starting;
+  }
+
+  /** The environments of a key that run or will: started and alive (not retired), or starting. */
+  private environmentsOf(key: string): number {
+    let count = (this.sharedStarts.has(key) ? 1 : 0) + (this.keeping.get(key)?.size ?? 0);
+    for (const environment of this.environments.get(key) ?? [])
+      if (environment.state !== "dead" && !this.retired.has(environment)) count++;
+    return count;
   }
 
   private isLent(environment: PooledEnvironment): boolean {
@@ -313,9 +382,20 @@ export class EnvironmentPool {
 
   private reapIdle(): void {
     const cutoff = Date.now() - this.idleTimeoutMs;
+    // Managed Instances: what each key may still lose this pass without going below its scaling.min.
+    const spare = new Map<string, number>();
     for (const environment of this.list()) {
       if (environment.inspectorPort !== undefined) continue;
       if (environment.state === "ready" && !this.isLent(environment) && environment.lastUsedAt < cutoff) {
+        const min = this.retired.has(environment)
+          ? 0
+          : (environment.fn.managedInstances?.minEnvironments ?? 0);
+        if (min > 0) {
+          const key = poolKey(environment.fn);
+          const left = spare.get(key) ?? this.environmentsOf(key) - min;
+          if (left <= 0) continue;
+          spare.set(key, left - 1);
+        }
         void environment.destroy();
       }
     }

@@ -2,6 +2,7 @@
 // (https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-execution-environment.html), in the
 // process sandbox and in docker, through the real Node bootstrap's worker threads.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ServiceError } from "../../runtime/errors/service-errors.js";
 import type { InvokeResult } from "../../runtime/invoker/invoker.js";
 import { connectDocker } from "../../runtime/sandbox/docker/docker-engine.js";
 import { ensureRuntimeImages } from "../../runtime/sandbox/docker/images/ensure-images.js";
@@ -219,6 +220,55 @@ describe("Lambda Managed Instances: the pool (process sandbox)", () => {
     for (let i = 0; i < 60 && fixture.runtime.pool.list(fn).length > 0; i++)
       await new Promise((resolve) => setTimeout(resolve, 100));
     expect(fixture.runtime.pool.list(fn)).toHaveLength(0);
+  });
+});
+
+describe("Lambda Managed Instances: scaling (process sandbox)", () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await startFixture("managed-instances", { sandbox: "process", idleTimeoutMs: 1500 });
+  });
+  afterAll(() => fixture?.close());
+
+  it("scaling.max: an invocation that no allowed environment has room for is throttled (429), then capacity frees", async () => {
+    const fn = fixture.runtime.registry.resolve("capped");
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 3 }, () => fixture.invoke("capped", { waitMs: 400 })),
+    );
+    const ran = outcomes.filter((o) => o.status === "fulfilled");
+    const refused = outcomes.filter((o) => o.status === "rejected");
+    expect(ran).toHaveLength(2);
+    expect(refused).toHaveLength(1);
+    const error = (refused[0] as PromiseRejectedResult).reason as ServiceError;
+    expect(error).toBeInstanceOf(ServiceError);
+    expect(error.errorName).toBe("TooManyRequestsException");
+    expect(error.statusCode).toBe(429);
+    expect(fixture.runtime.pool.list(fn).filter((e) => e.state !== "dead")).toHaveLength(1);
+    const after = await fixture.invoke("capped", {});
+    expect(after.functionError).toBeUndefined();
+  });
+
+  it("scaling.min: environments started ahead and kept however idle; those beyond it are reaped", async () => {
+    const fn = fixture.runtime.registry.resolve("kept");
+    await fixture.runtime.keepMinimumEnvironments();
+    const alive = () => fixture.runtime.pool.list(fn).filter((e) => e.state !== "dead");
+    const ahead = alive();
+    expect(ahead).toHaveLength(2);
+    // Five at once need a third environment (two places each, at most three).
+    const results = await many(fixture, "kept", 5, { waitMs: 300 });
+    for (const result of results) expect(result.functionError).toBeUndefined();
+    const used = new Set(results.map((r) => where(r).environment));
+    expect(used.size).toBe(3);
+    expect(alive()).toHaveLength(3);
+    // Idle for longer than the idle timeout (1.5 s): back to the two kept, never fewer.
+    for (let i = 0; i < 60 && alive().length > 2; i++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(alive()).toHaveLength(2);
+    // The next invocation needs no start.
+    const next = await fixture.invoke("kept", {});
+    expect(next.initDurationMs).toBeUndefined();
+    expect(used.has(where(next).environment)).toBe(true);
   });
 });
 

@@ -53,6 +53,7 @@ describe("capacityProvider", () => {
       maxConcurrency: 64,
       memoryGiBPerVCpu: 2,
       vCpus: 1,
+      minEnvironments: 0,
     });
   });
 
@@ -60,8 +61,32 @@ describe("capacityProvider", () => {
     const { fn, warnings } = await only(
       "    memorySize: 8192\n    capacityProvider:\n      name: default\n      maxConcurrency: 100\n      memoryPerVCpu: 4\n      scaling: { min: 1, max: 5 }\n",
     );
-    expect(fn.managedInstances).toMatchObject({ maxConcurrency: 100, memoryGiBPerVCpu: 4, vCpus: 2 });
-    expect(warnings.map((w) => w.keyPath)).toContain("functions.api.capacityProvider.scaling");
+    expect(fn.managedInstances).toMatchObject({
+      maxConcurrency: 100,
+      memoryGiBPerVCpu: 4,
+      vCpus: 2,
+      minEnvironments: 1,
+      maxEnvironments: 5,
+    });
+    expect(warnings.map((w) => w.keyPath)).not.toContain("functions.api.capacityProvider.scaling");
+  });
+
+  it("refuses a scaling that is not min and max from 0 to 15000, min ≤ max", async () => {
+    const at = "    capacityProvider:\n      name: default\n      scaling: ";
+    const cases: [string, string, RegExp][] = [
+      ["{ min: 3, max: 2 }", "functions.api.capacityProvider.scaling.min", /more than scaling.max/],
+      ["{ max: -1 }", "functions.api.capacityProvider.scaling.max", /from 0 to 15000/],
+      ["{ min: 15001 }", "functions.api.capacityProvider.scaling.min", /from 0 to 15000/],
+      ["{ min: 1.5 }", "functions.api.capacityProvider.scaling.min", /whole number/],
+      ["5", "functions.api.capacityProvider.scaling", /mapping with min and\/or max/],
+    ];
+    for (const [scaling, keyPath, message] of cases) {
+      const error = await failure(`${at}${scaling}\n`);
+      expect(error.keyPath).toBe(keyPath);
+      expect(error.message).toMatch(message);
+    }
+    const { fn } = await only(`${at}{ max: 0 }\n`);
+    expect(fn.managedInstances).toMatchObject({ minEnvironments: 0, maxEnvironments: 0 });
   });
 
   it("an ARN or an intrinsic names a provider made elsewhere; the default concurrency follows the vCPUs", async () => {
