@@ -66,19 +66,15 @@ export function functionNotFound(arn: string): ServiceError {
   return new ServiceError("ResourceNotFoundException", `Function not found: ${arn}`);
 }
 
-/** AWS answers every concurrency throttle with "Rate Exceeded." and a Reason. */
-export function throttled(reason: ThrottleReason): ServiceError {
-  return new ServiceError("TooManyRequestsException", "Rate Exceeded.", { reason, retryAfterSeconds: 1 });
-}
-
 /**
- * Lambda Managed Instances: every environment the function may have (`scaling.max`) is full, so the invoke is
- * refused — HTTP 429, as Lambda's router refuses invokes it cannot place
- * (https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-troubleshooting.html). AWS documents no
- * Reason for it, so none is sent.
+ * AWS answers every concurrency throttle with "Rate Exceeded." and a Reason — but for a throttle it documents none
+ * for (Lambda Managed Instances with every allowed environment full), where no Reason is sent.
  */
-export function managedInstancesFull(): ServiceError {
-  return new ServiceError("TooManyRequestsException", "Rate Exceeded.", { retryAfterSeconds: 1 });
+export function throttled(reason?: ThrottleReason): ServiceError {
+  return new ServiceError("TooManyRequestsException", "Rate Exceeded.", {
+    ...(reason === undefined ? {} : { reason }),
+    retryAfterSeconds: 1,
+  });
 }
 
 /**

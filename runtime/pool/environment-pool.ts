@@ -25,7 +25,7 @@
  * and would lose its session (and its breakpoints' place) to a reap.
  */
 import type { PooledEnvironment } from "../environment/pooled-environment.js";
-import { managedInstancesFull } from "../errors/service-errors.js";
+import { throttled } from "../errors/service-errors.js";
 import type { FunctionDefinition } from "../manifest/function-definition.js";
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
@@ -249,7 +249,9 @@ export class EnvironmentPool {
       return this.acquireShared(fn);
     }
     const max = fn.managedInstances?.maxEnvironments;
-    if (max !== undefined && this.environmentsOf(key) >= max) throw managedInstancesFull();
+    // Every environment scaling.max allows is full: refused (429, no Reason), as Lambda's router refuses invokes it
+    // cannot place (https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-troubleshooting.html).
+    if (max !== undefined && this.environmentsOf(key) >= max) throw throttled();
     // Only a prewarmed start is awaited: until the start below is registered nothing may yield, or a burst of
     // first invocations would each start an environment of its own.
     if (this.warming.has(key)) {
@@ -288,12 +290,12 @@ export class EnvironmentPool {
       this.keeping.set(key, set);
     }
     const owner = set;
-    const handle: { starting?: Promise<PooledEnvironment | undefined> } = {};
     const leave = () => {
-      if (handle.starting) owner.delete(handle.starting);
+      owner.delete(starting);
       if (owner.size === 0 && this.keeping.get(key) === owner) this.keeping.delete(key);
     };
-    handle.starting = this.createEnvironment(fn).then(
+    // The callbacks run in a later turn, once `starting` is set.
+    const starting: Promise<PooledEnvironment | undefined> = this.createEnvironment(fn).then(
       (environment) => {
         leave();
         environment.lastUsedAt = Date.now();
@@ -305,8 +307,8 @@ export class EnvironmentPool {
         return undefined;
       },
     );
-    owner.add(handle.starting);
-    return handle.starting;
+    owner.add(starting);
+    return starting;
   }
 
   /** The environments of a key that run or will: started and alive (not retired), or starting. */

@@ -11,7 +11,7 @@
  * `xRayTraceId`, header fields first.
  */
 import type { IncomingHttpHeaders } from "node:http";
-import type { InvocationIds } from "./invoke-store.js";
+import { invokeData, invokeStore } from "./invoke-store.js";
 import { setCurrentRequestId, setCurrentTenantId } from "./log-patch.js";
 
 const HEADER = {
@@ -89,13 +89,14 @@ export class InvokeContext {
     return id;
   }
 
-  /** What the invoke store holds for this invoke (invoke-store.ts). */
-  ids(): InvocationIds {
-    return {
+  /** Runs `fn` (the handler) with this invoke's ids in the invoke store (invoke-store.ts). */
+  inInvokeStore<T>(fn: () => T): T {
+    const ids = {
       requestId: this.invokeId,
       traceId: this.headers[HEADER.traceId],
       tenantId: this.headers[HEADER.tenantId],
     };
+    return invokeStore().run(invokeData(ids), fn);
   }
 
   /** Log lines written from now on carry this invoke's request (and tenant) id. */

@@ -22,7 +22,7 @@ import {
 import { ChannelClient } from "./channel-client.js";
 import { toRapidResponse, UnhandledPromiseRejection } from "./errors.js";
 import { InvokeContext } from "./invoke-context.js";
-import { invokeData, invokeStore } from "./invoke-store.js";
+import { invokeStore } from "./invoke-store.js";
 import { patchConsole, structuredConsole } from "./log-patch.js";
 import type { CrashedMessage, InitFailedMessage, ManagedWorkerData } from "./managed-runtime.js";
 import { EXIT_RUNTIME_API_FAILURE, type Invocation, RapidClient } from "./rapid-client.js";
@@ -130,7 +130,7 @@ class ManagedWorker {
     const context = new InvokeContext(invocation.headers);
     const id = context.invokeId;
     this.inFlight.add(id);
-    await invokeStore().run(invokeData(context.ids()), async () => {
+    await context.inInvokeStore(async () => {
       let outcome: { result: unknown } | { error: unknown };
       try {
         outcome = { result: await this.call(handler, metadata, JSON.parse(invocation.bodyJson), context) };

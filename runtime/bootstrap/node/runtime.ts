@@ -18,7 +18,6 @@ import * as BeforeExitListener from "./before-exit-listener.js";
 import * as CallbackContext from "./callback-context.js";
 import { NodeJsExit } from "./errors.js";
 import { InvokeContext } from "./invoke-context.js";
-import { invokeData, invokeStore } from "./invoke-store.js";
 import { structuredConsole } from "./log-patch.js";
 import type { RapidClient } from "./rapid-client.js";
 import { handleOnceStreaming } from "./streaming-invoke.js";
@@ -89,9 +88,7 @@ export class Runtime {
       this.setDefaultExitListener(id, markCompleted);
       const event = JSON.parse(bodyJson);
       const context = invokeContext.attachEnvironmentData(callbackContext);
-      const result = invokeStore().run(invokeData(invokeContext.ids()), () =>
-        this.handler(event, context, callback),
-      );
+      const result = invokeContext.inInvokeStore(() => this.handler(event, context, callback));
       if (isPromise(result)) {
         (result.then(callbackContext.succeed, callbackContext.fail) as Promise<void>).catch(
           callbackContext.fail,
@@ -119,8 +116,7 @@ export class Runtime {
     try {
       const event = JSON.parse(bodyJson);
       const context = invokeContext.nodejs24Context();
-      const data = invokeData(invokeContext.ids());
-      outcome = { result: await invokeStore().run(data, () => this.handler(event, context)) };
+      outcome = { result: await invokeContext.inInvokeStore(() => this.handler(event, context)) };
     } catch (error) {
       outcome = { error };
     }

@@ -14,7 +14,6 @@
 import * as BeforeExitListener from "./before-exit-listener.js";
 import { intoError, toFormatted } from "./errors.js";
 import { InvokeContext } from "./invoke-context.js";
-import { invokeData, invokeStore } from "./invoke-store.js";
 import type { RapidClient } from "./rapid-client.js";
 import { BufferedResponseStream } from "./response-stream.js";
 import type { Handler, HandlerMetadata } from "./user-function.js";
@@ -77,9 +76,7 @@ export async function handleOnceStreaming(
     BeforeExitListener.set(() => hooks.scheduleIteration());
     const context = invokeContext.attachEnvironmentData(streamingContext);
     const event = JSON.parse(bodyJson);
-    const handlerResult = invokeStore().run(invokeData(invokeContext.ids()), () =>
-      handler(event, responseStream, context),
-    );
+    const handlerResult = invokeContext.inInvokeStore(() => handler(event, responseStream, context));
     if (!handlerResult || typeof (handlerResult as { then?: unknown }).then !== "function") {
       fail("Streaming does not support non-async handlers.");
       return;
