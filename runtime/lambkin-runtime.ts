@@ -11,6 +11,7 @@ import {
   type ConcurrencyStoreSettings,
   concurrencyLimiterFor,
 } from "./concurrency/concurrency-limiter-factory.js";
+import { DEFAULT_ACCOUNT_CONCURRENCY } from "./concurrency/concurrency-plan.js";
 import { LeaseShelf } from "./concurrency/lease-shelf.js";
 import { inspectorListening } from "./debugging/devtools-url.js";
 import { type InspectPlan, planInspection } from "./debugging/inspect-plan.js";
@@ -218,8 +219,25 @@ export async function startRuntime(options: RuntimeOptions): Promise<LambkinRunt
   const invoker = new Invoker(registry, pool, concurrency, functionLogs, leaseShelf);
   let closing: Promise<void> | undefined;
   let keepingMinimum = false;
+  const cappedMinimum = new Set<string>();
+  const accountLimit = options.accountConcurrency ?? DEFAULT_ACCOUNT_CONCURRENCY;
+  // No more environments ahead than the account's concurrency could ever keep busy at once: a manifest's
+  // scaling.min (up to 15,000) must not make Lambkin start thousands of processes.
   const keepMinimum = (functions: readonly FunctionDefinition[]) =>
-    Promise.all(functions.map((fn) => pool.keepMinimum(fn))).then(() => undefined);
+    Promise.all(
+      functions.map((fn) => {
+        const wanted = fn.managedInstances?.minEnvironments ?? 0;
+        const usable = Math.ceil(accountLimit / (fn.managedInstances?.maxConcurrency ?? 1));
+        if (wanted > usable && !cappedMinimum.has(fn.name)) {
+          cappedMinimum.add(fn.name);
+          sandboxSettings.warn(
+            "LKN_WRN_SCALING_MIN_CAPPED",
+            `${fn.name}: scaling.min is ${wanted}, but ${accountLimit} concurrent invocations keep at most ${usable} environments of ${fn.managedInstances?.maxConcurrency} busy: ${usable} started ahead`,
+          );
+        }
+        return pool.keepMinimum(fn, Math.min(wanted, usable));
+      }),
+    ).then(() => undefined);
   return {
     get services() {
       return current;

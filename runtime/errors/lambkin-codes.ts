@@ -613,6 +613,11 @@ export const LAMBKIN_CODES = {
     summary:
       "`--inspect` names a function on Lambda Managed Instances (`capacityProvider`), whose environments run several invocations at once: it runs without a debugger.",
   },
+  LKN_WRN_SCALING_MIN_CAPPED: {
+    kind: "warning",
+    summary:
+      "A Managed Instances function's `scaling.min` asks for more environments than the account's concurrency could ever keep busy: only those are started ahead.",
+  },
   LKN_WRN_INSPECT_PORT_TAKEN: {
     kind: "warning",
     summary:

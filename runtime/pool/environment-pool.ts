@@ -156,13 +156,16 @@ export class EnvironmentPool {
   }
 
   /**
-   * Lambda Managed Instances' `scaling.min`: starts environments of `fn` until its revision has that many, started
-   * or starting. Resolves once those it started are up (one that could not start is not retried: its failure shows
+   * Lambda Managed Instances' `scaling.min`: starts environments of `fn` until its revision has `count` (the
+   * function's minimum, or fewer: lambkin-runtime.ts bounds it), started or starting. Resolves once those it started are up (one that could not start is not retried: its failure shows
    * in the invocations that start the next). Lambda keeps them as it does
    * (https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-scaling.html): the reaper leaves them.
    */
-  async keepMinimum(fn: FunctionDefinition): Promise<void> {
-    const min = fn.managedInstances?.minEnvironments ?? 0;
+  async keepMinimum(
+    fn: FunctionDefinition,
+    count = fn.managedInstances?.minEnvironments ?? 0,
+  ): Promise<void> {
+    const min = Math.min(count, fn.managedInstances?.minEnvironments ?? 0);
     if (this.closed || min === 0) return;
     const key = poolKey(fn);
     const starts: Promise<PooledEnvironment | undefined>[] = [];

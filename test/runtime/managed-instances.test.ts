@@ -1,6 +1,7 @@
 // Lambda Managed Instances (`capacityProvider`): one environment runs up to maxConcurrency invocations at once
 // (https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-execution-environment.html), in the
 // process sandbox and in docker, through the real Node bootstrap's worker threads.
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ServiceError } from "../../runtime/errors/service-errors.js";
 import type { InvokeResult } from "../../runtime/invoker/invoker.js";
@@ -269,6 +270,27 @@ describe("Lambda Managed Instances: scaling (process sandbox)", () => {
     const next = await fixture.invoke("kept", {});
     expect(next.initDurationMs).toBeUndefined();
     expect(used.has(where(next).environment)).toBe(true);
+  });
+});
+
+describe("Lambda Managed Instances: scaling.min and a small account (process sandbox)", () => {
+  let fixture: Fixture;
+  const warnings: { code?: string; msg?: string }[] = [];
+  beforeAll(async () => {
+    const logger = pino({ level: "warn" }, { write: (line: string) => warnings.push(JSON.parse(line)) });
+    fixture = await startFixture("managed-instances", { sandbox: "process", accountConcurrency: 4, logger });
+  });
+  afterAll(() => fixture?.close());
+
+  it("starts ahead no more environments than the account's concurrency could keep busy, and says so once", async () => {
+    await fixture.runtime.keepMinimumEnvironments();
+    await fixture.runtime.keepMinimumEnvironments();
+    const fn = fixture.runtime.registry.resolve("crowded");
+    // 4 concurrent invocations at most, 2 per environment: 2 environments, not the 5 asked for.
+    expect(fixture.runtime.pool.list(fn).filter((e) => e.state !== "dead")).toHaveLength(2);
+    const capped = warnings.filter((w) => w.code === "LKN_WRN_SCALING_MIN_CAPPED");
+    expect(capped).toHaveLength(1);
+    expect(capped[0]?.msg).toContain("scaling.min is 5");
   });
 });
 
