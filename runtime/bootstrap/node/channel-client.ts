@@ -6,24 +6,48 @@
  * and no connection to set up. Requests are numbered, so a crash report posted while `GET /next` long-polls
  * gets its own answer (what the HTTP client needs a second connection for).
  *
- * As with the HTTP client, the channel is unref'd while no request is in flight, so that it never keeps the
- * event loop alive ('beforeExit' must fire for callbackWaitsForEmptyEventLoop), and ref'd while one is (a
- * long-polling `GET /next` keeps the process alive). The channel closing means Lambkin is gone: every request
- * in flight fails, and rapid-client.ts exits.
+ * Two ways to wait for the answers:
+ *
+ * - Blocking (`blocking`: an environment that runs one invocation at a time and that Lambkin freezes between
+ *   invocations, process-sandbox.ts): a request is written with write(2) and the runtime then waits in read(2)
+ *   until every request in flight is answered — as the RIC's native client waits in libcurl. While `GET /next`
+ *   waits, the event loop does not turn: the environment is frozen from the moment its runtime asks for the next
+ *   event, as Lambda freezes it (docs/lambda-behaviour.md §1.5), and the runtime spends no CPU on an idle
+ *   event loop, a socket's stream machinery or a wake-up per answer (measured in the closing notes of issue 12:
+ *   ~15% of an environment's CPU per invocation at c=1). Nothing is held by the event loop, so 'beforeExit' still
+ *   fires for callbackWaitsForEmptyEventLoop. Should the descriptor turn out non-blocking (EAGAIN), the client
+ *   switches to the evented way for good.
+ * - Evented (Managed Instances' worker threads, which run several invocations at once; an inspected environment,
+ *   whose debugger needs the main thread between invocations; `LAMBKIN_FREEZE_IDLE=false`, under which timers run
+ *   between invocations): a `net.Socket`. As with the HTTP client, it is unref'd while no request is in flight, so
+ *   that it never keeps the event loop alive, and ref'd while one is (a long-polling `GET /next` keeps the process
+ *   alive).
+ *
+ * The channel closing means Lambkin is gone: every request in flight fails, and rapid-client.ts exits.
  */
-import { writeSync } from "node:fs";
+import { readSync, writeSync } from "node:fs";
 import { Socket } from "node:net";
 import {
   encodeFrame,
   type Frame,
   FrameReader,
+  type FrameSink,
   NEXT_IF_ACCEPTED_HEADER,
   writeParts,
 } from "./channel-frames.js";
 import type { HttpExchange, ResponseHeaders } from "./keep-alive-http-client.js";
 
+/** What one read(2) of the blocking client takes at most: answers are small, an event up to 6 MB comes in pieces. */
+const READ_CHUNK_BYTES = 64 * 1024;
+
 export class ChannelClient {
-  private readonly socket: Socket;
+  /** The evented way's socket; undefined while the client blocks. */
+  private socket: Socket | undefined;
+  /** Where frames are written: the socket, or write(2) on the descriptor while the client blocks. */
+  private readonly sink: FrameSink;
+  private readBuffer: Buffer | undefined;
+  /** A blocking wait for answers is under way (an answer's callback may send again: the same wait takes it). */
+  private pumping = false;
   private readonly reader: FrameReader;
   private readonly waiting = new Map<number, HttpExchange>();
   private sequence = 0;
@@ -31,17 +55,89 @@ export class ChannelClient {
   /** An answer and its `/next`, to leave together (sendAnswerAndNext); `beforeNext`: the answer's parts. */
   private held: { parts: (Buffer | undefined)[]; beforeNext: number } | undefined;
 
-  constructor(private readonly fd: number) {
-    this.socket = new Socket({ fd, readable: true, writable: true });
+  constructor(
+    private readonly fd: number,
+    blocking = false,
+  ) {
     process.on("exit", () => this.releaseOnExit());
-    this.socket.unref();
     this.reader = new FrameReader(
       (frame) => this.onFrame(frame),
       () => this.fail(new Error("malformed answer on the Runtime API channel")),
     );
-    this.socket.on("data", (chunk: Buffer) => this.reader.push(chunk));
-    this.socket.on("error", (error: Error) => this.fail(error));
-    this.socket.on("close", () => this.fail(new Error("Runtime API channel closed")));
+    this.sink = {
+      cork: () => this.socket?.cork(),
+      uncork: () => this.socket?.uncork(),
+      write: (chunk) => this.write(chunk),
+    };
+    if (blocking) this.readBuffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+    else this.openSocket();
+  }
+
+  private openSocket(): Socket {
+    this.readBuffer = undefined;
+    const socket = new Socket({ fd: this.fd, readable: true, writable: true });
+    this.socket = socket;
+    if (this.waiting.size === 0) socket.unref();
+    socket.on("data", (chunk: Buffer) => this.reader.push(chunk));
+    socket.on("error", (error: Error) => this.fail(error));
+    socket.on("close", () => this.fail(new Error("Runtime API channel closed")));
+    return socket;
+  }
+
+  private write(chunk: Buffer): boolean {
+    if (this.socket) return this.socket.write(chunk);
+    let at = 0;
+    while (at < chunk.length) {
+      try {
+        at += writeSync(this.fd, chunk, at, chunk.length - at);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === "EINTR") continue;
+        if (code === "EAGAIN") return this.openSocket().write(chunk.subarray(at));
+        this.fail(error as Error);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Blocking: reads answers until every request in flight has one (an answer's callback that sends again extends
+   * the same wait). The event loop does not turn meanwhile: that is the freeze between invocations.
+   */
+  private awaitAnswers(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.waiting.size > 0 && this.readBuffer && !this.failure) {
+        let bytes: number;
+        try {
+          bytes = readSync(this.fd, this.readBuffer, 0, this.readBuffer.length, null);
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code === "EINTR") continue;
+          if (code === "EAGAIN") {
+            this.openSocket().ref(); // the rest of the answers arrive through the event loop
+            return;
+          }
+          this.fail(error as Error);
+          return;
+        }
+        if (bytes === 0) {
+          this.fail(new Error("Runtime API channel closed"));
+          return;
+        }
+        // Copied: the reader may keep a partial frame's bytes while the buffer is read into again.
+        this.reader.push(Buffer.from(this.readBuffer.subarray(0, bytes)));
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private writeAndAwait(parts: (Buffer | undefined)[]): void {
+    writeParts(this.sink, parts);
+    if (!this.socket) this.awaitAnswers();
   }
 
   send(exchange: HttpExchange): void {
@@ -52,10 +148,10 @@ export class ChannelClient {
       // leaves after the answer, never before it, and the /next is dropped: as with an answer sent at once, the
       // environment is not taken for a ready one while it exits.
       this.held = undefined;
-      if (!this.failure) writeParts(this.socket, [...held.parts.slice(0, held.beforeNext), ...parts]);
+      if (!this.failure) this.writeAndAwait([...held.parts.slice(0, held.beforeNext), ...parts]);
       return;
     }
-    writeParts(this.socket, parts);
+    this.writeAndAwait(parts);
   }
 
   /**
@@ -89,7 +185,7 @@ export class ChannelClient {
     this.sequence = (this.sequence + 1) >>> 0;
     const sequence = this.sequence;
     this.waiting.set(sequence, exchange);
-    if (this.waiting.size === 1) this.socket.ref();
+    if (this.waiting.size === 1) this.socket?.ref();
     let head = `${exchange.method} ${exchange.path}\n`;
     // The frame carries the body's length; the rest travel as they would over HTTP.
     for (const [name, value] of exchange.headers) {
@@ -103,7 +199,7 @@ export class ChannelClient {
     for (const [sequence, waiting] of this.waiting) {
       if (waiting !== exchange) continue;
       this.waiting.delete(sequence);
-      if (this.waiting.size === 0) this.socket.unref();
+      if (this.waiting.size === 0) this.socket?.unref();
       return;
     }
   }
@@ -112,7 +208,7 @@ export class ChannelClient {
     const held = this.held;
     if (!held) return;
     this.held = undefined;
-    if (!this.failure) writeParts(this.socket, held.parts);
+    if (!this.failure) this.writeAndAwait(held.parts);
   }
 
   /**
@@ -123,7 +219,7 @@ export class ChannelClient {
   private releaseOnExit(): void {
     const held = this.held;
     this.held = undefined;
-    if (!held || this.failure || this.socket.writableLength > 0) return;
+    if (!held || this.failure || (this.socket?.writableLength ?? 0) > 0) return;
     for (const part of held.parts.slice(0, held.beforeNext)) {
       if (!part) continue;
       let at = 0;
@@ -139,7 +235,7 @@ export class ChannelClient {
     const exchange = this.waiting.get(frame.sequence);
     if (!exchange) return; // an answer to no request of ours (a refusal before its number was read)
     this.waiting.delete(frame.sequence);
-    if (this.waiting.size === 0) this.socket.unref();
+    if (this.waiting.size === 0) this.socket?.unref();
     const lines = frame.head.split("\n");
     const headers: ResponseHeaders = {};
     for (let i = 1; i < lines.length; i++) {
@@ -163,7 +259,8 @@ export class ChannelClient {
     if (!this.failure) this.failure = error;
     this.held = undefined;
     this.reader.stop();
-    this.socket.destroy();
+    this.readBuffer = undefined;
+    this.socket?.destroy();
     const waiting = [...this.waiting.values()];
     this.waiting.clear();
     for (const exchange of waiting) exchange.done({ error, reused: false });

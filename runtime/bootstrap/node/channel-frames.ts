@@ -29,6 +29,12 @@ export const CHANNEL_FD_VARIABLE = "_LAMBKIN_RUNTIME_API_FD";
  */
 export const CHANNEL_PIPELINE_VARIABLE = "_LAMBKIN_RUNTIME_API_PIPELINE";
 /**
+ * Set to "on", the bootstrap waits for the channel's answers blocked in read(2), so that its event loop stands
+ * still between invocations (channel-client.ts): for an environment that runs one invocation at a time and is
+ * frozen between them, not inspected. Removed with the descriptor's.
+ */
+export const CHANNEL_BLOCKING_VARIABLE = "_LAMBKIN_RUNTIME_API_BLOCKING";
+/**
  * The header of a `/next` sent in the same write as an answer (channel-client.ts sendAnswerAndNext): the answer's
  * sequence number. Lambkin serves that `/next` only if it answered that request 202, and otherwise drops it
  * unanswered; the bootstrap, refused, logs the refusal and sends a `/next` of its own afterwards, as it would have.

@@ -27,7 +27,11 @@ import {
   isNodejs24Mode,
 } from "./callback-deprecation.js";
 import { ChannelClient } from "./channel-client.js";
-import { CHANNEL_FD_VARIABLE, CHANNEL_PIPELINE_VARIABLE } from "./channel-frames.js";
+import {
+  CHANNEL_BLOCKING_VARIABLE,
+  CHANNEL_FD_VARIABLE,
+  CHANNEL_PIPELINE_VARIABLE,
+} from "./channel-frames.js";
 import { UnhandledPromiseRejection } from "./errors.js";
 import { watchHost } from "./host-watch.js";
 import { patchConsole, structuredConsole } from "./log-patch.js";
@@ -55,11 +59,18 @@ function takeChannelPipelining(): boolean {
   return value !== "off";
 }
 
+function takeChannelBlocking(): boolean {
+  const value = process.env[CHANNEL_BLOCKING_VARIABLE];
+  delete process.env[CHANNEL_BLOCKING_VARIABLE];
+  return value === "on";
+}
+
 async function run(): Promise<void> {
   // One descriptor; on Managed Instances one per worker thread (process-sandbox.ts).
   const channelFds = takeChannelFds();
   const channelFd = channelFds[0];
   const pipelineNext = takeChannelPipelining();
+  const blocking = takeChannelBlocking();
   // Lambda Managed Instances: worker threads run the handler, several invocations at once (managed-runtime.ts).
   const concurrency = managedConcurrency();
   if (concurrency !== undefined) {
@@ -80,7 +91,7 @@ async function run(): Promise<void> {
   const client = new RapidClient(
     runtimeApi,
     nodejs24Mode,
-    channelFd === undefined ? undefined : new ChannelClient(channelFd),
+    channelFd === undefined ? undefined : new ChannelClient(channelFd, blocking),
     pipelineNext,
   );
 

@@ -17,7 +17,11 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Duplex, Readable } from "node:stream";
-import { CHANNEL_FD_VARIABLE, CHANNEL_PIPELINE_VARIABLE } from "../../bootstrap/node/channel-frames.js";
+import {
+  CHANNEL_BLOCKING_VARIABLE,
+  CHANNEL_FD_VARIABLE,
+  CHANNEL_PIPELINE_VARIABLE,
+} from "../../bootstrap/node/channel-frames.js";
 import { managedWorkerSlots } from "../../bootstrap/node/managed-runtime.js";
 import { inspectorArguments } from "../../debugging/inspector-arguments.js";
 import { coded, type LambkinCode } from "../../errors/lambkin-codes.js";
@@ -144,6 +148,12 @@ export class ProcessSandboxProvider implements SandboxProvider {
         : Array.from({ length: channelCount }, (_, index) => firstChannelFd + index);
     if (channelFds.length > 0) env[CHANNEL_FD_VARIABLE] = channelFds.join(",");
     if (channelFds.length > 0 && !this.channelPipelined) env[CHANNEL_PIPELINE_VARIABLE] = "off";
+    // One invocation at a time and frozen between them: the runtime may wait for its next event blocked, its
+    // event loop standing still as a frozen one (channel-client.ts). Not with several invocations at once, not
+    // under a debugger (it needs the main thread), not when environments are never frozen.
+    const blocking =
+      !managed && spec.inspectorPort === undefined && (this.options.freezeIdle ?? true);
+    if (channelFds.length > 0 && blocking) env[CHANNEL_BLOCKING_VARIABLE] = "on";
     const limitBytes = spec.fn.memorySize * MB;
     const cgroup = this.useCgroups
       ? createMemoryCgroup(memoryCgroupName(spec.environmentId), limitBytes)

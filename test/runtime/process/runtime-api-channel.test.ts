@@ -14,7 +14,7 @@ import { FIXTURES, payloadJson } from "../../conformance/harness.js";
 
 const FIXTURE = join(FIXTURES, "hostile-channel");
 
-async function start(channel: "channel" | "tcp"): Promise<LambkinRuntime> {
+async function start(channel: "channel" | "tcp", freezeIdle = true): Promise<LambkinRuntime> {
   process.env.LAMBKIN_RUNTIME_API_CHANNEL = channel;
   try {
     return await startRuntime({
@@ -22,6 +22,7 @@ async function start(channel: "channel" | "tcp"): Promise<LambkinRuntime> {
       logger: pino({ level: "silent" }),
       env: {},
       sandbox: "process",
+      freezeIdle,
     });
   } finally {
     delete process.env.LAMBKIN_RUNTIME_API_CHANNEL;
@@ -98,6 +99,35 @@ describe.each(["channel", "tcp"] as const)("LAMBKIN_RUNTIME_API_CHANNEL=%s", (ch
     await new Promise((resolve) => setTimeout(resolve, 500));
     // Unfrozen, a 10 ms interval would have ticked about fifty times meanwhile.
     expect((await ticks()) - first).toBeLessThan(10);
+  });
+});
+
+// In a steady stream the idle grace is longer than the gaps, so no SIGSTOP comes between invocations
+// (freeze-grace.ts); the bootstrap's blocking wait for `/next` (channel-client.ts) is what freezes it there.
+describe.each([
+  { freezeIdle: true, timersRun: false },
+  { freezeIdle: false, timersRun: true },
+])("a steady stream of invocations with freezeIdle $freezeIdle", ({ freezeIdle, timersRun }) => {
+  let runtime: LambkinRuntime;
+  beforeAll(async () => {
+    runtime = await start("channel", freezeIdle);
+  });
+  afterAll(async () => {
+    await runtime?.close();
+  });
+
+  it(`the environment's timers ${timersRun ? "run" : "stand still"} between its invocations`, async () => {
+    const ticks = async () => (payloadJson(await invoke(runtime, "ticker")) as { ticks: number }).ticks;
+    const first = await ticks();
+    let last = first;
+    for (let round = 0; round < 10; round++) {
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      last = await ticks();
+    }
+    // 400 ms of a 10 ms interval: about forty ticks if it runs; frozen, at most the one overdue tick that fires
+    // as each invocation thaws it.
+    if (timersRun) expect(last - first).toBeGreaterThan(20);
+    else expect(last - first).toBeLessThanOrEqual(12);
   });
 });
 
