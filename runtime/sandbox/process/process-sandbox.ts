@@ -151,8 +151,7 @@ export class ProcessSandboxProvider implements SandboxProvider {
     // One invocation at a time and frozen between them: the runtime may wait for its next event blocked, its
     // event loop standing still as a frozen one (channel-client.ts). Not with several invocations at once, not
     // under a debugger (it needs the main thread), not when environments are never frozen.
-    const blocking =
-      !managed && spec.inspectorPort === undefined && (this.options.freezeIdle ?? true);
+    const blocking = !managed && spec.inspectorPort === undefined && (this.options.freezeIdle ?? true);
     if (channelFds.length > 0 && blocking) env[CHANNEL_BLOCKING_VARIABLE] = "on";
     const limitBytes = spec.fn.memorySize * MB;
     const cgroup = this.useCgroups
