@@ -11,7 +11,9 @@
  * wake-up per invocation each way, measured in the same run.
  * First, the Runtime API path alone: one Node bootstrap (bench/fixtures/echo's async handler) answering sequential
  * invocations handed to its Runtime API server, nothing else in either process — the CPU each side spends per
- * invocation on the transport and the bootstrap, with no gateway, pool or freezing around it.
+ * invocation on the transport and the bootstrap, with no gateway, pool or freezing around it. There the channel is
+ * run as the process sandbox runs it (blocking: the bootstrap waits for answers in read(2)) and, as `evented`, with
+ * the bootstrap's socket that Managed Instances and inspected environments use: what the blocking wait saves.
  *   npm run bench:channel        (BENCH_SECONDS=3, BENCH_CHANNEL_ROUNDS=2)
  */
 import { spawn } from "node:child_process";
@@ -88,8 +90,12 @@ function descendantsCpuSeconds(): number {
 const PATH_INVOCATIONS = Number(process.env.BENCH_CHANNEL_INVOCATIONS ?? 20_000);
 const PATH_WARM_UP = 1000;
 
+/** The path alone also measures the channel with the bootstrap's evented socket instead of its blocking wait. */
+type PathTransport = Transport | "evented";
+const PATH_TRANSPORTS: readonly PathTransport[] = ["channel", "evented", "unpipelined", "tcp"];
+
 /** One bootstrap, PATH_INVOCATIONS sequential invocations: CPU µs per invocation on each side, invocations/s. */
-async function pathAlone(transport: Transport): Promise<Measure> {
+async function pathAlone(transport: PathTransport): Promise<Measure> {
   let delivered = 0;
   let started: { at: number; main: NodeJS.CpuUsage; env: number } | undefined;
   let finish: (measure: Measure) => void = () => {};
@@ -139,6 +145,10 @@ async function pathAlone(transport: Transport): Promise<Measure> {
       AWS_LAMBDA_FUNCTION_NAME: "bench-dev-echo",
       ...(transport !== "tcp" ? { _LAMBKIN_RUNTIME_API_FD: "3" } : {}),
       ...(transport === "unpipelined" ? { _LAMBKIN_RUNTIME_API_PIPELINE: "off" } : {}),
+      // As the process sandbox sets it (process-sandbox.ts): one invocation at a time, frozen between them.
+      ...(transport === "channel" || transport === "unpipelined"
+        ? { _LAMBKIN_RUNTIME_API_BLOCKING: "on" }
+        : {}),
     },
     // Its one line at the end ("Runtime API … failed … Exiting.": its server was closed) is not news.
     stdio: transport !== "tcp" ? ["ignore", "ignore", "ignore", "pipe"] : ["ignore", "ignore", "ignore"],
@@ -236,9 +246,9 @@ async function bare(concurrency: number): Promise<Measure> {
 }
 
 /** The transports in an order that turns each round, so that a noisy neighbour slows each alike. */
-function alternating(round: number): Transport[] {
-  const shift = round % TRANSPORTS.length;
-  return [...TRANSPORTS.slice(shift), ...TRANSPORTS.slice(0, shift)];
+function alternating<T>(round: number, transports: readonly T[]): T[] {
+  const shift = round % transports.length;
+  return [...transports.slice(shift), ...transports.slice(0, shift)];
 }
 
 function medianOf(measures: Measure[]): Measure {
@@ -257,12 +267,13 @@ async function main(): Promise<void> {
     `Runtime API channel benchmark — node ${process.version}, GET /hello via the gateway, ${SECONDS}s loops, ` +
       `median of ${ROUNDS} alternating rounds\n`,
   );
-  const alone: Record<Transport, Measure[]> = { channel: [], unpipelined: [], tcp: [] };
+  const alone: Record<PathTransport, Measure[]> = { channel: [], evented: [], unpipelined: [], tcp: [] };
   for (let round = 0; round < ROUNDS; round++) {
-    for (const transport of alternating(round)) alone[transport].push(await pathAlone(transport));
+    for (const transport of alternating(round, PATH_TRANSPORTS))
+      alone[transport].push(await pathAlone(transport));
   }
   console.log(`the Runtime API path alone (one bootstrap, ${PATH_INVOCATIONS} sequential invocations)`);
-  for (const transport of TRANSPORTS) {
+  for (const transport of PATH_TRANSPORTS) {
     const m = medianOf(alone[transport]);
     console.log(
       `  ${transport.padEnd(11)} ${m.perSecond.toFixed(0).padStart(6)} invocations/s  main CPU ${m.mainCpuUs.toFixed(1).padStart(5)} µs/inv` +
@@ -270,11 +281,9 @@ async function main(): Promise<void> {
     );
   }
   {
-    const [channel, unpipelined, tcp] = TRANSPORTS.map((transport) => medianOf(alone[transport])) as [
-      Measure,
-      Measure,
-      Measure,
-    ];
+    const [channel, evented, unpipelined, tcp] = PATH_TRANSPORTS.map((transport) =>
+      medianOf(alone[transport]),
+    ) as [Measure, Measure, Measure, Measure];
     const versus = (label: string, m: Measure, base: Measure) =>
       console.log(
         `  ${label}: ${ratio(m.perSecond, base.perSecond)} throughput, ${ratio(m.mainCpuUs, base.mainCpuUs)} main CPU, ` +
@@ -282,6 +291,7 @@ async function main(): Promise<void> {
       );
     versus("channel ÷ tcp        ", channel, tcp);
     versus("channel ÷ unpipelined", channel, unpipelined);
+    versus("channel ÷ evented    ", channel, evented);
     console.log("");
   }
   if (process.env.BENCH_CHANNEL_PATH_ONLY === "true") return;
@@ -290,7 +300,7 @@ async function main(): Promise<void> {
     const invoker: Record<Transport, Measure[]> = { channel: [], unpipelined: [], tcp: [] };
     for (let round = 0; round < ROUNDS; round++) {
       runs.bare.push(await bare(concurrency));
-      for (const transport of alternating(round)) {
+      for (const transport of alternating(round, TRANSPORTS)) {
         const [viaGateway, alone] = await lambkin(transport, concurrency);
         runs[transport].push(viaGateway);
         invoker[transport].push(alone);
