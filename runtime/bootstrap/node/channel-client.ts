@@ -14,9 +14,9 @@
  *   waits, the event loop does not turn: the environment is frozen from the moment its runtime asks for the next
  *   event, as Lambda freezes it (docs/lambda-behaviour.md §1.5), and the runtime spends no CPU on an idle
  *   event loop, a socket's stream machinery or a wake-up per answer (`npm run bench:channel` measures it against
- *   the socket, `evented`: 6–13% less environment CPU per invocation). Nothing is held by the event loop, so 'beforeExit' still
- *   fires for callbackWaitsForEmptyEventLoop. Should the descriptor turn out non-blocking (EAGAIN), the client
- *   switches to the evented way for good.
+ *   the socket, `evented`: 6–13% less environment CPU per invocation). Nothing is held by the event loop, so
+ *   'beforeExit' still fires for callbackWaitsForEmptyEventLoop. Should the descriptor turn out non-blocking
+ *   (EAGAIN), the client switches to the evented way for good.
  * - Evented (Managed Instances' worker threads, which run several invocations at once; an inspected environment,
  *   whose debugger needs the main thread between invocations; `LAMBKIN_FREEZE_IDLE=false`, under which timers run
  *   between invocations): a `net.Socket`. As with the HTTP client, it is unref'd while no request is in flight, so
@@ -85,6 +85,7 @@ export class ChannelClient {
   }
 
   private write(chunk: Buffer): boolean {
+    if (this.failure) return false; // the rest of a frame after a failed part: the channel is done
     if (this.socket) return this.socket.write(chunk);
     let at = 0;
     while (at < chunk.length) {
@@ -117,7 +118,7 @@ export class ChannelClient {
           const code = (error as NodeJS.ErrnoException).code;
           if (code === "EINTR") continue;
           if (code === "EAGAIN") {
-            this.openSocket().ref(); // the rest of the answers arrive through the event loop
+            this.openSocket(); // ref'd, requests being in flight: the rest of the answers come through the loop
             return;
           }
           this.fail(error as Error);

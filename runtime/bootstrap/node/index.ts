@@ -46,23 +46,25 @@ import { getHandlerMetadata, type Handler, type HandlerMetadata, load } from "./
  * removes `_LAMBDA_TELEMETRY_LOG_FD`, the descriptor Lambda hands it for its logs. AWS_LAMBDA_RUNTIME_API stays.
  */
 function takeChannelFds(): number[] {
-  const value = process.env[CHANNEL_FD_VARIABLE];
-  delete process.env[CHANNEL_FD_VARIABLE];
+  const value = takeVariable(CHANNEL_FD_VARIABLE);
   if (value === undefined || value === "") return [];
   const fds = value.split(",").map(Number);
   return fds.every((fd) => Number.isInteger(fd) && fd > 2) ? fds : [];
 }
 
 function takeChannelPipelining(): boolean {
-  const value = process.env[CHANNEL_PIPELINE_VARIABLE];
-  delete process.env[CHANNEL_PIPELINE_VARIABLE];
-  return value !== "off";
+  return takeVariable(CHANNEL_PIPELINE_VARIABLE) !== "off";
 }
 
 function takeChannelBlocking(): boolean {
-  const value = process.env[CHANNEL_BLOCKING_VARIABLE];
-  delete process.env[CHANNEL_BLOCKING_VARIABLE];
-  return value === "on";
+  return takeVariable(CHANNEL_BLOCKING_VARIABLE) === "on";
+}
+
+/** A variable of Lambkin's own for the bootstrap, removed before user code can see it. */
+function takeVariable(name: string): string | undefined {
+  const value = process.env[name];
+  delete process.env[name];
+  return value;
 }
 
 async function run(): Promise<void> {
