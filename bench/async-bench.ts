@@ -9,6 +9,9 @@
  * BENCH_ASYNC_ONLY=embedded|bullmq runs raw BullMQ and only those contenders (faster iteration on one path).
  * BENCH_ASYNC_TRANSPORTS=channel,tcp runs each Lambkin contender once per LAMBKIN_RUNTIME_API_CHANNEL value, in the
  * same interleaved rounds (the process sandbox's Runtime API channel against TCP).
+ * A floor runs beside raw BullMQ: the same no-op jobs, each handed to one of CONCURRENCY plain Node child processes
+ * and answered over a pipe (processFloor) — what one process per in-flight event costs before any Lambda semantics;
+ * every Lambkin contender is also divided by it.
  * Last, where each event's CPU goes, summed over the measured rounds (/proc, bench/process-cpu.ts): this process
  * (the producer, and for raw BullMQ its worker too; for embedded the whole of `lambkin dev`), Redis, the
  * `lambkin worker` processes and the execution environments.
@@ -109,6 +112,104 @@ async function rawBullMq(redis: RedisServer, spent: CpuReading): Promise<number>
   const perSecond = EVENTS / ((performance.now() - started) / 1000);
   addTo(spent, "this process (producer + worker)", ownCpuSeconds() - before.own);
   addTo(spent, "Redis", redisCpuSeconds(redis) - before.redis);
+  await worker.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  producer.disconnect();
+  consumer.disconnect();
+  return perSecond;
+}
+
+/**
+ * The floor of one isolated process per event: raw BullMQ whose processor hands each job to one of CONCURRENCY
+ * plain Node child processes (the most recently freed first, as Lambkin's pool) over a pipe and awaits its answer —
+ * one JSON line each way, no Runtime API, no logs, no timeouts, no memory readings. What an event costs here is
+ * what any design that runs each in-flight event in a process of its own pays before doing anything else;
+ * Lambkin's contenders are divided by it too, to tell that cost from Lambkin's own.
+ */
+const ECHO_CHILD = `let rest = "";
+process.stdin.on("data", (chunk) => {
+  rest += chunk;
+  for (let end = rest.indexOf("\\n"); end >= 0; end = rest.indexOf("\\n")) {
+    const event = JSON.parse(rest.slice(0, end));
+    rest = rest.slice(end + 1);
+    process.stdout.write(JSON.stringify({ ok: true, n: JSON.parse(event.payload).n }) + "\\n");
+  }
+});`;
+
+interface EchoChild {
+  readonly process: ChildProcess;
+  ask(line: string): Promise<string>;
+}
+
+function echoChild(): EchoChild {
+  const child = spawn(process.execPath, ["-e", ECHO_CHILD], { stdio: ["pipe", "pipe", "inherit"] });
+  let waiting: ((line: string) => void) | undefined;
+  let rest = "";
+  child.stdout?.setEncoding("utf8");
+  child.stdout?.on("data", (chunk: string) => {
+    rest += chunk;
+    const end = rest.indexOf("\n");
+    if (end < 0) return;
+    const line = rest.slice(0, end);
+    rest = rest.slice(end + 1);
+    const answer = waiting;
+    waiting = undefined;
+    answer?.(line);
+  });
+  return {
+    process: child,
+    ask(line) {
+      return new Promise((resolve) => {
+        waiting = resolve;
+        child.stdin?.write(`${line}\n`);
+      });
+    },
+  };
+}
+
+/** `spent` gains the CPU seconds of this process (producer and worker), Redis and the children. */
+async function processFloor(
+  redis: RedisServer,
+  children: readonly EchoChild[],
+  spent: CpuReading,
+): Promise<number> {
+  const { url } = redis;
+  const prefix = `bench-floor-${randomUUID().slice(0, 8)}`;
+  const producer = new Redis(url);
+  const consumer = new Redis(url, { maxRetriesPerRequest: null });
+  const queue = new Queue("floor", { connection: producer, prefix });
+  const free = [...children];
+  let done = 0;
+  const worker = new Worker(
+    "floor",
+    async (job) => {
+      const child = free.pop();
+      if (!child) throw new Error("more jobs at once than children: the worker's concurrency is CONCURRENCY");
+      try {
+        await child.ask(JSON.stringify(job.data));
+      } finally {
+        free.push(child);
+      }
+      done++;
+    },
+    { connection: consumer, prefix, concurrency: CONCURRENCY, removeOnComplete: { count: 0 } },
+  );
+  await worker.waitUntilReady();
+  const childrenCpu = () => children.reduce((sum, child) => sum + cpuSecondsOf(child.process.pid ?? 0), 0);
+  const before = { own: ownCpuSeconds(), redis: redisCpuSeconds(redis), children: childrenCpu() };
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: PRODUCERS }, async () => {
+      while (next < EVENTS) await queue.add("job", event(next++, FUNCTION), { removeOnComplete: true });
+    }),
+  );
+  while (done < EVENTS) await new Promise((resolve) => setTimeout(resolve, 2));
+  const perSecond = EVENTS / ((performance.now() - started) / 1000);
+  addTo(spent, "this process (producer + worker)", ownCpuSeconds() - before.own);
+  addTo(spent, "Redis", redisCpuSeconds(redis) - before.redis);
+  addTo(spent, "child processes", childrenCpu() - before.children);
   await worker.close();
   await queue.obliterate({ force: true });
   await queue.close();
@@ -305,8 +406,10 @@ async function main(): Promise<void> {
       );
     }
   }
-  const samples: Record<string, number[]> = { raw: [] };
-  const cpu: Record<string, CpuReading> = { raw: {} };
+  const children = Array.from({ length: CONCURRENCY }, () => echoChild());
+  for (const child of children) if (child.process.pid !== undefined) notEnvironments.add(child.process.pid);
+  const samples: Record<string, number[]> = { raw: [], floor: [] };
+  const cpu: Record<string, CpuReading> = { raw: {}, floor: {} };
   for (const name of Object.keys(contenders)) {
     samples[name] = [];
     cpu[name] = {};
@@ -314,6 +417,7 @@ async function main(): Promise<void> {
   try {
     for (let round = 0; round < ROUNDS; round++) {
       samples.raw?.push(await rawBullMq(redis, cpu.raw ?? {}));
+      samples.floor?.push(await processFloor(redis, children, cpu.floor ?? {}));
       for (const [name, contender] of Object.entries(contenders)) {
         const before = contender.cpu();
         samples[name]?.push(await contender.measure());
@@ -324,14 +428,19 @@ async function main(): Promise<void> {
     }
   } finally {
     for (const contender of Object.values(contenders)) await contender.close();
+    for (const child of children) child.process.kill();
     await redis.dispose();
   }
   const raw = median(samples.raw ?? []);
+  const floor = median(samples.floor ?? []);
   console.log(`${"raw BullMQ (no-op processor)".padEnd(44)} ${raw.toFixed(0).padStart(7)} events/s`);
+  console.log(
+    `${"floor: BullMQ + a child process per job".padEnd(44)} ${floor.toFixed(0).padStart(7)} events/s   ${ratio(floor, raw)} raw BullMQ`,
+  );
   for (const name of Object.keys(contenders)) {
     const value = median(samples[name] ?? []);
     console.log(
-      `${`Lambkin ${name}`.padEnd(44)} ${value.toFixed(0).padStart(7)} events/s   ${ratio(value, raw)} raw BullMQ`,
+      `${`Lambkin ${name}`.padEnd(44)} ${value.toFixed(0).padStart(7)} events/s   ${ratio(value, raw)} raw BullMQ   ${ratio(value, floor)} the floor`,
     );
   }
   console.log("\nCPU per event (µs, all measured rounds; /proc utime + stime, 10 ms ticks)");
@@ -341,7 +450,8 @@ async function main(): Promise<void> {
       ([kind, seconds]) => `${kind} ${((seconds / events) * 1e6).toFixed(0)}`,
     );
     const total = Object.values(reading).reduce((sum, seconds) => sum + seconds, 0);
-    const label = name === "raw" ? "raw BullMQ" : `Lambkin ${name}`;
+    const label =
+      name === "raw" ? "raw BullMQ" : name === "floor" ? "floor (child process per job)" : `Lambkin ${name}`;
     console.log(
       `  ${label.padEnd(42)} total ${((total / events) * 1e6).toFixed(0).padStart(5)}: ${parts.join(", ")}`,
     );
