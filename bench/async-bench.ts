@@ -22,7 +22,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { Queue, Worker } from "bullmq";
+import { type Job, Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import { startRuntime } from "../runtime/lambkin-runtime.js";
@@ -85,22 +85,37 @@ async function throughput(queue: JobQueue, count: number, functionName = FUNCTIO
 }
 
 /** `spent` gains the CPU seconds of this process (producer and worker) and Redis over the measured part. */
-async function rawBullMq(redis: RedisServer, spent: CpuReading): Promise<number> {
+function rawBullMq(redis: RedisServer, spent: CpuReading): Promise<number> {
+  return bullMqJobs(redis, spent, "raw", async () => {});
+}
+
+/**
+ * EVENTS jobs through a BullMQ queue and Worker (concurrency CONCURRENCY) whose processor is `work`, in events/s;
+ * `spent` gains this process's and Redis's CPU seconds, and `other`'s (more processes `work` uses), over the run.
+ */
+async function bullMqJobs(
+  redis: RedisServer,
+  spent: CpuReading,
+  name: string,
+  work: (job: Job) => Promise<void>,
+  other?: { readonly name: string; readonly seconds: () => number },
+): Promise<number> {
   const { url } = redis;
-  const prefix = `bench-raw-${randomUUID().slice(0, 8)}`;
+  const prefix = `bench-${name}-${randomUUID().slice(0, 8)}`;
   const producer = new Redis(url);
   const consumer = new Redis(url, { maxRetriesPerRequest: null });
-  const queue = new Queue("raw", { connection: producer, prefix });
+  const queue = new Queue(name, { connection: producer, prefix });
   let done = 0;
   const worker = new Worker(
-    "raw",
-    async () => {
+    name,
+    async (job) => {
+      await work(job);
       done++;
     },
     { connection: consumer, prefix, concurrency: CONCURRENCY, removeOnComplete: { count: 0 } },
   );
   await worker.waitUntilReady();
-  const before = { own: ownCpuSeconds(), redis: redisCpuSeconds(redis) };
+  const before = { own: ownCpuSeconds(), redis: redisCpuSeconds(redis), other: other?.seconds() ?? 0 };
   const started = performance.now();
   let next = 0;
   await Promise.all(
@@ -112,6 +127,7 @@ async function rawBullMq(redis: RedisServer, spent: CpuReading): Promise<number>
   const perSecond = EVENTS / ((performance.now() - started) / 1000);
   addTo(spent, "this process (producer + worker)", ownCpuSeconds() - before.own);
   addTo(spent, "Redis", redisCpuSeconds(redis) - before.redis);
+  if (other) addTo(spent, other.name, other.seconds() - before.other);
   await worker.close();
   await queue.obliterate({ force: true });
   await queue.close();
@@ -169,19 +185,16 @@ function echoChild(): EchoChild {
 }
 
 /** `spent` gains the CPU seconds of this process (producer and worker), Redis and the children. */
-async function processFloor(
+function processFloor(
   redis: RedisServer,
   children: readonly EchoChild[],
   spent: CpuReading,
 ): Promise<number> {
-  const { url } = redis;
-  const prefix = `bench-floor-${randomUUID().slice(0, 8)}`;
-  const producer = new Redis(url);
-  const consumer = new Redis(url, { maxRetriesPerRequest: null });
-  const queue = new Queue("floor", { connection: producer, prefix });
   const free = [...children];
-  let done = 0;
-  const worker = new Worker(
+  const seconds = () => children.reduce((sum, child) => sum + cpuSecondsOf(child.process.pid ?? 0), 0);
+  return bullMqJobs(
+    redis,
+    spent,
     "floor",
     async (job) => {
       const child = free.pop();
@@ -191,31 +204,9 @@ async function processFloor(
       } finally {
         free.push(child);
       }
-      done++;
     },
-    { connection: consumer, prefix, concurrency: CONCURRENCY, removeOnComplete: { count: 0 } },
+    { name: "child processes", seconds },
   );
-  await worker.waitUntilReady();
-  const childrenCpu = () => children.reduce((sum, child) => sum + cpuSecondsOf(child.process.pid ?? 0), 0);
-  const before = { own: ownCpuSeconds(), redis: redisCpuSeconds(redis), children: childrenCpu() };
-  const started = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: PRODUCERS }, async () => {
-      while (next < EVENTS) await queue.add("job", event(next++, FUNCTION), { removeOnComplete: true });
-    }),
-  );
-  while (done < EVENTS) await new Promise((resolve) => setTimeout(resolve, 2));
-  const perSecond = EVENTS / ((performance.now() - started) / 1000);
-  addTo(spent, "this process (producer + worker)", ownCpuSeconds() - before.own);
-  addTo(spent, "Redis", redisCpuSeconds(redis) - before.redis);
-  addTo(spent, "child processes", childrenCpu() - before.children);
-  await worker.close();
-  await queue.obliterate({ force: true });
-  await queue.close();
-  producer.disconnect();
-  consumer.disconnect();
-  return perSecond;
 }
 
 /** CPU seconds of each kind of process a contender's events cost: so far (Contender.cpu), or summed over rounds. */
