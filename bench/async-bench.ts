@@ -114,6 +114,11 @@ async function bullMqJobs(
     },
     { connection: consumer, prefix, concurrency: CONCURRENCY, removeOnComplete: { count: 0 } },
   );
+  // A job whose work failed is never done: the round fails with it rather than waiting for it forever.
+  let failure: Error | undefined;
+  worker.on("failed", (_job, error) => {
+    failure ??= error;
+  });
   await worker.waitUntilReady();
   const before = { own: ownCpuSeconds(), redis: redisCpuSeconds(redis), other: other?.seconds() ?? 0 };
   const started = performance.now();
@@ -123,7 +128,10 @@ async function bullMqJobs(
       while (next < EVENTS) await queue.add("job", event(next++, FUNCTION), { removeOnComplete: true });
     }),
   );
-  while (done < EVENTS) await new Promise((resolve) => setTimeout(resolve, 2));
+  while (done < EVENTS) {
+    if (failure) throw new Error(`a ${name} job failed: ${failure.message}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
   const perSecond = EVENTS / ((performance.now() - started) / 1000);
   addTo(spent, "this process (producer + worker)", ownCpuSeconds() - before.own);
   addTo(spent, "Redis", redisCpuSeconds(redis) - before.redis);
@@ -144,6 +152,7 @@ async function bullMqJobs(
  * Lambkin's contenders are divided by it too, to tell that cost from Lambkin's own.
  */
 const ECHO_CHILD = `let rest = "";
+process.stdin.setEncoding("utf8");
 process.stdin.on("data", (chunk) => {
   rest += chunk;
   for (let end = rest.indexOf("\\n"); end >= 0; end = rest.indexOf("\\n")) {
@@ -158,10 +167,19 @@ interface EchoChild {
   ask(line: string): Promise<string>;
 }
 
+/** One child; a child that dies fails the job it holds and every later one (the round then fails, never hangs). */
 function echoChild(): EchoChild {
   const child = spawn(process.execPath, ["-e", ECHO_CHILD], { stdio: ["pipe", "pipe", "inherit"] });
-  let waiting: ((line: string) => void) | undefined;
+  let waiting: { resolve: (line: string) => void; reject: (error: Error) => void } | undefined;
+  let exited: Error | undefined;
   let rest = "";
+  const gone = (error: Error) => {
+    exited ??= error;
+    waiting?.reject(exited);
+    waiting = undefined;
+  };
+  child.once("exit", (code, signal) => gone(new Error(`a floor child process exited (${signal ?? code})`)));
+  child.stdin?.on("error", (error) => gone(new Error(`a floor child process is gone (${error.message})`)));
   child.stdout?.setEncoding("utf8");
   child.stdout?.on("data", (chunk: string) => {
     rest += chunk;
@@ -171,13 +189,14 @@ function echoChild(): EchoChild {
     rest = rest.slice(end + 1);
     const answer = waiting;
     waiting = undefined;
-    answer?.(line);
+    answer?.resolve(line);
   });
   return {
     process: child,
     ask(line) {
-      return new Promise((resolve) => {
-        waiting = resolve;
+      return new Promise((resolve, reject) => {
+        if (exited) return reject(exited);
+        waiting = { resolve, reject };
         child.stdin?.write(`${line}\n`);
       });
     },
